@@ -1,0 +1,1 @@
+"""Controllers: the worker loop and one reconciler per kind we own."""

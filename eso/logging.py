@@ -1,0 +1,53 @@
+"""structlog set up once for the process.
+
+JSON lines in clusters (machine-parsed), a readable console renderer on a terminal. Event names
+are short snake_case verbs (``secret_synced``) and context (controller, namespace, name,
+reconcile id) is bound per reconcile with ``structlog.contextvars`` so every line inside a
+reconcile carries it without threading a logger through every call.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+
+def configure(*, level: str = "info", fmt: str = "auto") -> None:
+    """Configure structlog for the whole process; call once at start-up."""
+    lvl = _LEVELS.get(level.lower())
+    if lvl is None:
+        raise ValueError(f"unknown log level {level!r}; use one of {sorted(_LEVELS)}")
+    if fmt == "auto":
+        fmt = "console" if sys.stderr.isatty() else "json"
+    if fmt not in ("json", "console"):
+        raise ValueError(f"unknown log format {fmt!r}; use json or console")
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(lvl),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    # aiohttp/botocore use stdlib logging; keep them quiet unless debugging.
+    logging.basicConfig(level=max(lvl, logging.WARNING), stream=sys.stderr)

@@ -1,0 +1,228 @@
+"""Every Prometheus series eso exports, defined once.
+
+Names and labels of the ESO-compatible series are part of our API: dashboards and alerts
+written for ESO keep working. Where ESO's choice is poor we keep its series and add a better
+one beside it (``externalsecret_reconcile_duration`` is a gauge in nanoseconds; we add
+``eso_externalsecret_reconcile_duration_seconds``, a histogram).
+
+A ``Metrics`` instance owns its own ``CollectorRegistry`` instead of the global default, so two
+controllers (or two tests) in one process never share counters.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# Reconciles and AWS round trips: milliseconds to a few seconds.
+_LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+)
+# Time spent queued can be minutes during a refresh storm.
+_QUEUE_BUCKETS = (0.001, 0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+
+
+class Metrics:
+    """The process's metrics, registered in ``self.registry``."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        r = self.registry = registry if registry is not None else CollectorRegistry()
+
+        # --- ESO-compatible ExternalSecret series (per-object labels, removed on delete) ---
+        self.es_sync_calls = Counter(
+            "externalsecret_sync_calls",
+            "Total number of the External Secret sync calls",
+            ["name", "namespace"],
+            registry=r,
+        )
+        self.es_sync_errors = Counter(
+            "externalsecret_sync_calls_error",
+            "Total number of the External Secret sync errors",
+            ["name", "namespace"],
+            registry=r,
+        )
+        self.es_status_condition = Gauge(
+            "externalsecret_status_condition",
+            "The status condition of a specific External Secret",
+            ["name", "namespace", "condition", "status"],
+            registry=r,
+        )
+        self.es_reconcile_duration_ns = Gauge(
+            "externalsecret_reconcile_duration",
+            "The duration time to reconcile the External Secret (nanoseconds; ESO-compatible)",
+            ["name", "namespace"],
+            registry=r,
+        )
+        self.es_reconcile_seconds = Histogram(
+            "eso_externalsecret_reconcile_duration_seconds",
+            "Time to reconcile one ExternalSecret, in seconds",
+            ["result"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.provider_api_calls = Counter(
+            "externalsecret_provider_api_calls_count",
+            "Number of API calls towards the secret provider",
+            ["provider", "call", "status"],
+            registry=r,
+        )
+        self.ss_status_condition = Gauge(
+            "secretstore_status_condition",
+            "The status condition of a specific Secret Store",
+            ["name", "namespace", "condition", "status"],
+            registry=r,
+        )
+        self.css_status_condition = Gauge(
+            "clustersecretstore_status_condition",
+            "The status condition of a specific Cluster Secret Store",
+            ["name", "condition", "status"],
+            registry=r,
+        )
+
+        # --- provider call economy ---
+        self.provider_batch_size = Histogram(
+            "eso_provider_batch_size",
+            "Secrets per batched provider call",
+            ["provider"],
+            buckets=(1, 2, 4, 8, 12, 16, 20),
+            registry=r,
+        )
+        self.provider_coalesced = Counter(
+            "eso_provider_coalesced_reads",
+            "Reads served by joining an identical in-flight call",
+            ["provider"],
+            registry=r,
+        )
+        self.provider_cache_hits = Counter(
+            "eso_provider_cache_hits",
+            "Reads served from the short-lived value cache",
+            ["provider"],
+            registry=r,
+        )
+        self.provider_cache_misses = Counter(
+            "eso_provider_cache_misses",
+            "Reads not found in the value cache",
+            ["provider"],
+            registry=r,
+        )
+
+        # --- controller-runtime style ---
+        self.reconcile_total = Counter(
+            "controller_runtime_reconcile",
+            "Total number of reconciliations per controller",
+            ["controller", "result"],
+            registry=r,
+        )
+        self.reconcile_errors = Counter(
+            "controller_runtime_reconcile_errors",
+            "Total number of reconciliation errors per controller",
+            ["controller"],
+            registry=r,
+        )
+        self.reconcile_time = Histogram(
+            "controller_runtime_reconcile_time_seconds",
+            "Length of time per reconciliation per controller",
+            ["controller"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.max_concurrent_reconciles = Gauge(
+            "controller_runtime_max_concurrent_reconciles",
+            "Maximum number of concurrent reconciles per controller",
+            ["controller"],
+            registry=r,
+        )
+        self.active_workers = Gauge(
+            "controller_runtime_active_workers",
+            "Number of currently used workers per controller",
+            ["controller"],
+            registry=r,
+        )
+
+        # --- workqueue (controller-runtime names; labels controller and name) ---
+        wq = ["controller", "name"]
+        self.wq_depth = Gauge("workqueue_depth", "Current depth of workqueue", wq, registry=r)
+        self.wq_adds = Counter(
+            "workqueue_adds", "Total number of adds handled by workqueue", wq, registry=r
+        )
+        self.wq_queue_duration = Histogram(
+            "workqueue_queue_duration_seconds",
+            "How long in seconds an item stays in workqueue before being requested",
+            wq,
+            buckets=_QUEUE_BUCKETS,
+            registry=r,
+        )
+        self.wq_work_duration = Histogram(
+            "workqueue_work_duration_seconds",
+            "How long in seconds processing an item from workqueue takes",
+            wq,
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.wq_retries = Counter(
+            "workqueue_retries", "Total number of retries handled by workqueue", wq, registry=r
+        )
+        self.wq_unfinished = Gauge(
+            "workqueue_unfinished_work_seconds",
+            "How many seconds of work has been done that is in progress and hasn't been "
+            "observed by work_duration",
+            wq,
+            registry=r,
+        )
+        self.wq_longest_running = Gauge(
+            "workqueue_longest_running_processor_seconds",
+            "How many seconds has the longest running processor for workqueue been running",
+            wq,
+            registry=r,
+        )
+
+        # --- leader election ---
+        self.leader_status = Gauge(
+            "leader_election_master_status",
+            "Gauge of if the reporting system is master of the relevant lease, 0 indicates "
+            "backup, 1 indicates master",
+            ["name"],
+            registry=r,
+        )
+
+        # --- Kubernetes client (client-go's rest_client_* names) ---
+        self.rest_requests = Counter(
+            "rest_client_requests",
+            "Number of HTTP requests, partitioned by verb, resource and status code",
+            ["verb", "resource", "code"],
+            registry=r,
+        )
+        self.rest_latency = Histogram(
+            "rest_client_request_duration_seconds",
+            "Request latency in seconds",
+            ["verb", "resource"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+
+        # --- informers ---
+        self.informer_events = Counter(
+            "eso_informer_events", "Watch events received", ["resource", "type"], registry=r
+        )
+        self.informer_relists = Counter(
+            "eso_informer_relists",
+            "Full relists (start, 410 Gone, errors)",
+            ["resource", "reason"],
+            registry=r,
+        )
+        self.informer_objects = Gauge(
+            "eso_informer_cached_objects", "Objects in the informer cache", ["resource"], registry=r
+        )

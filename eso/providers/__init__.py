@@ -1,0 +1,1 @@
+"""Secret providers: the protocols controllers use, a registry, and the AWS implementation."""

@@ -1,0 +1,1 @@
+"""AWS providers (Secrets Manager; Parameter Store later) over aiobotocore."""

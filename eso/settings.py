@@ -1,0 +1,197 @@
+"""Every tunable of eso, in one typed object with grouped sections.
+
+Flags (``eso run --concurrent 8``) and Helm values map onto these fields; nothing else in the
+code base reads the environment or holds configuration in module globals. Each field says its
+unit and why its default is what it is, because defaults are where operators get hurt (ESO's
+``--concurrent=1`` and 10 QPS client are why it syncs ~25 ExternalSecrets/s at best).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClientSettings(_Section):
+    """Kubernetes API client."""
+
+    qps: float = Field(
+        200.0,
+        description="Sustained requests/s to the API server. A 10k-object cold start needs about "
+        "two writes per object (Secret + status); at 200/s that is ~100 s of API budget, at "
+        "client-go's 5/s it would be over an hour. kube-apiserver's default max-inflight (400) "
+        "absorbs this comfortably.",
+    )
+    burst: int = Field(
+        400,
+        description="Token bucket size in requests; twice qps so a burst of "
+        "new objects is not throttled.",
+    )
+    request_timeout: float = Field(30.0, description="Seconds per non-watch request, as kubectl.")
+    max_retries: int = Field(
+        5,
+        description="Retries of transient errors (429/5xx/timeouts) "
+        "inside the client before the error surfaces to the caller.",
+    )
+
+
+class InformerSettings(_Section):
+    """List/watch behaviour, following client-go's reflector."""
+
+    watch_timeout_min: float = Field(
+        300.0,
+        description="Seconds; each watch asks the server for "
+        "a random timeout in [min, max] so watches rotate (client-go).",
+    )
+    watch_timeout_max: float = Field(600.0, description="Seconds; see watch_timeout_min.")
+    backoff_initial: float = Field(
+        0.8,
+        description="Seconds before the first retry after a "
+        "list/watch error (client-go's reflector value).",
+    )
+    backoff_max: float = Field(30.0, description="Seconds; backoff cap (client-go).")
+    backoff_reset: float = Field(
+        120.0,
+        description="Seconds of healthy watching after which the "
+        "backoff resets to its initial value.",
+    )
+    inactivity_timeout: float = Field(
+        180.0,
+        description="Seconds without any event (bookmarks included) after which a watch is "
+        "considered dead and restarted; the server sends a bookmark about every minute.",
+    )
+    list_page_size: int = Field(500, description="Objects per list page (client-go's pager).")
+
+
+class QueueSettings(_Section):
+    """Workqueue retry rate limiting: max(per-item exponential, overall token bucket)."""
+
+    base_delay: float = Field(
+        1.0,
+        description="Seconds; first retry delay of a failing key (ESO: 1 s). Doubles per failure.",
+    )
+    max_delay: float = Field(
+        300.0,
+        description="Seconds; cap of the per-item backoff. ESO uses "
+        "7 min; 5 min matches the store requeue interval so a fixed "
+        "credential is noticed as soon as the store is.",
+    )
+    overall_qps: float = Field(
+        50.0,
+        description="Retries/s across all keys. ESO's 10/s with "
+        "thousands of failing objects delays retries for minutes.",
+    )
+    overall_burst: int = Field(500, description="Retry bucket size.")
+
+
+class ControllerSettings(_Section):
+    """What eso reconciles and how hard."""
+
+    concurrent: int = Field(
+        16,
+        description="Reconcile workers per controller. Reconciles are I/O bound (AWS + API "
+        "server) so asyncio workers are cheap; 16 keeps ~16 AWS calls in flight, enough to "
+        "saturate one region's GetSecretValue quota without tripping throttling. ESO: 1.",
+    )
+    namespace: str | None = Field(
+        None, description="Watch only this namespace (scoped install); None watches all."
+    )
+    controller_class: str | None = Field(
+        None,
+        description="Reconcile only stores whose "
+        "spec.controller equals this (ESO --controller-class).",
+    )
+    store_requeue_interval: float = Field(
+        300.0, description="Seconds between store revalidations (ESO default 5m)."
+    )
+    process_cluster_store: bool = Field(True, description="Reconcile ClusterSecretStores.")
+    refresh_jitter: float = Field(
+        0.1,
+        description="Fraction of refreshInterval added at random "
+        "to each refresh, so objects created together do not refresh "
+        "in lockstep.",
+    )
+    shutdown_grace: float = Field(
+        25.0,
+        description="Seconds in-flight reconciles may take on "
+        "SIGTERM; below the pod's default 30 s grace period.",
+    )
+
+
+class LeaderSettings(_Section):
+    """Lease-based leader election (ESO/controller-runtime names and timings)."""
+
+    enabled: bool = Field(False, description="--enable-leader-election; off for one replica.")
+    lease_name: str = Field("external-secrets-controller", description="--leader-election-id.")
+    lease_namespace: str | None = Field(
+        None, description="Namespace of the Lease; the pod's own namespace when None."
+    )
+    lease_duration: float = Field(15.0, description="Seconds (controller-runtime default).")
+    renew_deadline: float = Field(10.0, description="Seconds (controller-runtime default).")
+    retry_period: float = Field(2.0, description="Seconds (controller-runtime default).")
+
+
+class ServerSettings(_Section):
+    """Metrics and health endpoints."""
+
+    metrics_addr: str = Field(":8080", description="host:port of /metrics (ESO default :8080).")
+    live_addr: str = Field(":8082", description="host:port of /healthz and /readyz (ESO :8082).")
+
+
+class LogSettings(_Section):
+    level: str = Field("info", description="debug, info, warning or error (--loglevel).")
+    format: str = Field(
+        "auto",
+        description="json, console, or auto: console on a terminal, JSON otherwise (in clusters).",
+    )
+
+
+class AWSSettings(_Section):
+    """AWS provider call economy (see eso/providers/aws)."""
+
+    batch_enabled: bool = Field(
+        True, description="Gather concurrent AWSCURRENT reads into BatchGetSecretValue calls."
+    )
+    batch_window: float = Field(
+        0.005,
+        description="Seconds a read waits for others to join its "
+        "batch; 5 ms is far below a GetSecretValue round trip (~20 ms).",
+    )
+    batch_size: int = Field(
+        20, description="Secrets per BatchGetSecretValue; 20 is the API's maximum for SecretIdList."
+    )
+    cache_enabled: bool = Field(
+        True,
+        description="Share fetched values between ExternalSecrets "
+        "of one credential identity for a short time.",
+    )
+    cache_ttl: float = Field(
+        30.0,
+        description="Seconds a fetched value may be reused; also "
+        "capped by the shortest refreshInterval of its readers.",
+    )
+    cache_max_entries: int = Field(
+        20000, description="Entries; bounded so memory cannot grow without limit."
+    )
+    batch_denied_ttl: float = Field(
+        3600.0,
+        description="Seconds to remember that a store's "
+        "credentials may not call BatchGetSecretValue.",
+    )
+
+
+class Settings(_Section):
+    """All of eso's configuration."""
+
+    kubeconfig: str | None = None
+    client: ClientSettings = ClientSettings()
+    informer: InformerSettings = InformerSettings()
+    queue: QueueSettings = QueueSettings()
+    controller: ControllerSettings = ControllerSettings()
+    leader: LeaderSettings = LeaderSettings()
+    server: ServerSettings = ServerSettings()
+    log: LogSettings = LogSettings()
+    aws: AWSSettings = AWSSettings()
