@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+pytest_plugins = ["eso.testing.pytest_cluster", "eso.testing.pytest_aws"]
+
 
 @pytest.fixture(autouse=True)
 async def _no_leftover_tasks() -> AsyncIterator[None]:
