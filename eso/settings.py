@@ -181,6 +181,25 @@ class AWSSettings(_Section):
         description="Seconds to remember that a store's "
         "credentials may not call BatchGetSecretValue.",
     )
+    endpoint_url: str | None = Field(
+        None,
+        description="Secrets Manager endpoint override; when None the AWS SDK variables "
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_SECRETSMANAGER_ENDPOINT (ESO) and "
+        "AWS_ENDPOINT_URL apply, else the regional endpoint.",
+    )
+    max_connections: int = Field(
+        64,
+        description="HTTP connections per credential identity; above the reconcile workers "
+        "(16) plus concurrent batches so no read waits for a connection (botocore: 10).",
+    )
+    connect_timeout: float = Field(
+        5.0, description="Seconds to open a connection to AWS; fail fast, the worker retries."
+    )
+    read_timeout: float = Field(
+        20.0,
+        description="Seconds to wait for an AWS response; a batch of 20 secrets of up to "
+        "64 KiB each is ~1.3 MB, read well within this.",
+    )
 
 
 class Settings(_Section):

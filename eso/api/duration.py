@@ -28,7 +28,7 @@ class DurationError(ValueError):
 
 def parse_duration(text: str) -> float:
     """Seconds in a Go duration string such as ``1h30m`` or ``-1.5s``; raises DurationError."""
-    s = text.strip()
+    s = text  # Go does not trim: " 1h" is invalid
     if not s:
         raise DurationError("empty duration")
     sign = 1.0
@@ -49,17 +49,32 @@ def parse_duration(text: str) -> float:
     return sign * total
 
 
+def _format_small(seconds: float) -> str:
+    """Below one second Go picks the largest unit that keeps the integer part non-zero."""
+    nanos = round(seconds * 1e9)
+    if nanos < 1_000:
+        return f"{nanos}ns"
+    if nanos < 1_000_000:
+        return f"{_trim(nanos / 1e3, 3)}µs"
+    return f"{_trim(nanos / 1e6, 6)}ms"
+
+
+def _trim(value: float, digits: int) -> str:
+    """A decimal without trailing zeros, as Go prints fractional units (``1.5``, ``30``)."""
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
+
+
 def format_duration(seconds: float) -> str:
-    """Go's ``Duration.String`` for whole seconds and above (``1h0m0s``, ``1m30s``, ``0s``)."""
+    """Go's ``Duration.String``: ``1h0m0s``, ``1m30s``, ``0s``, ``1.5s``, ``250ms``, ``1.5µs``."""
     if seconds == 0:
         return "0s"
     sign = "-" if seconds < 0 else ""
     rest = abs(seconds)
     if rest < 1:
-        return f"{sign}{rest * 1000:g}ms"
+        return sign + _format_small(rest)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    sec_text = f"{secs:g}s"
+    sec_text = f"{_trim(secs, 9)}s"
     if hours:
         return f"{sign}{int(hours)}h{int(minutes)}m{sec_text}"
     if minutes:

@@ -1,0 +1,512 @@
+"""The ExternalSecret kind (external-secrets.io/v1): what to fetch, from which store, into which
+Secret.
+
+Field names, enums and defaults follow ESO's ``apis/externalsecrets/v1/externalsecret_types.go``
+so ESO manifests apply unchanged. The whole spec is modelled, including what eso does not
+implement yet; ``eso.api.features`` names those parts so a controller can refuse them with a
+clear condition instead of silently ignoring them. The ``Crd(...)`` markers carry the schema
+facts and the CEL rules that replace ESO's admission webhook (see ``eso.api.meta``).
+
+Enums are ``Literal`` types: the API server has already checked them against the CRD, and mypy
+then checks every comparison a controller makes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, ValidatorFunctionWrapHandler, field_validator
+
+from eso.api.duration import parse_duration
+from eso.api.meta import (
+    DURATION_PATTERN,
+    Condition,
+    Crd,
+    DnsSubdomain,
+    EsoModel,
+    LocalObjectReference,
+    ObjectMeta,
+    Rule,
+    SecretKey,
+    tolerant,
+)
+
+StoreKind = Literal["SecretStore", "ClusterSecretStore"]
+CreationPolicy = Literal["Owner", "Orphan", "Merge", "None", "CreateOrMerge"]
+DeletionPolicy = Literal["Delete", "Merge", "Retain"]
+NullBytePolicy = Literal["Ignore", "Fail"]
+MetadataPolicy = Literal["None", "Fetch"]
+ConversionStrategy = Literal["Default", "Unicode"]
+DecodingStrategy = Literal["Auto", "Base64", "Base64URL", "None"]
+TemplateMergePolicy = Literal["Replace", "Merge"]
+TemplateEngineVersion = Literal["v2"]
+TemplateScope = Literal["Values", "KeysAndValues"]
+RewriteConflictPolicy = Literal["Ignore", "Error"]
+RewritePriorityPolicy = Literal["IgnoreNotFound", "Strict"]
+RewriteMergeStrategy = Literal["Extract", "JSON"]
+RefreshPolicy = Literal["CreatedOnce", "Periodic", "OnChange"]
+SyncWindowKind = Literal["allow", "deny"]
+GeneratorKind = Literal[
+    "ACRAccessToken",
+    "BeyondtrustWorkloadCredentialsDynamicSecret",
+    "ClusterGenerator",
+    "CloudsmithAccessToken",
+    "ECRAuthorizationToken",
+    "Fake",
+    "GCRAccessToken",
+    "GithubAccessToken",
+    "GitlabDeployToken",
+    "QuayAccessToken",
+    "Password",
+    "SSHKey",
+    "STSSessionToken",
+    "UUID",
+    "VaultDynamicSecret",
+    "Webhook",
+    "Grafana",
+    "MFA",
+]
+
+# Bounds for lists that CEL rules iterate: the API server rejects a CRD whose rules could
+# exceed its cost budget, and it estimates an unbounded list from the maximum request size.
+# The duplicate-secretKey rule is quadratic in data[]: 300 items stays well inside both the
+# estimated (10M) and the runtime per-call (1M) budgets for keys of ordinary length.
+MAX_DATA_ITEMS = 300
+MAX_DATA_FROM_ITEMS = 500
+MAX_TEMPLATE_FROM_ITEMS = 100
+
+_MODEL_ONLY = Crd(server_default=False)
+_DURATION = Crd(pattern=DURATION_PATTERN)
+
+
+class SecretStoreRef(EsoModel):
+    """Which SecretStore or ClusterSecretStore to fetch the data from."""
+
+    name: DnsSubdomain = ""
+    """Name of the SecretStore resource."""
+    kind: Annotated[StoreKind, _MODEL_ONLY] = "SecretStore"
+    """Kind of the SecretStore resource (SecretStore or ClusterSecretStore). Defaults to
+    `SecretStore`."""
+
+
+class GeneratorRef(EsoModel):
+    """A generator custom resource."""
+
+    api_version: str = "generators.external-secrets.io/v1alpha1"
+    """The apiVersion of the generator resource."""
+    kind: GeneratorKind
+    """The kind of the generator resource."""
+    name: DnsSubdomain
+    """The name of the generator resource."""
+
+
+class StoreSourceRef(EsoModel):
+    """Overrides the store a single `data` entry is read from. Set exactly one property."""
+
+    crd: ClassVar[Crd] = Crd(min_properties=1, max_properties=1)
+    store_ref: SecretStoreRef | None = None
+    """The store to read this entry from."""
+    generator_ref: GeneratorRef | None = None
+    """Deprecated: generatorRef is not implemented in .data[]."""
+
+
+class StoreGeneratorSourceRef(EsoModel):
+    """The store or generator a `dataFrom` entry reads from. Set exactly one property."""
+
+    crd: ClassVar[Crd] = Crd(
+        min_properties=1,
+        max_properties=1,
+        rules=(
+            Rule(
+                "has(self.storeRef) || has(self.generatorRef)",
+                "generatorRef or storeRef must be set when using sourceRef in dataFrom",
+            ),
+        ),
+    )
+    store_ref: SecretStoreRef | None = None
+    """The store to read this entry from; combine with extract or find."""
+    generator_ref: GeneratorRef | None = None
+    """A generator producing a map of values; not combinable with extract or find."""
+
+
+class ExternalSecretDataRemoteRef(EsoModel):
+    """Where a value lives in the provider and how to read it."""
+
+    key: str
+    """The key in the provider (for AWS: the secret name or ARN). Mandatory."""
+    metadata_policy: Annotated[MetadataPolicy, _MODEL_ONLY] = "None"
+    """Fetch tags/labels of the provider secret instead of its value: None or Fetch."""
+    property: str = ""
+    """A property of the provider value, if it is a map (gjson-style path)."""
+    version: str = ""
+    """A version of the provider value, if supported."""
+    conversion_strategy: Annotated[ConversionStrategy, _MODEL_ONLY] = "Default"
+    """How to convert the value. Defaults to Default."""
+    decoding_strategy: Annotated[DecodingStrategy, _MODEL_ONLY] = "None"
+    """How to decode the value. Defaults to None."""
+    null_byte_policy: Annotated[NullBytePolicy, _MODEL_ONLY] = "Ignore"
+    """Whether values containing NUL bytes are accepted (Ignore) or fail the sync (Fail)."""
+
+
+class ExternalSecretData(EsoModel):
+    """One key of the target Secret and the provider value it comes from."""
+
+    secret_key: SecretKey
+    """The key in the Kubernetes Secret to store the value."""
+    remote_ref: ExternalSecretDataRemoteRef
+    """Which provider value (version, property, ...) to fetch."""
+    source_ref: StoreSourceRef | None = None
+    """Overrides the store this value is read from."""
+
+
+class FindName(EsoModel):
+    """Find secrets by name."""
+
+    regexp: str = ""
+    """A regular expression the secret name must match."""
+
+
+class ExternalSecretFind(EsoModel):
+    """Find many provider secrets by path, name or tags."""
+
+    path: str | None = None
+    """A root path to start the find operations."""
+    name: FindName | None = None
+    """Find secrets based on the name."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Find secrets based on tags."""
+    conversion_strategy: Annotated[ConversionStrategy, _MODEL_ONLY] = "Default"
+    """How to convert the values. Defaults to Default."""
+    decoding_strategy: Annotated[DecodingStrategy, _MODEL_ONLY] = "None"
+    """How to decode the values. Defaults to None."""
+    null_byte_policy: Annotated[NullBytePolicy, _MODEL_ONLY] = "Ignore"
+    """Whether values containing NUL bytes are accepted (Ignore) or fail the sync (Fail)."""
+
+
+class ExternalSecretRewriteMerge(EsoModel):
+    """Merge the key/values of several secrets into one."""
+
+    into: str = ""
+    """Target key of the merge; required if strategy is JSON."""
+    priority: list[str] = Field(default_factory=list)
+    """Key priority in conflict resolution."""
+    priority_policy: RewritePriorityPolicy = "Strict"
+    """What to do when a key in the priority list does not exist in the input."""
+    conflict_policy: RewriteConflictPolicy = "Error"
+    """What to do on conflicting keys."""
+    strategy: RewriteMergeStrategy = "Extract"
+    """How to merge: Extract or JSON."""
+
+
+class ExternalSecretRewriteRegexp(EsoModel):
+    """Rewrite keys with a regular expression replace-all."""
+
+    source: str
+    """The regular expression."""
+    target: str
+    """The replacement pattern."""
+
+
+class ExternalSecretRewriteTransform(EsoModel):
+    """Rewrite keys with a template (`.value` is the key)."""
+
+    template: str
+    """The template applied to each key."""
+
+
+class ExternalSecretRewrite(EsoModel):
+    """One key rewrite operation. Set exactly one property."""
+
+    crd: ClassVar[Crd] = Crd(min_properties=1, max_properties=1)
+    merge: ExternalSecretRewriteMerge | None = None
+    """Merge key/values into one key."""
+    regexp: ExternalSecretRewriteRegexp | None = None
+    """Rewrite keys with a regular expression."""
+    transform: ExternalSecretRewriteTransform | None = None
+    """Rewrite keys with a template."""
+
+
+_ONE_DATA_FROM_SOURCE = (
+    "(has(self.extract) ? 1 : 0) + (has(self.find) ? 1 : 0)"
+    " + ((has(self.sourceRef) && has(self.sourceRef.generatorRef)) ? 1 : 0) <= 1"
+)
+
+
+class ExternalSecretDataFromRemoteRef(EsoModel):
+    """Many keys at once: everything in one provider secret, or everything a find matches."""
+
+    crd: ClassVar[Crd] = Crd(
+        rules=(
+            Rule(
+                _ONE_DATA_FROM_SOURCE,
+                "extract, find, or generatorRef cannot be set at the same time",
+            ),
+            Rule(
+                "has(self.extract) || has(self.find) || has(self.sourceRef)",
+                "either extract, find, or sourceRef must be set to dataFrom",
+            ),
+        )
+    )
+    extract: ExternalSecretDataRemoteRef | None = None
+    """Extract all key/value pairs of one provider secret."""
+    find: ExternalSecretFind | None = None
+    """Find provider secrets by tags or name."""
+    rewrite: list[ExternalSecretRewrite] = Field(default_factory=list)
+    """Rewrite the keys, applied in order."""
+    source_ref: StoreGeneratorSourceRef | None = None
+    """Overrides the store, or reads from a generator."""
+
+
+class ExternalSecretTemplateMetadata(EsoModel):
+    """Labels, annotations and finalizers for the rendered Secret."""
+
+    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    finalizers: list[str] = Field(default_factory=list)
+
+
+class TemplateRefItem(EsoModel):
+    """A key of a ConfigMap or Secret holding a template."""
+
+    key: SecretKey
+    """A key in the ConfigMap/Secret."""
+    template_as: TemplateScope = "Values"
+    """Whether the template renders values only or keys and values."""
+
+
+class TemplateRef(EsoModel):
+    """A ConfigMap or Secret holding templates."""
+
+    name: DnsSubdomain
+    """The name of the ConfigMap/Secret resource."""
+    items: list[TemplateRefItem]
+    """The keys to use as templates."""
+
+
+class TemplateFrom(EsoModel):
+    """A source of templates: a ConfigMap, a Secret or a literal."""
+
+    config_map: TemplateRef | None = None
+    secret: TemplateRef | None = None
+    target: Annotated[str, Crd(max_length=253)] = "Data"
+    """Where the result goes: Data, Annotations or Labels."""
+    literal: str | None = None
+    values_decoding_strategy: DecodingStrategy | None = None
+    """How to decode the rendered values. Defaults to None."""
+
+
+_SA_TOKEN = "'kubernetes.io/service-account-token'"
+_TEMPLATE_RULES = (
+    Rule(
+        "!has(self.type) || self.type != 'bootstrap.kubernetes.io/token'",
+        'template.type="bootstrap.kubernetes.io/token" is not allowed',
+    ),
+    Rule(
+        f"!(has(self.type) && self.type == {_SA_TOKEN} && has(self.metadata)"
+        " && has(self.metadata.annotations)"
+        " && 'kubernetes.io/service-account.name' in self.metadata.annotations)",
+        'template.type="kubernetes.io/service-account-token" with annotation'
+        ' "kubernetes.io/service-account.name" is not allowed',
+    ),
+    Rule(
+        f"!(has(self.type) && self.type == {_SA_TOKEN} && has(self.templateFrom)"
+        " && self.templateFrom.exists(t, has(t.target) && t.target.matches('^(?i)annotations$')))",
+        'template.type="kubernetes.io/service-account-token" with templateFrom'
+        ' target="Annotations" is not allowed',
+    ),
+)
+
+
+class ExternalSecretTemplate(EsoModel):
+    """A blueprint for the created Secret: type, metadata and templated data."""
+
+    crd: ClassVar[Crd] = Crd(rules=_TEMPLATE_RULES)
+    type: str | None = None
+    """The Secret type."""
+    engine_version: TemplateEngineVersion = "v2"
+    """The template engine version."""
+    metadata: ExternalSecretTemplateMetadata | None = None
+    merge_policy: TemplateMergePolicy = "Replace"
+    data: dict[str, str] = Field(default_factory=dict)
+    template_from: Annotated[list[TemplateFrom], Crd(max_items=MAX_TEMPLATE_FROM_ITEMS)] = Field(
+        default_factory=list
+    )
+
+
+class ManifestReference(EsoModel):
+    """A resource type to create instead of a Secret."""
+
+    api_version: Annotated[str, Crd(min_length=1)]
+    """APIVersion of the target resource (e.g. "v1" for ConfigMap)."""
+    kind: Annotated[str, Crd(min_length=1)]
+    """Kind of the target resource (e.g. "ConfigMap")."""
+
+
+_TARGET_RULES = (
+    Rule(
+        "!(has(self.deletionPolicy) && self.deletionPolicy == 'Delete' && has(self.creationPolicy)"
+        " && self.creationPolicy in ['Merge', 'None', 'CreateOrMerge'])",
+        "deletionPolicy=Delete must not be used when the controller doesn't own the secret."
+        " Please set creationPolicy=Owner",
+    ),
+    Rule(
+        "!(has(self.deletionPolicy) && self.deletionPolicy == 'Merge' && has(self.creationPolicy)"
+        " && self.creationPolicy == 'None')",
+        "deletionPolicy=Merge must not be used with creationPolicy=None."
+        " There is no Secret to merge with",
+    ),
+    Rule(
+        "!has(self.template) || !has(self.template.templateFrom)"
+        " || (has(self.manifest) && !(self.manifest.apiVersion == 'v1'"
+        " && self.manifest.kind == 'Secret'))"
+        " || self.template.templateFrom.all(t, !has(t.target)"
+        " || t.target.matches('^(?i)(data|annotations|labels)?$'))",
+        'templateFrom target is not allowed when targeting a Secret, must be one of "Data",'
+        ' "Annotations" or "Labels"',
+    ),
+)
+
+
+class ExternalSecretTarget(EsoModel):
+    """The Kubernetes Secret to create; there is one target per ExternalSecret."""
+
+    crd: ClassVar[Crd] = Crd(rules=_TARGET_RULES)
+    name: DnsSubdomain | None = None
+    """The name of the Secret to manage. Defaults to the name of the ExternalSecret."""
+    creation_policy: CreationPolicy = "Owner"
+    """How to create the Secret. Defaults to Owner."""
+    deletion_policy: DeletionPolicy = "Retain"
+    """What to do with the Secret when the provider data is gone. Defaults to Retain."""
+    template: ExternalSecretTemplate | None = None
+    """A blueprint for the created Secret."""
+    manifest: ManifestReference | None = None
+    """A resource type to create instead of a Secret."""
+    immutable: bool = False
+    """Whether the created Secret is immutable."""
+
+
+class ExternalSecretSyncWindowEntry(EsoModel):
+    """A cron schedule and how long the window stays open after each firing."""
+
+    schedule: Annotated[
+        str,
+        Crd(
+            min_length=1,
+            pattern=r"^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)"
+            r"|@every [^\s]+.*|[^\s]+( [^\s]+){4})$",
+        ),
+    ]
+    """A 5-field cron expression in UTC, or a shorthand such as @daily."""
+    duration: Annotated[str, _DURATION]
+    """How long the window stays open, e.g. "8h"."""
+
+
+class ExternalSecretSyncWindows(EsoModel):
+    """When periodic refreshes may happen."""
+
+    kind: SyncWindowKind
+    """allow: refresh only inside a window; deny: never inside a window."""
+    windows: Annotated[list[ExternalSecretSyncWindowEntry], Crd(min_items=1)]
+
+
+_DATA_OR_DATA_FROM = Rule(
+    "(has(self.data) && size(self.data) > 0) || (has(self.dataFrom) && size(self.dataFrom) > 0)",
+    "either data or dataFrom should be specified",
+)
+_UNIQUE_SECRET_KEYS = Rule(
+    "!has(self.data) || (has(self.target) && has(self.target.deletionPolicy)"
+    " && self.target.deletionPolicy != 'Retain')"
+    " || self.data.all(d, self.data.exists_one(e, e.secretKey == d.secretKey))",
+    "duplicate secretKey found",
+    field_path=".data",
+)
+
+
+class ExternalSecretSpec(EsoModel):
+    """The desired state of an ExternalSecret."""
+
+    crd: ClassVar[Crd] = Crd(rules=(_DATA_OR_DATA_FROM, _UNIQUE_SECRET_KEYS))
+    secret_store_ref: SecretStoreRef = Field(default_factory=SecretStoreRef)
+    """The store to fetch the data from."""
+    target: Annotated[
+        ExternalSecretTarget,
+        Crd(default={"creationPolicy": "Owner", "deletionPolicy": "Retain"}),
+    ] = Field(default_factory=ExternalSecretTarget)
+    """The Secret to create."""
+    refresh_policy: Annotated[RefreshPolicy, _MODEL_ONLY] = "Periodic"
+    """When to refresh: Periodic (every refreshInterval), OnChange or CreatedOnce."""
+    refresh_interval: Annotated[str, _DURATION] = "1h0m0s"
+    """How often to read the values again, as a Go duration ("1h", "10m"). "0s" syncs once."""
+    sync_windows: ExternalSecretSyncWindows | None = None
+    """Restricts when periodic refreshes may happen."""
+    data: Annotated[list[ExternalSecretData], Crd(max_items=MAX_DATA_ITEMS)] = Field(
+        default_factory=list
+    )
+    """Secret keys and the provider values they come from."""
+    data_from: Annotated[
+        list[ExternalSecretDataFromRemoteRef], Crd(max_items=MAX_DATA_FROM_ITEMS)
+    ] = Field(default_factory=list)
+    """Provider secrets whose properties all become keys, merged in order."""
+
+    def refresh_interval_seconds(self) -> float:
+        """``refreshInterval`` in seconds; 0 means sync once. Raises ``DurationError``."""
+        return parse_duration(self.refresh_interval)
+
+
+class ExternalSecretStatusCondition(Condition):
+    """A status condition of an ExternalSecret."""
+
+    type: Annotated[str, Crd(required=True, enum=("Ready", "Deleted"))] = ""
+
+
+class ExternalSecretStatus(EsoModel):
+    """The observed state of an ExternalSecret."""
+
+    refresh_time: Annotated[str | None, Crd(format="date-time", nullable=True)] = None
+    """When the data was last fetched and the Secret updated."""
+    synced_resource_version: str = ""
+    """The ExternalSecret resourceVersion (generation) last synced."""
+    conditions: list[ExternalSecretStatusCondition] = Field(default_factory=list)
+    binding: LocalObjectReference = Field(default_factory=LocalObjectReference)
+    """A servicebinding.io Provisioned Service reference to the Secret."""
+
+    def condition(self, type_: str) -> ExternalSecretStatusCondition | None:
+        """The condition of that type, or None."""
+        return next((c for c in self.conditions if c.type == type_), None)
+
+
+class ExternalSecret(EsoModel):
+    """An ExternalSecret: fetches data from a store into a Kubernetes Secret."""
+
+    api_version: str = "external-secrets.io/v1"
+    kind: str = "ExternalSecret"
+    metadata: ObjectMeta = Field(default_factory=ObjectMeta)
+    spec: Annotated[ExternalSecretSpec, Crd(required=True)] = Field(
+        default_factory=ExternalSecretSpec
+    )
+    status: ExternalSecretStatus = Field(default_factory=ExternalSecretStatus)
+
+    @field_validator("status", mode="wrap")
+    @classmethod
+    def _status(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return tolerant(ExternalSecretStatus, value, handler)
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.metadata.namespace or ""
+
+    @property
+    def target_name(self) -> str:
+        """The managed Secret's name: ``spec.target.name``, else the ExternalSecret's name."""
+        return self.spec.target.name or self.metadata.name
+
+    @property
+    def store_kind(self) -> StoreKind:
+        return self.spec.secret_store_ref.kind
+
+    def ready_condition(self) -> ExternalSecretStatusCondition | None:
+        return self.status.condition("Ready")

@@ -1,0 +1,495 @@
+"""The ExternalSecret reconciler: provider values → the target Secret, and an honest status.
+
+A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
+
+1. refuse what eso does not implement (a clear condition, never a silent skip);
+2. resolve the store from the informer cache; skip stores of another controller class;
+3. if no refresh is due and the Secret is intact, only requeue (no provider call, no GET);
+4. check the store may be used from this namespace and is Ready - fail fast otherwise;
+5. fetch every value concurrently; any failed or missing item fails the sync and leaves the
+   existing Secret untouched (ESO reports partial syncs as synced; we do not), except
+   deletionPolicy Delete with everything gone, which deletes the Secret as ESO does;
+6. write the Secret per creationPolicy, only when something changed;
+7. write status (subresource) only when it changed; metrics and events as ESO.
+
+Reads come from caches. The managed-Secret cache is metadata only, so "is the Secret intact"
+is answered from its data-hash annotation plus the resourceVersion we last wrote or verified:
+a GET happens only when someone else changed the Secret (which is also how a hand edit or
+deletion is noticed and repaired). A Secret first seen after start is trusted until its
+refresh is due, which spreads start-up verification GETs over the refresh interval.
+
+Failures that may heal (provider unavailable, store not Ready, API errors) raise
+``SyncError`` after status is written, so the worker loop retries with backoff; configuration
+errors return and wait for the next spec change or refresh.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import structlog
+
+from eso.api import conditions as c
+from eso.api.duration import DurationError
+from eso.api.hashing import data_hash, field_owner
+from eso.api.models import AnyStore, ClusterSecretStore, ExternalSecret, SecretStore
+from eso.api.models import unimplemented_features as unimplemented
+from eso.clock import Clock, SystemClock
+from eso.controllers import objmetrics
+from eso.controllers import status as st
+from eso.controllers.fetch import fetch_all
+from eso.controllers.secretdata import (
+    OwnershipError,
+    Target,
+    data_matches_hash,
+    desired_secret,
+    metadata_is_current,
+    needs_write,
+    synced_resource_version,
+)
+from eso.controllers.stores import (
+    CredentialReader,
+    namespace_allowed,
+    needs_namespace_labels,
+    should_process,
+)
+from eso.controllers.worker import Result
+from eso.kube.cache import Cache
+from eso.kube.client import KubeClient
+from eso.kube.errors import KubeError, NotFound
+from eso.kube.events import EventRecorder, EventType
+from eso.kube.resources import EXTERNAL_SECRETS, NAMESPACES, SECRETS, split_key
+from eso.metrics import Metrics
+from eso.providers.base import ProviderError, ProviderUnavailableError
+from eso.providers.registry import ProviderRegistry
+from eso.settings import ControllerSettings
+
+log = structlog.get_logger(__name__)
+
+Version = tuple[str, str]  # (uid, resourceVersion) of a Secret
+
+
+class SyncError(Exception):
+    """A sync failed in a way that may heal; the worker retries with backoff."""
+
+
+class _SyncFailedError(Exception):
+    """Ends a sync: the Ready condition to write, and whether to retry with backoff."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = c.REASON_SECRET_SYNCED_ERROR,
+        retry: bool = True,
+        requeue_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message, self.reason, self.retry = message, reason, retry
+        self.requeue_after = requeue_after
+
+
+def _get_data_failed(detail: str, *, retry: bool = True) -> _SyncFailedError:
+    message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_GET_SECRET_DATA, detail=detail)
+    return _SyncFailedError(message, retry=retry)
+
+
+class ExternalSecretReconciler:
+    """Reconciles ExternalSecrets by ``namespace/name`` key."""
+
+    def __init__(
+        self,
+        *,
+        client: KubeClient,
+        external_secrets: Cache,
+        secret_stores: Cache,
+        cluster_secret_stores: Cache,
+        managed_secrets: Cache,
+        registry: ProviderRegistry,
+        credentials: CredentialReader,
+        recorder: EventRecorder,
+        metrics: Metrics,
+        settings: ControllerSettings,
+        clock: Clock | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = client
+        self._es = external_secrets
+        self._stores = secret_stores
+        self._cluster_stores = cluster_secret_stores
+        self._managed = managed_secrets
+        self._registry = registry
+        self._credentials = credentials
+        self._recorder = recorder
+        self._metrics = metrics
+        self._settings = settings
+        self._clock = clock or SystemClock()
+        self._rand = rand
+        self._verified: dict[str, Version] = {}  # Secret versions whose data we wrote/checked
+        self._trusted: dict[str, Version] = {}  # first sighting after start, until refresh
+        self._written: dict[str, tuple[str, dict[str, Any]]] = {}  # rv before → status we wrote
+
+    # ------------------------------------------------------------------ entry points
+
+    def is_own_write(self, es_key: str, secret: Mapping[str, Any]) -> bool:
+        """Whether a managed-Secret event only reflects our own write (no reconcile needed)."""
+        return self._verified.get(es_key) == _version(secret)
+
+    async def reconcile(self, key: str) -> Result:
+        """Sync one ExternalSecret; idempotent; raises SyncError to be retried."""
+        namespace, name = split_key(key)
+        ns = namespace or ""
+        raw = self._es.get(key)
+        if raw is None:
+            self._forget(key, ns, name)
+            return Result()
+        if raw.get("metadata", {}).get("deletionTimestamp"):
+            return Result()
+        with structlog.contextvars.bound_contextvars(
+            kind="ExternalSecret", namespace=ns, name=name
+        ):
+            start, ok = self._clock.now(), False
+            self._metrics.es_sync_calls.labels(name, ns).inc()
+            try:
+                result = await self._reconcile(key, raw)
+                ok = True
+                return result
+            finally:
+                elapsed = self._clock.now() - start
+                self._metrics.es_reconcile_duration_ns.labels(name, ns).set(elapsed * 1e9)
+                self._metrics.es_reconcile_seconds.labels("success" if ok else "error").observe(
+                    elapsed
+                )
+
+    def _forget(self, key: str, namespace: str, name: str) -> None:
+        objmetrics.forget_es(self._metrics, namespace=namespace, name=name)
+        for memo in (self._verified, self._trusted, self._written):
+            memo.pop(key, None)
+
+    async def _reconcile(self, key: str, raw: Mapping[str, Any]) -> Result:
+        es = ExternalSecret.model_validate(raw)
+        status = self._current_status(key, raw)
+        try:
+            return await self._sync(key, raw, es, status)
+        except _SyncFailedError as failed:
+            await self._mark_failed(key, raw, es, status, failed)
+            if failed.retry:
+                raise SyncError(failed.message) from None
+            return Result(requeue_after=failed.requeue_after)
+
+    # ------------------------------------------------------------------ the sync
+
+    async def _sync(
+        self, key: str, raw: Mapping[str, Any], es: ExternalSecret, status: dict[str, Any]
+    ) -> Result:
+        features = unimplemented(es)
+        if features:
+            message = c.MSG_NOT_IMPLEMENTED.format(features=", ".join(features))
+            raise _SyncFailedError(message, retry=False)
+        try:
+            interval = es.spec.refresh_interval_seconds()
+        except DurationError as e:
+            raise _SyncFailedError(f"invalid refreshInterval: {e}", retry=False) from e
+        store = self._resolve_store(es)
+        if store is None:
+            return Result()
+        target = self._target(es)
+        version = synced_resource_version(raw.get("metadata") or {})
+        due = st.should_refresh(
+            status=status,
+            refresh_interval=interval,
+            refresh_policy=es.spec.refresh_policy,
+            current_version=version,
+            now=self._clock.wall(),
+        )
+        if not due and await self._secret_intact(key, es, target):
+            return self._requeue(status, es, interval)
+        await self._check_store_usable(es, store)
+        data = await self._fetch(es, store, interval)
+        if data is None:
+            await self._delete_target(key, raw, es, target)
+            reason, message, binding = c.REASON_SECRET_DELETED, c.MSG_DELETED, None
+        elif not data and es.spec.target.deletion_policy == "Retain":
+            reason, message, binding = c.REASON_SECRET_SYNCED, c.MSG_SYNCED_RETAIN, None
+        else:
+            binding = await self._write_target(key, raw, es, target, data, interval)
+            reason, message = c.REASON_SECRET_SYNCED, c.MSG_SYNCED
+        new = st.es_synced(
+            status,
+            reason=reason,
+            message=message,
+            now=self._clock.wall(),
+            synced_resource_version=version,
+            binding=binding,
+        )
+        await self._write_status(key, raw, status, new)
+        objmetrics.set_es_ready(self._metrics, namespace=es.namespace, name=es.name, status="True")
+        return self._requeue(new, es, interval)
+
+    def _requeue(self, status: Mapping[str, Any], es: ExternalSecret, interval: float) -> Result:
+        after = st.requeue_after(
+            status=status,
+            refresh_interval=interval,
+            refresh_policy=es.spec.refresh_policy,
+            now=self._clock.wall(),
+            jitter=self._settings.refresh_jitter,
+            rand=self._rand,
+        )
+        # An overdue refresh (0 s) must still be a delayed requeue, not a rate-limited one.
+        return Result(requeue_after=None if after is None else max(after, 0.001))
+
+    def _target(self, es: ExternalSecret) -> Target:
+        return Target(
+            es_name=es.name,
+            es_uid=es.metadata.uid,
+            namespace=es.namespace,
+            secret_name=es.target_name,
+            creation_policy=es.spec.target.creation_policy,
+        )
+
+    # ------------------------------------------------------------------ stores
+
+    def _resolve_store(self, es: ExternalSecret) -> AnyStore | None:
+        """The referenced store, or None when it is not ours to use (skip, as ESO)."""
+        ref = es.spec.secret_store_ref
+        store: AnyStore
+        if ref.kind == c.KIND_CLUSTER_SECRET_STORE:
+            if not self._settings.process_cluster_store:
+                return None
+            raw = self._cluster_stores.get(ref.name)
+            if raw is None:
+                detail = c.ERR_GET_CLUSTER_SECRET_STORE.format(name=ref.name, error="not found")
+                raise _get_data_failed(detail)
+            store = ClusterSecretStore.model_validate(raw)
+        else:
+            raw = self._stores.get(f"{es.namespace}/{ref.name}")
+            if raw is None:
+                detail = c.ERR_GET_SECRET_STORE.format(name=ref.name, error="not found")
+                raise _get_data_failed(detail)
+            store = SecretStore.model_validate(raw)
+        return store if should_process(store, self._settings.controller_class) else None
+
+    async def _check_store_usable(self, es: ExternalSecret, store: AnyStore) -> None:
+        if store.kind == c.KIND_CLUSTER_SECRET_STORE and store.spec.conditions:
+            labels: Mapping[str, str] = {}
+            if needs_namespace_labels(store.spec.conditions):
+                labels = await self._namespace_labels(es.namespace)
+            if not namespace_allowed(store.spec.conditions, es.namespace, labels):
+                detail = c.ERR_CLUSTER_STORE_MISMATCH.format(
+                    name=store.name, namespace=es.namespace
+                )
+                raise _get_data_failed(detail, retry=False)
+        if not store.is_ready():
+            raise _get_data_failed(c.ERR_STORE_NOT_READY.format(kind=store.kind, name=store.name))
+
+    async def _namespace_labels(self, namespace: str) -> Mapping[str, str]:
+        try:
+            ns = await self._client.get(NAMESPACES, name=namespace, metadata_only=True)
+        except KubeError as e:
+            raise _get_data_failed(f'failed to get a namespace "{namespace}": {e}') from e
+        labels: Mapping[str, str] = (ns.get("metadata") or {}).get("labels") or {}
+        return labels
+
+    async def _fetch(
+        self, es: ExternalSecret, store: AnyStore, interval: float
+    ) -> dict[str, bytes] | None:
+        """Every requested value; None when deletionPolicy Delete and all of them are gone."""
+        where = f'{store.kind} "{store.name}"'
+        try:
+            provider = self._registry.for_store(store)
+            client = await provider.new_client(
+                store, namespace=es.namespace, get_secret=self._credentials.getter(store)
+            )
+        except ProviderError as e:
+            retry = isinstance(e, ProviderUnavailableError)
+            raise _get_data_failed(f"{where}: {e}", retry=retry) from e
+        try:
+            fetched = await fetch_all(es, client, max_age=interval if interval > 0 else None)
+        finally:
+            await client.close()
+        delete = es.spec.target.deletion_policy == "Delete"
+        if delete and not fetched.errors and not fetched.data:
+            return None
+        problems = fetched.errors + fetched.missing
+        if problems:
+            raise _get_data_failed(f"{where}: " + "; ".join(problems))
+        return fetched.data
+
+    # ------------------------------------------------------------------ the Secret
+
+    async def _secret_intact(self, key: str, es: ExternalSecret, target: Target) -> bool:
+        """ESO's ``isSecretValid``, from the metadata cache; a GET only after foreign edits."""
+        policy = target.creation_policy
+        if policy in ("Orphan", "None"):
+            return True
+        cached = self._managed.get(f"{target.namespace}/{target.secret_name}")
+        if cached is None:
+            return False
+        version = _version(cached)
+        if version in (self._verified.get(key), self._trusted.get(key)):
+            return True
+        if key not in self._trusted and key not in self._verified:
+            self._trusted[key] = version
+            return True
+        secret = await self._get_secret(target)
+        if secret is None or not data_matches_hash(secret):
+            return False
+        self._verified[key] = _version(secret)
+        return True
+
+    async def _get_secret(self, target: Target) -> dict[str, Any] | None:
+        try:
+            return await self._client.get(
+                SECRETS, name=target.secret_name, namespace=target.namespace
+            )
+        except NotFound:
+            return None
+        except KubeError as e:
+            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=str(e))
+            raise _SyncFailedError(message) from e
+
+    async def _write_target(
+        self,
+        key: str,
+        raw: Mapping[str, Any],
+        es: ExternalSecret,
+        target: Target,
+        data: Mapping[str, bytes],
+        interval: float,
+    ) -> str | None:
+        """Create or update the Secret per creationPolicy; returns the bound Secret's name."""
+        policy = target.creation_policy
+        if policy == "None":
+            return None
+        if policy != "Merge":
+            cached = self._managed.get(f"{target.namespace}/{target.secret_name}")
+            if (
+                cached is not None
+                and self._verified.get(key) == _version(cached)
+                and metadata_is_current(cached["metadata"], target, want_hash=data_hash(data))
+            ):
+                return target.secret_name
+        existing = await self._get_secret(target)
+        if existing is None and policy == "Merge":
+            raise _SyncFailedError(
+                c.MSG_MISSING,
+                reason=c.REASON_SECRET_MISSING,
+                retry=False,
+                requeue_after=interval if interval > 0 else None,
+            )
+        await self._apply(key, raw, target, data, existing)
+        return target.secret_name
+
+    async def _apply(
+        self,
+        key: str,
+        raw: Mapping[str, Any],
+        target: Target,
+        data: Mapping[str, bytes],
+        existing: dict[str, Any] | None,
+    ) -> None:
+        try:
+            desired = desired_secret(target, data=data, existing=existing)
+        except OwnershipError as e:
+            raise _SyncFailedError(str(e), retry=False) from e
+        manager = field_owner(target.es_name)
+        try:
+            if existing is None:
+                written = await self._client.create(SECRETS, body=desired, field_manager=manager)
+                self._event(raw, "Normal", c.EVENT_REASON_CREATED, c.EVENT_MSG_CREATED)
+            elif needs_write(existing, desired):
+                if existing.get("immutable"):
+                    raise _SyncFailedError(c.MSG_ERROR_UPDATE_IMMUTABLE, retry=False)
+                written = await self._client.replace(SECRETS, body=desired, field_manager=manager)
+                self._event(raw, "Normal", c.EVENT_REASON_UPDATED, c.EVENT_MSG_UPDATED)
+            else:
+                written = existing
+        except KubeError as e:
+            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=str(e))
+            raise _SyncFailedError(message) from e
+        self._verified[key] = _version(written)
+        self._trusted.pop(key, None)
+
+    async def _delete_target(
+        self, key: str, raw: Mapping[str, Any], es: ExternalSecret, target: Target
+    ) -> None:
+        """deletionPolicy Delete with no data left: delete the Secret we own (ESO)."""
+        if target.creation_policy != "Owner":
+            detail = c.ERR_DELETE_CREATE_POLICY.format(
+                name=target.secret_name, policy=target.creation_policy
+            )
+            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_DELETE_SECRET, detail=detail)
+            raise _SyncFailedError(message, retry=False)
+        if self._managed.get(f"{target.namespace}/{target.secret_name}") is None:
+            return
+        try:
+            await self._client.delete(SECRETS, name=target.secret_name, namespace=es.namespace)
+        except NotFound:
+            return
+        except KubeError as e:
+            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_DELETE_SECRET, detail=str(e))
+            raise _SyncFailedError(message) from e
+        self._verified.pop(key, None)
+        self._event(raw, "Normal", c.EVENT_REASON_DELETED, c.EVENT_MSG_DELETED)
+        log.info("secret_deleted", secret=target.secret_name)
+
+    # ------------------------------------------------------------------ status
+
+    def _current_status(self, key: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """The status, including our last write if the cache has not caught up with it yet."""
+        written = self._written.get(key)
+        rv = str(raw.get("metadata", {}).get("resourceVersion", ""))
+        if written is not None and written[0] == rv:
+            return dict(written[1])
+        self._written.pop(key, None)
+        return dict(raw.get("status") or {})
+
+    async def _mark_failed(
+        self,
+        key: str,
+        raw: Mapping[str, Any],
+        es: ExternalSecret,
+        status: dict[str, Any],
+        failed: _SyncFailedError,
+    ) -> None:
+        """ESO's ``markAsFailed``: Warning event, Ready False, error counter."""
+        self._event(raw, "Warning", c.EVENT_REASON_UPDATE_FAILED, failed.message)
+        self._metrics.es_sync_errors.labels(es.name, es.namespace).inc()
+        log.warning("sync_failed", reason=failed.reason, error=failed.message)
+        new = st.es_failed(
+            status, reason=failed.reason, message=failed.message, now=self._clock.wall()
+        )
+        objmetrics.set_es_ready(self._metrics, namespace=es.namespace, name=es.name, status="False")
+        try:
+            await self._write_status(key, raw, status, new)
+        except KubeError as e:
+            raise SyncError(f"{failed.message}; status not written: {e}") from e
+
+    async def _write_status(
+        self, key: str, raw: Mapping[str, Any], old: dict[str, Any], new: dict[str, Any]
+    ) -> None:
+        if new == old:
+            return
+        was = st.get_condition(old.get("conditions"), c.CONDITION_READY)
+        now = st.get_condition(new.get("conditions"), c.CONDITION_READY)
+        if now is not None and (was is None or was.get("reason") != now.get("reason")):
+            log.info("status_changed", reason=now.get("reason"))
+        meta = raw.get("metadata") or {}
+        await self._client.patch(
+            EXTERNAL_SECRETS,
+            name=meta.get("name", ""),
+            namespace=meta.get("namespace"),
+            body={"status": new},
+            subresource="status",
+        )
+        self._written[key] = (str(meta.get("resourceVersion", "")), new)
+
+    def _event(self, raw: Mapping[str, Any], type_: EventType, reason: str, message: str) -> None:
+        self._recorder.record(dict(raw), type_=type_, reason=reason, message=message)
+
+
+def _version(obj: Mapping[str, Any]) -> Version:
+    meta = obj.get("metadata") or {}
+    return (str(meta.get("uid", "")), str(meta.get("resourceVersion", "")))

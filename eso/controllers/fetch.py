@@ -1,0 +1,106 @@
+"""Fetch every value an ExternalSecret asks for, and say precisely what failed.
+
+All reads of one ExternalSecret are started together so the provider can batch and coalesce
+them (the AWS provider gathers concurrent reads into BatchGetSecretValue). The result keeps
+ESO's merge order - ``dataFrom`` entries in order, then ``data`` entries on top - and every
+failure is described the way ESO words it (``error processing spec.data[0] (key: db),
+err: ...``), naming the item and the provider's sanitised error, never a value.
+
+Unlike ESO, nothing is dropped silently: a missing provider secret is reported in ``missing``
+and the caller decides (deletionPolicy Delete with everything gone deletes the Secret; any
+other missing or failed item fails the sync and leaves the Secret untouched).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+
+from eso.api import conditions as c
+from eso.api.meta import SECRET_KEY_PATTERN
+from eso.api.models import ExternalSecret
+from eso.providers.base import (
+    ProviderError,
+    ProviderUnavailableError,
+    SecretNotFoundError,
+    SecretsClient,
+)
+
+_VALID_KEY = re.compile(SECRET_KEY_PATTERN)
+
+
+@dataclass
+class Fetched:
+    """What a fetch produced: values by Secret key, plus what went wrong, per item."""
+
+    data: dict[str, bytes] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    transient: bool = False
+
+
+def _data_label(index: int, key: str) -> str:
+    return f"spec.data[{index}] (key: {key})"
+
+
+def _data_from_label(index: int) -> str:
+    return f"spec.dataFrom[{index}].extract"
+
+
+async def fetch_all(es: ExternalSecret, client: SecretsClient, *, max_age: float | None) -> Fetched:
+    """Read every ``dataFrom[].extract`` and ``data[]`` item of ``es`` concurrently."""
+    extracts = [(i, ref.extract) for i, ref in enumerate(es.spec.data_from) if ref.extract]
+    maps: list[Awaitable[dict[str, bytes]]] = [
+        client.get_secret_map(ref, max_age=max_age) for _, ref in extracts
+    ]
+    values: list[Awaitable[bytes]] = [
+        client.get_secret(item.remote_ref, max_age=max_age) for item in es.spec.data
+    ]
+    map_results = await asyncio.gather(*maps, return_exceptions=True)
+    value_results = await asyncio.gather(*values, return_exceptions=True)
+    out = Fetched()
+    for (index, _), got in zip(extracts, map_results, strict=True):
+        label = _data_from_label(index)
+        if isinstance(got, BaseException):
+            _record_failure(out, label, got)
+            continue
+        bad = sorted(k for k in got if not _VALID_KEY.match(k))
+        if bad:
+            detail = c.ERR_INVALID_KEYS.format(error=f"invalid keys {bad}")
+            out.errors.append(f"error processing {label}, err: {detail}")
+            continue
+        out.data.update(got)
+    for index, (item, value) in enumerate(zip(es.spec.data, value_results, strict=True)):
+        label = _data_label(index, item.remote_ref.key)
+        if isinstance(value, BaseException):
+            _record_failure(out, label, value)
+            continue
+        out.data[item.secret_key] = value
+    return out
+
+
+def _record_failure(out: Fetched, label: str, error: BaseException) -> None:
+    if isinstance(error, asyncio.CancelledError):
+        raise error
+    if not isinstance(error, Exception):
+        raise error
+    message = f"error processing {label}, err: {_describe(error)}"
+    if isinstance(error, SecretNotFoundError):
+        out.missing.append(message)
+        return
+    out.errors.append(message)
+    if not isinstance(error, ProviderError) or _is_transient(error):
+        out.transient = True
+
+
+def _describe(error: Exception) -> str:
+    """A provider error's own (sanitised) text; other exceptions only by type."""
+    if isinstance(error, ProviderError):
+        return str(error)
+    return f"unexpected {type(error).__name__}"
+
+
+def _is_transient(error: ProviderError) -> bool:
+    return isinstance(error, ProviderUnavailableError)

@@ -1,0 +1,232 @@
+"""The SecretStore and ClusterSecretStore reconciler: is this store usable right now?
+
+One class serves both kinds (ESO's shared ``reconcile`` in ``secretstore/common.go``). A
+reconcile validates the store statically (unimplemented fields, provider config, credential
+namespace rules), builds a provider client (which reads the credential Secret) and makes the
+provider's one cheap real call. The outcome is the Ready condition with ESO's reasons and
+messages - ``Valid`` / "store validated", or ``InvalidProviderConfig`` / "unable to create
+client" or "unable to validate store" - with the cause in a Warning event, as ESO does. eso
+also names the cause in the condition message (never a value: provider errors are sanitised).
+
+Stores are revalidated every ``store_requeue_interval`` (or the store's ``refreshInterval``),
+and at once when their credential Secret changes (the manager's handlers). ExternalSecrets of a
+store that is not Ready fail fast on this condition instead of calling the provider, which is
+why a transient provider failure raises (retried with backoff) rather than waiting a full
+interval. Status is written only when it changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+
+from eso.api import conditions as c
+from eso.api.duration import DurationError
+from eso.api.models import AnyStore, ClusterSecretStore, SecretStore, unimplemented_features
+from eso.clock import Clock, SystemClock
+from eso.controllers import objmetrics
+from eso.controllers.status import get_condition, store_ready
+from eso.controllers.stores import CredentialReader, should_process
+from eso.controllers.worker import Result
+from eso.kube.cache import Cache
+from eso.kube.client import KubeClient
+from eso.kube.events import EventRecorder
+from eso.kube.resources import CLUSTER_SECRET_STORES, SECRET_STORES, split_key
+from eso.metrics import Metrics
+from eso.providers.base import Notice, ProviderError, ProviderUnavailableError
+from eso.providers.registry import ProviderRegistry
+from eso.settings import ControllerSettings
+
+log = structlog.get_logger(__name__)
+
+# ESO reports a store's capabilities; every provider eso ships reads and writes.
+CAPABILITIES = {"aws": "ReadWrite"}
+DEFAULT_CAPABILITIES = "ReadOnly"
+
+# Fields eso.api.features lists as unimplemented that this controller does implement.
+IMPLEMENTED_HERE = ("spec.conditions", "spec.refreshInterval")
+
+
+class StoreValidationError(Exception):
+    """Validation failed; ``message`` is the condition message, ``cause`` the event text."""
+
+    def __init__(self, message: str, cause: str, *, transient: bool = False) -> None:
+        super().__init__(f"{message}: {cause}")
+        self.message = message
+        self.cause = cause
+        self.transient = transient
+
+
+class StoreReconciler:
+    """Reconciles one store kind; keys are ``namespace/name`` or ``name``."""
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        cache: Cache,
+        client: KubeClient,
+        registry: ProviderRegistry,
+        credentials: CredentialReader,
+        recorder: EventRecorder,
+        metrics: Metrics,
+        settings: ControllerSettings,
+        clock: Clock | None = None,
+    ) -> None:
+        self.kind = kind
+        self._cache = cache
+        self._client = client
+        self._registry = registry
+        self._credentials = credentials
+        self._recorder = recorder
+        self._metrics = metrics
+        self._settings = settings
+        self._clock = clock or SystemClock()
+        self._resource = (
+            CLUSTER_SECRET_STORES if kind == c.KIND_CLUSTER_SECRET_STORE else SECRET_STORES
+        )
+        self._model: type[SecretStore] | type[ClusterSecretStore] = (
+            ClusterSecretStore if kind == c.KIND_CLUSTER_SECRET_STORE else SecretStore
+        )
+
+    async def reconcile(self, key: str) -> Result:
+        """Validate the store behind ``key`` and record the outcome; idempotent."""
+        namespace, name = split_key(key)
+        raw = self._cache.get(key)
+        if raw is None:
+            objmetrics.forget_store(self._metrics, kind=self.kind, namespace=namespace, name=name)
+            return Result()
+        store = self._model.model_validate(raw)
+        if not should_process(store, self._settings.controller_class):
+            return Result()
+        with structlog.contextvars.bound_contextvars(
+            kind=self.kind, namespace=namespace, name=name
+        ):
+            return await self._reconcile(raw, store)
+
+    async def _reconcile(self, raw: Mapping[str, Any], store: AnyStore) -> Result:
+        requeue = self._requeue_interval(store)
+        try:
+            capabilities = await self._validate(store)
+        except StoreValidationError as e:
+            await self._set_ready(
+                raw,
+                store,
+                ready=False,
+                reason=c.REASON_INVALID_PROVIDER_CONFIG,
+                message=f"{e.message}: {e.cause}",
+                event_cause=e.cause,
+            )
+            log.warning("store_invalid", error=str(e))
+            if e.transient:
+                raise
+            return Result(requeue_after=requeue)
+        await self._set_ready(
+            raw,
+            store,
+            ready=True,
+            reason=c.REASON_STORE_VALID,
+            message=c.MSG_STORE_VALIDATED,
+            capabilities=capabilities,
+        )
+        return Result(requeue_after=requeue)
+
+    def _requeue_interval(self, store: AnyStore) -> float:
+        try:
+            own = store.spec.refresh_interval_seconds()
+        except DurationError:
+            own = None
+        return own or self._settings.store_requeue_interval
+
+    async def _validate(self, store: AnyStore) -> str:
+        """Raise StoreValidationError unless the store works; returns its capabilities."""
+        missing = [f for f in unimplemented_features(store) if not f.startswith(IMPLEMENTED_HERE)]
+        if missing:
+            detail = c.MSG_NOT_IMPLEMENTED.format(features=", ".join(missing))
+            raise StoreValidationError(c.MSG_UNABLE_CREATE_CLIENT, detail)
+        try:
+            provider = self._registry.for_store(store)
+            provider.validate_store(store)
+            client = await provider.new_client(
+                store,
+                namespace=store.metadata.namespace or "",
+                get_secret=self._credentials.getter(store),
+                on_notice=lambda notice: self._notice(store, notice),
+            )
+        except ProviderError as e:
+            transient = isinstance(e, ProviderUnavailableError)
+            raise StoreValidationError(
+                c.MSG_UNABLE_CREATE_CLIENT, str(e), transient=transient
+            ) from e
+        try:
+            await client.validate()
+        except ProviderError as e:
+            transient = isinstance(e, ProviderUnavailableError)
+            raise StoreValidationError(
+                c.MSG_UNABLE_VALIDATE_STORE, str(e), transient=transient
+            ) from e
+        finally:
+            await client.close()
+        return CAPABILITIES.get(provider.name, DEFAULT_CAPABILITIES)
+
+    def _notice(self, store: AnyStore, notice: Notice) -> None:
+        self._recorder.record(
+            self._event_target(store),
+            type_=notice.type,
+            reason=notice.reason,
+            message=notice.message,
+        )
+
+    def _event_target(self, store: AnyStore) -> dict[str, Any]:
+        meta: dict[str, Any] = {"name": store.metadata.name, "uid": store.metadata.uid}
+        if store.metadata.namespace:
+            meta["namespace"] = store.metadata.namespace
+        return {"apiVersion": self._resource.api_version, "kind": self.kind, "metadata": meta}
+
+    async def _set_ready(
+        self,
+        raw: Mapping[str, Any],
+        store: AnyStore,
+        *,
+        ready: bool,
+        reason: str,
+        message: str,
+        capabilities: str | None = None,
+        event_cause: str | None = None,
+    ) -> None:
+        """Write the Ready condition if it changed; events and metrics follow ESO."""
+        old = dict(raw.get("status") or {})
+        new = store_ready(
+            old,
+            ready=ready,
+            reason=reason,
+            message=message,
+            now=self._clock.wall(),
+            capabilities=capabilities,
+        )
+        status = c.STATUS_TRUE if ready else c.STATUS_FALSE
+        objmetrics.set_store_ready(
+            self._metrics,
+            kind=self.kind,
+            namespace=store.metadata.namespace,
+            name=store.metadata.name,
+            status=status,
+        )
+        target = self._event_target(store)
+        if event_cause is not None:
+            self._recorder.record(target, type_="Warning", reason=reason, message=event_cause)
+        if new == old:
+            return
+        was = get_condition(old.get("conditions"), c.CONDITION_READY)
+        if ready and (was is None or was.get("status") != c.STATUS_TRUE):
+            self._recorder.record(target, type_="Normal", reason=reason, message=message)
+            log.info("store_validated")
+        await self._client.patch(
+            self._resource,
+            name=store.metadata.name,
+            namespace=store.metadata.namespace,
+            body={"status": new},
+            subresource="status",
+        )

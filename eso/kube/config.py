@@ -1,0 +1,125 @@
+"""Where eso finds its cluster: kubeconfig and in-cluster service account loading.
+
+kubernetes-asyncio's loaders do the hard parts (kubeconfig merging, exec plugins, OIDC, the
+projected service-account token that rotates) into a ``Configuration``; eso then does HTTP
+itself with aiohttp, so this module turns a ``Configuration`` into the two things a request
+needs: an ``ssl.SSLContext`` and an ``Authorization`` header that is recomputed per request, so
+rotating tokens (in-cluster refresh hook, exec plugins with an expiry) are always current.
+
+Order, as kubectl and controller-runtime: the explicit ``--kubeconfig`` path, ``$KUBECONFIG``,
+the in-cluster service account, then ``~/.kube/config``.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from kubernetes_asyncio.client import Configuration
+from kubernetes_asyncio.config import ConfigException, load_incluster_config
+from kubernetes_asyncio.config.kube_config import load_kube_config
+
+from eso.kube.errors import KubeError
+
+log = structlog.get_logger(__name__)
+
+
+class KubeConfigError(KubeError):
+    """No usable cluster configuration was found."""
+
+
+@dataclass(slots=True)
+class ClusterConfig:
+    """A loaded ``Configuration`` plus the kubeconfig loader when there is one (exec refresh)."""
+
+    configuration: Any
+    loader: Any = None
+    source: str = ""
+
+    @property
+    def host(self) -> str:
+        return str(self.configuration.host).rstrip("/")
+
+    async def authorization(self) -> str | None:
+        """The current ``Authorization`` header value; runs refresh hooks as needed."""
+        settings = await self.configuration.auth_settings()
+        bearer = settings.get("BearerToken")
+        if bearer and bearer.get("value"):
+            return str(bearer["value"])
+        return None
+
+    async def force_refresh(self) -> bool:
+        """Re-run an exec plugin after a 401 (its token may be revoked before expiry)."""
+        loader = self.loader
+        if loader is None or not getattr(loader, "_user", None) or "exec" not in loader._user:
+            return False
+        if hasattr(loader, "exec_plugin_expiry"):
+            del loader.exec_plugin_expiry
+        await loader.load_from_exec_plugin()
+        self.configuration.api_key["BearerToken"] = loader.token
+        return True
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """TLS settings from the Configuration; None for plain-HTTP servers."""
+        cfg = self.configuration
+        if not self.host.startswith("https"):
+            return None
+        ctx = ssl.create_default_context(cafile=cfg.ssl_ca_cert)
+        if cfg.cert_file:
+            ctx.load_cert_chain(cfg.cert_file, keyfile=cfg.key_file)
+        if not cfg.verify_ssl:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+
+async def load_cluster_config(kubeconfig: str | None = None) -> ClusterConfig:
+    """Load configuration in the standard order; raises ``KubeConfigError`` if none works."""
+    path = kubeconfig or os.environ.get("KUBECONFIG")
+    if path:
+        return await _from_kubeconfig(path, source="kubeconfig" if kubeconfig else "KUBECONFIG")
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        cfg = Configuration()
+        try:
+            load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+        except ConfigException as e:
+            raise KubeConfigError(f"in-cluster configuration: {e}") from e
+        return ClusterConfig(configuration=cfg, source="in-cluster")
+    default = _default_kubeconfig()
+    if default:
+        return await _from_kubeconfig(default, source="default")
+    raise KubeConfigError("no kubeconfig given, KUBECONFIG unset, and not running in a cluster")
+
+
+def _default_kubeconfig() -> str | None:
+    path = Path("~/.kube/config").expanduser()
+    return str(path) if path.exists() else None
+
+
+async def _from_kubeconfig(path: str, *, source: str) -> ClusterConfig:
+    cfg = Configuration()
+    try:
+        loader = await load_kube_config(
+            config_file=path, client_configuration=cfg, persist_config=False
+        )
+    except (ConfigException, OSError, KeyError, AssertionError) as e:
+        raise KubeConfigError(f"kubeconfig {path}: {e}") from e
+    if loader._user is not None and "exec" in loader._user:
+        _install_exec_refresh(cfg, loader)
+    log.debug("kube_config_loaded", source=source, host=cfg.host)
+    return ClusterConfig(configuration=cfg, loader=loader, source=source)
+
+
+def _install_exec_refresh(cfg: Any, loader: Any) -> None:
+    """Re-run the exec plugin when its token expires (the loader caches it until then)."""
+
+    async def refresh(configuration: Any) -> None:
+        await loader.load_from_exec_plugin()
+        if getattr(loader, "token", None):
+            configuration.api_key["BearerToken"] = loader.token
+
+    cfg.refresh_api_key_hook = refresh

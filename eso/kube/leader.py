@@ -1,0 +1,256 @@
+"""Lease-based leader election with client-go's ``leaderelection`` semantics.
+
+- A candidate tries every ``retry_period`` (jittered by up to 1.2x, as client-go's JitterUntil)
+  to take the ``coordination.k8s.io/v1`` Lease. It may when the Lease is free (no holder) or
+  expired: *our* clock has not seen the record change for ``leaseDurationSeconds``. We never
+  compare the holder's renewTime with our wall clock, so clock skew between nodes is harmless.
+- The leader renews every ``retry_period``. If no renew succeeded for ``renew_deadline`` it
+  stops leading at once (``on_stopped_leading``) — before the lease can expire for others, so
+  two leaders never overlap. Seeing another holder on a valid lease also stops it at once.
+- Writes are optimistic (PUT with the read resourceVersion); a Conflict is a failed attempt.
+- On graceful stop (``release()``, or cancelling ``run`` with ``release_on_cancel``) the Lease
+  is written with an empty holder and ``leaseDurationSeconds=1`` (client-go ReleaseOnCancel),
+  so a standby takes over at its next retry instead of waiting out the lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import random
+import socket
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from eso.clock import Clock, SystemClock
+from eso.kube.client import KubeClient
+from eso.kube.errors import AlreadyExists, KubeError, NotFound
+from eso.kube.resources import LEASES
+from eso.metrics import Metrics
+from eso.settings import LeaderSettings
+
+log = structlog.get_logger(__name__)
+
+Callback = Callable[[], Any]
+_SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+_JITTER = 1.2
+
+
+def default_identity() -> str:
+    """``hostname_uuid`` as controller-runtime: unique even for two processes in one pod."""
+    return f"{socket.gethostname()}_{uuid.uuid4()}"
+
+
+def pod_namespace() -> str:
+    """The namespace we run in: POD_NAMESPACE, the service account's, else ``default``."""
+    if ns := os.environ.get("POD_NAMESPACE"):
+        return ns
+    path = Path(_SA_NAMESPACE)
+    if path.exists():
+        return path.read_text().strip() or "default"
+    return "default"
+
+
+def micro_time(clock: Clock) -> str:
+    """A Kubernetes MicroTime string for ``clock.wall()``."""
+    return clock.wall().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class LeaderElector:
+    """One candidate for one Lease; ``run`` it once."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        *,
+        settings: LeaderSettings,
+        identity: str | None = None,
+        metrics: Metrics | None = None,
+        clock: Clock | None = None,
+        release_on_cancel: bool = True,
+    ) -> None:
+        self._client = client
+        self._s = settings
+        self.identity = identity or default_identity()
+        self._metrics = metrics or Metrics()
+        self._clock = clock or SystemClock()
+        self._release_on_cancel = release_on_cancel
+        self.namespace = settings.lease_namespace or pod_namespace()
+        self.name = settings.lease_name
+        self._is_leader = False
+        self._released = asyncio.Event()
+        self._lost_to_other = False
+        self._observed: tuple[Any, ...] | None = None
+        self._observed_at = 0.0
+        self._log = log.bind(lease=f"{self.namespace}/{self.name}", identity=self.identity)
+        self._metrics.leader_status.labels(self.name).set(0)
+
+    @property
+    def is_leader(self) -> bool:
+        return self._is_leader
+
+    async def run(self, on_started_leading: Callback, on_stopped_leading: Callback) -> None:
+        """Acquire, call ``on_started_leading``, renew until lost or released, then call
+        ``on_stopped_leading`` and return. Callbacks may be sync or async and must be quick.
+
+        Cancelled while leading: releases the Lease first if ``release_on_cancel``, then calls
+        ``on_stopped_leading`` and re-raises.
+        """
+        led = False
+        try:
+            await self._acquire_loop()
+            led = True
+            self._set_leader(True)
+            self._log.info("leader_elected")
+            await _maybe_await(on_started_leading())
+            await self._renew_loop()
+        except asyncio.CancelledError:
+            if self._is_leader and self._release_on_cancel:
+                await asyncio.shield(self._release_record())
+            raise
+        finally:
+            if led:
+                self._set_leader(False)
+                self._log.info("leader_stopped")
+                await asyncio.shield(_maybe_await(on_stopped_leading()))
+
+    async def release(self) -> None:
+        """Give the Lease up now if we hold it; ``run`` then returns. Idempotent."""
+        if not self._is_leader or self._released.is_set():
+            return
+        self._released.set()
+        self._set_leader(False)
+        await asyncio.shield(self._release_record())
+
+    # -------------------------------------------------------------- loops
+
+    async def _acquire_loop(self) -> None:
+        while not await self._attempt(self._s.renew_deadline):
+            await self._clock.sleep(self._s.retry_period * (1 + random.random() * _JITTER))
+
+    async def _renew_loop(self) -> None:
+        last_ok = self._clock.now()
+        while not await self._sleep_unless_released(self._s.retry_period):
+            remaining = self._s.renew_deadline - (self._clock.now() - last_ok)
+            if await self._attempt(max(0.1, remaining)):
+                last_ok = self._clock.now()
+            elif self._lost_to_other:
+                self._log.warning("leader_lost", why="another holder")
+                return
+            elif self._clock.now() - last_ok >= self._s.renew_deadline:
+                self._log.warning("leader_lost", why="renew deadline passed")
+                return
+
+    async def _sleep_unless_released(self, delay: float) -> bool:
+        """Sleep ``delay``; True at once if ``release()`` was called meanwhile."""
+        if self._released.is_set():
+            return True
+        sleeper = asyncio.ensure_future(self._clock.sleep(delay))
+        waiter = asyncio.ensure_future(self._released.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (sleeper, waiter):
+                t.cancel()
+            await asyncio.gather(sleeper, waiter, return_exceptions=True)
+        return self._released.is_set()
+
+    async def _attempt(self, budget: float) -> bool:
+        """One tryAcquireOrRenew bounded by ``budget`` seconds; errors count as failure."""
+        try:
+            return await asyncio.wait_for(self._try_acquire_or_renew(), timeout=budget)
+        except (KubeError, TimeoutError) as e:
+            self._log.info("lease_attempt_failed", error=str(e) or type(e).__name__)
+            return False
+
+    # ------------------------------------------------------------- record
+
+    async def _try_acquire_or_renew(self) -> bool:
+        now = micro_time(self._clock)
+        try:
+            lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
+        except NotFound:
+            return await self._create(now)
+        spec = lease.get("spec") or {}
+        self._observe(spec)
+        holder = spec.get("holderIdentity") or ""
+        if holder and holder != self.identity and not self._expired(spec):
+            self._lost_to_other = self._is_leader
+            return False
+        ours = holder == self.identity
+        lease["spec"] = {
+            "holderIdentity": self.identity,
+            "leaseDurationSeconds": int(self._s.lease_duration),
+            "acquireTime": spec.get("acquireTime") if ours else now,
+            "renewTime": now,
+            "leaderTransitions": int(spec.get("leaderTransitions") or 0) + (0 if ours else 1),
+        }
+        updated = await self._client.replace(LEASES, body=lease, namespace=self.namespace)
+        self._observe(updated.get("spec") or {})
+        return True
+
+    async def _create(self, now: str) -> bool:
+        body = {
+            "apiVersion": LEASES.api_version,
+            "kind": LEASES.kind,
+            "metadata": {"name": self.name, "namespace": self.namespace},
+            "spec": {
+                "holderIdentity": self.identity,
+                "leaseDurationSeconds": int(self._s.lease_duration),
+                "acquireTime": now,
+                "renewTime": now,
+                "leaderTransitions": 0,
+            },
+        }
+        try:
+            created = await self._client.create(LEASES, body=body, namespace=self.namespace)
+        except AlreadyExists:
+            return False
+        self._observe(created.get("spec") or {})
+        return True
+
+    async def _release_record(self) -> None:
+        try:
+            lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
+            spec = lease.get("spec") or {}
+            if spec.get("holderIdentity") != self.identity:
+                return
+            now = micro_time(self._clock)
+            lease["spec"] = {
+                "holderIdentity": "",
+                "leaseDurationSeconds": 1,
+                "acquireTime": now,
+                "renewTime": now,
+                "leaderTransitions": spec.get("leaderTransitions") or 0,
+            }
+            await self._client.replace(LEASES, body=lease, namespace=self.namespace)
+            self._log.info("lease_released")
+        except KubeError as e:
+            self._log.warning("lease_release_failed", error=str(e))
+
+    def _observe(self, spec: dict[str, Any]) -> None:
+        record = tuple(
+            spec.get(k)
+            for k in ("holderIdentity", "leaseDurationSeconds", "renewTime", "acquireTime")
+        )
+        if record != self._observed:
+            self._observed = record
+            self._observed_at = self._clock.now()
+
+    def _expired(self, spec: dict[str, Any]) -> bool:
+        duration = float(spec.get("leaseDurationSeconds") or self._s.lease_duration)
+        return self._observed_at + duration <= self._clock.now()
+
+    def _set_leader(self, value: bool) -> None:
+        self._is_leader = value
+        self._metrics.leader_status.labels(self.name).set(1 if value else 0)
+
+
+async def _maybe_await(result: Any) -> None:
+    if inspect.isawaitable(result):
+        await result

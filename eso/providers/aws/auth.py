@@ -1,0 +1,145 @@
+"""AWS credentials of a store: ``auth.secretRef`` read through the controller's getter.
+
+Who may read which credential Secret is a security boundary, not a convenience: a namespaced
+SecretStore may only use Secrets of its own namespace (otherwise anyone allowed to create a
+SecretStore could borrow another team's AWS keys), and a ClusterSecretStore must name the
+namespace of each credential Secret (eso does not implement ESO's "referent" mode, where the
+reading ExternalSecret's namespace is used). Violations are ``ConfigError``s with messages that
+say which field is wrong; they are checked statically by ``check_auth`` (store validation) and
+again when credentials are read.
+
+Without ``auth.secretRef`` the default AWS credential chain applies (environment, IRSA web
+identity, instance metadata), as in ESO. ``auth.jwt`` (service account token) is not
+implemented yet and is reported as such, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from eso.providers.base import (
+    AuthError,
+    ConfigError,
+    NotImplementedFeatureError,
+    ProviderUnavailableError,
+    SecretDataGetter,
+)
+
+if TYPE_CHECKING:
+    from eso.api.meta import SecretKeySelector
+    from eso.api.secretstore import AWSProvider
+
+CLUSTER_KIND = "ClusterSecretStore"
+
+MSG_NEEDS_NAMESPACE = "ClusterSecretStore: {field} must set namespace"
+MSG_CROSS_NAMESPACE = (
+    "SecretStore in namespace {store_ns!r} may not read credentials from namespace {ref_ns!r} "
+    "({field}); use a ClusterSecretStore for that"
+)
+MSG_REF_INCOMPLETE = "{field} must set name and key"
+MSG_SECRET_MISSING = "cannot get Kubernetes secret {name!r} from namespace {namespace!r}: not found"
+MSG_SECRET_UNREADABLE = (
+    "cannot get Kubernetes secret {name!r} from namespace {namespace!r}: {error}"
+)
+MSG_KEY_MISSING = "cannot find secret data for key {key!r} in secret {name!r} ({field})"
+MSG_KEY_EMPTY = "secret data for key {key!r} in secret {name!r} is empty ({field})"
+MSG_JWT = "auth.jwt (service account token) is not implemented yet; use auth.secretRef or IRSA"
+
+ACCESS_KEY_FIELD = "auth.secretRef.accessKeyIDSecretRef"
+SECRET_KEY_FIELD = "auth.secretRef.secretAccessKeySecretRef"
+TOKEN_FIELD = "auth.secretRef.sessionTokenSecretRef"
+
+
+@dataclass(frozen=True)
+class StaticCredentials:
+    """Keys read from Kubernetes; ``repr`` never shows the secret parts."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+
+def _refs(aws: AWSProvider) -> list[tuple[str, SecretKeySelector | None]]:
+    secret_ref = aws.auth.secret_ref
+    if secret_ref is None:
+        return []
+    return [
+        (ACCESS_KEY_FIELD, secret_ref.access_key_id),
+        (SECRET_KEY_FIELD, secret_ref.secret_access_key),
+        (TOKEN_FIELD, secret_ref.session_token),
+    ]
+
+
+def _namespace_of(
+    sel: SecretKeySelector, *, field_name: str, store_kind: str, store_namespace: str | None
+) -> str:
+    """The namespace to read ``sel`` from, enforcing the store-kind rules."""
+    if not sel.name or not sel.key:
+        raise ConfigError(MSG_REF_INCOMPLETE.format(field=field_name))
+    if store_kind == CLUSTER_KIND:
+        if not sel.namespace:
+            raise ConfigError(MSG_NEEDS_NAMESPACE.format(field=field_name))
+        return sel.namespace
+    own = store_namespace or ""
+    if sel.namespace and sel.namespace != own:
+        raise ConfigError(
+            MSG_CROSS_NAMESPACE.format(store_ns=own, ref_ns=sel.namespace, field=field_name)
+        )
+    return own
+
+
+def check_auth(aws: AWSProvider, *, store_kind: str, store_namespace: str | None) -> None:
+    """Static checks of ``spec.provider.aws.auth``; raises ``ConfigError``."""
+    if aws.auth.jwt is not None:
+        raise NotImplementedFeatureError(MSG_JWT)
+    for field_name, sel in _refs(aws):
+        if sel is not None:
+            _namespace_of(
+                sel, field_name=field_name, store_kind=store_kind, store_namespace=store_namespace
+            )
+
+
+async def resolve_credentials(
+    aws: AWSProvider, *, store_kind: str, store_namespace: str | None, get_secret: SecretDataGetter
+) -> StaticCredentials | None:
+    """The store's static credentials, or ``None`` for the default credential chain."""
+    check_auth(aws, store_kind=store_kind, store_namespace=store_namespace)
+    refs = _refs(aws)
+    if not refs:
+        return None
+    values: list[str | None] = []
+    for field_name, sel in refs:
+        if sel is None:
+            values.append(None)
+            continue
+        namespace = _namespace_of(
+            sel, field_name=field_name, store_kind=store_kind, store_namespace=store_namespace
+        )
+        values.append(
+            await _read_key(sel, namespace=namespace, field_name=field_name, get=get_secret)
+        )
+    access_key, secret_key, token = values
+    assert access_key is not None and secret_key is not None  # both selectors are required
+    return StaticCredentials(access_key, secret_key, token)
+
+
+async def _read_key(
+    sel: SecretKeySelector, *, namespace: str, field_name: str, get: SecretDataGetter
+) -> str:
+    try:
+        data = await get(namespace, sel.name)
+    except Exception as e:  # kube errors: the provider layer cannot name their types
+        raise ProviderUnavailableError(
+            MSG_SECRET_UNREADABLE.format(name=sel.name, namespace=namespace, error=type(e).__name__)
+        ) from e
+    if data is None:
+        raise AuthError(MSG_SECRET_MISSING.format(name=sel.name, namespace=namespace))
+    raw = data.get(sel.key)
+    if raw is None:
+        raise AuthError(MSG_KEY_MISSING.format(key=sel.key, name=sel.name, field=field_name))
+    # Keys never contain whitespace; a trailing newline from `echo` would only break signing.
+    value = raw.decode("utf-8", "replace").strip()
+    if not value:
+        raise AuthError(MSG_KEY_EMPTY.format(key=sel.key, name=sel.name, field=field_name))
+    return value

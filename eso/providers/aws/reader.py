@@ -1,0 +1,259 @@
+"""Reads of one credential identity: value cache → single flight → batch or GetSecretValue.
+
+This is where issue 7's call economy lives, so that every store sharing credentials shares it:
+
+1. The value cache (``cache.py``) answers a read whose entry is younger than
+   ``min(cache_ttl, max_age)``.
+2. Otherwise concurrent reads of the same (identity, secret id, version) share one call
+   (``singleflight.py``); the identity already includes the region and endpoint.
+3. AWSCURRENT reads are gathered into ``BatchGetSecretValue`` calls of up to 20 ids
+   (``batching.py``); other stages and ``uuid/`` versions use ``GetSecretValue``.
+
+``BatchGetSecretValue`` answers with secret *names and ARNs*, not the ids we asked for, so each
+answer is matched back by name or ARN; an id that matches nothing (a partial ARN, say) is read
+again with ``GetSecretValue`` rather than guessed. Per-secret ``Errors`` become that caller's
+error (``ResourceNotFoundException`` stays ``SecretNotFoundError``).
+
+If the credentials may not call ``BatchGetSecretValue`` (AccessDenied), the batch is re-read
+with ``GetSecretValue`` and batching is off for this identity for ``batch_denied_ttl`` seconds;
+one warning is logged per denial and ``take_notice`` hands each store one ``Notice`` for it.
+
+Every AWS call is counted in ``externalsecret_provider_api_calls_count`` with ESO's label values
+(provider ``AWS/SecretsManager``, call ``GetSecretValue``/``BatchGetSecretValue``/``ListSecrets``,
+status ``success``/``error``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from eso.clock import Clock
+from eso.metrics import Metrics
+from eso.providers.aws.batching import Batcher
+from eso.providers.aws.cache import CacheKey, ValueCache
+from eso.providers.aws.errors import classify, from_code, is_access_denied
+from eso.providers.aws.singleflight import SingleFlight
+from eso.providers.base import REASON_BATCH_DENIED, Notice
+from eso.settings import AWSSettings
+
+log = structlog.get_logger(__name__)
+
+PROVIDER_LABEL = "AWS/SecretsManager"
+CALL_GET = "GetSecretValue"
+CALL_BATCH = "BatchGetSecretValue"
+CALL_LIST = "ListSecrets"
+AWSCURRENT = "AWSCURRENT"
+UUID_PREFIX = "uuid/"
+MAX_BATCH_PAGES = 5  # SecretIdList answers fit one page; this only bounds a misbehaving server
+
+MSG_BATCH_DENIED = (
+    "the store's AWS credentials may not call secretsmanager:BatchGetSecretValue; reading "
+    "secrets one GetSecretValue call at a time for {ttl:.0f}s (grant the permission to "
+    "batch up to 20 secrets per call)"
+)
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A fetched secret version; ``repr`` never shows the value."""
+
+    name: str | None
+    arn: str | None
+    version_id: str | None
+    string: str | None = field(default=None, repr=False)
+    binary: bytes | None = field(default=None, repr=False)
+
+    @property
+    def payload(self) -> bytes | None:
+        """SecretString as UTF-8, else SecretBinary, else ``None``."""
+        if self.string is not None:
+            return self.string.encode("utf-8", "surrogateescape")
+        return self.binary
+
+    @classmethod
+    def from_response(cls, resp: Mapping[str, Any]) -> SecretValue:
+        return cls(
+            name=resp.get("Name"),
+            arn=resp.get("ARN"),
+            version_id=resp.get("VersionId"),
+            string=resp.get("SecretString"),
+            binary=resp.get("SecretBinary"),
+        )
+
+
+class IdentityReader:
+    """All reads made with one credential identity (shared by the stores using it)."""
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        identity: str,
+        cache: ValueCache[SecretValue],
+        settings: AWSSettings,
+        metrics: Metrics,
+        clock: Clock,
+    ) -> None:
+        self.identity = identity
+        self._client = client
+        self._cache = cache
+        self._settings = settings
+        self._metrics = metrics
+        self._clock = clock
+        self._flight: SingleFlight[CacheKey, SecretValue] = SingleFlight(
+            on_coalesced=metrics.provider_coalesced.labels(PROVIDER_LABEL).inc
+        )
+        self._batcher: Batcher[SecretValue] = Batcher(
+            self._fetch_batch,
+            window=settings.batch_window,
+            size=min(settings.batch_size, 20),
+            clock=clock,
+            name=f"aws-batch:{identity[:8]}",
+        )
+        self._denied_until = float("-inf")
+        self._denial_epoch = 0
+        self._notified: set[Hashable] = set()
+
+    # --- reads ----------------------------------------------------------------------------
+
+    async def read(
+        self, secret_id: str, *, version: str = AWSCURRENT, max_age: float | None = None
+    ) -> SecretValue:
+        """The secret's value at ``version`` (a stage, or ``uuid/<VersionId>``)."""
+        key = CacheKey(self.identity, secret_id, version)
+        if self._cache.enabled:
+            hit = self._cache.get(key, max_age=max_age) if max_age != 0 else None
+            if hit is not None:
+                self._metrics.provider_cache_hits.labels(PROVIDER_LABEL).inc()
+                return hit
+            self._metrics.provider_cache_misses.labels(PROVIDER_LABEL).inc()
+        return await self._flight.do(key, lambda: self._fetch(key))
+
+    async def _fetch(self, key: CacheKey) -> SecretValue:
+        started = self._clock.now()
+        if key.version == AWSCURRENT and self.batching:
+            value = await self._batcher.get(key.secret_id)
+        else:
+            value = await self._get_secret_value(key.secret_id, key.version)
+        self._cache.put(key, value, fetched_at=started)
+        return value
+
+    @property
+    def batching(self) -> bool:
+        """Whether AWSCURRENT reads are batched now (enabled and not denied)."""
+        return self._settings.batch_enabled and self._clock.now() >= self._denied_until
+
+    async def _get_secret_value(self, secret_id: str, version: str) -> SecretValue:
+        params: dict[str, str] = {"SecretId": secret_id}
+        if version.startswith(UUID_PREFIX):
+            params["VersionId"] = version.removeprefix(UUID_PREFIX)
+        else:
+            params["VersionStage"] = version or AWSCURRENT
+        resp = await self._call(CALL_GET, f"secret {secret_id!r}", **params)
+        return SecretValue.from_response(resp)
+
+    async def _call(self, call: str, what: str, **params: Any) -> Any:
+        """One AWS call, counted; errors come out classified and sanitised."""
+        method = getattr(self._client, _snake(call))
+        try:
+            resp = await method(**params)
+        except Exception as e:
+            self._metrics.provider_api_calls.labels(PROVIDER_LABEL, call, "error").inc()
+            raise classify(e, what=what) from e
+        self._metrics.provider_api_calls.labels(PROVIDER_LABEL, call, "success").inc()
+        return resp
+
+    # --- batches --------------------------------------------------------------------------
+
+    async def _fetch_batch(self, ids: list[str]) -> dict[str, SecretValue | BaseException]:
+        self._metrics.provider_batch_size.labels(PROVIDER_LABEL).observe(len(ids))
+        results: dict[str, SecretValue | BaseException] = {}
+        token: str | None = None
+        for _ in range(MAX_BATCH_PAGES):
+            params: dict[str, Any] = {"SecretIdList": ids}
+            if token:
+                params["NextToken"] = token
+            try:
+                resp = await self._call(CALL_BATCH, CALL_BATCH, **params)
+            except Exception as e:
+                cause = e.__cause__ or e
+                if not is_access_denied(cause):
+                    # every caller hears the failure about its own secret
+                    return {i: classify(cause, what=f"secret {i!r}") for i in ids}
+                self._deny()
+                return await self._one_by_one(ids)
+            _match(ids, resp, results)
+            token = resp.get("NextToken")
+            if not token:
+                break
+        missing = [i for i in ids if i not in results]
+        if missing:
+            results.update(await self._one_by_one(missing))
+        return results
+
+    async def _one_by_one(self, ids: list[str]) -> dict[str, SecretValue | BaseException]:
+        values = await asyncio.gather(
+            *(self._get_secret_value(i, AWSCURRENT) for i in ids), return_exceptions=True
+        )
+        return dict(zip(ids, values, strict=True))
+
+    def _deny(self) -> None:
+        now = self._clock.now()
+        if now < self._denied_until:
+            return  # concurrent batches denied together: one epoch, one log line
+        ttl = self._settings.batch_denied_ttl
+        self._denied_until = now + ttl
+        self._denial_epoch += 1
+        self._notified.clear()
+        log.warning("batch_get_secret_value_denied", identity=self.identity, fallback_seconds=ttl)
+
+    def take_notice(self, slot: Hashable) -> Notice | None:
+        """A notice for the store in ``slot`` it has not had yet for the current denial."""
+        if self._denial_epoch == 0 or slot in self._notified:
+            return None
+        self._notified.add(slot)
+        ttl = self._settings.batch_denied_ttl
+        return Notice(reason=REASON_BATCH_DENIED, message=MSG_BATCH_DENIED.format(ttl=ttl))
+
+    # --- validation and lifecycle ---------------------------------------------------------
+
+    async def check_credentials(self) -> None:
+        """ListSecrets(MaxResults=1); AccessDenied still proves the credentials authenticate."""
+        try:
+            await self._call(CALL_LIST, CALL_LIST, MaxResults=1)
+        except Exception as e:
+            if not is_access_denied(e.__cause__ or e):
+                raise
+
+    async def close(self) -> None:
+        """Cancel pending batches and in-flight calls; safe to call twice."""
+        await self._batcher.close()
+        await self._flight.close()
+
+
+def _match(
+    ids: list[str], resp: Mapping[str, Any], results: dict[str, SecretValue | BaseException]
+) -> None:
+    """File a BatchGetSecretValue page's values and errors under the ids that were asked for."""
+    wanted = set(ids)
+    for entry in resp.get("SecretValues", []):
+        value = SecretValue.from_response(entry)
+        for candidate in (value.name, value.arn):
+            if candidate in wanted:
+                results[candidate] = value
+    for err in resp.get("Errors", []):
+        secret_id = err.get("SecretId")
+        if secret_id in wanted:
+            code = str(err.get("ErrorCode", "UnknownError"))
+            results[secret_id] = from_code(
+                code, str(err.get("Message", "")), what=f"secret {secret_id!r}"
+            )
+
+
+def _snake(call: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in call).lstrip("_")

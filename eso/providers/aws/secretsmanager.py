@@ -1,0 +1,261 @@
+"""The ``aws`` provider: AWS Secrets Manager behind the ``Provider``/``SecretsClient`` protocols.
+
+``AWSProvider`` is created once per process. It owns what must outlive a reconcile: the
+session pool (one aiobotocore client per credential identity), one ``IdentityReader`` per
+identity (single flight, batching, batch-denied state) and the value cache. ``new_client`` is
+therefore cheap - it reads the credential Secret through the controller's getter, computes the
+identity and hands out a thin ``SecretsManagerClient`` bound to the store.
+
+Semantics follow ESO's AWS provider: the secret id is ``prefix + ref.key``; ``ref.version``
+``uuid/<id>`` selects a VersionId, any other value a VersionStage (default AWSCURRENT); a value
+is SecretString, else SecretBinary; ``ref.property`` is resolved with ESO's gjson rules
+(``eso.providers.paths``); ``get_secret_map`` splits a JSON object (after ``property``, if set).
+
+Not implemented here (refused with ``NotImplementedFeatureError``, also listed in
+``eso.api.features``): ParameterStore/CertificateManager, ``auth.jwt``, ``role`` and its
+options, ``metadataPolicy: Fetch``. ``conversionStrategy``/``decodingStrategy`` are applied by
+the ExternalSecret controller to what the provider returns, as in ESO.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import structlog
+
+from eso.clock import Clock, SystemClock
+from eso.metrics import Metrics
+from eso.providers import paths
+from eso.providers.aws.auth import check_auth, resolve_credentials
+from eso.providers.aws.cache import ValueCache
+from eso.providers.aws.reader import AWSCURRENT, IdentityReader, SecretValue
+from eso.providers.aws.session import ClientSpec, SessionPool, resolve_endpoint
+from eso.providers.base import (
+    ConfigError,
+    NoticeHandler,
+    NotImplementedFeatureError,
+    PropertyNotFoundError,
+    ProviderError,
+    SecretDataGetter,
+)
+from eso.settings import AWSSettings
+
+if TYPE_CHECKING:
+    from eso.api.externalsecret import ExternalSecretDataRemoteRef
+    from eso.api.secretstore import AnyStore
+    from eso.api.secretstore import AWSProvider as AWSProviderSpec
+
+log = structlog.get_logger(__name__)
+
+PROVIDER_NAME = "aws"
+SERVICE_SECRETS_MANAGER = "SecretsManager"
+
+MSG_NOT_AWS = "store has no spec.provider.aws"
+MSG_SERVICE = "spec.provider.aws.service {service!r} is not implemented yet (only SecretsManager)"
+MSG_NO_REGION = "spec.provider.aws.region must be set"
+MSG_UNSUPPORTED_FIELD = "spec.provider.aws.{field} is not implemented yet"
+MSG_EMPTY_KEY = "remoteRef.key must not be empty"
+MSG_NO_VALUE = "secret {key!r} has neither SecretString nor SecretBinary"
+MSG_METADATA_FETCH = "remoteRef.metadataPolicy Fetch is not implemented yet"
+
+# Store fields eso does not implement for AWS (YAML name, attribute).
+_UNSUPPORTED_FIELDS = (
+    ("role", "role"),
+    ("additionalRoles", "additional_roles"),
+    ("externalID", "external_id"),
+    ("sessionTags", "session_tags"),
+    ("transitiveTagKeys", "transitive_tag_keys"),
+    ("customSessionTags", "custom_session_tags"),
+)
+
+
+def aws_spec(store: AnyStore) -> AWSProviderSpec:
+    """``spec.provider.aws`` or ``ConfigError``."""
+    aws = store.spec.provider.aws
+    if aws is None:
+        raise ConfigError(MSG_NOT_AWS)
+    return aws
+
+
+def store_slot(store: AnyStore) -> tuple[str, str, str]:
+    """Which store a client belongs to: the unit whose identity may change over time."""
+    return (store.kind, store.metadata.namespace or "", store.metadata.name)
+
+
+class AWSProvider:
+    """``Provider`` for ``spec.provider.aws``; one per process, closed at shutdown."""
+
+    name = PROVIDER_NAME
+
+    def __init__(
+        self, *, settings: AWSSettings, metrics: Metrics, clock: Clock | None = None
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._clock = clock or SystemClock()
+        self._cache: ValueCache[SecretValue] = ValueCache(
+            ttl=settings.cache_ttl,
+            max_entries=settings.cache_max_entries,
+            enabled=settings.cache_enabled,
+            clock=self._clock,
+        )
+        self._pool = SessionPool(settings=settings, on_retire=self._retire)
+        self._readers: dict[str, IdentityReader] = {}
+
+    def validate_store(self, store: AnyStore) -> None:
+        """Static checks (no I/O): service, region, auth rules, unimplemented fields."""
+        aws = aws_spec(store)
+        if aws.service != SERVICE_SECRETS_MANAGER:
+            raise NotImplementedFeatureError(MSG_SERVICE.format(service=aws.service))
+        if not aws.region:
+            raise ConfigError(MSG_NO_REGION)
+        for yaml_name, attr in _UNSUPPORTED_FIELDS:
+            if getattr(aws, attr):
+                raise NotImplementedFeatureError(MSG_UNSUPPORTED_FIELD.format(field=yaml_name))
+        if aws.session_tags_policy != "None":
+            raise NotImplementedFeatureError(
+                MSG_UNSUPPORTED_FIELD.format(field="sessionTagsPolicy")
+            )
+        check_auth(aws, store_kind=store.kind, store_namespace=store.metadata.namespace)
+
+    async def new_client(
+        self,
+        store: AnyStore,
+        *,
+        namespace: str,
+        get_secret: SecretDataGetter,
+        on_notice: NoticeHandler | None = None,
+    ) -> SecretsManagerClient:
+        """A client for ``store``; reads credentials now, shares the session by identity.
+
+        ``namespace`` is the reading ExternalSecret's namespace (or the store's own for
+        validation); credentials never come from it, since eso does not do referent auth.
+        """
+        self.validate_store(store)
+        aws = aws_spec(store)
+        credentials = await resolve_credentials(
+            aws,
+            store_kind=store.kind,
+            store_namespace=store.metadata.namespace,
+            get_secret=get_secret,
+        )
+        spec = ClientSpec(
+            region=aws.region,
+            endpoint_url=resolve_endpoint(self._settings.endpoint_url),
+            credentials=credentials,
+        )
+        slot = store_slot(store)
+        shared = await self._pool.acquire(slot, spec)
+        reader = self._readers.get(shared.identity)
+        if reader is None:
+            reader = IdentityReader(
+                shared.client,
+                identity=shared.identity,
+                cache=self._cache,
+                settings=self._settings,
+                metrics=self._metrics,
+                clock=self._clock,
+            )
+            self._readers[shared.identity] = reader
+        return SecretsManagerClient(reader, prefix=aws.prefix, slot=slot, on_notice=on_notice)
+
+    async def _retire(self, identity: str) -> None:
+        """Credentials changed: forget everything fetched with the old identity."""
+        reader = self._readers.pop(identity, None)
+        if reader is not None:
+            await reader.close()
+        self._cache.flush_identity(identity)
+
+    async def close(self) -> None:
+        """Close readers and clients; safe to call twice."""
+        readers, self._readers = list(self._readers.values()), {}
+        for reader in readers:
+            await reader.close()
+        await self._pool.close()
+        self._cache.clear()
+
+
+class SecretsManagerClient:
+    """``SecretsClient`` of one store; cheap, holds no connection of its own."""
+
+    def __init__(
+        self,
+        reader: IdentityReader,
+        *,
+        prefix: str,
+        slot: tuple[str, str, str],
+        on_notice: NoticeHandler | None,
+    ) -> None:
+        self._reader = reader
+        self._prefix = prefix
+        self._slot = slot
+        self._on_notice = on_notice
+
+    @property
+    def identity(self) -> str:
+        """The credential identity digest this client reads with (for logs and tests)."""
+        return self._reader.identity
+
+    async def get_secret(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> bytes:
+        """``ref.key``'s value, or the value at ``ref.property`` inside it."""
+        value = await self._fetch(ref, max_age=max_age)
+        payload = value.payload
+        if payload is None:
+            raise ProviderError(MSG_NO_VALUE.format(key=ref.key))
+        if not ref.property:
+            return payload
+        try:
+            return paths.get_property(payload, ref.property)
+        except paths.PathSyntaxError as e:
+            raise ConfigError(f"secret {ref.key!r}: {e}") from e
+        except paths.PathError as e:
+            raise PropertyNotFoundError(f"secret {ref.key!r}: {e}") from e
+
+    async def get_secret_map(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> dict[str, bytes]:
+        """``dataFrom.extract``: the JSON object at ``ref.key`` (/``ref.property``) as a map."""
+        value = await self._fetch(ref, max_age=max_age)
+        payload = value.payload
+        if payload is None:
+            raise ProviderError(MSG_NO_VALUE.format(key=ref.key))
+        try:
+            return paths.get_property_map(payload, ref.property or None)
+        except paths.PathSyntaxError as e:
+            raise ConfigError(f"secret {ref.key!r}: {e}") from e
+        except paths.PathError as e:
+            raise PropertyNotFoundError(f"secret {ref.key!r}: {e}") from e
+
+    async def _fetch(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None
+    ) -> SecretValue:
+        if not ref.key:
+            raise ConfigError(MSG_EMPTY_KEY)
+        if ref.metadata_policy == "Fetch":
+            raise NotImplementedFeatureError(MSG_METADATA_FETCH)
+        try:
+            return await self._reader.read(
+                self._prefix + ref.key, version=ref.version or AWSCURRENT, max_age=max_age
+            )
+        finally:
+            self._deliver_notice()
+
+    def _deliver_notice(self) -> None:
+        if self._on_notice is None:
+            return
+        notice = self._reader.take_notice(self._slot)
+        if notice is None:
+            return
+        try:
+            self._on_notice(notice)
+        except Exception:  # a broken hook must not fail a read
+            log.exception("notice_handler_failed", reason=notice.reason)
+
+    async def validate(self) -> None:
+        """One cheap real call (ListSecrets, MaxResults=1) proving the credentials work."""
+        await self._reader.check_credentials()
+
+    async def close(self) -> None:
+        """Nothing to release: sessions are shared and owned by the provider."""

@@ -1,0 +1,177 @@
+"""aiobotocore clients shared across reconciles, one per credential identity.
+
+Creating a botocore client costs milliseconds of CPU and a fresh connection pool (TLS
+handshakes); ESO builds one per reconcile. Here a client lives as long as some store uses its
+*credential identity*: a digest of everything that decides which principal calls which
+endpoint (access key id, secret key, session token, region, endpoint, role).
+Stores with the same credentials share one client and one connection pool.
+
+Each store occupies a *slot*; when a store's credential Secret changes, its next
+``acquire`` computes a new identity, the slot moves to a new client, and an identity no slot
+uses any more is retired: its client is closed and ``on_retire`` lets the provider flush that
+identity's cached values. ``close`` closes everything at shutdown.
+
+Endpoint override, in order: ``AWSSettings.endpoint_url``, then the standard
+``AWS_ENDPOINT_URL_SECRETS_MANAGER``, ESO's ``AWS_SECRETSMANAGER_ENDPOINT``, the standard
+``AWS_ENDPOINT_URL``. These are read here, when a client is built, because they are the AWS
+SDK's own configuration (botocore reads the same variables); they are part of the identity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession, get_session
+
+from eso.providers.aws.auth import StaticCredentials
+from eso.settings import AWSSettings
+
+log = structlog.get_logger(__name__)
+
+SERVICE = "secretsmanager"
+ENDPOINT_ENV = (
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_SECRETSMANAGER_ENDPOINT",
+    "AWS_ENDPOINT_URL",
+)
+
+
+def resolve_endpoint(
+    explicit: str | None,
+    *,
+    names: tuple[str, ...] = ENDPOINT_ENV,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """The endpoint override in effect (``None``: the SDK's regional endpoint)."""
+    if explicit:
+        return explicit
+    env = os.environ if environ is None else environ
+    return next((env[n] for n in ENDPOINT_ENV if env.get(n)), None)
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """Everything that decides which principal calls which endpoint."""
+
+    region: str
+    endpoint_url: str | None = None
+    credentials: StaticCredentials | None = None
+    role: str | None = None  # not implemented yet (eso.api.features); part of the identity
+
+    @property
+    def identity(self) -> str:
+        """A digest naming this principal+endpoint; safe to log (no key material)."""
+        c = self.credentials
+        material = [
+            c.access_key_id if c else None,
+            c.secret_access_key if c else None,
+            c.session_token if c else None,
+            self.region,
+            self.endpoint_url,
+            self.role,
+        ]
+        return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:32]
+
+
+@dataclass
+class SharedClient:
+    """One aiobotocore Secrets Manager client and what it was built from."""
+
+    identity: str
+    spec: ClientSpec
+    client: Any  # aiobotocore's generated client class has no static type
+    _stack: AsyncExitStack = field(repr=False)
+    slots: set[Hashable] = field(default_factory=set, repr=False)
+
+
+class SessionPool:
+    """Clients keyed by credential identity; see the module docstring for the lifecycle."""
+
+    def __init__(
+        self,
+        *,
+        settings: AWSSettings,
+        on_retire: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._on_retire = on_retire
+        self._session: AioSession = get_session()
+        self._clients: dict[str, SharedClient] = {}
+        self._slot_identity: dict[Hashable, str] = {}
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, slot: Hashable, spec: ClientSpec) -> SharedClient:
+        """The shared client for ``spec``, bound to ``slot`` (retiring the slot's old identity)."""
+        identity = spec.identity
+        async with self._lock:
+            shared = self._clients.get(identity)
+            if shared is None:
+                shared = await self._build(spec)
+                self._clients[identity] = shared
+                log.info("aws_client_created", identity=identity, region=spec.region)
+            previous = self._slot_identity.get(slot)
+            self._slot_identity[slot] = identity
+            shared.slots.add(slot)
+            if previous is not None and previous != identity:
+                await self._release(slot, previous)
+            return shared
+
+    async def _release(self, slot: Hashable, identity: str) -> None:
+        old = self._clients.get(identity)
+        if old is None:
+            return
+        old.slots.discard(slot)
+        if old.slots:
+            return
+        del self._clients[identity]
+        log.info("aws_client_retired", identity=identity)
+        await old._stack.aclose()
+        if self._on_retire is not None:
+            await self._on_retire(identity)
+
+    async def _build(self, spec: ClientSpec) -> SharedClient:
+        stack = AsyncExitStack()
+        kwargs: dict[str, Any] = {}
+        if spec.credentials is not None:
+            kwargs = {
+                "aws_access_key_id": spec.credentials.access_key_id,
+                "aws_secret_access_key": spec.credentials.secret_access_key,
+                "aws_session_token": spec.credentials.session_token,
+            }
+        config = AioConfig(
+            retries={"mode": "standard", "max_attempts": 3},
+            max_pool_connections=self._settings.max_connections,
+            connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout,
+            user_agent_extra="eso",
+        )
+        client = await stack.enter_async_context(
+            self._session.create_client(
+                SERVICE,
+                region_name=spec.region,
+                endpoint_url=spec.endpoint_url,
+                config=config,
+                **kwargs,
+            )
+        )
+        return SharedClient(spec.identity, spec, client, stack)
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    async def close(self) -> None:
+        """Close every client; safe to call twice. Shielded so shutdown always completes."""
+        async with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+            self._slot_identity.clear()
+        for shared in clients:
+            await asyncio.shield(shared._stack.aclose())

@@ -1,0 +1,152 @@
+"""What controllers see of a secret provider: errors, the client and provider protocols.
+
+Controllers never import an AWS module. They look a provider up in the registry, build a
+``SecretsClient`` for a store with ``Provider.new_client`` (cheap: sessions, connections and
+caches are shared inside the provider by credential identity), and call ``get_secret`` /
+``get_secret_map``. Errors come back as one small hierarchy so the ExternalSecret controller can
+tell "the secret does not exist" (``SecretNotFoundError``) from everything else, and the store
+controller can tell bad credentials (``AuthError``) from bad configuration (``ConfigError``).
+
+Every message of a ``ProviderError`` is safe to put in a status condition, an event or a log
+line: providers strip request ids and credentials and never include a secret value.
+
+Providers cannot emit Kubernetes events (they must not import ``eso.kube``). When a provider
+learns something about a store that its owner should hear about - e.g. its credentials may not
+call BatchGetSecretValue, so reads fall back to one call per secret - it calls the
+``on_notice`` callback passed to ``new_client`` with a ``Notice``; the controller turns it into an
+event on the store. A provider calls it at most once per store and condition, never blocks on it,
+and ignores exceptions it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
+
+if TYPE_CHECKING:
+    from eso.api.externalsecret import ExternalSecretDataRemoteRef
+    from eso.api.secretstore import AnyStore
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """A provider operation failed; ``str(e)`` is sanitised and safe to show."""
+
+
+class SecretNotFoundError(ProviderError):
+    """The remote secret (or the requested version of it) does not exist."""
+
+
+class PropertyNotFoundError(ProviderError):
+    """The secret exists but has nothing at ``ref.property`` (or is not JSON where JSON is needed).
+
+    Deliberately not a ``SecretNotFoundError``: ESO treats only a missing secret as "not found"
+    (which, with deletionPolicy Delete, deletes the target Secret); a wrong property is a
+    configuration mistake that must not delete anything.
+    """
+
+
+class AuthError(ProviderError):
+    """Credentials are missing, invalid, expired, or not allowed to do what was asked."""
+
+
+class ConfigError(ProviderError):
+    """The store or the reference is invalid (checked before any remote call)."""
+
+
+class NotImplementedFeatureError(ConfigError):
+    """The store or reference uses a field eso does not implement yet; never silently ignored."""
+
+
+class ProviderUnavailableError(ProviderError):
+    """A transient failure (throttling, 5xx, network): retry with backoff."""
+
+
+# --- notices (provider → controller → event on the store) --------------------------------
+
+# Reasons of notices; they become event reasons, so they are part of our API.
+REASON_BATCH_DENIED = "BatchGetSecretValueDenied"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the store's owner should hear about, as an event on the store."""
+
+    reason: str
+    message: str
+    type: Literal["Normal", "Warning"] = "Warning"
+
+
+NoticeHandler: TypeAlias = Callable[[Notice], None]
+
+
+# --- protocols ----------------------------------------------------------------------------
+
+
+class SecretDataGetter(Protocol):
+    """Reads a Kubernetes Secret's decoded data for a provider (credentials).
+
+    Supplied by controllers (providers never import kube). Returns ``None`` when the Secret does
+    not exist; any other failure is raised as is and reported by the provider as
+    ``ProviderUnavailableError``.
+    """
+
+    def __call__(self, namespace: str, name: str) -> Awaitable[Mapping[str, bytes] | None]: ...
+
+
+class SecretsClient(Protocol):
+    """Reads secrets for one store (and, for referent auth, one namespace).
+
+    ``max_age`` is the reader's refreshInterval in seconds: a value cached by the provider is
+    reused only if younger than ``min(max_age, provider cache ttl)``. ``None`` bounds it by the
+    provider's ttl alone; ``0`` forces a fresh read. Cancellation is safe at any await.
+    """
+
+    async def get_secret(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> bytes:
+        """The value of ``ref.key`` (or of ``ref.property`` inside it)."""
+        ...
+
+    async def get_secret_map(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> dict[str, bytes]:
+        """``dataFrom.extract``: the JSON object at ``ref.key`` (/``ref.property``) as a map."""
+        ...
+
+    async def validate(self) -> None:
+        """One cheap real call proving the credentials work; raises ``ProviderError``."""
+        ...
+
+    async def close(self) -> None:
+        """Release this client; shared sessions stay open for other clients."""
+        ...
+
+
+class Provider(Protocol):
+    """Builds clients for stores of one kind of ``spec.provider`` (e.g. ``aws``)."""
+
+    name: str
+
+    def validate_store(self, store: AnyStore) -> None:
+        """Static checks of the store spec, no I/O; raises ``ConfigError``."""
+        ...
+
+    async def new_client(
+        self,
+        store: AnyStore,
+        *,
+        namespace: str,
+        get_secret: SecretDataGetter,
+        on_notice: NoticeHandler | None = None,
+    ) -> SecretsClient:
+        """A client for ``store`` used from ``namespace`` (the ExternalSecret's, or the
+        store's own when validating). Resolves credentials; raises ``ProviderError``."""
+        ...
+
+    async def close(self) -> None:
+        """Close every shared session; called once at shutdown."""
+        ...

@@ -1,0 +1,78 @@
+"""The process's HTTP endpoints: Prometheus metrics and health probes.
+
+Two listeners like ESO (``--metrics-addr`` :8080, ``--live-addr`` :8082) so a NetworkPolicy can
+expose metrics to Prometheus without exposing probes, and vice versa. ``/healthz`` answers
+from the event loop itself, so a wedged loop fails the liveness probe; ``/readyz`` asks the
+caller's readiness function (informers synced; with leader election, leading or a warm
+standby). The metrics body is rendered from our own registry and carries no secret values,
+only names and counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from eso.metrics import Metrics
+
+
+def parse_addr(addr: str) -> tuple[str, int]:
+    """``":8080"`` → ``("0.0.0.0", 8080)``; ``"127.0.0.1:0"`` → any free port on loopback."""
+    host, _, port = addr.rpartition(":")
+    if not port.isdigit():
+        raise ValueError(f"invalid address {addr!r}: expected [host]:port")
+    return (host or "0.0.0.0"), int(port)
+
+
+def metrics_app(metrics: Metrics) -> web.Application:
+    async def handle(_: web.Request) -> web.Response:
+        body = generate_latest(metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/metrics", handle)
+    return app
+
+
+def health_app(ready: Callable[[], tuple[bool, str]]) -> web.Application:
+    async def healthz(_: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def readyz(_: web.Request) -> web.Response:
+        ok, why = ready()
+        return web.Response(status=200 if ok else 503, text=why)
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+class Endpoints:
+    """Runs the metrics and health listeners; ``start`` then ``stop``."""
+
+    def __init__(self, metrics: Metrics, *, ready: Callable[[], tuple[bool, str]],
+                 metrics_addr: str, live_addr: str) -> None:
+        self._apps = [(metrics_app(metrics), metrics_addr), (health_app(ready), live_addr)]
+        self._runners: list[web.AppRunner] = []
+        self.ports: list[int] = []
+
+    async def start(self) -> None:
+        """Bind both listeners; raises OSError if an address is taken."""
+        for app, addr in self._apps:
+            host, port = parse_addr(addr)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+            self._runners.append(runner)
+            server = site._server
+            sockets = getattr(server, "sockets", None) or []
+            self.ports.append(sockets[0].getsockname()[1] if sockets else port)
+
+    async def stop(self) -> None:
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()

@@ -1,0 +1,32 @@
+"""The local kube-apiserver: an asyncio HTTP server that behaves like the real one for eso.
+
+``LocalControlPlane`` is the entry point (tests, ``eso local-cluster``, the demo and the
+benchmark); the modules behind it are split by concern: storage and watch fan-out
+(``store``, ``watch``), verbs (``operations``, ``objects``, ``patch``, ``custom``, ``crds``),
+background controllers (``gc``), the HTTP surface (``server``, ``routes``, ``handlers``,
+``discovery``, ``openapi``, ``tables``) and test hooks (``faults``). ``schema``/``cel`` do
+structural-schema validation of custom resources.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eso.testing.apiserver.faults import Faults, FaultRule
+    from eso.testing.apiserver.server import LocalControlPlane
+
+__all__ = ["FaultRule", "Faults", "LocalControlPlane"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so importing ``eso.testing.apiserver.schema`` alone does not start aiohttp.
+    if name == "LocalControlPlane":
+        from eso.testing.apiserver.server import LocalControlPlane
+
+        return LocalControlPlane
+    if name in ("Faults", "FaultRule"):
+        from eso.testing.apiserver import faults
+
+        return getattr(faults, name)
+    raise AttributeError(name)

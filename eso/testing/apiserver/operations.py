@@ -1,0 +1,332 @@
+"""The verbs on stored objects, independent of HTTP: get, list, create, update, patch, delete.
+
+Handlers and the garbage collector both go through here, so an object deleted by GC passes
+the same finalizer and propagation rules as one deleted by a client. Every method runs to
+completion without awaiting, which makes each write atomic with its watch fan-out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from eso.clock import Clock
+from eso.testing.apiserver import crds, custom, objects
+from eso.testing.apiserver import status as st
+from eso.testing.apiserver.conversion import to_served, to_storage
+from eso.testing.apiserver.patch import apply_patch
+from eso.testing.apiserver.registry import Registry, ResourceType, StorageKey
+from eso.testing.apiserver.selectors import FieldSelector, LabelSelector
+from eso.testing.apiserver.status import Cause
+from eso.testing.apiserver.store import ObjKey, Store
+
+JSONDict = dict[str, Any]
+FOREGROUND = "foregroundDeletion"
+ORPHAN = "orphan"
+NAMESPACES: StorageKey = ("", "namespaces")
+CRDS: StorageKey = ("apiextensions.k8s.io", "customresourcedefinitions")
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    strict: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class ListResult:
+    items: list[JSONDict]
+    resource_version: str
+    continue_: str
+    remaining: int | None
+
+
+@dataclass(frozen=True)
+class DeleteOptions:
+    propagation: str | None = None
+    uid: str | None = None
+    resource_version: str | None = None
+    dry_run: bool = False
+
+
+def _key(rt: ResourceType, namespace: str, name: str) -> ObjKey:
+    return (namespace if rt.namespaced else "", name)
+
+
+def encode_continue(rv: int, last: ObjKey) -> str:
+    token = {"v": "meta.k8s.io/v1", "rv": rv, "start": f"{last[0]}/{last[1]}\x00"}
+    return base64.urlsafe_b64encode(json.dumps(token).encode()).decode().rstrip("=")
+
+
+def decode_continue(token: str) -> tuple[int, ObjKey]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        ns, name = raw["start"].rstrip("\x00").split("/", 1)
+        return int(raw["rv"]), (ns, name)
+    except (ValueError, KeyError, TypeError, binascii.Error, AttributeError):
+        raise st.bad_request(f"continue key is not valid: {token}") from None
+
+
+class Operations:
+    """Object verbs over one Store and Registry; raise ``ApiError`` like kube-apiserver."""
+
+    def __init__(self, store: Store, *, registry: Registry, clock: Clock) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        # rv below which continue tokens are refused (set by forced compaction only)
+        self.continue_floor = 0
+
+    # reads
+
+    def get(self, rt: ResourceType, *, namespace: str, name: str) -> JSONDict:
+        obj = self.store.get(rt.storage, _key(rt, namespace, name))
+        if obj is None:
+            raise st.not_found(plural=rt.plural, group=rt.group, name=name)
+        return obj
+
+    def list(
+        self,
+        rt: ResourceType,
+        *,
+        namespace: str | None,
+        labels: LabelSelector | None,
+        fields: FieldSelector | None,
+        limit: int = 0,
+        continue_: str = "",
+    ) -> ListResult:
+        """Objects in key order; ``limit`` pages with a continue token like etcd's."""
+        rv = self.store.rv
+        start: ObjKey | None = None
+        if continue_:
+            rv, start = decode_continue(continue_)
+            if rv < self.continue_floor:
+                raise st.expired(
+                    "The provided continue parameter is too old to display a consistent list "
+                    "result. You can start a new list without the continue parameter."
+                )
+        items = self._candidates(rt, namespace=namespace, fields=fields)
+        if start is not None:
+            items = [o for o in items if _okey(o) > start]
+        matched = [
+            o
+            for o in items
+            if (labels is None or labels.matches(o)) and (fields is None or fields.matches(o))
+        ]
+        if limit <= 0 or len(matched) <= limit:
+            return ListResult(matched, str(rv), "", None)
+        page = matched[:limit]
+        remaining = len(matched) - limit if labels is None and fields is None else None
+        return ListResult(page, str(rv), encode_continue(rv, _okey(page[-1])), remaining)
+
+    def _candidates(
+        self, rt: ResourceType, *, namespace: str | None, fields: FieldSelector | None
+    ) -> list[JSONDict]:
+        name = fields.only("metadata.name") if fields else None
+        ns = namespace if rt.namespaced else None
+        if name is not None and (ns is not None or not rt.namespaced):
+            obj = self.store.get(rt.storage, (ns or "", name))
+            return [obj] if obj is not None else []
+        return self.store.objects(rt.storage, namespace=ns)
+
+    # writes
+
+    def create(
+        self, rt: ResourceType, body: JSONDict, *, namespace: str, opts: WriteOptions
+    ) -> JSONDict:
+        objects.check_identity(rt, body, namespace=namespace, name=None)
+        obj = objects.prepare_create(rt, to_storage(rt, body), now=self.clock.wall())
+        name = obj["metadata"]["name"]
+        if rt.namespaced:
+            self._check_namespace(rt, namespace, name)
+        if rt.storage == CRDS:
+            obj = self._admit_crd(obj, None)
+        obj = custom.admit(rt, obj, old=None, strict=opts.strict)
+        if self.store.get(rt.storage, _key(rt, namespace, name)) is not None:
+            raise st.already_exists(plural=rt.plural, group=rt.group, name=name)
+        if opts.dry_run:
+            return obj
+        stored = self.store.create(rt.storage, obj)
+        self._after_write(rt, stored, deleted=False)
+        return stored
+
+    def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
+        ns = self.store.get(NAMESPACES, ("", namespace))
+        if ns is None:
+            raise st.not_found(plural="namespaces", group="", name=namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise st.forbidden(
+                plural=rt.plural,
+                group=rt.group,
+                name=name,
+                why=f"unable to create new content in namespace {namespace} because it is "
+                "being terminated",
+                causes=[Cause("NamespaceTerminating", f"namespace {namespace} is being "
+                              "terminated", "metadata.namespace")],
+            )  # fmt: skip
+
+    def update(
+        self,
+        rt: ResourceType,
+        body: JSONDict,
+        *,
+        namespace: str,
+        name: str,
+        subresource: str | None,
+        opts: WriteOptions,
+    ) -> JSONDict:
+        objects.check_identity(rt, body, namespace=namespace, name=name)
+        old = self.get(rt, namespace=namespace, name=name)
+        new = to_storage(rt, body)
+        objects.check_precondition(rt, new, old)
+        return self._write(rt, new, old, subresource=subresource, opts=opts)
+
+    def patch(
+        self,
+        rt: ResourceType,
+        body: Any,
+        *,
+        content_type: str,
+        namespace: str,
+        name: str,
+        subresource: str | None,
+        opts: WriteOptions,
+    ) -> JSONDict:
+        old = self.get(rt, namespace=namespace, name=name)
+        patched = apply_patch(content_type, to_served(rt, old), body)
+        new = {**patched, "metadata": dict(patched.get("metadata") or {})}
+        objects.check_identity(rt, new, namespace=namespace, name=name)
+        new = to_storage(rt, new)
+        if new["metadata"].get("resourceVersion") != old["metadata"]["resourceVersion"]:
+            objects.check_precondition(rt, new, old)
+        return self._write(rt, new, old, subresource=subresource, opts=opts)
+
+    def _write(
+        self,
+        rt: ResourceType,
+        new: JSONDict,
+        old: JSONDict,
+        *,
+        subresource: str | None,
+        opts: WriteOptions,
+    ) -> JSONDict:
+        new = objects.prepare_update(rt, new, old, subresource=subresource)
+        if rt.storage == CRDS:
+            new = self._admit_crd(new, old)
+        new = custom.admit(rt, new, old=old, strict=opts.strict)
+        new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+        if new == old or opts.dry_run:
+            return new if opts.dry_run else old
+        return self.commit(rt, new, old)
+
+    def commit(self, rt: ResourceType, new: JSONDict, old: JSONDict) -> JSONDict:
+        """Store an update, or delete when a terminating object has no finalizers left."""
+        if _finished(new):
+            stored = self.store.delete(rt.storage, new)
+            self._after_write(rt, stored, deleted=True)
+            return stored
+        stored = self.store.replace(rt.storage, new, old)
+        self._after_write(rt, stored, deleted=False)
+        return stored
+
+    def _admit_crd(self, crd: JSONDict, old: JSONDict | None) -> JSONDict:
+        crds.default_crd(crd)
+        causes = crds.validate_crd(crd)
+        if causes:
+            raise st.invalid(kind="CustomResourceDefinition", group="apiextensions.k8s.io",
+                             name=crd["metadata"].get("name", ""), causes=causes)  # fmt: skip
+        now = objects.timestamp(self.clock.wall())
+        crd["status"] = crds.crd_status(crd, now=now, old=old)
+        if crd["metadata"].get("deletionTimestamp") and old is not None:
+            crd["status"]["conditions"] = old["status"]["conditions"]
+        return crd
+
+    def _after_write(self, rt: ResourceType, stored: JSONDict, *, deleted: bool) -> None:
+        if rt.storage != CRDS:
+            return
+        spec = stored["spec"]
+        storage = (spec["group"], spec["names"]["plural"])
+        self.registry.remove_storage(storage)
+        if not deleted:
+            for t in crds.served_types(stored):
+                self.registry.add(t)
+
+    # deletes
+
+    def delete(
+        self, rt: ResourceType, *, namespace: str, name: str, opts: DeleteOptions
+    ) -> tuple[JSONDict, bool]:
+        """Delete or mark for deletion; returns (object, deleted_now)."""
+        old = self.get(rt, namespace=namespace, name=name)
+        md = old["metadata"]
+        _check_delete_preconditions(rt, old, opts)
+        finalizers = list(md.get("finalizers") or [])
+        policy = opts.propagation or "Background"
+        extra = {"Foreground": FOREGROUND, "Orphan": ORPHAN}.get(policy)
+        if rt.storage == CRDS:
+            extra = crds.CLEANUP_FINALIZER
+        if extra and extra not in finalizers and not md.get("deletionTimestamp"):
+            finalizers.append(extra)
+        graceful = bool(finalizers) or (rt.storage == NAMESPACES)
+        if not graceful:
+            if opts.dry_run:
+                return old, True
+            stored = self.store.delete(rt.storage, old)
+            self._after_write(rt, stored, deleted=True)
+            return stored, True
+        if md.get("deletionTimestamp") and finalizers == (md.get("finalizers") or []):
+            return old, False
+        new = {**old, "metadata": {**md, "finalizers": finalizers}}
+        new["metadata"].setdefault("deletionTimestamp", objects.timestamp(self.clock.wall()))
+        new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
+        if not finalizers:
+            del new["metadata"]["finalizers"]
+        self._mark_terminating(rt, new)
+        if opts.dry_run:
+            return new, False
+        stored = self.commit(rt, new, old)
+        return stored, False
+
+    def _mark_terminating(self, rt: ResourceType, obj: JSONDict) -> None:
+        if rt.storage == NAMESPACES:
+            obj["status"] = {**(obj.get("status") or {}), "phase": "Terminating"}
+        if rt.storage == CRDS:
+            obj["status"] = dict(obj.get("status") or {})
+            obj["status"]["conditions"] = [
+                *(obj["status"].get("conditions") or []),
+                {"type": "Terminating", "status": "True", "reason": "InstanceDeletionInProgress",
+                 "message": "CustomResource deletion is in progress",
+                 "lastTransitionTime": objects.timestamp(self.clock.wall())},
+            ]  # fmt: skip
+
+
+def _okey(obj: JSONDict) -> ObjKey:
+    md = obj["metadata"]
+    return (md.get("namespace") or "", md["name"])
+
+
+def _finished(obj: JSONDict) -> bool:
+    md = obj["metadata"]
+    if not md.get("deletionTimestamp") or md.get("finalizers"):
+        return False
+    if obj.get("kind") == "Namespace" and (obj.get("spec") or {}).get("finalizers"):
+        return False
+    return True
+
+
+def _check_delete_preconditions(rt: ResourceType, obj: JSONDict, opts: DeleteOptions) -> None:
+    md = obj["metadata"]
+    why = None
+    if opts.uid is not None and opts.uid != md.get("uid"):
+        why = f"UID in precondition: {opts.uid}, UID in object meta: {md.get('uid')}"
+    elif opts.resource_version is not None and opts.resource_version != md["resourceVersion"]:
+        why = (
+            f"ResourceVersion in precondition: {opts.resource_version}, "
+            f"ResourceVersion in object meta: {md['resourceVersion']}"
+        )
+    if why is not None:
+        raise st.conflict(plural=rt.plural, group=rt.group, name=md["name"],
+                          why=f"Precondition failed: {why}")  # fmt: skip

@@ -1,0 +1,235 @@
+"""Issue 7: AWS calls grow with distinct secrets / 20, not with ExternalSecrets.
+
+Each "ExternalSecret" here is a reconcile's worth of work: a fresh ``new_client`` for the store
+and one read, all started together as a cold sync would. Calls are counted from our metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aws_helpers import CRED_SECRET, NAMESPACE, FakeSecrets, calls, counter, ref, store_doc
+from structlog.testing import capture_logs
+
+from eso.clock import FakeClock
+from eso.metrics import Metrics
+from eso.providers.aws.secretsmanager import AWSProvider
+from eso.providers.base import (
+    REASON_BATCH_DENIED,
+    AuthError,
+    Notice,
+    SecretNotFoundError,
+)
+from eso.settings import AWSSettings
+from eso.testing.moto import MotoSecrets, MotoServer
+
+BATCH = "BatchGetSecretValue"
+GET = "GetSecretValue"
+
+
+async def read_all(
+    provider: AWSProvider, getter: FakeSecrets, keys: list[str], **store: object
+) -> list[bytes | BaseException]:
+    """One new client and one read per key, all concurrently (a cold sync)."""
+
+    async def one(key: str) -> bytes:
+        client = await provider.new_client(
+            store_doc(**store), namespace=NAMESPACE, get_secret=getter
+        )
+        return await client.get_secret(ref(key))
+
+    return await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
+
+
+async def test_200_readers_of_10_secrets_make_a_handful_of_calls(
+    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+) -> None:
+    for i in range(10):
+        await moto_secrets.create(f"app-{i}", f"value-{i}")
+    keys = [f"app-{n % 10}" for n in range(200)]
+    results = await read_all(provider, k8s_secrets, keys)
+    assert results == [f"value-{n % 10}".encode() for n in range(200)]
+    assert calls(metrics, BATCH) + calls(metrics, GET) <= 3
+    assert counter(metrics, "eso_provider_coalesced_reads") == 190
+    again = await read_all(provider, k8s_secrets, keys)
+    assert again == results
+    assert calls(metrics, BATCH) + calls(metrics, GET) <= 3  # the refresh was served from cache
+    assert counter(metrics, "eso_provider_cache_hits") == 200
+
+
+async def test_100_readers_of_100_distinct_secrets_take_five_batches(
+    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+) -> None:
+    keys = [f"svc-{i:03d}" for i in range(100)]
+    for key in keys:
+        await moto_secrets.create(key, {"password": key})
+    results = await read_all(provider, k8s_secrets, keys)
+    assert results == [f'{{"password": "{k}"}}'.encode() for k in keys]
+    assert calls(metrics, BATCH) <= 5 + 1
+    assert calls(metrics, GET) == 0
+    labels = {"provider": "AWS/SecretsManager"}
+    assert metrics.registry.get_sample_value("eso_provider_batch_size_sum", labels) == 100
+
+
+async def test_a_missing_secret_fails_only_its_own_reader(
+    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+) -> None:
+    for i in range(5):
+        await moto_secrets.create(f"ok-{i}", f"v{i}")
+    keys = ["ok-0", "ok-1", "missing", "ok-2", "ok-3", "ok-4"]
+    results = await read_all(provider, k8s_secrets, keys)
+    assert calls(metrics, BATCH) == 1
+    assert isinstance(results[2], SecretNotFoundError)
+    assert "'missing'" in str(results[2])
+    assert [r for i, r in enumerate(results) if i != 2] == [b"v0", b"v1", b"v2", b"v3", b"v4"]
+
+
+async def test_denied_batches_fall_back_to_get_secret_value_with_one_notice(
+    provider: AWSProvider,
+    moto_server: MotoServer,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+) -> None:
+    for i in range(30):
+        await moto_secrets.create(f"s-{i}", f"v{i}")
+    key = await moto_secrets.create_user(
+        "no-batch",
+        allow=["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"],
+        deny=["secretsmanager:BatchGetSecretValue"],
+    )
+    k8s_secrets.put(NAMESPACE, CRED_SECRET, key.access_key_id, key.secret_access_key)
+    moto_server.enable_iam_auth()
+    notices: list[Notice] = []
+    store = store_doc()
+
+    async def one(k: str) -> bytes:
+        client = await provider.new_client(
+            store, namespace=NAMESPACE, get_secret=k8s_secrets, on_notice=notices.append
+        )
+        return await client.get_secret(ref(k))
+
+    with capture_logs() as logs:
+        first = await asyncio.gather(*(one(f"s-{i}") for i in range(20)))
+        later = await asyncio.gather(*(one(f"s-{i}") for i in range(20, 30)))
+    assert first + later == [f"v{i}".encode() for i in range(30)]
+    assert calls(metrics, BATCH, "error") == 1
+    assert calls(metrics, BATCH, "success") == 0
+    assert calls(metrics, GET) == 30
+    assert [n.reason for n in notices] == [REASON_BATCH_DENIED]
+    assert "BatchGetSecretValue" in notices[0].message
+    denied = [e for e in logs if e["event"] == "batch_get_secret_value_denied"]
+    assert len(denied) == 1
+
+
+async def test_stores_with_different_credentials_never_share_cached_values(
+    provider: AWSProvider,
+    moto_server: MotoServer,
+    moto_secrets: MotoSecrets,
+    metrics: Metrics,
+) -> None:
+    """Team B may not read the secret: a value cached for team A must not leak to B."""
+    await moto_secrets.create("shared-name", "team-a-value")
+    a = await moto_secrets.create_user("team-a", allow=["secretsmanager:*"])
+    b = await moto_secrets.create_user("team-b", allow=["secretsmanager:ListSecrets"])
+    getter = FakeSecrets()
+    getter.put("team-a", CRED_SECRET, a.access_key_id, a.secret_access_key)
+    getter.put("team-b", CRED_SECRET, b.access_key_id, b.secret_access_key)
+    moto_server.enable_iam_auth()
+    store_a = store_doc(name="s", namespace="team-a")
+    store_b = store_doc(name="s", namespace="team-b")
+    client_a = await provider.new_client(store_a, namespace="team-a", get_secret=getter)
+    client_b = await provider.new_client(store_b, namespace="team-b", get_secret=getter)
+    assert await client_a.get_secret(ref("shared-name")) == b"team-a-value"
+    with pytest.raises(AuthError):
+        await client_b.get_secret(ref("shared-name"))
+    assert counter(metrics, "eso_provider_cache_hits") == 0
+
+
+async def test_same_secret_name_read_with_other_credentials_is_fetched_again(
+    provider: AWSProvider, moto_secrets: MotoSecrets, metrics: Metrics
+) -> None:
+    await moto_secrets.create("shared-name", "v")
+    getter = FakeSecrets()
+    getter.put("team-a", CRED_SECRET, "AKIATEAMATEAMATEAM01", "a-secret")
+    getter.put("team-b", CRED_SECRET, "AKIATEAMBTEAMBTEAM01", "b-secret")
+    for ns in ("team-a", "team-b"):
+        client = await provider.new_client(store_doc(namespace=ns), namespace=ns, get_secret=getter)
+        assert await client.get_secret(ref("shared-name")) == b"v"
+    assert calls(metrics, BATCH) == 2
+    assert counter(metrics, "eso_provider_cache_hits") == 0
+
+
+@pytest.mark.parametrize(("aws_settings", "clock"), [(AWSSettings(batch_window=0.0), FakeClock())])
+async def test_a_value_changed_in_aws_is_read_on_the_next_refresh(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    clock: FakeClock,
+    aws_settings: AWSSettings,
+) -> None:
+    refresh = 20.0  # the readers' refreshInterval, below the cache ttl (30 s)
+    await moto_secrets.create("app", "v1")
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    assert await client.get_secret(ref("app"), max_age=refresh) == b"v1"
+    await moto_secrets.put("app", "v2")
+    await clock.advance(refresh / 2)
+    assert await client.get_secret(ref("app"), max_age=refresh) == b"v1"  # same refresh window
+    await clock.advance(refresh / 2)
+    assert await client.get_secret(ref("app"), max_age=refresh) == b"v2"
+
+
+@pytest.mark.parametrize("aws_settings", [AWSSettings(cache_enabled=False)])
+async def test_with_the_cache_off_every_read_calls_aws(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    aws_settings: AWSSettings,
+) -> None:
+    await moto_secrets.create("app", "v")
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    for _ in range(3):
+        assert await client.get_secret(ref("app")) == b"v"
+    assert calls(metrics, BATCH) == 3
+    assert counter(metrics, "eso_provider_cache_hits") == 0
+
+
+@pytest.mark.parametrize("aws_settings", [AWSSettings(batch_enabled=False)])
+async def test_with_batching_off_reads_use_get_secret_value(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    aws_settings: AWSSettings,
+) -> None:
+    for i in range(3):
+        await moto_secrets.create(f"s-{i}", f"v{i}")
+    results = await read_all(provider, k8s_secrets, ["s-0", "s-1", "s-2", "s-0"])
+    assert results == [b"v0", b"v1", b"v2", b"v0"]
+    assert (calls(metrics, BATCH), calls(metrics, GET)) == (0, 3)
+
+
+async def test_other_versions_are_read_one_by_one_and_cached_apart(
+    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+) -> None:
+    await moto_secrets.create("app", "old")
+    await moto_secrets.put("app", "new")
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    previous, current = await asyncio.gather(
+        client.get_secret(ref("app", version="AWSPREVIOUS")), client.get_secret(ref("app"))
+    )
+    assert (previous, current) == (b"old", b"new")
+    assert (calls(metrics, BATCH), calls(metrics, GET)) == (1, 1)
+
+
+async def test_max_age_zero_forces_a_fresh_read(
+    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+) -> None:
+    await moto_secrets.create("app", "v1")
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    assert await client.get_secret(ref("app")) == b"v1"
+    await moto_secrets.put("app", "v2")
+    assert await client.get_secret(ref("app"), max_age=0) == b"v2"
+    assert calls(metrics, BATCH) == 2

@@ -1,0 +1,649 @@
+"""The Helm chart, the install bundle rendered from it, and the image's Dockerfile.
+
+The chart is rendered with the helm binary that `make helm` installs (no cluster needed) and
+the objects are checked three ways: the values map onto `eso run` flags that eso's own parser
+accepts, core objects validate offline against the Kubernetes 1.30 OpenAPI schemas
+(kubernetes-validate), and prometheus-operator objects, which those schemas do not know, are
+checked structurally here, including that every series they query is one eso exports.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from eso.api.duration import parse_duration
+from eso.cli import build_parser, settings_from_args
+from eso.metrics import Metrics
+from eso.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+CHART = ROOT / "charts" / "eso"
+HELM = ROOT / ".tools" / "bin" / "helm"
+NAMESPACE = "external-secrets"
+KUBE_VERSION = "1.30.0"
+CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+
+Obj = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def helm() -> Path:
+    if not HELM.exists():
+        pytest.fail(f"{HELM.relative_to(ROOT)} is missing: run `make helm` (make test does)")
+    return HELM
+
+
+def run_helm(helm: Path, *args: str, values: Obj | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(helm), *args, "-f", "-"],
+        input=yaml.safe_dump(values or {}),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def render(helm: Path, values: Obj | None = None, *, chart: Path = CHART) -> list[Obj]:
+    """The objects `helm template` renders for these values, in order."""
+    out = run_helm(helm, "template", "eso", str(chart), "--namespace", NAMESPACE, values=values)
+    assert out.returncode == 0, out.stderr
+    return [d for d in yaml.safe_load_all(out.stdout) if d]
+
+
+def one(objs: list[Obj], kind: str, name: str | None = None) -> Obj:
+    found = [o for o in objs if o["kind"] == kind and name in (None, o["metadata"]["name"])]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, got {len(found)}"
+    return found[0]
+
+
+def kinds(objs: list[Obj]) -> list[str]:
+    return [o["kind"] for o in objs]
+
+
+def container(objs: list[Obj]) -> Obj:
+    c: Obj = one(objs, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    return c
+
+
+def args_of(objs: list[Obj]) -> list[str]:
+    a: list[str] = container(objs)["args"]
+    return a
+
+
+def rules_of(role: Obj) -> set[tuple[str, str, str]]:
+    """(apiGroup, resource, verb) triples a Role or ClusterRole grants."""
+    return {
+        (g, r, v)
+        for rule in role["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in rule["verbs"]
+    }
+
+
+def triples(group: str, resources: list[str], verbs: list[str]) -> set[tuple[str, str, str]]:
+    return {(group, r, v) for r in resources for v in verbs}
+
+
+VARIANTS = {
+    "defaults": {},
+    "scoped": {"scopedNamespace": "team-a", "leaderElect": True, "replicaCount": 2},
+    "monitoring": {
+        "serviceMonitor": {"enabled": True, "additionalLabels": {"release": "prom"}},
+        "prometheusRule": {"enabled": True},
+        "grafanaDashboard": {"enabled": True},
+        "podDisruptionBudget": {"enabled": True},
+    },
+    "no-crds": {"installCRDs": False, "rbac": {"create": False}},
+    "extra-args": {"extraArgs": {"client-qps": 1000000, "loglevel": "debug"}},
+}
+
+
+# --- lint and render ---------------------------------------------------------------------
+
+
+@pytest.mark.helm
+def test_chart_lints_strictly(helm: Path) -> None:
+    out = run_helm(helm, "lint", "--strict", str(CHART), "--namespace", NAMESPACE)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.helm
+def test_default_install_renders_the_expected_objects(helm: Path) -> None:
+    objs = render(helm)
+    assert sorted(set(kinds(objs)) - {"CustomResourceDefinition"}) == [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Deployment",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "ServiceAccount",
+    ]
+    for o in objs:
+        if o["kind"] not in ("ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"):
+            assert o["metadata"]["namespace"] == NAMESPACE, o["kind"]
+
+
+@pytest.mark.helm
+def test_default_args_map_values_onto_eso_run_flags(helm: Path) -> None:
+    args = args_of(render(helm))
+    assert args[0] == "run"
+    for flag in (
+        "--concurrent=16",
+        "--client-qps=200",
+        "--client-burst=400",
+        "--loglevel=info",
+        "--log-format=json",
+        "--metrics-addr=:8080",
+        "--live-addr=:8082",
+        "--enable-leader-election=false",
+        "--enable-cluster-store-reconciler=true",
+        "--store-requeue-interval=5m",
+        "--aws-batch=true",
+        "--aws-batch-window=5ms",
+        "--aws-batch-size=20",
+        "--aws-cache=true",
+        "--aws-cache-ttl=30s",
+        "--aws-cache-max-entries=20000",
+    ):
+        assert flag in args
+    assert not any(a.startswith(("--namespace", "--controller-class")) for a in args)
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_rendered_args_are_accepted_by_eso_run(helm: Path, variant: str) -> None:
+    args = args_of(render(helm, VARIANTS[variant]))
+    settings_from_args(build_parser().parse_args(args))
+
+
+@pytest.mark.helm
+def test_chart_defaults_are_esos_own_defaults(helm: Path) -> None:
+    """values.yaml spells out eso's defaults; they must not drift from eso.settings."""
+    s = settings_from_args(build_parser().parse_args(args_of(render(helm))))
+    d = Settings()
+    assert s.controller == d.controller
+    assert s.client == d.client
+    assert s.aws == d.aws
+    assert s.server == d.server
+    assert s.leader.enabled == d.leader.enabled
+    assert s.log.level == d.log.level
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert parse_duration(values["storeRequeueInterval"]) == d.controller.store_requeue_interval
+
+
+@pytest.mark.helm
+def test_values_map_onto_flags(helm: Path) -> None:
+    values = {
+        "concurrent": 4,
+        "clientQPS": 50.5,
+        "clientBurst": 100,
+        "log": {"level": "debug", "format": "console"},
+        "leaderElect": True,
+        "controllerClass": "team-a",
+        "processClusterStore": False,
+        "storeRequeueInterval": "1m30s",
+        "aws": {
+            "batch": {"enabled": False, "window": "10ms", "size": 10},
+            "cache": {"enabled": False, "ttl": "1m", "maxEntries": 1000000},
+        },
+    }
+    s = settings_from_args(build_parser().parse_args(args_of(render(helm, values))))
+    assert (s.controller.concurrent, s.client.qps, s.client.burst) == (4, 50.5, 100)
+    assert (s.log.level, s.log.format) == ("debug", "console")
+    assert (s.leader.enabled, s.leader.lease_namespace) == (True, NAMESPACE)
+    assert s.controller.controller_class == "team-a"
+    assert s.controller.process_cluster_store is False
+    assert s.controller.store_requeue_interval == 90.0
+    assert (s.aws.batch_enabled, s.aws.batch_window, s.aws.batch_size) == (False, 0.01, 10)
+    assert (s.aws.cache_enabled, s.aws.cache_ttl) == (False, 60.0)
+    assert s.aws.cache_max_entries == 1000000
+
+
+@pytest.mark.helm
+def test_extra_args_become_flags_after_the_charts_own(helm: Path) -> None:
+    values = {"extraArgs": {"loglevel": "debug", "client-qps": 1000000, "flag": None, "off": False}}
+    args = args_of(render(helm, values))
+    tail = args[-4:]
+    assert tail == ["--client-qps=1000000", "--flag", "--loglevel=debug", "--off=false"]
+    assert args.index("--loglevel=info") < args.index("--loglevel=debug")
+
+
+@pytest.mark.helm
+def test_deployment_has_probes_ports_and_rolling_update(helm: Path) -> None:
+    objs = render(helm)
+    c = container(objs)
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+    assert ports == {"metrics": 8080, "live": 8082}
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "live"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "live"}
+    spec = one(objs, "Deployment")["spec"]
+    assert spec["strategy"]["type"] == "RollingUpdate"
+    assert spec["template"]["spec"]["terminationGracePeriodSeconds"] == 30
+    assert container(objs)["image"] == "ghcr.io/eso/eso:0.1.0"
+
+
+@pytest.mark.helm
+def test_deployment_runs_locked_down(helm: Path) -> None:
+    objs = render(helm)
+    pod = one(objs, "Deployment")["spec"]["template"]["spec"]
+    sc = container(objs)["securityContext"]
+    assert sc["runAsNonRoot"] is True
+    assert sc["runAsUser"] == 65532
+    assert sc["readOnlyRootFilesystem"] is True
+    assert sc["allowPrivilegeEscalation"] is False
+    assert sc["capabilities"] == {"drop": ["ALL"]}
+    assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert {"name": "tmp", "mountPath": "/tmp"} in container(objs)["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}} in pod["volumes"]
+
+
+@pytest.mark.helm
+def test_security_context_can_be_left_out_as_in_esos_chart(helm: Path) -> None:
+    objs = render(helm, {"securityContext": {"enabled": False}})
+    assert "securityContext" not in container(objs)
+
+
+@pytest.mark.helm
+def test_pod_scheduling_values_pass_through(helm: Path) -> None:
+    values = {
+        "nodeSelector": {"kubernetes.io/os": "linux"},
+        "tolerations": [{"key": "k", "operator": "Exists"}],
+        "priorityClassName": "system-cluster-critical",
+        "podAnnotations": {"a": "b"},
+        "podLabels": {"team": "platform"},
+        "serviceAccount": {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/x"}},
+        "extraEnv": [{"name": "AWS_REGION", "value": "eu-west-1"}],
+    }
+    objs = render(helm, values)
+    tpl = one(objs, "Deployment")["spec"]["template"]
+    assert tpl["spec"]["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert tpl["spec"]["tolerations"] == [{"key": "k", "operator": "Exists"}]
+    assert tpl["spec"]["priorityClassName"] == "system-cluster-critical"
+    assert tpl["metadata"]["annotations"] == {"a": "b"}
+    assert tpl["metadata"]["labels"]["team"] == "platform"
+    assert container(objs)["env"] == [{"name": "AWS_REGION", "value": "eu-west-1"}]
+    sa = one(objs, "ServiceAccount")
+    assert sa["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/x"}
+
+
+# --- RBAC ----------------------------------------------------------------------------------
+
+ES = "external-secrets.io"
+STORE_KINDS = ["externalsecrets", "secretstores"]
+CORE_RULES = triples(
+    "", ["secrets"], ["get", "list", "watch", "create", "update", "patch", "delete"]
+) | triples("", ["events"], ["create", "patch"])
+
+
+def controller_rules(kinds_: list[str]) -> set[tuple[str, str, str]]:
+    return (
+        triples(ES, kinds_, ["get", "list", "watch"])
+        | triples(ES, [f"{k}/status" for k in kinds_], ["update", "patch"])
+        | triples(ES, [f"{k}/finalizers" for k in kinds_], ["update"])
+        | CORE_RULES
+    )
+
+
+@pytest.mark.helm
+def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> None:
+    objs = render(helm)
+    role = one(objs, "ClusterRole")
+    assert rules_of(role) == controller_rules([*STORE_KINDS, "clustersecretstores"]) | triples(
+        "", ["namespaces"], ["get", "list", "watch"]
+    )
+    binding = one(objs, "ClusterRoleBinding")
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "eso", "namespace": NAMESPACE}
+    ]
+    lease = one(objs, "Role", "eso-leaderelection")
+    assert lease["metadata"]["namespace"] == NAMESPACE
+    assert rules_of(lease) == triples(
+        "coordination.k8s.io", ["leases"], ["get", "create", "update"]
+    )
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize(
+    ("values", "namespace"),
+    [
+        pytest.param({"scopedNamespace": "team-a"}, "team-a", id="scopedNamespace"),
+        pytest.param({"scopedRBAC": True}, NAMESPACE, id="scopedRBAC"),
+    ],
+)
+def test_scoped_install_gets_a_namespaced_role(helm: Path, values: Obj, namespace: str) -> None:
+    objs = render(helm, values)
+    assert "ClusterRole" not in kinds(objs)
+    assert "ClusterRoleBinding" not in kinds(objs)
+    role = one(objs, "Role", "eso-controller")
+    assert role["metadata"]["namespace"] == namespace
+    assert rules_of(role) == controller_rules(STORE_KINDS)
+    binding = one(objs, "RoleBinding", "eso-controller")
+    assert binding["metadata"]["namespace"] == namespace
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "eso-controller",
+    }
+    args = args_of(objs)
+    assert f"--namespace={namespace}" in args
+    assert "--enable-cluster-store-reconciler=false" in args
+
+
+@pytest.mark.helm
+def test_rbac_and_service_account_can_be_left_to_the_user(helm: Path) -> None:
+    objs = render(
+        helm, {"rbac": {"create": False}, "serviceAccount": {"create": False, "name": "x"}}
+    )
+    assert not {"ClusterRole", "Role", "RoleBinding", "ServiceAccount"} & set(kinds(objs))
+    assert one(objs, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "x"
+
+
+# --- CRDs ----------------------------------------------------------------------------------
+
+SAMPLE_CRD: Obj = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "externalsecrets.external-secrets.io"},
+    "spec": {
+        "group": "external-secrets.io",
+        "names": {"kind": "ExternalSecret", "plural": "externalsecrets"},
+        "scope": "Namespaced",
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {"openAPIV3Schema": {"type": "object", "maxProperties": 10000000}},
+            }
+        ],
+    },
+}
+
+
+@pytest.fixture
+def chart_with_crd(tmp_path: Path) -> Path:
+    """A copy of the chart holding one known CRD, whatever manifests/crds holds today."""
+    chart = tmp_path / "eso"
+    shutil.copytree(CHART, chart)
+    crds = chart / "files" / "crds"
+    shutil.rmtree(crds, ignore_errors=True)
+    crds.mkdir(parents=True)
+    (crds / "sample.yaml").write_text(yaml.safe_dump(SAMPLE_CRD))
+    return chart
+
+
+@pytest.mark.helm
+def test_crds_are_installed_unchanged_and_kept_on_uninstall(
+    helm: Path, chart_with_crd: Path
+) -> None:
+    crd = one(render(helm, chart=chart_with_crd), "CustomResourceDefinition")
+    assert crd["spec"] == SAMPLE_CRD["spec"]
+    assert crd["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    assert crd["metadata"]["labels"]["app.kubernetes.io/name"] == "eso"
+
+
+@pytest.mark.helm
+def test_install_crds_false_leaves_crds_out(helm: Path, chart_with_crd: Path) -> None:
+    objs = render(helm, {"installCRDs": False}, chart=chart_with_crd)
+    assert "CustomResourceDefinition" not in kinds(objs)
+
+
+@pytest.mark.helm
+def test_chart_crds_are_the_generated_ones(helm: Path) -> None:
+    generated = sorted(p.name for p in (ROOT / "manifests" / "crds").glob("*.yaml"))
+    in_chart = sorted(p.name for p in (CHART / "files" / "crds").glob("*.yaml"))
+    assert in_chart == generated, "run `make manifests`"
+    crds = [o for o in render(helm) if o["kind"] == "CustomResourceDefinition"]
+    assert len(crds) == len(generated)
+
+
+# --- values.schema.json --------------------------------------------------------------------
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        pytest.param({"concurent": 4}, "concurent", id="top-level-typo"),
+        pytest.param({"image": {"reposiotry": "x"}}, "reposiotry", id="image-typo"),
+        pytest.param({"aws": {"batch": {"windw": "1s"}}}, "windw", id="aws-typo"),
+        pytest.param(
+            {"securityContext": {"readOnlyRootFileSystem": True}},
+            "readOnlyRootFileSystem",
+            id="security-context-typo",
+        ),
+        pytest.param({"serviceMonitor": {"enable": True}}, "enable", id="service-monitor-typo"),
+        pytest.param({"concurrent": "8"}, "concurrent", id="string-for-integer"),
+        pytest.param({"leaderElect": "yes"}, "leaderElect", id="string-for-boolean"),
+        pytest.param({"storeRequeueInterval": "5 minutes"}, "storeRequeueInterval", id="duration"),
+        pytest.param({"log": {"format": "text"}}, "format", id="enum"),
+        pytest.param({"aws": {"batch": {"size": 50}}}, "size", id="batch-above-api-maximum"),
+    ],
+)
+def test_schema_rejects_bad_values(helm: Path, values: Obj, message: str) -> None:
+    out = run_helm(helm, "template", "eso", str(CHART), values=values)
+    assert out.returncode != 0
+    assert message in out.stderr
+
+
+# --- offline validation --------------------------------------------------------------------
+
+
+def all_variant_objects(helm: Path) -> Iterator[tuple[str, Obj]]:
+    for name, values in VARIANTS.items():
+        for o in render(helm, values):
+            yield f"{name}/{o['kind']}/{o['metadata']['name']}", o
+
+
+@pytest.mark.helm
+def test_rendered_objects_validate_against_kubernetes_schemas(helm: Path) -> None:
+    checked = set()
+    for where, o in all_variant_objects(helm):
+        if o["kind"] in CRD_KINDS:
+            continue  # prometheus-operator kinds: checked structurally below
+        try:
+            kubernetes_validate.validate(o, KUBE_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            pytest.fail(f"{where}: {e.message}")
+        checked.add(o["kind"])
+    assert {"Deployment", "Service", "ClusterRole", "Role", "PodDisruptionBudget"} <= checked
+
+
+def exported_series() -> set[str]:
+    """Every sample name eso's /metrics can show (prometheus_client adds _total and friends)."""
+    suffixes = {
+        "counter": ["_total", "_created"],
+        "histogram": ["_bucket", "_count", "_sum", "_created"],
+        "gauge": [""],
+    }
+    return {
+        family.name + suffix
+        for family in Metrics().registry.collect()
+        for suffix in suffixes[family.type]
+    }
+
+
+PROMQL_WORDS = {
+    "sum",
+    "by",
+    "rate",
+    "max",
+    "absent",
+    "histogram_quantile",
+    "topk",
+    "up",
+    "le",
+    "without",
+}
+
+
+def series_in(expr: str) -> set[str]:
+    """Metric names in a PromQL expression: identifiers outside label matchers and ranges."""
+    bare = re.sub(r"\b(by|without)\s*\([^)]*\)", " ", expr)
+    bare = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", bare)
+    names = set(re.findall(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*\b", bare))
+    return {n for n in names if n not in PROMQL_WORDS and not n.startswith("$")}
+
+
+@pytest.mark.helm
+def test_service_monitor_scrapes_the_metrics_service(helm: Path) -> None:
+    objs = render(helm, VARIANTS["monitoring"])
+    sm, svc = one(objs, "ServiceMonitor"), one(objs, "Service")
+    assert sm["apiVersion"] == "monitoring.coreos.com/v1"
+    assert sm["metadata"]["labels"]["release"] == "prom"
+    selector = sm["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= svc["metadata"]["labels"].items()
+    assert sm["spec"]["namespaceSelector"] == {"matchNames": [NAMESPACE]}
+    (endpoint,) = sm["spec"]["endpoints"]
+    assert endpoint["port"] in {p["name"] for p in svc["spec"]["ports"]}
+    assert endpoint["path"] == "/metrics"
+    assert parse_duration(endpoint["scrapeTimeout"]) < parse_duration(endpoint["interval"])
+    assert svc["spec"]["ports"][0]["targetPort"] == "metrics"
+    assert svc["spec"]["selector"].items() <= (
+        one(objs, "Deployment")["spec"]["template"]["metadata"]["labels"].items()
+    )
+
+
+@pytest.mark.helm
+def test_prometheus_rule_alerts_on_eso_series(helm: Path) -> None:
+    rule = one(render(helm, VARIANTS["monitoring"]), "PrometheusRule")
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    (group,) = rule["spec"]["groups"]
+    alerts = {r["alert"]: r for r in group["rules"]}
+    assert set(alerts) == {
+        "ExternalSecretSyncErrors",
+        "SecretStoreNotReady",
+        "ClusterSecretStoreNotReady",
+        "ESOWorkqueueBacklog",
+        "ESOControllerDown",
+    }
+    known = exported_series() | {"up"}
+    for name, r in alerts.items():
+        assert set(r) == {"alert", "expr", "for", "labels", "annotations"}, name
+        assert r["labels"]["severity"] in {"warning", "critical"}
+        assert r["annotations"]["summary"] and r["annotations"]["description"]
+        parse_duration(r["for"])
+        assert series_in(r["expr"]) <= known, name
+    assert "externalsecret_sync_calls_error_total" in alerts["ExternalSecretSyncErrors"]["expr"]
+    assert alerts["ESOWorkqueueBacklog"]["for"] == "10m"
+    assert "> 1000" in alerts["ESOWorkqueueBacklog"]["expr"]
+
+
+@pytest.mark.helm
+def test_grafana_dashboard_plots_eso_series(helm: Path) -> None:
+    cm = one(render(helm, VARIANTS["monitoring"]), "ConfigMap")
+    assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
+    dashboard = json.loads(cm["data"]["eso.json"])
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    used = set().union(*(series_in(e) for e in exprs))
+    assert used <= exported_series()
+    assert {
+        "externalsecret_sync_calls_total",
+        "externalsecret_sync_calls_error_total",
+        "eso_externalsecret_reconcile_duration_seconds_bucket",
+        "workqueue_depth",
+        "externalsecret_provider_api_calls_count_total",
+    } <= used
+    assert any("histogram_quantile(0.99" in e for e in exprs)
+    assert any("histogram_quantile(0.5" in e for e in exprs)
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param({}, {"minAvailable": 1}, id="minAvailable"),
+        pytest.param({"maxUnavailable": "50%"}, {"maxUnavailable": "50%"}, id="maxUnavailable"),
+    ],
+)
+def test_pod_disruption_budget(helm: Path, values: Obj, expected: Obj) -> None:
+    objs = render(helm, {"podDisruptionBudget": {"enabled": True, **values}})
+    spec = one(objs, "PodDisruptionBudget")["spec"]
+    assert {k: v for k, v in spec.items() if k != "selector"} == expected
+    assert spec["selector"]["matchLabels"].items() <= (
+        one(objs, "Deployment")["spec"]["template"]["metadata"]["labels"].items()
+    )
+
+
+# --- the install bundle ----------------------------------------------------------------------
+
+
+@pytest.mark.helm
+def test_install_yaml_is_rendered_from_the_current_chart(helm: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "render-manifests"),
+            "--check",
+            "--helm",
+            str(helm),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+
+
+def test_install_yaml_starts_with_its_namespace() -> None:
+    docs = [d for d in yaml.safe_load_all((ROOT / "manifests" / "install.yaml").read_text()) if d]
+    assert docs[0]["kind"] == "Namespace"
+    assert docs[0]["metadata"]["name"] == NAMESPACE
+    assert {"Deployment", "ServiceAccount", "ClusterRole"} <= {d["kind"] for d in docs}
+
+
+# --- Dockerfile ----------------------------------------------------------------------------
+
+
+def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile's stages, each a list of (INSTRUCTION, arguments)."""
+    text = (ROOT / "Dockerfile").read_text()
+    lines = [ln for ln in text.replace("\\\n", " ").splitlines() if ln.strip()]
+    stages: list[list[tuple[str, str]]] = []
+    for line in lines:
+        if line.lstrip().startswith("#"):
+            continue
+        op, _, rest = line.strip().partition(" ")
+        if op.upper() == "FROM":
+            stages.append([])
+        if stages:
+            stages[-1].append((op.upper(), rest.strip()))
+    return stages
+
+
+def test_dockerfile_is_multi_stage_and_final_stage_is_clean() -> None:
+    stages = dockerfile_stages()
+    assert len(stages) >= 2
+    final = stages[-1]
+    assert not [args for op, args in final if op == "RUN"], "final stage must not build"
+    assert any(op == "COPY" and args.startswith("--from=") for op, args in final)
+
+
+def test_image_runs_eso_as_numeric_non_root_user() -> None:
+    final = dict(dockerfile_stages()[-1])
+    assert re.fullmatch(r"[0-9]+(:[0-9]+)?", final["USER"])
+    assert int(final["USER"].split(":")[0]) != 0
+    assert json.loads(final["ENTRYPOINT"]) == ["eso"]
+    assert json.loads(final["CMD"]) == ["run"]
+
+
+def test_dockerignore_keeps_the_build_context_small() -> None:
+    """Everything is ignored but what the build copies, so .venv and .tools never leak in."""
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "*" in lines
+    assert {"!pyproject.toml", "!README.md", "!eso/"} <= set(lines)

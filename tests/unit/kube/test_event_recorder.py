@@ -1,0 +1,94 @@
+"""EventRecorder: non-blocking record, aggregation by count, truncation, drops when full."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from eso.clock import FakeClock
+from eso.kube.client import KubeClient
+from eso.kube.events import MAX_MESSAGE, EventRecorder
+from eso.settings import ClientSettings
+
+ES = {
+    "apiVersion": "external-secrets.io/v1",
+    "kind": "ExternalSecret",
+    "metadata": {"name": "es", "namespace": "ns", "uid": "u1"},
+}
+
+
+@pytest.fixture
+async def requests(tmp_path: Path) -> AsyncIterator[tuple[list[tuple[str, Any]], KubeClient]]:
+    seen: list[tuple[str, Any]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append((request.method, await request.json()))
+        return web.json_response({}, status=201)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    kc = tmp_path / "kc"
+    kc.write_text(
+        json.dumps(
+            {
+                "clusters": [{"name": "c", "cluster": {"server": str(server.make_url(""))}}],
+                "users": [{"name": "u", "user": {}}],
+                "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "x",
+            }
+        )
+    )
+    client = await KubeClient.from_config(kubeconfig=str(kc), settings=ClientSettings(qps=0))
+    try:
+        yield seen, client
+    finally:
+        await client.close()
+        await server.close()
+
+
+async def test_repeated_event_is_aggregated_by_patching_count(
+    requests: tuple[list[tuple[str, Any]], KubeClient],
+) -> None:
+    seen, client = requests
+    recorder = EventRecorder(client, clock=FakeClock())
+    task = asyncio.create_task(recorder.run())
+    try:
+        for _ in range(3):
+            recorder.record(ES, type_="Warning", reason="UpdateFailed", message="boom")
+        recorder.record(ES, type_="Normal", reason="Updated", message="x" * 5000)
+        await recorder.flush()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert [m for m, _ in seen] == ["POST", "PATCH", "PATCH", "POST"]
+    created = seen[0][1]
+    assert created["involvedObject"] == {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "name": "es",
+        "namespace": "ns",
+        "uid": "u1",
+    }
+    assert created["source"] == {"component": "external-secrets"}
+    assert (created["count"], created["type"], created["reason"]) == (1, "Warning", "UpdateFailed")
+    assert seen[2][1]["count"] == 3
+    assert len(seen[3][1]["message"]) == MAX_MESSAGE
+
+
+async def test_record_never_blocks_and_drops_when_queue_is_full(
+    requests: tuple[list[tuple[str, Any]], KubeClient],
+) -> None:
+    _, client = requests
+    recorder = EventRecorder(client, queue_size=2)
+    for i in range(5):
+        recorder.record(ES, type_="Normal", reason="Updated", message=str(i))
+    assert recorder.dropped == 3
