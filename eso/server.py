@@ -53,8 +53,14 @@ def health_app(ready: Callable[[], tuple[bool, str]]) -> web.Application:
 class Endpoints:
     """Runs the metrics and health listeners; ``start`` then ``stop``."""
 
-    def __init__(self, metrics: Metrics, *, ready: Callable[[], tuple[bool, str]],
-                 metrics_addr: str, live_addr: str) -> None:
+    def __init__(
+        self,
+        metrics: Metrics,
+        *,
+        ready: Callable[[], tuple[bool, str]],
+        metrics_addr: str,
+        live_addr: str,
+    ) -> None:
         self._apps = [(metrics_app(metrics), metrics_addr), (health_app(ready), live_addr)]
         self._runners: list[web.AppRunner] = []
         self.ports: list[int] = []

@@ -310,7 +310,7 @@ _TEMPLATE_RULES = (
     ),
     Rule(
         f"!(has(self.type) && self.type == {_SA_TOKEN} && has(self.templateFrom)"
-        " && self.templateFrom.exists(t, has(t.target) && t.target.matches('^(?i)annotations$')))",
+        " && self.templateFrom.exists(t, has(t.target) && t.target.lowerAscii() == 'annotations'))",
         'template.type="kubernetes.io/service-account-token" with templateFrom'
         ' target="Annotations" is not allowed',
     ),
@@ -360,7 +360,7 @@ _TARGET_RULES = (
         " || (has(self.manifest) && !(self.manifest.apiVersion == 'v1'"
         " && self.manifest.kind == 'Secret'))"
         " || self.template.templateFrom.all(t, !has(t.target)"
-        " || t.target.matches('^(?i)(data|annotations|labels)?$'))",
+        " || t.target.lowerAscii() in ['', 'data', 'annotations', 'labels'])",
         'templateFrom target is not allowed when targeting a Secret, must be one of "Data",'
         ' "Annotations" or "Labels"',
     ),

@@ -36,13 +36,11 @@ class Feature:
 
 
 EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
-    Feature("spec.refreshPolicy", ("CreatedOnce", "OnChange")),
     Feature("spec.syncWindows"),
     Feature("spec.target.creationPolicy", ("CreateOrMerge",)),
     Feature("spec.target.deletionPolicy", ("Merge",)),
     Feature("spec.target.template"),
     Feature("spec.target.manifest"),
-    Feature("spec.target.immutable"),
     Feature("spec.data[].sourceRef"),
     Feature("spec.data[].remoteRef.metadataPolicy", ("Fetch",)),
     Feature("spec.data[].remoteRef.conversionStrategy", ("Unicode",)),
@@ -70,8 +68,6 @@ STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.provider.aws.sessionTagsPolicy", ("Simple", "Custom")),
     Feature("spec.provider.aws.customSessionTags"),
     Feature("spec.retrySettings"),
-    Feature("spec.refreshInterval"),
-    Feature("spec.conditions"),
     *(Feature(f"spec.provider.{name}") for name in OTHER_PROVIDERS),
 )
 

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_serializer,
+)
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -142,6 +150,12 @@ class ObjectMeta(EsoModel):
     deletion_timestamp: str | None = None
     finalizers: list[str] = Field(default_factory=list)
     owner_references: list[OwnerReference] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _omit_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Write metadata as kubectl would: no ``uid: ""`` or ``generation: 0`` placeholders."""
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k == "name" or v not in ("", 0, [], {})}
 
 
 class LocalObjectReference(EsoModel):

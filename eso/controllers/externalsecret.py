@@ -207,7 +207,11 @@ class ExternalSecretReconciler:
         if not due and await self._secret_intact(key, es, target):
             return self._requeue(status, es, interval)
         await self._check_store_usable(es, store)
-        data = await self._fetch(es, store, interval)
+        # A new or changed spec (or a force-sync annotation) reads fresh values; a periodic
+        # refresh or a restore may use provider-cached ones no older than the interval.
+        fresh = status.get("syncedResourceVersion") != version
+        max_age = 0.0 if fresh else (interval if interval > 0 else None)
+        data = await self._fetch(es, store, max_age=max_age)
         if data is None:
             await self._delete_target(key, raw, es, target)
             reason, message, binding = c.REASON_SECRET_DELETED, c.MSG_DELETED, None
@@ -293,7 +297,7 @@ class ExternalSecretReconciler:
         return labels
 
     async def _fetch(
-        self, es: ExternalSecret, store: AnyStore, interval: float
+        self, es: ExternalSecret, store: AnyStore, *, max_age: float | None
     ) -> dict[str, bytes] | None:
         """Every requested value; None when deletionPolicy Delete and all of them are gone."""
         where = f'{store.kind} "{store.name}"'
@@ -306,7 +310,7 @@ class ExternalSecretReconciler:
             retry = isinstance(e, ProviderUnavailableError)
             raise _get_data_failed(f"{where}: {e}", retry=retry) from e
         try:
-            fetched = await fetch_all(es, client, max_age=interval if interval > 0 else None)
+            fetched = await fetch_all(es, client, max_age=max_age)
         finally:
             await client.close()
         delete = es.spec.target.deletion_policy == "Delete"

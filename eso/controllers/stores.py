@@ -134,6 +134,7 @@ def namespace_allowed(
 
 # --- credential reads -----------------------------------------------------------------------
 
+
 class CredentialReader:
     """Reads credential Secrets for providers; values cached per resourceVersion.
 

@@ -168,6 +168,12 @@ class MotoSecrets:
             resp = await sm.create_secret(Name=name, **_value_params(value))
         return str(resp["ARN"])
 
+    async def create_many(self, secrets: Mapping[str, str | bytes | Mapping[str, Any]]) -> None:
+        """Create many secrets over one connection (one client per call costs ~0.2 s)."""
+        async with self.client() as sm:
+            for name, value in secrets.items():
+                await sm.create_secret(Name=name, **_value_params(value))
+
     async def put(
         self, name: str, value: str | bytes | Mapping[str, Any], *, stages: list[str] | None = None
     ) -> str:

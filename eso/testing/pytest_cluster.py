@@ -97,8 +97,13 @@ class Cluster:
             await wait_for(lambda: self._gone(crd["metadata"]["name"]), timeout=timeout)
             await self.client.create(api, "customresourcedefinitions", crd)
             return
-        body = {**crd, "metadata": {**crd["metadata"],
-                                    "resourceVersion": current["metadata"]["resourceVersion"]}}
+        body = {
+            **crd,
+            "metadata": {
+                **crd["metadata"],
+                "resourceVersion": current["metadata"]["resourceVersion"],
+            },
+        }
         await self.client.update(api, "customresourcedefinitions", body)  # fmt: skip
 
     async def _gone(self, name: str) -> bool:

@@ -15,6 +15,7 @@ implemented yet and is reported as such, never silently ignored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -109,6 +110,7 @@ async def resolve_credentials(
     if not refs:
         return None
     values: list[str | None] = []
+    getter = _memo(get_secret)  # the key id and secret key usually live in one Secret
     for field_name, sel in refs:
         if sel is None:
             values.append(None)
@@ -116,12 +118,22 @@ async def resolve_credentials(
         namespace = _namespace_of(
             sel, field_name=field_name, store_kind=store_kind, store_namespace=store_namespace
         )
-        values.append(
-            await _read_key(sel, namespace=namespace, field_name=field_name, get=get_secret)
-        )
+        values.append(await _read_key(sel, namespace=namespace, field_name=field_name, get=getter))
     access_key, secret_key, token = values
     assert access_key is not None and secret_key is not None  # both selectors are required
     return StaticCredentials(access_key, secret_key, token)
+
+
+def _memo(get: SecretDataGetter) -> SecretDataGetter:
+    """``get`` reading each Secret at most once."""
+    seen: dict[tuple[str, str], Mapping[str, bytes] | None] = {}
+
+    async def memo(namespace: str, name: str) -> Mapping[str, bytes] | None:
+        if (namespace, name) not in seen:
+            seen[(namespace, name)] = await get(namespace, name)
+        return seen[(namespace, name)]
+
+    return memo
 
 
 async def _read_key(

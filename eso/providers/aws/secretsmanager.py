@@ -254,8 +254,15 @@ class SecretsManagerClient:
             log.exception("notice_handler_failed", reason=notice.reason)
 
     async def validate(self) -> None:
-        """One cheap real call (ListSecrets, MaxResults=1) proving the credentials work."""
-        await self._reader.check_credentials()
+        """One cheap real call (ListSecrets, MaxResults=1) proving the credentials work.
+
+        Also delivers a pending notice (e.g. BatchGetSecretValue denied while ExternalSecrets
+        read through this store), so the store controller alone can turn notices into events.
+        """
+        try:
+            await self._reader.check_credentials()
+        finally:
+            self._deliver_notice()
 
     async def close(self) -> None:
         """Nothing to release: sessions are shared and owned by the provider."""

@@ -14,12 +14,11 @@ matters most to authors of rules (a field that the schema does not declare) on t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 import celpy
 import lark
@@ -33,25 +32,20 @@ from eso.testing.apiserver.cel_values import (
     escape_property,
     to_cel,
 )
-
-INVALID = "FieldValueInvalid"
-REQUIRED = "FieldValueRequired"
-FORBIDDEN = "FieldValueForbidden"
-DUPLICATE = "FieldValueDuplicate"
+from eso.testing.apiserver.field_errors import (
+    DUPLICATE,
+    FORBIDDEN,
+    INVALID,
+    REQUIRED,
+    FieldError,
+    field_error,
+)
 
 _ABSENT: Any = object()
 _OLD_SELF = re.compile(r"\boldSelf\b")
 _FIELD_PATH_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\['((?:[^'\\]|\\.)*)'\]")
 _ROOT_FIELD = "<nil>"
-
-
-class Violation(NamedTuple):
-    """One failed rule, rendered into a FieldError by ``schema``: type, field, bad value, detail."""
-
-    type: str
-    field: str
-    value: Any
-    detail: str
+_MISSING_KEY = re.compile(r"no such member in mapping: \\*'([^'\\]*)")
 
 
 @dataclass(frozen=True)
@@ -62,10 +56,16 @@ class _Compiled:
     error: str | None
 
 
+@lru_cache(maxsize=1)
+def _environment() -> celpy.Environment:
+    """One parser for every rule: building cel-python's grammar costs milliseconds."""
+    return celpy.Environment()
+
+
 @lru_cache(maxsize=4096)
 def _compile(text: str) -> _Compiled:
     """Parse and bind once per distinct rule text; parse errors are kept, not raised."""
-    env = celpy.Environment()
+    env = _environment()
     try:
         ast = env.compile(text)
     except CELParseError as e:
@@ -87,18 +87,24 @@ def _parse_error(e: CELParseError) -> str:
 # ---- CRD create time -------------------------------------------------------------------------
 
 
-def compile_errors(schema: Mapping[str, Any], *, path: str = "openAPIV3Schema") -> list[str]:
-    """Every rule or messageExpression that would not compile, as "<field>: <message>" lines.
+def rule_compile_errors(
+    schema: Mapping[str, Any], *, path: str = "openAPIV3Schema"
+) -> list[FieldError]:
+    """Every rule or messageExpression in ``schema`` that would not compile.
 
-    ``path`` names the schema root in the lines; the server prefixes ``spec.versions[i].schema.``.
+    ``path`` names the schema root; pass ``spec.versions[i].schema.openAPIV3Schema``.
     """
-    errors: list[str] = []
+    errors: list[FieldError] = []
     for node_path, node in _schema_nodes(schema, path):
         for i, rule in enumerate(node.get("x-kubernetes-validations") or ()):
-            errors.extend(
-                _rule_compile_errors(rule, node, path=f"{node_path}.x-kubernetes-validations[{i}]")
-            )
+            rule_path = f"{node_path}.x-kubernetes-validations[{i}]"
+            errors.extend(_rule_compile_errors(rule, node, path=rule_path))
     return errors
+
+
+def compile_errors(schema: Mapping[str, Any], *, path: str = "openAPIV3Schema") -> list[str]:
+    """``rule_compile_errors`` as "<field>: <message>" lines."""
+    return [e.detail() for e in rule_compile_errors(schema, path=path)]
 
 
 def _schema_nodes(schema: Mapping[str, Any], path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -115,23 +121,24 @@ def _schema_nodes(schema: Mapping[str, Any], path: str) -> Iterator[tuple[str, M
 
 def _rule_compile_errors(
     rule: Mapping[str, Any], node: Mapping[str, Any], *, path: str
-) -> list[str]:
+) -> list[FieldError]:
     text = str(rule.get("rule") or "")
     if not text.strip():
-        return [f"{path}.rule: Required value"]
+        return [field_error(REQUIRED, f"{path}.rule")]
     errors = []
     compiled = _compile(text)
     problem = compiled.error or _undeclared_field(compiled.ast, node)
     if problem:
-        errors.append(f"{path}.rule: Invalid value: {_quote(text)}: compilation failed: {problem}")
-    message_expression = rule.get("messageExpression")
+        detail = f"compilation failed: {problem}"
+        errors.append(field_error(INVALID, f"{path}.rule", text, detail))
+    message_expression = str(rule.get("messageExpression") or "")
     if message_expression:
-        compiled = _compile(str(message_expression))
+        compiled = _compile(message_expression)
         problem = compiled.error or _undeclared_field(compiled.ast, node)
         if problem:
+            detail = f"messageExpression compilation failed: {problem}"
             errors.append(
-                f"{path}.messageExpression: Invalid value: {_quote(str(message_expression))}: "
-                f"messageExpression compilation failed: {problem}"
+                field_error(INVALID, f"{path}.messageExpression", message_expression, detail)
             )
     return errors
 
@@ -192,7 +199,7 @@ def _is_open(node: Mapping[str, Any]) -> bool:
 # ---- write time ------------------------------------------------------------------------------
 
 
-def check_rules(obj: Any, schema: Mapping[str, Any], *, old: Any = None) -> list[Violation]:
+def check_rules(obj: Any, schema: Mapping[str, Any], *, old: Any = None) -> list[FieldError]:
     """Evaluate every rule in ``schema`` against ``obj`` (and ``old`` on update), depth first.
 
     Rules run only where the value exists and is not null. Transition rules (those naming
@@ -200,12 +207,12 @@ def check_rules(obj: Any, schema: Mapping[str, Any], *, old: Any = None) -> list
     Like the real server's validation ratcheting, a rule that does not use ``oldSelf`` is skipped
     where the value equals its correlated old value.
     """
-    out: list[Violation] = []
+    out: list[FieldError] = []
     _walk(obj, schema, _ABSENT if old is None else old, "", out)
     return out
 
 
-def _walk(value: Any, node: Mapping[str, Any], old: Any, path: str, out: list[Violation]) -> None:
+def _walk(value: Any, node: Mapping[str, Any], old: Any, path: str, out: list[FieldError]) -> None:
     if value is None:
         return
     rules = node.get("x-kubernetes-validations")
@@ -218,7 +225,7 @@ def _walk(value: Any, node: Mapping[str, Any], old: Any, path: str, out: list[Vi
 
 
 def _walk_object(
-    value: dict[str, Any], node: Mapping[str, Any], old: Any, path: str, out: list[Violation]
+    value: dict[str, Any], node: Mapping[str, Any], old: Any, path: str, out: list[FieldError]
 ) -> None:
     props = node.get("properties") or {}
     additional = node.get("additionalProperties")
@@ -233,7 +240,7 @@ def _walk_object(
 
 
 def _walk_array(
-    value: list[Any], node: Mapping[str, Any], old: Any, path: str, out: list[Violation]
+    value: list[Any], node: Mapping[str, Any], old: Any, path: str, out: list[FieldError]
 ) -> None:
     items = node.get("items")
     if not isinstance(items, Mapping):
@@ -270,7 +277,7 @@ def _run_rules(
     *,
     path: str,
     rules: list[Mapping[str, Any]],
-    out: list[Violation],
+    out: list[FieldError],
 ) -> None:
     self_value = to_cel(value, node)
     old_value = None if old is _ABSENT or old is None else to_cel(old, node)
@@ -298,15 +305,15 @@ def _check_rule(
     node: Mapping[str, Any],
     path: str,
     activation: dict[str, Any],
-) -> Violation | None:
+) -> FieldError | None:
     type_ = str(node.get("type") or "")
     field = path or _ROOT_FIELD
     text = str(rule.get("rule") or "").strip()
     if compiled.error is not None or compiled.program is None:
-        return Violation(INVALID, field, type_, f"rule compile error: {compiled.error}")
+        return field_error(INVALID, field, type_, f"rule compile error: {compiled.error}")
     result, error = _evaluate(compiled, activation)
     if error is not None:
-        return Violation(INVALID, field, type_, _eval_error_detail(error, text))
+        return field_error(INVALID, field, type_, _eval_error_detail(error, text))
     if result:
         return None
     field = _rule_field(path, rule.get("fieldPath"))
@@ -329,19 +336,18 @@ def _evaluate(compiled: _Compiled, activation: dict[str, Any]) -> tuple[bool, st
 
 
 def _eval_error_text(e: CELEvalError) -> str:
-    args = e.args
-    message = str(args[0]) if args else "evaluation error"
-    cause = args[1] if len(args) > 1 else None
-    if "no matching overload" in message or message == "no such overload":
-        return "no such overload"
-    if cause is KeyError or message.startswith("no such member"):
-        key = re.search(r"'([^']*)'", message)
-        return f"no such key: {key.group(1) if key else message}"
-    if cause is IndexError:
+    """cel-go's wording for the runtime error at the root of cel-python's (often nested) one."""
+    text = repr(e.args)
+    missing = _MISSING_KEY.search(text)
+    if missing:
+        return f"no such key: {missing.group(1)}"
+    if "IndexError" in text:
         return "index out of bounds"
-    if cause is ZeroDivisionError:
+    if "ZeroDivisionError" in text:
         return "division by zero"
-    return message
+    if "no matching overload" in text or "no such overload" in text:
+        return "no such overload"
+    return str(e.args[0]) if e.args else "evaluation error"
 
 
 def _eval_error_detail(error: str, rule_text: str) -> str:
@@ -362,7 +368,7 @@ def _message(rule: Mapping[str, Any], activation: dict[str, Any]) -> str:
                 result = compiled.program.evaluate(activation)
             except (CELEvalError, TypeError, ValueError, KeyError, IndexError):
                 result = None
-            if isinstance(result, celtypes.StringType) and result.strip() and "\n" not in result:
+            if isinstance(result, str) and result.strip() and "\n" not in result:
                 return str(result).strip()
     message = rule.get("message")
     if message and str(message).strip():
@@ -370,15 +376,15 @@ def _message(rule: Mapping[str, Any], activation: dict[str, Any]) -> str:
     return f"failed rule: {str(rule.get('rule') or '').strip()}"
 
 
-def _failure(rule: Mapping[str, Any], *, field: str, type_: str, detail: str) -> Violation:
+def _failure(rule: Mapping[str, Any], *, field: str, type_: str, detail: str) -> FieldError:
     reason = rule.get("reason")
     if reason == FORBIDDEN:
-        return Violation(FORBIDDEN, field, "", detail)
+        return field_error(FORBIDDEN, field, "", detail)
     if reason == REQUIRED:
-        return Violation(REQUIRED, field, "", detail)
+        return field_error(REQUIRED, field, "", detail)
     if reason == DUPLICATE:
-        return Violation(DUPLICATE, field, type_, "")
-    return Violation(INVALID, field, type_, detail)
+        return field_error(DUPLICATE, field, type_, "")
+    return field_error(INVALID, field, type_, detail)
 
 
 def _rule_field(path: str, field_path: Any) -> str:
@@ -389,8 +395,3 @@ def _rule_field(path: str, field_path: Any) -> str:
     for name, key in _FIELD_PATH_STEP.findall(str(field_path)):
         out = _child(out, name) if name else f"{out}[{key}]"
     return out or _ROOT_FIELD
-
-
-def _quote(text: str) -> str:
-    """Go's %q for the strings we quote (valid UTF-8, no control characters of note)."""
-    return json.dumps(text, ensure_ascii=False)

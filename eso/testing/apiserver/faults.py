@@ -81,8 +81,9 @@ class Faults:
         makers: dict[int, Callable[[RequestInfo], ApiError]] = {
             429: lambda _r: st.too_many_requests(retry_after=retry_after),
             500: lambda _r: st.internal_error("injected fault"),
-            409: lambda r: st.conflict(plural=r.resource, group="", name=r.name or "",
-                                       why=st.MODIFIED),  # fmt: skip
+            409: lambda r: st.conflict(
+                plural=r.resource, group="", name=r.name or "", why=st.MODIFIED
+            ),  # fmt: skip
         }
         if status not in makers:
             raise ValueError(f"can inject 429, 500 or 409, not {status}")

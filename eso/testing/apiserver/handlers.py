@@ -85,9 +85,7 @@ class ResourceHandlers:
         self, request: web.Request, t: Target
     ) -> tuple[LabelSelector | None, FieldSelector | None]:
         labels = parse_label_selector(request.query.get("labelSelector"))
-        fields = parse_field_selector(
-            request.query.get("fieldSelector"), allowed=t.rt.field_labels
-        )
+        fields = parse_field_selector(request.query.get("fieldSelector"), allowed=t.rt.field_labels)
         return labels, fields
 
     def _render_one(self, request: web.Request, t: Target, obj: JSONDict) -> web.Response:
@@ -98,7 +96,9 @@ class ResourceHandlers:
         metadata_only = "as=PartialObjectMetadata" in accept
         return json_response(view(t.rt, obj, metadata_only=metadata_only))
 
-    def _table(self, request: web.Request, t: Target, objs: list[JSONDict], meta: JSONDict) -> JSONDict:
+    def _table(
+        self, request: web.Request, t: Target, objs: list[JSONDict], meta: JSONDict
+    ) -> JSONDict:
         include = request.query.get("includeObject", "Metadata")
         served = [view(t.rt, o, metadata_only=False) for o in objs]
         return table(t.rt, served, now=self.clock.wall(), include=include, meta=meta)
@@ -181,7 +181,9 @@ class ResourceHandlers:
                                  status=code)  # fmt: skip
         return json_response(view(t.rt, obj, metadata_only=False), status=code)
 
-    def _delete_collection(self, request: web.Request, t: Target, opts: DeleteOptions) -> web.Response:
+    def _delete_collection(
+        self, request: web.Request, t: Target, opts: DeleteOptions
+    ) -> web.Response:
         labels, fields = self._selectors(request, t)
         result = self.ops.list(t.rt, namespace=t.namespace, labels=labels, fields=fields)
         items = []

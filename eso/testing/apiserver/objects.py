@@ -79,7 +79,11 @@ def validate_name(rt: ResourceType, name: str) -> list[Cause]:
     causes = [] if ok else [field_invalid("metadata.name", name, msg)]
     if len(name) > limit:
         causes.append(
-            Cause("FieldValueTooLong", f"Too long: may not be more than {limit} bytes", "metadata.name")
+            Cause(
+                "FieldValueTooLong",
+                f"Too long: may not be more than {limit} bytes",
+                "metadata.name",
+            )
         )
     return causes
 
@@ -94,8 +98,8 @@ def check_identity(rt: ResourceType, obj: JSONDict, *, namespace: str, name: str
             f"the API version in the data ({obj.get('apiVersion')}) does not match the expected "
             f"API version ({rt.api_version})"
             if obj.get("apiVersion") not in (None, rt.api_version)
-            else f"{kind} in version \"{rt.version}\" cannot be handled as a {rt.kind}: "
-            f"no kind \"{kind}\" is registered for version \"{rt.api_version}\""
+            else f'{kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
+            f'no kind "{kind}" is registered for version "{rt.api_version}"'
         )
     md = obj.setdefault("metadata", {})
     if rt.namespaced:
@@ -168,7 +172,7 @@ def prepare_secret(obj: JSONDict) -> list[Cause]:
     if isinstance(data, dict):
         data = dict(data)  # may be shared with the stored object after a patch
     else:
-        raise st.bad_request("Secret in version \"v1\" cannot be handled as a Secret: data")
+        raise st.bad_request('Secret in version "v1" cannot be handled as a Secret: data')
     for key, value in data.items():
         _check_base64(value)
     string_data = obj.pop("stringData", None) or {}

@@ -6,7 +6,9 @@ kubectl 1.32 reads ``/openapi/v3`` to decide (a) whether the server validates fi
 strategic merge patches (the PATCH request body media types). ``kubectl explain`` and
 ``describe`` use the component schemas: custom resources get their openAPIV3Schema,
 built-ins an open object schema. ``/openapi/v2`` is not served (404), as on servers that
-disable it; kubectl then relies on v3.
+disable it; kubectl then relies on v3. PATCH bodies do not list strategic merge patch, because
+kubectl would then compute it from these (property-less) schemas; without it, kubectl falls
+back to its compiled-in types for built-ins, which yields the same patch a real server gets.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def _schema(rt: ResourceType) -> JSONDict:
 
 def _operations(rt: ResourceType) -> JSONDict:
     ref = {"$ref": f"#/components/schemas/{_schema_name(rt)}"}
-    media = _MERGE_TYPES if rt.custom else [*_MERGE_TYPES, "application/strategic-merge-patch+json"]
+    media = _MERGE_TYPES
     validation = {"name": "fieldValidation", "in": "query", "schema": {"type": "string"},
                   "uniqueItems": True}  # fmt: skip
     ok = {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}

@@ -31,7 +31,7 @@ from eso.testing.apiserver.field_errors import (
     FieldError,
     field_error,
 )
-from eso.testing.apiserver.schema_check import check_structural
+from eso.testing.apiserver.schema_check import check_structural, structural_errors
 from eso.testing.apiserver.schema_values import ValueValidator
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "check_structural",
     "field_error",
     "prune",
+    "structural_errors",
     "validate",
 ]
 
@@ -70,8 +71,7 @@ def validate(
     if any(e.type in _BLOCKING for e in errors):
         errors.append(field_error(INVALID, "", None, _BLOCKED_CEL))
         return errors
-    for v in cel.check_rules(obj, schema, old=old):
-        errors.append(field_error(v.type, v.field, v.value, v.detail))
+    errors.extend(cel.check_rules(obj, schema, old=old))
     return errors
 
 
@@ -242,41 +242,63 @@ def _default_object(value: dict[str, Any], node: Mapping[str, Any], *, root: boo
 # ---- pruning ---------------------------------------------------------------------------------
 
 
-def prune(obj: dict[str, Any], schema: Mapping[str, Any]) -> None:
+def prune(obj: dict[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """Remove, in place, every field the schema does not specify, like the apiserver's pruning.
 
     Kept: root ``apiVersion``/``kind``/``metadata`` (the server prunes metadata itself), the same
     three fields of ``x-kubernetes-embedded-resource`` objects, and anything under
     ``x-kubernetes-preserve-unknown-fields`` (whose specified properties are still pruned).
+    Returns the paths removed (``spec.colour``, ``spec.data[0].extra``), in document order:
+    what ``fieldValidation=Strict`` reports as ``unknown field "spec.colour"`` and ``Warn`` warns.
     """
-    _prune(obj, schema, resource_root=True)
+    pruned: list[str] = []
+    _prune(obj, schema, path="", pruned=pruned, resource_root=True)
+    return pruned
 
 
-def _prune(value: Any, node: Mapping[str, Any] | None, *, resource_root: bool = False) -> None:
+def _prune(
+    value: Any,
+    node: Mapping[str, Any] | None,
+    *,
+    path: str,
+    pruned: list[str],
+    resource_root: bool = False,
+) -> None:
     if node is None:
         return
     if isinstance(value, dict):
         embedded = bool(node.get("x-kubernetes-embedded-resource"))
-        _prune_object(value, node, resource_root=resource_root or embedded)
+        _prune_object(
+            value, node, path=path, pruned=pruned, resource_root=resource_root or embedded
+        )
     elif isinstance(value, list):
         items = node.get("items")
         if isinstance(items, Mapping):
-            for item in value:
-                _prune(item, items)
+            for i, item in enumerate(value):
+                _prune(item, items, path=f"{path}[{i}]", pruned=pruned)
 
 
-def _prune_object(value: dict[str, Any], node: Mapping[str, Any], *, resource_root: bool) -> None:
+def _prune_object(
+    value: dict[str, Any],
+    node: Mapping[str, Any],
+    *,
+    path: str,
+    pruned: list[str],
+    resource_root: bool,
+) -> None:
     props: Mapping[str, Any] = node.get("properties") or {}
     additional = node.get("additionalProperties")
     preserve = bool(node.get("x-kubernetes-preserve-unknown-fields")) or additional is True
     for key in list(value):
+        child = f"{path}.{key}" if path else key
         if resource_root and key in _ROOT_FIELDS:
             if key != "metadata" and key in props:
-                _prune(value[key], props[key])
+                _prune(value[key], props[key], path=child, pruned=pruned)
             continue
         if key in props:
-            _prune(value[key], props[key])
+            _prune(value[key], props[key], path=child, pruned=pruned)
         elif isinstance(additional, Mapping):
-            _prune(value[key], additional)
+            _prune(value[key], additional, path=child, pruned=pruned)
         elif not preserve:
             del value[key]
+            pruned.append(child)

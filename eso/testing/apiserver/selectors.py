@@ -149,7 +149,7 @@ def parse_field_selector(text: str | None, *, allowed: frozenset[str]) -> FieldS
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         label, op, value = m.groups()
         if label not in allowed and label not in ("metadata.name", "metadata.namespace"):
-            raise ApiError(400, "BadRequest", f'field label not supported: {label}')
+            raise ApiError(400, "BadRequest", f"field label not supported: {label}")
         path = _FIELD_ALIASES.get(label, tuple(label.split(".")))
         terms.append(FieldTerm(path, op != "!=", value))
     return FieldSelector(tuple(terms))

@@ -2,14 +2,15 @@
 
 One catch-all route and a hand-written dispatcher keep per-request overhead low (no
 middleware chain, no router table to rebuild when CRDs come and go). Requests are
-authenticated with a bearer token (401 Status otherwise, as kube-apiserver with anonymous
-auth disabled), checked against injected faults, then served by discovery, OpenAPI or the
+authenticated with a bearer token over TLS (401 Status otherwise, as kube-apiserver with
+anonymous auth disabled; TLS because kubectl sends tokens only over https), checked against injected faults, then served by discovery, OpenAPI or the
 resource handlers. Background work (garbage collection, bookmarks) runs in a ``TaskSet``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import secrets
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from eso.testing.apiserver.operations import NAMESPACES, Operations
 from eso.testing.apiserver.registry import Registry
 from eso.testing.apiserver.routes import resolve, split_group_version
 from eso.testing.apiserver.store import Store
+from eso.testing.apiserver.tls import server_context, serving_cert
 
 log = structlog.get_logger(__name__)
 _OPEN_PATHS = frozenset({"/healthz", "/readyz", "/livez"})
@@ -46,7 +48,9 @@ class LocalControlPlane:
         history: int = 10_000,
         bookmark_interval: float = 60.0,
         clock: Clock | None = None,
+        tls: bool = True,
     ) -> None:
+        self.tls = tls
         self.token = token or secrets.token_urlsafe(24)
         self.clock = clock or SystemClock()
         self.bookmark_interval = bookmark_interval
@@ -74,15 +78,18 @@ class LocalControlPlane:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     async def start(self, port: int = 0) -> None:
         """Serve on 127.0.0.1:``port`` (0: a free port, see ``.port``)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, shutdown_timeout=1.0)
+        ssl_context = server_context(serving_cert()) if self.tls else None
+        site = web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=ssl_context)
         await site.start()
         server = site._server
         assert server is not None
@@ -107,7 +114,7 @@ class LocalControlPlane:
         return {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "clusters": [{"name": context, "cluster": self._cluster_entry()}],
             "users": [{"name": context, "user": {"token": self.token}}],
             "contexts": [
                 {"name": context,
@@ -116,6 +123,12 @@ class LocalControlPlane:
             "current-context": context,
             "preferences": {},
         }  # fmt: skip
+
+    def _cluster_entry(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"server": self.url}
+        if self.tls:
+            entry["certificate-authority-data"] = base64.b64encode(serving_cert().ca_pem).decode()
+        return entry
 
     def write_kubeconfig(self, path: str | Path) -> Path:
         """Write a kubeconfig for kubectl and kubernetes-asyncio (mode 0600: it has a token)."""

@@ -121,7 +121,9 @@ def conflict(*, plural: str, group: str, name: str, why: str) -> ApiError:
     )
 
 
-MODIFIED = "the object has been modified; please apply your changes to the latest version and try again"
+MODIFIED = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
 
 
 def invalid(*, kind: str, group: str, name: str, causes: list[Cause]) -> ApiError:
@@ -177,9 +179,7 @@ def expired(message: str) -> ApiError:
 
 
 def resource_not_found() -> ApiError:
-    return ApiError(
-        404, "NotFound", "the server could not find the requested resource", details={}
-    )
+    return ApiError(404, "NotFound", "the server could not find the requested resource", details={})
 
 
 def too_many_requests(*, retry_after: int) -> ApiError:

@@ -128,8 +128,6 @@ class Watcher:
                         return
                     self._wake.clear()
                     await self._wake.wait()
-        except TimeoutError:
-            return
-        except (ConnectionResetError, asyncio.CancelledError):
+        except (TimeoutError, ConnectionResetError):
+            # the client went away or the watch timed out: both end the stream normally
             self.close()
-            raise

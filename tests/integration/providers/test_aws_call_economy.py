@@ -45,8 +45,7 @@ async def read_all(
 async def test_200_readers_of_10_secrets_make_a_handful_of_calls(
     provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
 ) -> None:
-    for i in range(10):
-        await moto_secrets.create(f"app-{i}", f"value-{i}")
+    await moto_secrets.create_many({f"app-{i}": f"value-{i}" for i in range(10)})
     keys = [f"app-{n % 10}" for n in range(200)]
     results = await read_all(provider, k8s_secrets, keys)
     assert results == [f"value-{n % 10}".encode() for n in range(200)]
@@ -62,8 +61,7 @@ async def test_100_readers_of_100_distinct_secrets_take_five_batches(
     provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
 ) -> None:
     keys = [f"svc-{i:03d}" for i in range(100)]
-    for key in keys:
-        await moto_secrets.create(key, {"password": key})
+    await moto_secrets.create_many({k: {"password": k} for k in keys})
     results = await read_all(provider, k8s_secrets, keys)
     assert results == [f'{{"password": "{k}"}}'.encode() for k in keys]
     assert calls(metrics, BATCH) <= 5 + 1
@@ -75,8 +73,7 @@ async def test_100_readers_of_100_distinct_secrets_take_five_batches(
 async def test_a_missing_secret_fails_only_its_own_reader(
     provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
 ) -> None:
-    for i in range(5):
-        await moto_secrets.create(f"ok-{i}", f"v{i}")
+    await moto_secrets.create_many({f"ok-{i}": f"v{i}" for i in range(5)})
     keys = ["ok-0", "ok-1", "missing", "ok-2", "ok-3", "ok-4"]
     results = await read_all(provider, k8s_secrets, keys)
     assert calls(metrics, BATCH) == 1
@@ -92,8 +89,7 @@ async def test_denied_batches_fall_back_to_get_secret_value_with_one_notice(
     k8s_secrets: FakeSecrets,
     metrics: Metrics,
 ) -> None:
-    for i in range(30):
-        await moto_secrets.create(f"s-{i}", f"v{i}")
+    await moto_secrets.create_many({f"s-{i}": f"v{i}" for i in range(30)})
     key = await moto_secrets.create_user(
         "no-batch",
         allow=["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"],
@@ -204,8 +200,7 @@ async def test_with_batching_off_reads_use_get_secret_value(
     metrics: Metrics,
     aws_settings: AWSSettings,
 ) -> None:
-    for i in range(3):
-        await moto_secrets.create(f"s-{i}", f"v{i}")
+    await moto_secrets.create_many({f"s-{i}": f"v{i}" for i in range(3)})
     results = await read_all(provider, k8s_secrets, ["s-0", "s-1", "s-2", "s-0"])
     assert results == [b"v0", b"v1", b"v2", b"v0"]
     assert (calls(metrics, BATCH), calls(metrics, GET)) == (0, 3)

@@ -5,6 +5,7 @@ rejects its bad case with ESO's message."""
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,14 @@ import pytest
 import yaml
 
 from eso.api.crdgen import CRDS, root_schema
+from eso.api.models import (
+    ExternalSecret,
+    ExternalSecretStatus,
+    ExternalSecretStatusCondition,
+    SecretStoreStatus,
+    SecretStoreStatusCondition,
+    format_time,
+)
 from eso.testing.apiserver.schema import apply_defaults, prune, validate
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "manifests" / "examples"
@@ -136,7 +145,8 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
     ("obj", "expected"),
     [
         pytest.param(
-            es(data=[]), "spec: Invalid value: \"object\": either data or dataFrom should be specified",
+            es(data=[]),
+            'spec: Invalid value: "object": either data or dataFrom should be specified',
             id="neither-data-nor-dataFrom",
         ),
         *(
@@ -155,7 +165,7 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
         ),
         pytest.param(
             es(dataFrom=[{"extract": {"key": "a"}, "find": {"path": "p"}}]),
-            "spec.dataFrom[0]: Invalid value: \"object\": extract, find, or generatorRef cannot"
+            'spec.dataFrom[0]: Invalid value: "object": extract, find, or generatorRef cannot'
             " be set at the same time",
             id="extract-and-find",
         ),
@@ -188,7 +198,7 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
                     {"secretKey": "k", "remoteRef": {"key": "b"}},
                 ]
             ),
-            "spec.data: Invalid value: \"object\": duplicate secretKey found",
+            'spec.data: Invalid value: "object": duplicate secretKey found',
             id="duplicate-keys-with-retain",
         ),
         pytest.param(
@@ -208,18 +218,26 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
             id="service-account-token-annotation",
         ),
         pytest.param(
-            es(target=template(type=SA_TOKEN, templateFrom=[{"literal": "x", "target": "Annotations"}])),
+            es(
+                target=template(
+                    type=SA_TOKEN, templateFrom=[{"literal": "x", "target": "Annotations"}]
+                )
+            ),
             f'template.type="{SA_TOKEN}" with templateFrom target="Annotations" is not allowed',
             id="service-account-token-templated-annotations",
         ),
         pytest.param(
-            es(target=template(templateFrom=[{"literal": "x", "target": "metadata.ownerReferences"}])),
+            es(
+                target=template(
+                    templateFrom=[{"literal": "x", "target": "metadata.ownerReferences"}]
+                )
+            ),
             TEMPLATE_FROM_TARGET,
             id="privileged-template-target",
         ),
         pytest.param(
             es(refreshInterval="1 hour"),
-            "spec.refreshInterval: Invalid value: \"1 hour\": spec.refreshInterval in body should"
+            'spec.refreshInterval: Invalid value: "1 hour": spec.refreshInterval in body should'
             " match",
             id="refresh-interval-not-a-duration",
         ),
@@ -240,11 +258,18 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
             id="aws-service-enum",
         ),
         pytest.param(
-            {**store(), "spec": {"provider": {"aws": {"service": "SecretsManager", "region": "r"},
-                                              "vault": {"server": "s"}}}},
+            {
+                **store(),
+                "spec": {
+                    "provider": {
+                        "aws": {"service": "SecretsManager", "region": "r"},
+                        "vault": {"server": "s"},
+                    }
+                },
+            },
             "spec.provider: Too many",
             id="two-providers",
-        ),  # fmt: skip
+        ),
         pytest.param(
             {**store("ClusterSecretStore"), "spec": {}},
             "spec.provider: Required value",
@@ -255,3 +280,33 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
 def test_eso_admission_check_rejects_its_bad_case(obj: dict[str, Any], expected: str) -> None:
     errors = errors_for(obj)
     assert any(expected in e for e in errors), errors
+
+
+def test_status_as_eso_writes_it_passes_the_schema() -> None:
+    when = format_time(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+    ready = ExternalSecretStatusCondition(
+        type="Ready",
+        status="True",
+        reason="SecretSynced",
+        message="secret synced",
+        last_transition_time=when,
+    )
+    status = ExternalSecretStatus(
+        refresh_time=when, synced_resource_version="1", conditions=[ready]
+    )
+    assert errors_for({**es(), "status": status.to_dict()}) == []
+    store_ready = SecretStoreStatusCondition(
+        type="Ready",
+        status="False",
+        reason="InvalidProviderConfig",
+        message="unable to create client",
+        last_transition_time=when,
+    )
+    store_status = SecretStoreStatus(conditions=[store_ready], capabilities="ReadOnly")
+    assert errors_for({**store(), "status": store_status.to_dict()}) == []
+
+
+def test_metadata_written_from_a_model_has_no_empty_placeholders() -> None:
+    obj = ExternalSecret.model_validate(es()).to_dict()
+    assert obj["metadata"] == {"name": "db", "namespace": "apps"}
+    assert errors_for(obj) == []

@@ -204,7 +204,7 @@ def test_cel_rule_compiles(
 
 
 _ITERATION = re.compile(r"self\.([\w.]+)\.(all|exists|exists_one|filter|map)\(")
-_MATCHES = re.compile(r"\b(\w+)\.(\w+)\.matches\(")
+_STRING_SCAN = re.compile(r"\b(\w+)\.(\w+)\.(matches|lowerAscii|upperAscii|contains)\(")
 
 
 @pytest.mark.parametrize(("kind", "path", "node", "rule"), RULES, ids=RULE_IDS)
@@ -213,13 +213,13 @@ def test_rules_only_iterate_bounded_lists(
 ) -> None:
     """kube-apiserver estimates an unbounded list or string from the request size limit and
     rejects the CRD when a rule could exceed its cost budget; every iterated list and every
-    regex-matched string needs maxItems / maxLength."""
+    scanned string needs maxItems / maxLength."""
     for match in _ITERATION.finditer(rule["rule"]):
         target = node
         for step in match.group(1).split("."):
             target = target["properties"][step]
         assert target["type"] == "array" and "maxItems" in target, match.group(0)
-        for var_match in _MATCHES.finditer(rule["rule"]):
+        for var_match in _STRING_SCAN.finditer(rule["rule"]):
             field = target["items"]["properties"].get(var_match.group(2))
             if field is not None:
                 assert "maxLength" in field, var_match.group(0)

@@ -341,7 +341,6 @@ def test_walkthrough_external_secret_reads_as_the_issue_describes() -> None:
 def test_unimplemented_features_are_named_with_index_and_value() -> None:
     es = ExternalSecret.model_validate(yaml.safe_load(ES_FIND_AND_GENERATOR))
     assert unimplemented_features(es) == [
-        "spec.refreshPolicy=OnChange",
         "spec.syncWindows",
         "spec.dataFrom[0].find",
         "spec.dataFrom[0].rewrite",
@@ -370,10 +369,9 @@ def test_unimplemented_store_features_include_other_providers() -> None:
         "spec.provider.aws.sessionTagsPolicy=Custom",
         "spec.provider.aws.customSessionTags",
         "spec.retrySettings",
-        "spec.refreshInterval",
     ]
     vault = ClusterSecretStore.model_validate(yaml.safe_load(CLUSTER_STORE_VAULT))
-    assert unimplemented_features(vault) == ["spec.conditions", "spec.provider.vault"]
+    assert unimplemented_features(vault) == ["spec.provider.vault"]
 
 
 def test_default_values_never_count_as_unimplemented_use() -> None:

@@ -231,7 +231,8 @@ def test_field_error_detail_joins_field_and_message() -> None:
         pytest.param(
             lambda s: s.update(replicas=11),
             [
-                "spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10"
+                "spec.replicas: Invalid value: 11: spec.replicas in body should be less than "
+                "or equal to 10"
             ],
             id="maximum",
         ),
@@ -268,7 +269,8 @@ def test_field_error_detail_joins_field_and_message() -> None:
         pytest.param(
             lambda s: s.update(labels={"a": 1}),
             [
-                'spec.labels.a: Invalid value: "integer": spec.labels.a in body must be of type string: "integer"'
+                'spec.labels.a: Invalid value: "integer": spec.labels.a in body must be of type '
+                'string: "integer"'
             ],
             id="additional-properties-schema",
         ),
@@ -415,9 +417,10 @@ def test_unknown_fields_are_pruned_at_every_level() -> None:
     obj["status"] = {"x": 1}
     obj["spec"]["unknown"] = 1
     obj["spec"]["data"][0]["remoteRef"]["extra"] = "x"
-    prune(obj, SCHEMA)
+    pruned = prune(obj, SCHEMA)
     assert obj["spec"] == VALID["spec"]
     assert "status" not in obj
+    assert pruned == ["spec.data[0].remoteRef.extra", "spec.unknown", "status"]
 
 
 def test_root_type_meta_and_metadata_are_never_pruned() -> None:
@@ -508,7 +511,8 @@ def test_a_structural_schema_passes_the_crd_checks() -> None:
         ),
         pytest.param(
             lambda s: s["properties"]["spec"]["properties"]["tags"].pop("items"),
-            "openAPIV3Schema.properties[spec].properties[tags].items: Required value: must be specified",
+            "openAPIV3Schema.properties[spec].properties[tags].items: Required value: "
+            "must be specified",
             id="array-without-items",
         ),
         pytest.param(
@@ -533,7 +537,8 @@ def test_a_structural_schema_passes_the_crd_checks() -> None:
         ),
         pytest.param(
             lambda s: s["properties"]["spec"]["properties"]["replicas"].update(default="x"),
-            'openAPIV3Schema.properties[spec].properties[replicas].default: Invalid value: "string": '
+            "openAPIV3Schema.properties[spec].properties[replicas].default: "
+            'Invalid value: "string": '
             'default in body must be of type integer: "string"',
             id="invalid-default",
         ),
@@ -541,8 +546,8 @@ def test_a_structural_schema_passes_the_crd_checks() -> None:
             lambda s: s["properties"]["spec"]["properties"]["data"].pop(
                 "x-kubernetes-list-map-keys"
             ),
-            "openAPIV3Schema.properties[spec].properties[data].x-kubernetes-list-map-keys: Required "
-            "value: must not be empty if x-kubernetes-list-type is map",
+            "openAPIV3Schema.properties[spec].properties[data].x-kubernetes-list-map-keys: "
+            "Required value: must not be empty if x-kubernetes-list-type is map",
             id="list-map-without-keys",
         ),
     ],

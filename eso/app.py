@@ -1,0 +1,100 @@
+"""``eso run``: the controller process, from settings to a clean exit.
+
+Order matters and is the same every time: logging, metrics, the Kubernetes client, the
+manager (informers, queues, workers, leader election), then the metrics and probe listeners
+so /readyz reflects the manager. On SIGTERM or SIGINT the manager stops taking keys, gives
+in-flight reconciles ``controller.shutdown_grace`` seconds, releases the lease, and the
+process exits 0. A manager that dies on its own (a bug) exits 1 so Kubernetes restarts us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import structlog
+
+from eso.controllers.manager import Manager
+from eso.kube.client import KubeClient
+from eso.kube.errors import KubeError
+from eso.logging import configure
+from eso.metrics import Metrics
+from eso.server import Endpoints
+from eso.settings import Settings
+
+log = structlog.get_logger("eso.app")
+
+
+def run(settings: Settings) -> int:
+    """Run the controllers until a stop signal; returns the process exit code."""
+    try:
+        configure(level=settings.log.level, fmt=settings.log.format)
+    except ValueError as e:
+        print(f"eso run: {e}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_main(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _main(settings: Settings) -> int:
+    metrics = Metrics()
+    try:
+        client = await KubeClient.from_config(
+            kubeconfig=settings.kubeconfig, settings=settings.client, metrics=metrics
+        )
+    except (KubeError, OSError, ValueError) as e:
+        log.error("kube_config_failed", error=str(e))
+        return 1
+    try:
+        return await _serve(settings, client=client, metrics=metrics)
+    finally:
+        await client.close()
+
+
+async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) -> int:
+    manager = Manager(client, settings=settings, metrics=metrics)
+    endpoints = Endpoints(
+        metrics,
+        ready=manager.ready,
+        metrics_addr=settings.server.metrics_addr,
+        live_addr=settings.server.live_addr,
+    )
+    try:
+        await endpoints.start()
+    except OSError as e:
+        log.error("listen_failed", error=str(e))
+        await endpoints.stop()
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info(
+        "started",
+        metrics_addr=settings.server.metrics_addr,
+        live_addr=settings.server.live_addr,
+        concurrent=settings.controller.concurrent,
+    )
+    runner = asyncio.create_task(manager.run(), name="manager")
+    stopper = asyncio.create_task(stop.wait(), name="stop-signal")
+    try:
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner.done():
+            exc = runner.exception()
+            log.error("manager_exited", error=repr(exc) if exc else "returned")
+            return 1
+        log.info("stopping")
+        await manager.stop()
+        await runner
+        log.info("stopped")
+        return 0
+    finally:
+        stopper.cancel()
+        runner.cancel()
+        await asyncio.gather(runner, stopper, return_exceptions=True)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await endpoints.stop()

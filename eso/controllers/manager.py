@@ -1,0 +1,415 @@
+"""Wires eso together: informers, indexes, event handlers, queues, workers, leader election.
+
+What is watched, and why:
+
+- ExternalSecrets, SecretStores, ClusterSecretStores: full objects (they are small).
+- Managed Secrets (label ``reconcile.external-secrets.io/managed=true``), metadata only: enough
+  to tell whether a Secret is still what we wrote (data-hash annotation + resourceVersion)
+  without holding any secret value in memory; a deletion or edit by hand re-enqueues its
+  ExternalSecret, which restores it.
+- Every Secret, reduced to name/namespace/uid/resourceVersion: credential Secrets carry no
+  label we could select on, yet a change must revalidate the stores reading them at once, and
+  providers read them on every reconcile. Watching these ~200-byte stubs gives change events
+  and lets ``CredentialReader`` serve cached values until the resourceVersion moves, so the
+  steady state costs no GET; a data-bearing informer of all Secrets would hold every secret
+  value of the cluster in memory, and on-demand GETs would cost one per reconcile.
+
+Indexes: ExternalSecrets by target Secret (``namespace/name``) and by store
+(``stores.store_ref_key``); stores by credential Secret (``stores.credential_secret_keys``).
+Handlers only enqueue keys: ExternalSecret spec/metadata change → it; store change → the store,
+and its ExternalSecrets when its spec or readiness changed; managed Secret edited or deleted
+by someone else → its ExternalSecret; credential Secret change → the stores reading it.
+
+Workers start only after every informer has synced. With leader election, informers run on
+every replica (a warm standby), while queues and workers exist only during a leadership term:
+they are built, filled from the caches and started on ``on_started_leading``, and stopped at
+once (no grace) when leadership is lost; events arriving without a leader are dropped, since
+the next term enqueues everything anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import structlog
+
+from eso.api import conditions as c
+from eso.clock import Clock, SystemClock
+from eso.controllers.externalsecret import ExternalSecretReconciler
+from eso.controllers.secretstore import StoreReconciler
+from eso.controllers.status import get_condition
+from eso.controllers.stores import CredentialReader, credential_secret_keys, store_ref_key
+from eso.controllers.worker import Controller, Result
+from eso.kube.cache import Cache, Obj, Tombstone
+from eso.kube.client import KubeClient
+from eso.kube.events import EventRecorder
+from eso.kube.informer import Informer
+from eso.kube.leader import LeaderElector
+from eso.kube.ratelimit import default_controller_rate_limiter
+from eso.kube.resources import (
+    CLUSTER_SECRET_STORES,
+    EXTERNAL_SECRETS,
+    SECRET_STORES,
+    SECRETS,
+    object_key,
+)
+from eso.kube.workqueue import WorkQueue
+from eso.metrics import Metrics
+from eso.providers.registry import ProviderRegistry, default_registry
+from eso.settings import Settings
+from eso.tasks import TaskSet
+
+log = structlog.get_logger(__name__)
+
+ES = "externalsecret"
+SS = "secretstore"
+CSS = "clustersecretstore"
+INDEX_TARGET = "target"
+INDEX_STORE = "store"
+INDEX_CREDENTIAL = "credential"
+
+
+# --- index functions (raw dicts from the informer caches) -----------------------------------
+
+
+def es_target_index(obj: Obj) -> list[str]:
+    meta = obj.get("metadata") or {}
+    target = ((obj.get("spec") or {}).get("target") or {}).get("name") or meta.get("name")
+    return [f"{meta.get('namespace')}/{target}"]
+
+
+def es_store_index(obj: Obj) -> list[str]:
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    refs = [spec.get("secretStoreRef") or {}]
+    for item in [*(spec.get("data") or []), *(spec.get("dataFrom") or [])]:
+        refs.append(((item or {}).get("sourceRef") or {}).get("storeRef") or {})
+    return sorted(
+        {
+            store_ref_key(
+                ref.get("kind") or c.KIND_SECRET_STORE, meta.get("namespace"), ref["name"]
+            )
+            for ref in refs
+            if ref.get("name")
+        }
+    )
+
+
+def _secret_stub(obj: Obj) -> Obj:
+    meta = obj.get("metadata") or {}
+    keep = ("name", "namespace", "uid", "resourceVersion")
+    return {"metadata": {k: meta[k] for k in keep if k in meta}}
+
+
+def _obj(value: Obj | Tombstone) -> Obj:
+    return value.obj if isinstance(value, Tombstone) else value
+
+
+def _meta_changed(old: Obj, new: Obj) -> bool:
+    """ESO's ExternalSecret update predicate: spec, labels, annotations or deletion moved."""
+    om, nm = old.get("metadata") or {}, new.get("metadata") or {}
+    return any(
+        om.get(f) != nm.get(f)
+        for f in ("generation", "labels", "annotations", "deletionTimestamp", "finalizers")
+    )
+
+
+def _ready_status(obj: Obj) -> str | None:
+    cond = get_condition((obj.get("status") or {}).get("conditions"), c.CONDITION_READY)
+    return None if cond is None else cond.get("status")
+
+
+class Manager:
+    """Runs the ExternalSecret and store controllers until ``stop``."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        *,
+        settings: Settings,
+        metrics: Metrics,
+        registry: ProviderRegistry | None = None,
+        clock: Clock | None = None,
+        identity: str | None = None,
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        self._metrics = metrics
+        self._clock = clock or SystemClock()
+        self._own_registry = registry is None
+        self._registry = registry or default_registry(
+            settings=settings.aws, metrics=metrics, clock=self._clock
+        )
+        self._identity = identity
+        self._tasks = TaskSet()
+        self._worker_tasks = TaskSet()
+        self._queues: dict[str, WorkQueue[str]] = {}
+        self._controllers: list[Controller[str]] = []
+        self._elector: LeaderElector | None = None
+        self._stopped = asyncio.Event()
+        self._stopping = False
+        self._term_lock = asyncio.Lock()
+        self._build_informers()
+        self._build_reconcilers()
+        self._add_handlers()
+
+    # ------------------------------------------------------------------ construction
+
+    def _informer(self, resource: Any, **kwargs: Any) -> Informer:
+        return Informer(
+            self._client,
+            resource,
+            settings=self._settings.informer,
+            metrics=self._metrics,
+            clock=self._clock,
+            **kwargs,
+        )
+
+    def _build_informers(self) -> None:
+        ns = self._settings.controller.namespace
+        self.external_secrets = self._informer(
+            EXTERNAL_SECRETS,
+            namespace=ns,
+            indexers={INDEX_TARGET: es_target_index, INDEX_STORE: es_store_index},
+        )
+        cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
+        self.secret_stores = self._informer(SECRET_STORES, namespace=ns, indexers=cred_index)
+        self.cluster_secret_stores: Informer | None = None
+        if self._settings.controller.process_cluster_store:
+            self.cluster_secret_stores = self._informer(CLUSTER_SECRET_STORES, indexers=cred_index)
+        self.managed_secrets = self._informer(
+            SECRETS,
+            namespace=ns,
+            label_selector=f"{c.LABEL_MANAGED}={c.LABEL_MANAGED_VALUE}",
+            metadata_only=True,
+            name="managed-secrets",
+        )
+        self.secret_versions = self._informer(
+            SECRETS, metadata_only=True, transform=_secret_stub, name="secret-versions"
+        )
+
+    @property
+    def informers(self) -> list[Informer]:
+        found = [self.external_secrets, self.secret_stores, self.managed_secrets]
+        if self.cluster_secret_stores is not None:
+            found.append(self.cluster_secret_stores)
+        return [*found, self.secret_versions]
+
+    def _build_reconcilers(self) -> None:
+        def version_of(key: str) -> str | None:
+            stub = self.secret_versions.cache.get(key)
+            return None if stub is None else str(stub["metadata"].get("resourceVersion", ""))
+
+        self.credentials = CredentialReader(self._client, current_version=version_of)
+        self._recorders = {
+            ES: EventRecorder(
+                self._client, component=c.COMPONENT_EXTERNAL_SECRETS, clock=self._clock
+            ),
+            SS: EventRecorder(self._client, component=c.COMPONENT_SECRET_STORE, clock=self._clock),
+            CSS: EventRecorder(
+                self._client, component=c.COMPONENT_CLUSTER_SECRET_STORE, clock=self._clock
+            ),
+        }
+        css_cache = self.cluster_secret_stores.cache if self.cluster_secret_stores else Cache()
+        common: dict[str, Any] = {
+            "client": self._client,
+            "registry": self._registry,
+            "credentials": self.credentials,
+            "metrics": self._metrics,
+            "settings": self._settings.controller,
+            "clock": self._clock,
+        }
+        self.es_reconciler = ExternalSecretReconciler(
+            external_secrets=self.external_secrets.cache,
+            secret_stores=self.secret_stores.cache,
+            cluster_secret_stores=css_cache,
+            managed_secrets=self.managed_secrets.cache,
+            recorder=self._recorders[ES],
+            **common,
+        )
+        self._reconcilers: dict[str, Callable[[str], Awaitable[Result]]] = {
+            ES: self.es_reconciler.reconcile,
+            SS: StoreReconciler(
+                c.KIND_SECRET_STORE,
+                cache=self.secret_stores.cache,
+                recorder=self._recorders[SS],
+                **common,
+            ).reconcile,
+        }
+        if self.cluster_secret_stores is not None:
+            self._reconcilers[CSS] = StoreReconciler(
+                c.KIND_CLUSTER_SECRET_STORE,
+                cache=css_cache,
+                recorder=self._recorders[CSS],
+                **common,
+            ).reconcile
+
+    # ------------------------------------------------------------------ event handlers
+
+    def _enqueue(self, queue: str, keys: Iterable[str]) -> None:
+        q = self._queues.get(queue)
+        if q is None:
+            return  # no leadership term: the next one enqueues everything
+        for key in keys:
+            q.add(key)
+
+    def _add_handlers(self) -> None:
+        self.external_secrets.add_handler(
+            on_add=lambda o: self._enqueue(ES, [object_key(o)]),
+            on_update=lambda o, n: self._enqueue(
+                ES, [object_key(n)] if _meta_changed(o, n) else []
+            ),
+            on_delete=lambda o: self._enqueue(ES, [object_key(_obj(o))]),
+        )
+        self._add_store_handlers(self.secret_stores, SS, c.KIND_SECRET_STORE)
+        if self.cluster_secret_stores is not None:
+            self._add_store_handlers(self.cluster_secret_stores, CSS, c.KIND_CLUSTER_SECRET_STORE)
+        self.managed_secrets.add_handler(
+            on_update=lambda _o, n: self._managed_secret_changed(n),
+            on_delete=lambda o: self._managed_secret_changed(_obj(o), deleted=True),
+        )
+        self.secret_versions.add_handler(
+            on_add=self._credential_changed,
+            on_update=lambda _o, n: self._credential_changed(n),
+            on_delete=lambda o: self._credential_changed(_obj(o), deleted=True),
+        )
+
+    def _add_store_handlers(self, informer: Informer, queue: str, kind: str) -> None:
+        def store_changed(old: Obj | None, new: Obj, *, deleted: bool = False) -> None:
+            meta = new.get("metadata") or {}
+            spec_moved = old is None or deleted or _meta_changed(old, new)
+            if spec_moved:
+                self._enqueue(queue, [object_key(new)])
+            if spec_moved or _ready_status(old or {}) != _ready_status(new):
+                ref = store_ref_key(kind, meta.get("namespace"), meta.get("name", ""))
+                self._enqueue(ES, self.external_secrets.cache.index_keys(INDEX_STORE, ref))
+
+        informer.add_handler(
+            on_add=lambda o: store_changed(None, o),
+            on_update=store_changed,
+            on_delete=lambda o: store_changed(None, _obj(o), deleted=True),
+        )
+
+    def _managed_secret_changed(self, secret: Obj, *, deleted: bool = False) -> None:
+        key = object_key(secret)
+        owners = self.external_secrets.cache.index_keys(INDEX_TARGET, key)
+        if not deleted:
+            owners = {k for k in owners if not self.es_reconciler.is_own_write(k, secret)}
+        self._enqueue(ES, owners)
+
+    def _credential_changed(self, stub: Obj, *, deleted: bool = False) -> None:
+        key = object_key(stub)
+        if deleted:
+            self.credentials.forget(key)
+        self._enqueue(SS, self.secret_stores.cache.index_keys(INDEX_CREDENTIAL, key))
+        if self.cluster_secret_stores is not None:
+            css = self.cluster_secret_stores.cache.index_keys(INDEX_CREDENTIAL, key)
+            self._enqueue(CSS, css)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def ready(self) -> tuple[bool, str]:
+        """For /readyz: every informer synced (leader or warm standby alike)."""
+        pending = [i.name for i in self.informers if not i.has_synced()]
+        if pending:
+            return False, "informers not synced: " + ", ".join(pending)
+        return True, "ok"
+
+    async def run(self) -> None:
+        """Start informers, wait for their sync, run workers (while leading) until ``stop``."""
+        for informer in self.informers:
+            self._tasks.spawn(informer.run(), name=f"informer-{informer.name}")
+        for name, recorder in self._recorders.items():
+            self._tasks.spawn(recorder.run(), name=f"events-{name}")
+        try:
+            await asyncio.gather(*(i.wait_synced() for i in self.informers))
+            log.info("caches_synced")
+            if self._settings.leader.enabled:
+                self._tasks.spawn(self._elect_forever(), name="leader-election")
+            else:
+                await self._start_term()
+            await self._stopped.wait()
+        finally:
+            await self._shutdown(grace=0.0)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop taking keys, give in-flight reconciles ``grace`` seconds, release, clean up.
+
+        ``grace`` defaults to ``settings.controller.shutdown_grace``. Safe to call twice.
+        """
+        if grace is None:
+            grace = self._settings.controller.shutdown_grace
+        await self._shutdown(grace=grace)
+        self._stopped.set()
+
+    async def _shutdown(self, *, grace: float) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        await self._end_term(grace)
+        if self._elector is not None:
+            await self._elector.release()
+        for recorder in self._recorders.values():
+            try:
+                await asyncio.wait_for(recorder.flush(), timeout=max(grace, 1.0))
+            except TimeoutError:
+                log.warning("events_not_flushed")
+        await self._tasks.close()
+        if self._own_registry:
+            await self._registry.close()
+
+    async def _elect_forever(self) -> None:
+        while not self._stopping:
+            self._elector = LeaderElector(
+                self._client,
+                settings=self._settings.leader,
+                identity=self._identity,
+                metrics=self._metrics,
+                clock=self._clock,
+            )
+            await self._elector.run(self._start_term, self._lost_leadership)
+
+    async def _lost_leadership(self) -> None:
+        log.warning("leadership_lost")
+        await self._end_term(0.0)
+
+    async def _start_term(self) -> None:
+        """Build queues and workers, enqueue every cached object, start the workers."""
+        async with self._term_lock:
+            if self._stopping or self._controllers:
+                return
+            limiter = default_controller_rate_limiter(self._settings.queue, clock=self._clock)
+            for name, reconcile in self._reconcilers.items():
+                queue: WorkQueue[str] = WorkQueue(
+                    name, rate_limiter=limiter, metrics=self._metrics, clock=self._clock
+                )
+                self._queues[name] = queue
+                controller = Controller(
+                    name,
+                    queue=queue,
+                    reconcile=reconcile,
+                    workers=self._settings.controller.concurrent,
+                    metrics=self._metrics,
+                    clock=self._clock,
+                )
+                self._controllers.append(controller)
+                self._worker_tasks.spawn(controller.run(), name=f"controller-{name}")
+            self._enqueue_all()
+            log.info("workers_started", workers=self._settings.controller.concurrent)
+
+    def _enqueue_all(self) -> None:
+        self._enqueue(SS, self.secret_stores.cache.keys())
+        if self.cluster_secret_stores is not None:
+            self._enqueue(CSS, self.cluster_secret_stores.cache.keys())
+        self._enqueue(ES, self.external_secrets.cache.keys())
+
+    async def _end_term(self, grace: float) -> None:
+        async with self._term_lock:
+            controllers, self._controllers = self._controllers, []
+            self._queues = {}
+            for controller in controllers:
+                await controller.stop(grace)
+            await self._worker_tasks.close()
+            if controllers:
+                log.info("workers_stopped")

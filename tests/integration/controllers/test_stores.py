@@ -1,0 +1,96 @@
+"""SecretStore and ClusterSecretStore validation, credential rules, and fail-fast on not Ready."""
+
+from __future__ import annotations
+
+from controller_env import Env
+
+from eso.api import conditions as c
+from eso.testing.rawclient import ApiStatusError
+
+WRONG_SECRET_KEY = "wrong-secret-key-value-0000"
+
+
+async def _with_iam(env: Env) -> tuple[str, str]:
+    """An IAM user allowed to read secrets, then moto checking every signature."""
+    key = await env.aws.create_user("eso", allow=["secretsmanager:*"])
+    env.moto.enable_iam_auth()
+    return key.access_key_id, key.secret_access_key
+
+
+async def test_wrong_keys_make_the_store_not_ready_with_a_clear_message(env: Env) -> None:
+    access_key, _ = await _with_iam(env)
+    ns = await env.cluster.create_namespace()
+    await env.credentials(ns, access_key=access_key, secret_key=WRONG_SECRET_KEY)
+    await env.secret_store(ns)
+
+    cond = await env.wait_ready("secretstores", "aws-store", ns, status="False")
+    assert cond["reason"] == c.REASON_INVALID_PROVIDER_CONFIG
+    assert cond["message"].startswith(c.MSG_UNABLE_VALIDATE_STORE + ": ")
+    assert WRONG_SECRET_KEY not in cond["message"]
+
+
+async def test_store_becomes_ready_when_its_credentials_are_fixed(env: Env) -> None:
+    access_key, secret_key = await _with_iam(env)
+    ns = await env.cluster.create_namespace()
+    await env.credentials(ns, access_key=access_key, secret_key=WRONG_SECRET_KEY)
+    await env.secret_store(ns)
+    await env.wait_ready("secretstores", "aws-store", ns, status="False")
+
+    patch = {"stringData": {"secret-access-key": secret_key}}
+    await env.raw.patch("v1", "secrets", "awssm-secret", patch, namespace=ns)
+    cond = await env.wait_ready("secretstores", "aws-store", ns)
+    assert cond["reason"] == c.REASON_STORE_VALID
+
+
+async def test_namespaced_store_reading_another_namespaces_credentials_is_refused(
+    env: Env,
+) -> None:
+    creds_ns = await env.cluster.create_namespace("eso-creds-")
+    ns = await env.cluster.create_namespace()
+    await env.credentials(creds_ns)
+    try:
+        await env.secret_store(ns, cred_namespace=creds_ns)
+    except ApiStatusError as e:  # a CRD validation rule may already refuse it
+        assert e.status == 422
+        return
+    cond = await env.wait_ready("secretstores", "aws-store", ns, status="False")
+    assert cond["reason"] == c.REASON_INVALID_PROVIDER_CONFIG
+    assert creds_ns in cond["message"] or "namespace" in cond["message"]
+
+
+async def test_external_secret_fails_fast_when_its_store_is_not_ready(env: Env) -> None:
+    access_key, _ = await _with_iam(env)
+    ns = await env.cluster.create_namespace()
+    await env.credentials(ns, access_key=access_key, secret_key=WRONG_SECRET_KEY)
+    await env.secret_store(ns)
+    await env.wait_ready("secretstores", "aws-store", ns, status="False")
+
+    await env.external_secret(ns, "app", data=[{"secretKey": "k", "remoteRef": {"key": "x"}}])
+    cond = await env.wait_ready("externalsecrets", "app", ns, status="False")
+    assert cond["reason"] == c.REASON_SECRET_SYNCED_ERROR
+    assert 'SecretStore "aws-store" is not ready' in cond["message"]
+    assert await env.get("secrets", "app", ns) is None
+
+
+async def test_cluster_store_conditions_refuse_other_namespaces(env: Env) -> None:
+    creds_ns = await env.cluster.create_namespace("eso-creds-")
+    ns = await env.cluster.create_namespace()
+    await env.credentials(creds_ns)
+    store = await env.cluster_store("limited", cred_namespace=creds_ns)
+    await env.raw.patch(
+        "external-secrets.io/v1",
+        "clustersecretstores",
+        store,
+        {"spec": {"conditions": [{"namespaces": [creds_ns]}]}},
+    )
+    await env.wait_ready("clustersecretstores", store)
+    await env.aws.create("x", "v")
+    await env.external_secret(
+        ns,
+        "app",
+        store=store,
+        store_kind="ClusterSecretStore",
+        data=[{"secretKey": "k", "remoteRef": {"key": "x"}}],
+    )
+    cond = await env.wait_ready("externalsecrets", "app", ns, status="False")
+    assert "denied by spec.condition" in cond["message"]

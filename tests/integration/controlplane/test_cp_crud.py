@@ -1,0 +1,225 @@
+"""Object semantics every client relies on: metadata, conflicts, Status bodies, Secrets."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from eso.testing.pytest_cluster import Cluster
+from eso.testing.rawclient import ApiStatusError, RawClient
+
+
+def secret(name: str, **fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, **fields}
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+async def test_created_object_gets_server_metadata(cluster: Cluster, ns: str) -> None:
+    created = await cluster.client.create("v1", "secrets", secret("a"), namespace=ns)
+    md = created["metadata"]
+    assert md["uid"] and md["creationTimestamp"] and md["resourceVersion"].isdigit()
+    assert md["namespace"] == ns
+    assert created["type"] == "Opaque"
+
+
+async def test_get_of_a_missing_object_is_a_not_found_status(cluster: Cluster, ns: str) -> None:
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.get("v1", "secrets", "missing", namespace=ns)
+    assert e.value.status == 404
+    assert e.value.body["kind"] == "Status"
+    assert e.value.body["reason"] == "NotFound"
+    assert e.value.body["message"] == 'secrets "missing" not found'
+    assert e.value.body["details"] == {"name": "missing", "kind": "secrets"}
+
+
+async def test_creating_an_existing_name_is_already_exists(cluster: Cluster, ns: str) -> None:
+    await cluster.client.create("v1", "configmaps", {"metadata": {"name": "x"}}, namespace=ns)
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "configmaps", {"metadata": {"name": "x"}}, namespace=ns)
+    assert (e.value.status, e.value.reason) == (409, "AlreadyExists")
+    assert e.value.message == 'configmaps "x" already exists'
+
+
+async def test_update_with_a_stale_resource_version_conflicts(cluster: Cluster, ns: str) -> None:
+    c = cluster.client
+    first = await c.create("v1", "configmaps", {"metadata": {"name": "x"}}, namespace=ns)
+    await c.update("v1", "configmaps", {**first, "data": {"a": "1"}}, namespace=ns)
+    with pytest.raises(ApiStatusError) as e:
+        await c.update("v1", "configmaps", {**first, "data": {"a": "2"}}, namespace=ns)
+    assert (e.value.status, e.value.reason) == (409, "Conflict")
+    assert "the object has been modified" in e.value.message
+
+
+async def test_generate_name_gives_distinct_names(cluster: Cluster, ns: str) -> None:
+    body = {"metadata": {"generateName": "gen-"}}
+    a = await cluster.client.create("v1", "configmaps", body, namespace=ns)
+    b = await cluster.client.create("v1", "configmaps", body, namespace=ns)
+    assert a["metadata"]["name"].startswith("gen-")
+    assert a["metadata"]["name"] != b["metadata"]["name"]
+
+
+async def test_resource_versions_increase_across_kinds(cluster: Cluster, ns: str) -> None:
+    a = await cluster.client.create("v1", "configmaps", {"metadata": {"name": "a"}}, namespace=ns)
+    b = await cluster.client.create("v1", "secrets", secret("b"), namespace=ns)
+    assert int(b["metadata"]["resourceVersion"]) > int(a["metadata"]["resourceVersion"])
+
+
+async def test_an_update_that_changes_nothing_keeps_the_resource_version(
+    cluster: Cluster, ns: str
+) -> None:
+    c = cluster.client
+    created = await c.create("v1", "configmaps", {"metadata": {"name": "a"}, "data": {"k": "v"}},
+                             namespace=ns)  # fmt: skip
+    same = await c.update("v1", "configmaps", created, namespace=ns)
+    assert same["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
+async def test_secret_string_data_is_merged_into_data(cluster: Cluster, ns: str) -> None:
+    body = secret("s", data={"a": b64("1"), "b": b64("old")}, stringData={"b": "new"})
+    created = await cluster.client.create("v1", "secrets", body, namespace=ns)
+    assert created["data"] == {"a": b64("1"), "b": b64("new")}
+    assert "stringData" not in created
+
+
+async def test_secret_data_that_is_not_base64_is_rejected(cluster: Cluster, ns: str) -> None:
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "secrets", secret("s", data={"a": "not base64!"}),
+                                    namespace=ns)  # fmt: skip
+    assert (e.value.status, e.value.reason) == (400, "BadRequest")
+    assert "illegal base64 data" in e.value.message
+
+
+async def test_secret_type_cannot_change(cluster: Cluster, ns: str) -> None:
+    c = cluster.client
+    created = await c.create("v1", "secrets", secret("s"), namespace=ns)
+    with pytest.raises(ApiStatusError) as e:
+        await c.update("v1", "secrets", {**created, "type": "kubernetes.io/tls"}, namespace=ns)
+    assert (e.value.status, e.value.reason) == (422, "Invalid")
+    assert e.value.body["details"]["causes"][0]["field"] == "type"
+
+
+async def test_create_in_a_missing_namespace_is_not_found(cluster: Cluster) -> None:
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "secrets", secret("s"), namespace="no-such-ns-eso")
+    assert e.value.status == 404
+    assert e.value.message == 'namespaces "no-such-ns-eso" not found'
+
+
+async def test_invalid_name_is_rejected_with_a_field_cause(cluster: Cluster, ns: str) -> None:
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "configmaps", {"metadata": {"name": "Bad_Name"}},
+                                    namespace=ns)  # fmt: skip
+    assert (e.value.status, e.value.reason) == (422, "Invalid")
+    assert e.value.message.startswith('ConfigMap "Bad_Name" is invalid: metadata.name: ')
+    assert e.value.body["details"]["causes"][0]["field"] == "metadata.name"
+
+
+async def test_deleting_a_secret_answers_a_success_status(cluster: Cluster, ns: str) -> None:
+    await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
+    answer = await cluster.client.delete("v1", "secrets", "s", namespace=ns)
+    assert answer["kind"] == "Status" and answer["status"] == "Success"
+    with pytest.raises(ApiStatusError):
+        await cluster.client.get("v1", "secrets", "s", namespace=ns)
+
+
+async def test_delete_with_a_wrong_uid_precondition_conflicts(cluster: Cluster, ns: str) -> None:
+    await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.delete("v1", "secrets", "s", namespace=ns,
+                                    preconditions={"uid": "00000000-0000-0000-0000-000000000000"})  # fmt: skip
+    assert (e.value.status, e.value.reason) == (409, "Conflict")
+    assert "Precondition failed: UID in precondition" in e.value.message
+
+
+@pytest.mark.parametrize(
+    ("patch_type", "patch", "expected"),
+    [
+        pytest.param("merge", {"data": {"a": None, "b": "2"}}, {"b": "2", "c": "3"}, id="merge"),
+        pytest.param("strategic", {"data": {"a": None, "b": "2"}}, {"b": "2", "c": "3"},
+                     id="strategic"),
+        pytest.param("json", [{"op": "remove", "path": "/data/a"},
+                              {"op": "add", "path": "/data/b", "value": "2"}],
+                     {"b": "2", "c": "3"}, id="json"),
+    ],
+)  # fmt: skip
+async def test_patch_types_apply_their_semantics(
+    cluster: Cluster, ns: str, patch_type: str, patch: Any, expected: dict[str, str]
+) -> None:
+    c = cluster.client
+    await c.create("v1", "configmaps", {"metadata": {"name": "p"}, "data": {"a": "1", "c": "3"}},
+                   namespace=ns)  # fmt: skip
+    patched = await c.patch("v1", "configmaps", "p", patch, namespace=ns, patch_type=patch_type)
+    assert patched["data"] == expected
+
+
+async def test_patch_with_a_stale_resource_version_conflicts(cluster: Cluster, ns: str) -> None:
+    c = cluster.client
+    created = await c.create("v1", "configmaps", {"metadata": {"name": "p"}}, namespace=ns)
+    await c.patch("v1", "configmaps", "p", {"data": {"a": "1"}}, namespace=ns)
+    stale = {"metadata": {"resourceVersion": created["metadata"]["resourceVersion"]}}
+    with pytest.raises(ApiStatusError) as e:
+        await c.patch("v1", "configmaps", "p", stale, namespace=ns)
+    assert e.value.status == 409
+
+
+async def test_failed_json_patch_test_operation_is_rejected(cluster: Cluster, ns: str) -> None:
+    c = cluster.client
+    await c.create("v1", "configmaps", {"metadata": {"name": "p"}, "data": {"a": "1"}},
+                   namespace=ns)  # fmt: skip
+    with pytest.raises(ApiStatusError) as e:
+        await c.patch("v1", "configmaps", "p", [{"op": "test", "path": "/data/a", "value": "2"}],
+                      namespace=ns, patch_type="json")  # fmt: skip
+    assert e.value.status == 422
+
+
+async def test_metadata_only_get_returns_partial_object_metadata(
+    cluster: Cluster, ns: str
+) -> None:
+    await cluster.client.create("v1", "secrets", secret("s", data={"a": b64("x")}), namespace=ns)
+    got = await cluster.client.get("v1", "secrets", "s", namespace=ns, metadata_only=True)
+    assert got["kind"] == "PartialObjectMetadata"
+    assert got["apiVersion"] == "meta.k8s.io/v1"
+    assert got["metadata"]["name"] == "s" and "data" not in got
+
+
+async def test_metadata_only_list_returns_partial_object_metadata_list(
+    cluster: Cluster, ns: str
+) -> None:
+    await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
+    got = await cluster.client.list("v1", "secrets", namespace=ns, metadata_only=True)
+    assert got["kind"] == "PartialObjectMetadataList"
+    assert [i["kind"] for i in got["items"]] == ["PartialObjectMetadata"]
+
+
+async def test_request_without_a_token_is_unauthorized(cluster: Cluster) -> None:
+    if not cluster.is_local:
+        pytest.skip("a real cluster may allow anonymous requests (403 instead of 401)")
+    async with await RawClient.from_kubeconfig(cluster.kubeconfig) as c:
+        with pytest.raises(ApiStatusError) as e:
+            await c.request("GET", "/api/v1/namespaces", auth=False)
+    assert (e.value.status, e.value.reason) == (401, "Unauthorized")
+    assert e.value.body["kind"] == "Status"
+
+
+async def test_pod_is_stored_without_being_run(cluster: Cluster, ns: str) -> None:
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"containers": [{"name": "c", "image": "busybox"}]}}  # fmt: skip
+    created = await cluster.client.create("v1", "pods", pod, namespace=ns)
+    assert created["spec"]["containers"][0]["name"] == "c"
+
+
+async def test_lease_and_events_are_served(cluster: Cluster, ns: str) -> None:
+    c = cluster.client
+    lease = {"metadata": {"name": "l"}, "spec": {"holderIdentity": "me"}}
+    got = await c.create("coordination.k8s.io/v1", "leases", lease, namespace=ns)
+    assert got["spec"]["holderIdentity"] == "me"
+    event = {"metadata": {"name": "e1"}, "involvedObject": {"kind": "Lease", "name": "l",
+             "namespace": ns}, "reason": "Test", "message": "hello", "type": "Normal"}  # fmt: skip
+    await c.create("v1", "events", event, namespace=ns)
+    v1 = await c.get("events.k8s.io/v1", "events", "e1", namespace=ns)
+    assert v1["note"] == "hello" and v1["regarding"]["name"] == "l"

@@ -1,0 +1,188 @@
+"""The install bundle and the chart's optional objects apply to a cluster.
+
+The objects are manifests/install.yaml (the Namespace, CRDs, RBAC, ServiceAccount, Service and
+Deployment rendered from the chart) plus what only optional values render (ServiceMonitor,
+PrometheusRule, dashboard ConfigMap, PodDisruptionBudget). One test per kind, so a kind the
+cluster does not serve is an explicit skip naming it (the local control plane serves no
+Deployments, RBAC, Services or prometheus-operator kinds; a real cluster via
+ESO_TEST_KUBECONFIG serves all but the latter unless prometheus-operator is installed).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from eso.testing.pytest_cluster import Cluster
+from eso.testing.rawclient import ApiStatusError, RawClient
+
+ROOT = Path(__file__).resolve().parents[3]
+HELM = ROOT / ".tools" / "bin" / "helm"
+NAMESPACE = "external-secrets"
+OPTIONAL_VALUES = {
+    "serviceMonitor": {"enabled": True},
+    "prometheusRule": {"enabled": True},
+    "grafanaDashboard": {"enabled": True},
+    "podDisruptionBudget": {"enabled": True},
+}
+KINDS = [
+    "Namespace",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "Service",
+    "Deployment",
+    "ConfigMap",
+    "PodDisruptionBudget",
+    "ServiceMonitor",
+    "PrometheusRule",
+]
+
+Obj = dict[str, Any]
+
+
+def chart_objects() -> list[Obj]:
+    """install.yaml's objects, then those only optional values render."""
+    bundle = [d for d in yaml.safe_load_all((ROOT / "manifests/install.yaml").read_text()) if d]
+    if not HELM.exists():
+        pytest.fail(f"{HELM.relative_to(ROOT)} is missing: run `make helm` (make test does)")
+    out = subprocess.run(
+        [str(HELM), "template", "eso", str(ROOT / "charts/eso"), "-n", NAMESPACE, "-f", "-"],
+        input=yaml.safe_dump(OPTIONAL_VALUES),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    in_bundle = {d["kind"] for d in bundle}
+    extra = [d for d in yaml.safe_load_all(out.stdout) if d and d["kind"] not in in_bundle]
+    return bundle + extra
+
+
+@pytest.fixture(scope="module")
+def objects() -> list[Obj]:
+    return chart_objects()
+
+
+async def plural_of(client: RawClient, api_version: str, kind: str) -> str | None:
+    """The resource name the cluster serves ``kind`` under, or None (discovery)."""
+    path = f"/apis/{api_version}" if "/" in api_version else f"/api/{api_version}"
+    try:
+        resources = await client.request("GET", path)
+    except ApiStatusError as e:
+        if e.status == 404:
+            return None
+        raise
+    for r in resources["resources"]:
+        if r["kind"] == kind and "/" not in r["name"]:
+            name: str = r["name"]
+            return name
+    return None
+
+
+def assert_contains(sent: Any, got: Any, where: str) -> None:
+    """Everything sent came back; the server may add defaults but not drop or change fields."""
+    if isinstance(sent, dict):
+        assert isinstance(got, dict), where
+        for k, v in sent.items():
+            assert k in got, f"{where}.{k} was dropped"
+            assert_contains(v, got[k], f"{where}.{k}")
+    elif isinstance(sent, list):
+        assert isinstance(got, list) and len(got) == len(sent), where
+        for i, (s, g) in enumerate(zip(sent, got, strict=True)):
+            assert_contains(s, g, f"{where}[{i}]")
+    else:
+        assert sent == got, f"{where}: sent {sent!r}, got {got!r}"
+
+
+class Applier:
+    """Creates objects and deletes them again at the end, newest first."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.created: list[tuple[str, str, str, str | None]] = []
+
+    async def create(self, obj: Obj) -> Obj:
+        c = self.cluster.client
+        api, kind = obj["apiVersion"], obj["kind"]
+        plural = await plural_of(c, api, kind)
+        assert plural is not None, f"{api} {kind} is not served"
+        ns = obj["metadata"].get("namespace")
+        if kind == "CustomResourceDefinition":
+            got = await self.cluster.install_crd(obj)
+        else:
+            got = await c.create(api, plural, obj, namespace=ns)
+        self.created.append((api, plural, obj["metadata"]["name"], ns))
+        return got
+
+    async def ensure_namespace(self, obj: Obj) -> None:
+        try:
+            await self.create(obj)
+        except ApiStatusError as e:
+            if e.status != 409:
+                raise
+
+    async def cleanup(self) -> None:
+        for api, plural, name, ns in reversed(self.created):
+            try:
+                await self.cluster.client.delete(api, plural, name, namespace=ns)
+            except ApiStatusError as e:
+                if e.status != 404:
+                    raise
+
+
+@pytest.fixture
+async def applier(cluster: Cluster) -> AsyncIterator[Applier]:
+    a = Applier(cluster)
+    try:
+        yield a
+    finally:
+        await a.cleanup()
+
+
+def body_of(obj: Obj) -> Obj:
+    """The parts of an object a client sets, beyond metadata."""
+    return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata", "status")}
+
+
+@pytest.mark.helm
+def test_every_rendered_kind_is_covered(objects: list[Obj]) -> None:
+    kinds = {o["kind"] for o in objects}
+    assert kinds <= set(KINDS), f"add {kinds - set(KINDS)} to KINDS"
+    assert set(KINDS) - {"CustomResourceDefinition"} <= kinds
+    assert objects[0]["kind"] == "Namespace" and objects[0]["metadata"]["name"] == NAMESPACE
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("kind", KINDS)
+async def test_chart_objects_apply(
+    cluster: Cluster, applier: Applier, objects: list[Obj], kind: str
+) -> None:
+    of_kind = [o for o in objects if o["kind"] == kind]
+    if not of_kind:
+        pytest.skip(f"the chart renders no {kind} yet (manifests/crds empty?)")
+    api = of_kind[0]["apiVersion"]
+    if await plural_of(cluster.client, api, kind) is None:
+        pytest.skip(f"the cluster does not serve {api} {kind}")
+    if kind != "Namespace":
+        await applier.ensure_namespace(objects[0])
+    for obj in of_kind:
+        got = await applier.create(obj)
+        where = f"{kind}/{obj['metadata']['name']}"
+        assert_contains(obj["metadata"].get("labels", {}), got["metadata"]["labels"], where)
+        assert_contains(body_of(obj), body_of(got), where)
+    if kind == "CustomResourceDefinition":
+        for crd in of_kind:
+            served = await plural_of(
+                cluster.client,
+                f"{crd['spec']['group']}/{crd['spec']['versions'][0]['name']}",
+                crd["spec"]["names"]["kind"],
+            )
+            assert served == crd["spec"]["names"]["plural"]
