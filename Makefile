@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 N      ?= 1000
 
-.PHONY: install test test-unit test-integration lint demo bench manifests helm chart-test clean
+.PHONY: install test test-unit test-integration lint demo bench manifests helm clean
 
 install: $(STAMP)
 
@@ -27,8 +27,8 @@ test-integration: install
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check eso tests bench
-	$(BIN)/ruff format --check eso tests bench
+	$(BIN)/ruff check eso tests bench scripts/get-helm scripts/render-manifests
+	$(BIN)/ruff format --check eso tests bench scripts/get-helm scripts/render-manifests
 	$(BIN)/mypy
 
 demo: install

@@ -30,7 +30,6 @@ from eso.testing.rawclient import ApiStatusError, RawClient
 ES_API = "external-secrets.io/v1"
 CRD_API = "apiextensions.k8s.io/v1"
 CRD_DIR = Path(__file__).resolve().parent.parent / "manifests" / "crds"
-SYSTEM_NAMESPACE = "eso-bench-system"
 BENCH_LABEL = "eso-bench"
 CREATE_CONCURRENCY = 32
 CRD_TIMEOUT = 60.0
@@ -44,15 +43,22 @@ class Workload:
     stores: int
     namespaces: int
     refresh_interval: str
+    # names of everything start with it, so variants of one run never share objects
+    prefix: str = "eso-bench"
 
     def namespace(self, i: int) -> str:
-        return f"eso-bench-{i % self.namespaces}"
+        return f"{self.prefix}-{i % self.namespaces}"
 
     def store(self, i: int) -> str:
-        return f"eso-bench-{i % self.stores}"
+        return f"{self.prefix}-{i % self.stores}"
+
+    @property
+    def system_namespace(self) -> str:
+        """Where the stores' credential Secrets live."""
+        return f"{self.prefix}-system"
 
     def all_namespaces(self) -> list[str]:
-        return [f"eso-bench-{j}" for j in range(self.namespaces)]
+        return [self.system_namespace] + [f"{self.prefix}-{j}" for j in range(self.namespaces)]
 
 
 def aws_secret_name(i: int) -> str:
@@ -97,26 +103,26 @@ def access_key_id(k: int) -> str:
     return f"AKIABENCH{k:011d}"
 
 
-def cluster_store(k: int) -> dict[str, Any]:
+def cluster_store(w: Workload, k: int) -> dict[str, Any]:
     def ref(key: str) -> dict[str, str]:
-        return {"name": f"aws-creds-{k}", "namespace": SYSTEM_NAMESPACE, "key": key}
+        return {"name": f"aws-creds-{k}", "namespace": w.system_namespace, "key": key}
 
     auth = {"secretRef": {"accessKeyIDSecretRef": ref("access-key"),
                           "secretAccessKeySecretRef": ref("secret-access-key")}}  # fmt: skip
     return {
         "apiVersion": ES_API,
         "kind": "ClusterSecretStore",
-        "metadata": {"name": f"eso-bench-{k}", "labels": {BENCH_LABEL: "true"}},
+        "metadata": {"name": w.store(k), "labels": {BENCH_LABEL: "true"}},
         "spec": {"provider": {"aws": {"service": "SecretsManager", "region": REGION,
                                       "auth": auth}}},
     }  # fmt: skip
 
 
-def credentials_secret(k: int) -> dict[str, Any]:
+def credentials_secret(w: Workload, k: int) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": f"aws-creds-{k}", "namespace": SYSTEM_NAMESPACE},
+        "metadata": {"name": f"aws-creds-{k}", "namespace": w.system_namespace},
         "type": "Opaque",
         "stringData": {"access-key": access_key_id(k), "secret-access-key": f"bench-secret-{k}"},
     }
@@ -181,12 +187,12 @@ async def _wait_served(client: RawClient, api: str, plural: str) -> None:
 async def create_cluster_objects(client: RawClient, w: Workload) -> None:
     """Namespaces, credential Secrets and ClusterSecretStores (not the ExternalSecrets)."""
     await install_crds(client)
-    for name in [SYSTEM_NAMESPACE, *w.all_namespaces()]:
+    for name in w.all_namespaces():
         await create_ignoring_exists(client, "v1", "namespaces", namespace(name))
     for k in range(w.stores):
-        await create_ignoring_exists(client, "v1", "secrets", credentials_secret(k),
-                                     namespace=SYSTEM_NAMESPACE)  # fmt: skip
-        await create_ignoring_exists(client, ES_API, "clustersecretstores", cluster_store(k))
+        await create_ignoring_exists(client, "v1", "secrets", credentials_secret(w, k),
+                                     namespace=w.system_namespace)  # fmt: skip
+        await create_ignoring_exists(client, ES_API, "clustersecretstores", cluster_store(w, k))
 
 
 async def create_aws_secrets(moto_url: str, indices: Iterable[int]) -> None:
@@ -234,7 +240,7 @@ async def create_external_secrets(
 
 async def delete_bench_namespaces(client: RawClient, w: Workload) -> None:
     """Best-effort cleanup on a real cluster (the local control plane is simply stopped)."""
-    for name in [SYSTEM_NAMESPACE, *w.all_namespaces()]:
+    for name in w.all_namespaces():
         try:
             await client.delete("v1", "namespaces", name)
         except ApiStatusError as e:
@@ -242,7 +248,7 @@ async def delete_bench_namespaces(client: RawClient, w: Workload) -> None:
                 raise
     for k in range(w.stores):
         try:
-            await client.delete(ES_API, "clustersecretstores", f"eso-bench-{k}")
+            await client.delete(ES_API, "clustersecretstores", w.store(k))
         except ApiStatusError as e:
             if e.status != 404:
                 raise

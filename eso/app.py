@@ -64,7 +64,7 @@ async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) ->
     )
     try:
         await endpoints.start()
-    except OSError as e:
+    except (OSError, ValueError) as e:  # address taken, or not a [host]:port
         log.error("listen_failed", error=str(e))
         await endpoints.stop()
         return 1

@@ -19,10 +19,16 @@ from eso.metrics import Metrics
 
 
 def parse_addr(addr: str) -> tuple[str, int]:
-    """``":8080"`` → ``("0.0.0.0", 8080)``; ``"127.0.0.1:0"`` → any free port on loopback."""
-    host, _, port = addr.rpartition(":")
-    if not port.isdigit():
+    """``":8080"`` → ``("0.0.0.0", 8080)``; ``"127.0.0.1:0"`` → any free port on loopback.
+
+    ``"[::1]:8080"`` → ``("::1", 8080)``. Raises ValueError for anything else, including
+    ports outside 0-65535 (which would otherwise fail late, as OverflowError, at bind time).
+    """
+    host, sep, port = addr.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
         raise ValueError(f"invalid address {addr!r}: expected [host]:port")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
     return (host or "0.0.0.0"), int(port)
 
 

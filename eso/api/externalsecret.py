@@ -7,17 +7,43 @@ implement yet; ``eso.api.features`` names those parts so a controller can refuse
 clear condition instead of silently ignoring them. The ``Crd(...)`` markers carry the schema
 facts and the CEL rules that replace ESO's admission webhook (see ``eso.api.meta``).
 
-Enums are ``Literal`` types: the API server has already checked them against the CRD, and mypy
-then checks every comparison a controller makes.
+The enums live in ``eso.api.enums`` and the template types in ``eso.api.template``; both are
+re-exported here.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, ValidatorFunctionWrapHandler, field_validator
 
 from eso.api.duration import parse_duration
+from eso.api.enums import (
+    ConversionStrategy,
+    CreationPolicy,
+    DecodingStrategy,
+    DeletionPolicy,
+    GeneratorKind,
+    MetadataPolicy,
+    NullBytePolicy,
+    RefreshPolicy,
+    RewriteConflictPolicy,
+    RewriteMergeStrategy,
+    RewritePriorityPolicy,
+    StoreKind,
+    SyncWindowKind,
+    TemplateEngineVersion,
+    TemplateMergePolicy,
+    TemplateScope,
+)
+from eso.api.findrewrite import (
+    ExternalSecretFind,
+    ExternalSecretRewrite,
+    ExternalSecretRewriteMerge,
+    ExternalSecretRewriteRegexp,
+    ExternalSecretRewriteTransform,
+    FindName,
+)
 from eso.api.meta import (
     DURATION_PATTERN,
     Condition,
@@ -30,41 +56,60 @@ from eso.api.meta import (
     SecretKey,
     tolerant,
 )
+from eso.api.template import (
+    ExternalSecretTemplate,
+    ExternalSecretTemplateMetadata,
+    ManifestReference,
+    TemplateFrom,
+    TemplateRef,
+    TemplateRefItem,
+)
 
-StoreKind = Literal["SecretStore", "ClusterSecretStore"]
-CreationPolicy = Literal["Owner", "Orphan", "Merge", "None", "CreateOrMerge"]
-DeletionPolicy = Literal["Delete", "Merge", "Retain"]
-NullBytePolicy = Literal["Ignore", "Fail"]
-MetadataPolicy = Literal["None", "Fetch"]
-ConversionStrategy = Literal["Default", "Unicode"]
-DecodingStrategy = Literal["Auto", "Base64", "Base64URL", "None"]
-TemplateMergePolicy = Literal["Replace", "Merge"]
-TemplateEngineVersion = Literal["v2"]
-TemplateScope = Literal["Values", "KeysAndValues"]
-RewriteConflictPolicy = Literal["Ignore", "Error"]
-RewritePriorityPolicy = Literal["IgnoreNotFound", "Strict"]
-RewriteMergeStrategy = Literal["Extract", "JSON"]
-RefreshPolicy = Literal["CreatedOnce", "Periodic", "OnChange"]
-SyncWindowKind = Literal["allow", "deny"]
-GeneratorKind = Literal[
-    "ACRAccessToken",
-    "BeyondtrustWorkloadCredentialsDynamicSecret",
-    "ClusterGenerator",
-    "CloudsmithAccessToken",
-    "ECRAuthorizationToken",
-    "Fake",
-    "GCRAccessToken",
-    "GithubAccessToken",
-    "GitlabDeployToken",
-    "QuayAccessToken",
-    "Password",
-    "SSHKey",
-    "STSSessionToken",
-    "UUID",
-    "VaultDynamicSecret",
-    "Webhook",
-    "Grafana",
-    "MFA",
+__all__ = [
+    "MAX_DATA_FROM_ITEMS",
+    "MAX_DATA_ITEMS",
+    "ConversionStrategy",
+    "CreationPolicy",
+    "DecodingStrategy",
+    "DeletionPolicy",
+    "ExternalSecret",
+    "ExternalSecretData",
+    "ExternalSecretDataFromRemoteRef",
+    "ExternalSecretDataRemoteRef",
+    "ExternalSecretFind",
+    "ExternalSecretRewrite",
+    "ExternalSecretRewriteMerge",
+    "ExternalSecretRewriteRegexp",
+    "ExternalSecretRewriteTransform",
+    "ExternalSecretSpec",
+    "ExternalSecretStatus",
+    "ExternalSecretStatusCondition",
+    "ExternalSecretSyncWindowEntry",
+    "ExternalSecretSyncWindows",
+    "ExternalSecretTarget",
+    "ExternalSecretTemplate",
+    "ExternalSecretTemplateMetadata",
+    "FindName",
+    "GeneratorKind",
+    "GeneratorRef",
+    "ManifestReference",
+    "MetadataPolicy",
+    "NullBytePolicy",
+    "RefreshPolicy",
+    "RewriteConflictPolicy",
+    "RewriteMergeStrategy",
+    "RewritePriorityPolicy",
+    "SecretStoreRef",
+    "StoreGeneratorSourceRef",
+    "StoreKind",
+    "StoreSourceRef",
+    "SyncWindowKind",
+    "TemplateEngineVersion",
+    "TemplateFrom",
+    "TemplateMergePolicy",
+    "TemplateRef",
+    "TemplateRefItem",
+    "TemplateScope",
 ]
 
 # Bounds for lists that CEL rules iterate: the API server rejects a CRD whose rules could
@@ -73,7 +118,6 @@ GeneratorKind = Literal[
 # estimated (10M) and the runtime per-call (1M) budgets for keys of ordinary length.
 MAX_DATA_ITEMS = 300
 MAX_DATA_FROM_ITEMS = 500
-MAX_TEMPLATE_FROM_ITEMS = 100
 
 _MODEL_ONLY = Crd(server_default=False)
 _DURATION = Crd(pattern=DURATION_PATTERN)
@@ -159,73 +203,6 @@ class ExternalSecretData(EsoModel):
     """Overrides the store this value is read from."""
 
 
-class FindName(EsoModel):
-    """Find secrets by name."""
-
-    regexp: str = ""
-    """A regular expression the secret name must match."""
-
-
-class ExternalSecretFind(EsoModel):
-    """Find many provider secrets by path, name or tags."""
-
-    path: str | None = None
-    """A root path to start the find operations."""
-    name: FindName | None = None
-    """Find secrets based on the name."""
-    tags: dict[str, str] = Field(default_factory=dict)
-    """Find secrets based on tags."""
-    conversion_strategy: Annotated[ConversionStrategy, _MODEL_ONLY] = "Default"
-    """How to convert the values. Defaults to Default."""
-    decoding_strategy: Annotated[DecodingStrategy, _MODEL_ONLY] = "None"
-    """How to decode the values. Defaults to None."""
-    null_byte_policy: Annotated[NullBytePolicy, _MODEL_ONLY] = "Ignore"
-    """Whether values containing NUL bytes are accepted (Ignore) or fail the sync (Fail)."""
-
-
-class ExternalSecretRewriteMerge(EsoModel):
-    """Merge the key/values of several secrets into one."""
-
-    into: str = ""
-    """Target key of the merge; required if strategy is JSON."""
-    priority: list[str] = Field(default_factory=list)
-    """Key priority in conflict resolution."""
-    priority_policy: RewritePriorityPolicy = "Strict"
-    """What to do when a key in the priority list does not exist in the input."""
-    conflict_policy: RewriteConflictPolicy = "Error"
-    """What to do on conflicting keys."""
-    strategy: RewriteMergeStrategy = "Extract"
-    """How to merge: Extract or JSON."""
-
-
-class ExternalSecretRewriteRegexp(EsoModel):
-    """Rewrite keys with a regular expression replace-all."""
-
-    source: str
-    """The regular expression."""
-    target: str
-    """The replacement pattern."""
-
-
-class ExternalSecretRewriteTransform(EsoModel):
-    """Rewrite keys with a template (`.value` is the key)."""
-
-    template: str
-    """The template applied to each key."""
-
-
-class ExternalSecretRewrite(EsoModel):
-    """One key rewrite operation. Set exactly one property."""
-
-    crd: ClassVar[Crd] = Crd(min_properties=1, max_properties=1)
-    merge: ExternalSecretRewriteMerge | None = None
-    """Merge key/values into one key."""
-    regexp: ExternalSecretRewriteRegexp | None = None
-    """Rewrite keys with a regular expression."""
-    transform: ExternalSecretRewriteTransform | None = None
-    """Rewrite keys with a template."""
-
-
 _ONE_DATA_FROM_SOURCE = (
     "(has(self.extract) ? 1 : 0) + (has(self.find) ? 1 : 0)"
     " + ((has(self.sourceRef) && has(self.sourceRef.generatorRef)) ? 1 : 0) <= 1"
@@ -255,91 +232,6 @@ class ExternalSecretDataFromRemoteRef(EsoModel):
     """Rewrite the keys, applied in order."""
     source_ref: StoreGeneratorSourceRef | None = None
     """Overrides the store, or reads from a generator."""
-
-
-class ExternalSecretTemplateMetadata(EsoModel):
-    """Labels, annotations and finalizers for the rendered Secret."""
-
-    annotations: dict[str, str] = Field(default_factory=dict)
-    labels: dict[str, str] = Field(default_factory=dict)
-    finalizers: list[str] = Field(default_factory=list)
-
-
-class TemplateRefItem(EsoModel):
-    """A key of a ConfigMap or Secret holding a template."""
-
-    key: SecretKey
-    """A key in the ConfigMap/Secret."""
-    template_as: TemplateScope = "Values"
-    """Whether the template renders values only or keys and values."""
-
-
-class TemplateRef(EsoModel):
-    """A ConfigMap or Secret holding templates."""
-
-    name: DnsSubdomain
-    """The name of the ConfigMap/Secret resource."""
-    items: list[TemplateRefItem]
-    """The keys to use as templates."""
-
-
-class TemplateFrom(EsoModel):
-    """A source of templates: a ConfigMap, a Secret or a literal."""
-
-    config_map: TemplateRef | None = None
-    secret: TemplateRef | None = None
-    target: Annotated[str, Crd(max_length=253)] = "Data"
-    """Where the result goes: Data, Annotations or Labels."""
-    literal: str | None = None
-    values_decoding_strategy: DecodingStrategy | None = None
-    """How to decode the rendered values. Defaults to None."""
-
-
-_SA_TOKEN = "'kubernetes.io/service-account-token'"
-_TEMPLATE_RULES = (
-    Rule(
-        "!has(self.type) || self.type != 'bootstrap.kubernetes.io/token'",
-        'template.type="bootstrap.kubernetes.io/token" is not allowed',
-    ),
-    Rule(
-        f"!(has(self.type) && self.type == {_SA_TOKEN} && has(self.metadata)"
-        " && has(self.metadata.annotations)"
-        " && 'kubernetes.io/service-account.name' in self.metadata.annotations)",
-        'template.type="kubernetes.io/service-account-token" with annotation'
-        ' "kubernetes.io/service-account.name" is not allowed',
-    ),
-    Rule(
-        f"!(has(self.type) && self.type == {_SA_TOKEN} && has(self.templateFrom)"
-        " && self.templateFrom.exists(t, has(t.target) && t.target.lowerAscii() == 'annotations'))",
-        'template.type="kubernetes.io/service-account-token" with templateFrom'
-        ' target="Annotations" is not allowed',
-    ),
-)
-
-
-class ExternalSecretTemplate(EsoModel):
-    """A blueprint for the created Secret: type, metadata and templated data."""
-
-    crd: ClassVar[Crd] = Crd(rules=_TEMPLATE_RULES)
-    type: str | None = None
-    """The Secret type."""
-    engine_version: TemplateEngineVersion = "v2"
-    """The template engine version."""
-    metadata: ExternalSecretTemplateMetadata | None = None
-    merge_policy: TemplateMergePolicy = "Replace"
-    data: dict[str, str] = Field(default_factory=dict)
-    template_from: Annotated[list[TemplateFrom], Crd(max_items=MAX_TEMPLATE_FROM_ITEMS)] = Field(
-        default_factory=list
-    )
-
-
-class ManifestReference(EsoModel):
-    """A resource type to create instead of a Secret."""
-
-    api_version: Annotated[str, Crd(min_length=1)]
-    """APIVersion of the target resource (e.g. "v1" for ConfigMap)."""
-    kind: Annotated[str, Crd(min_length=1)]
-    """Kind of the target resource (e.g. "ConfigMap")."""
 
 
 _TARGET_RULES = (

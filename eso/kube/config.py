@@ -12,9 +12,11 @@ the in-cluster service account, then ``~/.kube/config``.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import ssl
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,9 @@ from kubernetes_asyncio.config.kube_config import load_kube_config
 from eso.kube.errors import KubeError
 
 log = structlog.get_logger(__name__)
+
+# Refresh exec credentials this long before they expire, so no request races the expiry.
+_REFRESH_MARGIN = timedelta(seconds=30)
 
 
 class KubeConfigError(KubeError):
@@ -115,11 +120,29 @@ async def _from_kubeconfig(path: str, *, source: str) -> ClusterConfig:
 
 
 def _install_exec_refresh(cfg: Any, loader: Any) -> None:
-    """Re-run the exec plugin when its token expires (the loader caches it until then)."""
+    """Re-run the exec plugin shortly before its token expires.
+
+    The loader only knows an expiry when the plugin reported ``expirationTimestamp``; without
+    one the token is used until the server answers 401 (``force_refresh``), as client-go does.
+    The lock makes a burst of requests run the plugin once.
+    """
+    lock = asyncio.Lock()
 
     async def refresh(configuration: Any) -> None:
-        await loader.load_from_exec_plugin()
-        if getattr(loader, "token", None):
-            configuration.api_key["BearerToken"] = loader.token
+        if not _expiring(getattr(loader, "exec_plugin_expiry", None)):
+            return
+        async with lock:
+            if _expiring(getattr(loader, "exec_plugin_expiry", None)):
+                await loader.load_from_exec_plugin()
+                if getattr(loader, "token", None):
+                    configuration.api_key["BearerToken"] = loader.token
 
     cfg.refresh_api_key_hook = refresh
+
+
+def _expiring(expiry: datetime | None) -> bool:
+    if expiry is None:
+        return False
+    if expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=UTC)
+    return expiry - _REFRESH_MARGIN <= datetime.now(UTC)

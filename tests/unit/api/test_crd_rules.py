@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from eso.api.crdgen import CRDS, root_schema
+from eso.api.crdgen import CRDS, build_crd, root_schema
 from eso.api.models import (
     ExternalSecret,
     ExternalSecretStatus,
@@ -21,6 +21,7 @@ from eso.api.models import (
     SecretStoreStatusCondition,
     format_time,
 )
+from eso.testing.apiserver import crds
 from eso.testing.apiserver.schema import apply_defaults, prune, validate
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "manifests" / "examples"
@@ -310,3 +311,10 @@ def test_metadata_written_from_a_model_has_no_empty_placeholders() -> None:
     obj = ExternalSecret.model_validate(es()).to_dict()
     assert obj["metadata"] == {"name": "db", "namespace": "apps"}
     assert errors_for(obj) == []
+
+
+@pytest.mark.parametrize("crd", CRDS, ids=[c.kind for c in CRDS])
+def test_local_control_plane_accepts_the_crds(crd: Any) -> None:
+    obj = build_crd(crd)
+    crds.default_crd(obj)
+    assert crds.validate_crd(obj) == []

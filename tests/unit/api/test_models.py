@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pydantic
 import pytest
 import yaml
@@ -407,3 +408,15 @@ def test_every_unimplemented_feature_path_is_a_real_field(feature: Any) -> None:
             node = node["items"]
     for value in feature.values:
         assert value in node["enum"]
+
+
+def test_core_examples_are_valid_kubernetes_objects() -> None:
+    core = [
+        doc
+        for path in sorted(EXAMPLES.glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc["apiVersion"] == "v1"
+    ]
+    assert {d["kind"] for d in core} == {"Secret", "Namespace", "Pod"}
+    for doc in core:
+        kubernetes_validate.validate(doc, "1.30.0", strict=True)
