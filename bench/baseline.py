@@ -40,8 +40,13 @@ def _secret_data(i: int, value: dict[str, Any]) -> dict[str, str]:
 
 
 def _status(now: str) -> dict[str, Any]:
-    ready = {"type": "Ready", "status": "True", "reason": "SecretSynced",
-             "message": "secret synced", "lastTransitionTime": now}  # fmt: skip
+    ready = {
+        "type": "Ready",
+        "status": "True",
+        "reason": "SecretSynced",
+        "message": "secret synced",
+        "lastTransitionTime": now,
+    }
     return {"status": {"refreshTime": now, "conditions": [ready]}}
 
 
@@ -52,23 +57,35 @@ async def run_baseline(
     async with AsyncExitStack() as stack:
         config = BotoConfig(max_pool_connections=concurrency, retries={"max_attempts": 3})
         clients = [
-            await stack.enter_async_context(get_session().create_client(
-                "secretsmanager", region_name=REGION, endpoint_url=moto_url,
-                aws_access_key_id=access_key_id(k), aws_secret_access_key=f"bench-secret-{k}",
-                config=config))
+            await stack.enter_async_context(
+                get_session().create_client(
+                    "secretsmanager",
+                    region_name=REGION,
+                    endpoint_url=moto_url,
+                    aws_access_key_id=access_key_id(k),
+                    aws_secret_access_key=f"bench-secret-{k}",
+                    config=config,
+                )
+            )
             for k in range(w.stores)
-        ]  # fmt: skip
+        ]
 
         async def sync(i: int) -> None:
             resp = await clients[i % w.stores].get_secret_value(SecretId=aws_secret_name(i))
             data = _secret_data(i, json.loads(resp["SecretString"]))
             ns, name = w.namespace(i), f"es-{i}"
-            secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": data,
-                      "metadata": {"name": f"baseline-{name}", "namespace": ns}}  # fmt: skip
+            secret = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "Opaque",
+                "data": data,
+                "metadata": {"name": f"baseline-{name}", "namespace": ns},
+            }
             await client.create("v1", "secrets", secret, namespace=ns)
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            await client.patch(ES_API, "externalsecrets", name, _status(now), namespace=ns,
-                               subresource="status")  # fmt: skip
+            await client.patch(
+                ES_API, "externalsecrets", name, _status(now), namespace=ns, subresource="status"
+            )
 
         def call(i: int) -> Any:
             return lambda: sync(i)

@@ -45,6 +45,8 @@ class BenchConfig:
     # seconds any single wait (all Ready, a process ready) may take before the run fails
     timeout: float = 900.0
     controller_loglevel: str = "info"
+    # sample the controller with py-spy during the cold sync (slows it a little)
+    profile: bool = False
 
     @property
     def refresh(self) -> str:
@@ -62,26 +64,47 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=d.n, help="ExternalSecrets to sync (default 1000)")
     p.add_argument("--out", type=Path, default=d.out, help="directory for results")
-    p.add_argument("--kubeconfig", type=Path, default=None,
-                   help="use this cluster instead of starting a local control plane")  # fmt: skip
+    p.add_argument(
+        "--kubeconfig",
+        type=Path,
+        default=None,
+        help="use this cluster instead of starting a local control plane",
+    )
     p.add_argument("--stores", type=int, default=d.stores)
     p.add_argument("--namespaces", type=int, default=d.namespaces)
-    p.add_argument("--storm-new", type=int, default=d.storm_new,
-                   help="new ExternalSecrets created during the refresh storm")  # fmt: skip
+    p.add_argument(
+        "--storm-new",
+        type=int,
+        default=d.storm_new,
+        help="new ExternalSecrets created during the refresh storm",
+    )
     p.add_argument("--storm-seconds", type=float, default=d.storm_seconds)
-    p.add_argument("--refresh-interval", default=None,
-                   help="refreshInterval of the ExternalSecrets (default: N/1000 s, min 1s)")  # fmt: skip
+    p.add_argument(
+        "--refresh-interval",
+        default=None,
+        help="refreshInterval of the ExternalSecrets (default: N/1000 s, min 1s)",
+    )
     p.add_argument("--concurrent", type=int, default=d.concurrent)
-    p.add_argument("--no-batch", dest="batch", action="store_false",
-                   help="eso run --aws-batch false")  # fmt: skip
-    p.add_argument("--no-cache", dest="cache", action="store_false",
-                   help="eso run --aws-cache false")  # fmt: skip
-    p.add_argument("--compare-batching", action="store_true",
-                   help="run twice, batching on and off, and report both")  # fmt: skip
+    p.add_argument(
+        "--no-batch", dest="batch", action="store_false", help="eso run --aws-batch false"
+    )
+    p.add_argument(
+        "--no-cache", dest="cache", action="store_false", help="eso run --aws-cache false"
+    )
+    p.add_argument(
+        "--compare-batching",
+        action="store_true",
+        help="run twice, batching on and off, and report both",
+    )
     p.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=d.baseline)
     p.add_argument("--plot", action=argparse.BooleanOptionalAction, default=d.plot)
     p.add_argument("--timeout", type=float, default=d.timeout)
     p.add_argument("--controller-loglevel", default=d.controller_loglevel)
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the controller with py-spy during the cold sync (pip install py-spy)",
+    )
     return p
 
 
@@ -90,9 +113,21 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchConfig:
     if a.n < 1 or a.stores < 1 or a.namespaces < 1 or a.storm_new < 0:
         parser().error("--n, --stores and --namespaces must be positive, --storm-new >= 0")
     return BenchConfig(
-        n=a.n, out=a.out, kubeconfig=a.kubeconfig, stores=a.stores, namespaces=a.namespaces,
-        storm_new=a.storm_new, storm_seconds=a.storm_seconds,
-        refresh_interval=a.refresh_interval, concurrent=a.concurrent, batch=a.batch,
-        cache=a.cache, compare_batching=a.compare_batching, baseline=a.baseline, plot=a.plot,
-        timeout=a.timeout, controller_loglevel=a.controller_loglevel,
-    )  # fmt: skip
+        n=a.n,
+        out=a.out,
+        kubeconfig=a.kubeconfig,
+        stores=a.stores,
+        namespaces=a.namespaces,
+        storm_new=a.storm_new,
+        storm_seconds=a.storm_seconds,
+        refresh_interval=a.refresh_interval,
+        concurrent=a.concurrent,
+        batch=a.batch,
+        cache=a.cache,
+        compare_batching=a.compare_batching,
+        baseline=a.baseline,
+        plot=a.plot,
+        timeout=a.timeout,
+        controller_loglevel=a.controller_loglevel,
+        profile=a.profile,
+    )

@@ -62,11 +62,11 @@ class Child:
         if code is not None:
             raise ChildError(f"{self.name} exited with {code}; see {self.log_path}")
 
-    def stop(self, *, grace: float = 10.0) -> None:
-        """SIGTERM, then SIGKILL after ``grace`` seconds; idempotent."""
+    def stop(self, *, grace: float = 10.0, sig: signal.Signals = signal.SIGTERM) -> None:
+        """``sig`` (SIGTERM), then SIGKILL after ``grace`` seconds; idempotent."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGTERM)
+                self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
@@ -103,8 +103,10 @@ class Children:
         self._children.append(child)
         return child
 
-    def stop(self, child: Child) -> None:
-        child.stop()
+    def stop(
+        self, child: Child, *, grace: float = 10.0, sig: signal.Signals = signal.SIGTERM
+    ) -> None:
+        child.stop(grace=grace, sig=sig)
         if child in self._children:
             self._children.remove(child)
 
@@ -159,13 +161,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def wait_http_ok(
-    url: str, *, child: Child | None, timeout: float, interval: float = 0.05
+    url: str, *, child: Child | None, within: float, interval: float = 0.05
 ) -> float:
     """Poll ``url`` until it answers 200; the monotonic time it first did.
 
-    Raises ``ChildError`` if ``child`` dies meanwhile, ``TimeoutError`` after ``timeout``.
+    Raises ``ChildError`` if ``child`` dies meanwhile, ``TimeoutError`` after ``within`` seconds.
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
         while time.monotonic() < deadline:
             if child is not None:
@@ -175,27 +177,31 @@ async def wait_http_ok(
                     if resp.status == 200:
                         return time.monotonic()
             await asyncio.sleep(interval)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f} s")
+    raise TimeoutError(f"{url} did not answer 200 within {within:.0f} s")
 
 
-async def wait_log_line(child: Child, *, prefix: str, timeout: float) -> str:
+async def wait_log_line(child: Child, *, prefix: str, within: float) -> str:
     """The first line of ``child``'s log starting with ``prefix`` (e.g. moto's URL)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         child.check_alive()
         for line in child.log_path.read_text(errors="replace").splitlines():
             if line.startswith(prefix):
                 return line.strip()
         await asyncio.sleep(0.05)
-    raise TimeoutError(f"{child.name} printed no line starting {prefix!r} in {timeout:.0f} s")
+    raise TimeoutError(f"{child.name} printed no line starting {prefix!r} in {within:.0f} s")
 
 
-async def wait_file(path: Path, *, child: Child, timeout: float) -> None:
+def _non_empty(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+async def wait_file(path: Path, *, child: Child, within: float) -> None:
     """Wait until ``path`` exists and is not empty."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         child.check_alive()
-        if path.exists() and path.stat().st_size > 0:
+        if _non_empty(path):
             return
         await asyncio.sleep(0.05)
-    raise TimeoutError(f"{child.name} did not write {path} in {timeout:.0f} s")
+    raise TimeoutError(f"{child.name} did not write {path} in {within:.0f} s")

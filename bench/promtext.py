@@ -27,8 +27,16 @@ CACHE_HITS = "eso_provider_cache_hits_total"
 COALESCED = "eso_provider_coalesced_reads_total"
 BATCH_SIZE_SUM = "eso_provider_batch_size_sum"
 BATCH_SIZE_COUNT = "eso_provider_batch_size_count"
-WANTED = (AWS_CALLS, REST_REQUESTS, SYNC_CALLS, SYNC_ERRORS, CACHE_HITS, COALESCED,
-          BATCH_SIZE_SUM, BATCH_SIZE_COUNT)  # fmt: skip
+WANTED = (
+    AWS_CALLS,
+    REST_REQUESTS,
+    SYNC_CALLS,
+    SYNC_ERRORS,
+    CACHE_HITS,
+    COALESCED,
+    BATCH_SIZE_SUM,
+    BATCH_SIZE_COUNT,
+)
 # How each metric is grouped: the labels kept (everything else is summed away).
 GROUP_BY: dict[str, tuple[str, ...]] = {
     AWS_CALLS: ("call", "status"),
@@ -61,9 +69,10 @@ class Snapshot:
     def as_dict(self) -> dict[str, object]:
         return {
             "totals": dict(self.totals),
-            "groups": {name: {g: v for g, v in groups.items() if v} for name, groups in
-                       self.groups.items()},
-        }  # fmt: skip
+            "groups": {
+                name: {g: v for g, v in groups.items() if v} for name, groups in self.groups.items()
+            },
+        }
 
 
 def parse(text: str) -> Snapshot:
@@ -84,10 +93,10 @@ def parse(text: str) -> Snapshot:
     return snap
 
 
-async def scrape(url: str, *, timeout: float = 60.0) -> Snapshot:
+async def scrape(url: str, *, within: float = 60.0) -> Snapshot:
     """GET ``url`` (a ``/metrics`` endpoint) and parse it."""
     async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=within)) as session,
         session.get(url) as resp,
     ):
         resp.raise_for_status()

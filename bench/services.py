@@ -11,43 +11,47 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bench.procs import (
     HOST,
     Child,
     Children,
     free_port,
     python_module,
-    wait_file,
     wait_http_ok,
     wait_log_line,
 )
 from eso.testing.moto import fake_aws_env
+from eso.testing.rawclient import RawClient
 
 START_TIMEOUT = 60.0
 
 
-async def start_control_plane(children: Children, *, workdir: Path) -> Path:
-    """``eso local-cluster`` in its own process; the kubeconfig it wrote."""
+async def start_control_plane(children: Children, *, workdir: Path) -> tuple[Path, Child]:
+    """``eso local-cluster`` in its own process; the kubeconfig it wrote, and the process.
+
+    The "serving on" line is printed after the kubeconfig is written, so once it is in the
+    log the kubeconfig is complete; a ``/readyz`` through that kubeconfig (its CA, over TLS)
+    then proves the server answers.
+    """
     kubeconfig = workdir / "kubeconfig"
     kubeconfig.unlink(missing_ok=True)
-    argv = python_module("eso", "local-cluster", "--port", str(free_port()),
-                         "--kubeconfig", str(kubeconfig))  # fmt: skip
+    argv = python_module(
+        "eso", "local-cluster", "--port", str(free_port()), "--kubeconfig", str(kubeconfig)
+    )
     child = children.start("control-plane", argv)
-    await wait_file(kubeconfig, child=child, timeout=START_TIMEOUT)
-    server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-    await wait_http_ok(f"{server}/readyz", child=child, timeout=START_TIMEOUT)
-    return kubeconfig
+    await wait_log_line(child, prefix="local control plane serving on", within=START_TIMEOUT)
+    async with await RawClient.from_kubeconfig(kubeconfig) as client:
+        await client.request("GET", "/readyz", auth=False, accept="text/plain")
+    return kubeconfig, child
 
 
-async def start_moto(children: Children) -> str:
-    """moto's server in its own process; its endpoint URL."""
+async def start_moto(children: Children) -> tuple[str, Child]:
+    """moto's server in its own process; its endpoint URL, and the process."""
     argv = python_module("eso.testing.moto", "--host", HOST, "--port", str(free_port()))
     child = children.start("moto", argv)
-    url = await wait_log_line(child, prefix="http://", timeout=START_TIMEOUT)
-    await wait_http_ok(f"{url}/moto-api/data.json", child=child, timeout=START_TIMEOUT)
-    return url
+    url = await wait_log_line(child, prefix="http://", within=START_TIMEOUT)
+    await wait_http_ok(f"{url}/moto-api/data.json", child=child, within=START_TIMEOUT)
+    return url, child
 
 
 @dataclass(frozen=True)
@@ -81,24 +85,34 @@ class Controller:
         self.metrics_url = f"http://{HOST}:{metrics_port}/metrics"
         self.ready_url = f"http://{HOST}:{live_port}/readyz"
         argv = python_module(
-            "eso", "run",
-            "--kubeconfig", str(o.kubeconfig),
-            "--metrics-addr", f"{HOST}:{metrics_port}",
-            "--live-addr", f"{HOST}:{live_port}",
-            "--concurrent", str(o.concurrent),
-            "--aws-batch", "true" if o.batch else "false",
-            "--aws-cache", "true" if o.cache else "false",
-            "--loglevel", o.loglevel,
-            "--log-format", "json",
-        )  # fmt: skip
+            "eso",
+            "run",
+            "--kubeconfig",
+            str(o.kubeconfig),
+            "--metrics-addr",
+            f"{HOST}:{metrics_port}",
+            "--live-addr",
+            f"{HOST}:{live_port}",
+            "--concurrent",
+            str(o.concurrent),
+            "--aws-batch",
+            "true" if o.batch else "false",
+            "--aws-cache",
+            "true" if o.cache else "false",
+            "--loglevel",
+            o.loglevel,
+            "--log-format",
+            "json",
+        )
         self.started = time.monotonic()
         self.child = self._children.start(self.name, argv, env=fake_aws_env(o.moto_url))
         return self.child
 
-    async def wait_ready(self, *, timeout: float = START_TIMEOUT) -> float:
+    async def wait_ready(self, *, within: float = START_TIMEOUT) -> float:
         """Seconds from process start until ``/readyz`` first answered 200."""
-        ready_at = await wait_http_ok(self.ready_url, child=self.child, timeout=timeout,
-                                      interval=0.02)  # fmt: skip
+        ready_at = await wait_http_ok(
+            self.ready_url, child=self.child, within=within, interval=0.02
+        )
         return ready_at - self.started
 
     @property

@@ -20,13 +20,13 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from bench.workload import ES_API
 from eso.testing.rawclient import ApiStatusError, RawClient
 
 WATCH_SECONDS = 300
-EVENT_TIMEOUT = 120.0
 
 
 def _ready(obj: dict[str, Any]) -> tuple[bool | None, str]:
@@ -58,7 +58,8 @@ class ReadyWatcher:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # a failed watch has already failed ``wait_ready``; stopping must not mask that
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
 
@@ -72,16 +73,24 @@ class ReadyWatcher:
         while True:
             try:
                 await self._watch_once()
+            except TimeoutError:
+                continue  # no event for a while: re-open from the last resourceVersion
             except ApiStatusError as e:
                 if e.status != 410:
                     raise
                 await self._relist()
 
     async def _watch_once(self) -> None:
-        async with self._client.watch(ES_API, "externalsecrets", resource_version=self._rv,
-                                      allow_bookmarks=True,
-                                      timeout_seconds=WATCH_SECONDS) as stream:  # fmt: skip
-            while (event := await stream.next(timeout=EVENT_TIMEOUT)) is not None:
+        # ``next`` gives up after its default wait (seconds) without an event; ``_run`` then
+        # re-opens the watch, which is cheap and also covers a silently dead connection.
+        async with self._client.watch(
+            ES_API,
+            "externalsecrets",
+            resource_version=self._rv,
+            allow_bookmarks=True,
+            timeout_seconds=WATCH_SECONDS,
+        ) as stream:
+            while (event := await stream.next()) is not None:
                 self._on_event(event)
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -112,10 +121,18 @@ class ReadyWatcher:
             self.sync_times.append(now)
         self._changed.set()
 
-    async def wait_ready(self, keys: set[str], *, timeout: float) -> bool:
-        """Wait until every key has been Ready; False after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
+    async def wait_ready(
+        self, keys: set[str], *, within: float, check: Callable[[], None] | None = None
+    ) -> bool:
+        """Wait until every key has been Ready; False after ``within`` seconds.
+
+        ``check`` runs about every second (e.g. "is the controller still alive", raising if
+        not), so a dead controller ends the wait at once instead of after ``within``.
+        """
+        deadline = time.monotonic() + within
         while True:
+            if check is not None:
+                check()
             if self._task is not None and self._task.done():
                 self._task.result()  # the watch failed: raise its error
             if keys <= self.ready_at.keys():

@@ -107,15 +107,20 @@ def cluster_store(w: Workload, k: int) -> dict[str, Any]:
     def ref(key: str) -> dict[str, str]:
         return {"name": f"aws-creds-{k}", "namespace": w.system_namespace, "key": key}
 
-    auth = {"secretRef": {"accessKeyIDSecretRef": ref("access-key"),
-                          "secretAccessKeySecretRef": ref("secret-access-key")}}  # fmt: skip
+    auth = {
+        "secretRef": {
+            "accessKeyIDSecretRef": ref("access-key"),
+            "secretAccessKeySecretRef": ref("secret-access-key"),
+        }
+    }
     return {
         "apiVersion": ES_API,
         "kind": "ClusterSecretStore",
         "metadata": {"name": w.store(k), "labels": {BENCH_LABEL: "true"}},
-        "spec": {"provider": {"aws": {"service": "SecretsManager", "region": REGION,
-                                      "auth": auth}}},
-    }  # fmt: skip
+        "spec": {
+            "provider": {"aws": {"service": "SecretsManager", "region": REGION, "auth": auth}}
+        },
+    }
 
 
 def credentials_secret(w: Workload, k: int) -> dict[str, Any]:
@@ -129,8 +134,11 @@ def credentials_secret(w: Workload, k: int) -> dict[str, Any]:
 
 
 def namespace(name: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": {BENCH_LABEL: "true"}}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {BENCH_LABEL: "true"}},
+    }
 
 
 async def bounded(
@@ -167,8 +175,9 @@ async def install_crds(client: RawClient) -> None:
         crd = yaml.safe_load(path.read_text())
         await create_ignoring_exists(client, CRD_API, "customresourcedefinitions", crd)
         spec = crd["spec"]
-        await _wait_served(client, f"{spec['group']}/{spec['versions'][0]['name']}",
-                           spec["names"]["plural"])  # fmt: skip
+        await _wait_served(
+            client, f"{spec['group']}/{spec['versions'][0]['name']}", spec["names"]["plural"]
+        )
 
 
 async def _wait_served(client: RawClient, api: str, plural: str) -> None:
@@ -190,8 +199,9 @@ async def create_cluster_objects(client: RawClient, w: Workload) -> None:
     for name in w.all_namespaces():
         await create_ignoring_exists(client, "v1", "namespaces", namespace(name))
     for k in range(w.stores):
-        await create_ignoring_exists(client, "v1", "secrets", credentials_secret(w, k),
-                                     namespace=w.system_namespace)  # fmt: skip
+        await create_ignoring_exists(
+            client, "v1", "secrets", credentials_secret(w, k), namespace=w.system_namespace
+        )
         await create_ignoring_exists(client, ES_API, "clustersecretstores", cluster_store(w, k))
 
 
@@ -208,8 +218,9 @@ async def create_aws_secrets(moto_url: str, indices: Iterable[int]) -> None:
     ) as sm:
 
         def call(i: int) -> Callable[[], Awaitable[object]]:
-            return lambda: sm.create_secret(Name=aws_secret_name(i),
-                                            SecretString=json.dumps(aws_secret_value(i)))  # fmt: skip
+            return lambda: sm.create_secret(
+                Name=aws_secret_name(i), SecretString=json.dumps(aws_secret_value(i))
+            )
 
         await bounded(call(i) for i in indices)
 

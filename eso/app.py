@@ -88,7 +88,15 @@ async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) ->
             return 1
         log.info("stopping")
         await manager.stop()
-        await runner
+        # Before its caches synced (SIGTERM while the CRDs are missing or the API server is
+        # slow) Manager.run still waits for a sync that can no longer happen; nothing is in
+        # flight by now, so cancelling it is safe and keeps the exit prompt.
+        if not runner.done():
+            runner.cancel()
+        (outcome,) = await asyncio.gather(runner, return_exceptions=True)
+        if isinstance(outcome, Exception):
+            log.error("manager_failed", error=repr(outcome))
+            return 1
         log.info("stopped")
         return 0
     finally:

@@ -49,5 +49,36 @@ def configure(*, level: str = "info", fmt: str = "auto") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    # aiohttp/botocore use stdlib logging; keep them quiet unless debugging.
-    logging.basicConfig(level=max(lvl, logging.WARNING), stream=sys.stderr)
+    _route_stdlib(renderer, level=lvl)
+
+
+_STDLIB_HANDLER = "eso-structlog"
+
+
+def _route_stdlib(renderer: structlog.typing.Processor, *, level: int) -> None:
+    """Render stdlib records (aiohttp, botocore, asyncio) like ours: one JSON line each.
+
+    Never below WARNING, even at ``--loglevel debug``: botocore's DEBUG records carry raw
+    response bodies, i.e. secret values. Replaces the handler of an earlier call.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_STDLIB_HANDLER)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_logger_name,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _STDLIB_HANDLER]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(max(level, logging.WARNING))

@@ -161,7 +161,11 @@ class AWSSettings(_Section):
         "batch; 5 ms is far below a GetSecretValue round trip (~20 ms).",
     )
     batch_size: int = Field(
-        20, description="Secrets per BatchGetSecretValue; 20 is the API's maximum for SecretIdList."
+        20,
+        ge=1,
+        le=20,
+        description="Secrets per BatchGetSecretValue, sent at once when this many wait; 20 is "
+        "the API's maximum for SecretIdList, and fewer only means more calls.",
     )
     cache_enabled: bool = Field(
         True,
@@ -170,16 +174,24 @@ class AWSSettings(_Section):
     )
     cache_ttl: float = Field(
         30.0,
-        description="Seconds a fetched value may be reused; also "
-        "capped by the shortest refreshInterval of its readers.",
+        ge=0.0,
+        description="Seconds a fetched value may be reused; each read also caps it at the "
+        "reader's refreshInterval, so no reader sees a value older than its own interval. 30 s "
+        "covers a cold sync or a refresh wave of thousands of ExternalSecrets (one call per "
+        "secret instead of one per reader) while a rotated value still arrives within 30 s. "
+        "0 turns the cache off.",
     )
     cache_max_entries: int = Field(
-        20000, description="Entries; bounded so memory cannot grow without limit."
+        20000,
+        description="Entries (least recently used evicted first); 20k values of a few KiB are "
+        "tens of MB, enough for the distinct secrets of 10k ExternalSecrets.",
     )
     batch_denied_ttl: float = Field(
         3600.0,
-        description="Seconds to remember that a store's "
-        "credentials may not call BatchGetSecretValue.",
+        description="Seconds to remember that a credential identity may not call "
+        "BatchGetSecretValue (reads fall back to GetSecretValue meanwhile); an hour means one "
+        "wasted call, log line and store event per hour, and a granted permission is used "
+        "within the hour without a restart.",
     )
     endpoint_url: str | None = Field(
         None,

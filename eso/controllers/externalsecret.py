@@ -12,11 +12,10 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
 6. write the Secret per creationPolicy, only when something changed;
 7. write status (subresource) only when it changed; metrics and events as ESO.
 
-Reads come from caches. The managed-Secret cache is metadata only, so "is the Secret intact"
-is answered from its data-hash annotation plus the resourceVersion we last wrote or verified:
-a GET happens only when someone else changed the Secret (which is also how a hand edit or
-deletion is noticed and repaired). A Secret first seen after start is trusted until its
-refresh is due, which spreads start-up verification GETs over the refresh interval.
+Reads come from informer caches; the managed Secret is checked and written by
+``target.TargetSecrets``, which avoids GETs unless someone else changed the Secret. A spec
+change (or a force-sync annotation) reads fresh provider values; periodic refreshes accept
+provider-cached values no older than the refresh interval.
 
 Failures that may heal (provider unavailable, store not Ready, API errors) raise
 ``SyncError`` after status is written, so the worker loop retries with backoff; configuration
@@ -33,7 +32,6 @@ import structlog
 
 from eso.api import conditions as c
 from eso.api.duration import DurationError
-from eso.api.hashing import data_hash, field_owner
 from eso.api.models import AnyStore, ClusterSecretStore, ExternalSecret, SecretStore
 from eso.api.models import unimplemented_features as unimplemented
 from eso.clock import Clock, SystemClock
@@ -41,26 +39,23 @@ from eso.controllers import objmetrics
 from eso.controllers import status as st
 from eso.controllers.fetch import fetch_all
 from eso.controllers.secretdata import (
-    OwnershipError,
     Target,
-    data_matches_hash,
-    desired_secret,
-    metadata_is_current,
-    needs_write,
     synced_resource_version,
 )
 from eso.controllers.stores import (
     CredentialReader,
+    event_target,
     namespace_allowed,
     needs_namespace_labels,
     should_process,
 )
+from eso.controllers.target import SyncError, SyncFailedError, TargetSecrets
 from eso.controllers.worker import Result
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
-from eso.kube.errors import KubeError, NotFound
+from eso.kube.errors import KubeError
 from eso.kube.events import EventRecorder, EventType
-from eso.kube.resources import EXTERNAL_SECRETS, NAMESPACES, SECRETS, split_key
+from eso.kube.resources import EXTERNAL_SECRETS, NAMESPACES, split_key
 from eso.metrics import Metrics
 from eso.providers.base import ProviderError, ProviderUnavailableError
 from eso.providers.registry import ProviderRegistry
@@ -68,32 +63,10 @@ from eso.settings import ControllerSettings
 
 log = structlog.get_logger(__name__)
 
-Version = tuple[str, str]  # (uid, resourceVersion) of a Secret
 
-
-class SyncError(Exception):
-    """A sync failed in a way that may heal; the worker retries with backoff."""
-
-
-class _SyncFailedError(Exception):
-    """Ends a sync: the Ready condition to write, and whether to retry with backoff."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        reason: str = c.REASON_SECRET_SYNCED_ERROR,
-        retry: bool = True,
-        requeue_after: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message, self.reason, self.retry = message, reason, retry
-        self.requeue_after = requeue_after
-
-
-def _get_data_failed(detail: str, *, retry: bool = True) -> _SyncFailedError:
+def _get_data_failed(detail: str, *, retry: bool = True) -> SyncFailedError:
     message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_GET_SECRET_DATA, detail=detail)
-    return _SyncFailedError(message, retry=retry)
+    return SyncFailedError(message, retry=retry)
 
 
 class ExternalSecretReconciler:
@@ -127,15 +100,16 @@ class ExternalSecretReconciler:
         self._settings = settings
         self._clock = clock or SystemClock()
         self._rand = rand
-        self._verified: dict[str, Version] = {}  # Secret versions whose data we wrote/checked
-        self._trusted: dict[str, Version] = {}  # first sighting after start, until refresh
+        self._targets = TargetSecrets(
+            client=client, managed_secrets=managed_secrets, recorder=recorder
+        )
         self._written: dict[str, tuple[str, dict[str, Any]]] = {}  # rv before → status we wrote
 
     # ------------------------------------------------------------------ entry points
 
     def is_own_write(self, es_key: str, secret: Mapping[str, Any]) -> bool:
         """Whether a managed-Secret event only reflects our own write (no reconcile needed)."""
-        return self._verified.get(es_key) == _version(secret)
+        return self._targets.is_own_write(es_key, secret)
 
     async def reconcile(self, key: str) -> Result:
         """Sync one ExternalSecret; idempotent; raises SyncError to be retried."""
@@ -165,15 +139,15 @@ class ExternalSecretReconciler:
 
     def _forget(self, key: str, namespace: str, name: str) -> None:
         objmetrics.forget_es(self._metrics, namespace=namespace, name=name)
-        for memo in (self._verified, self._trusted, self._written):
-            memo.pop(key, None)
+        self._targets.forget(key)
+        self._written.pop(key, None)
 
     async def _reconcile(self, key: str, raw: Mapping[str, Any]) -> Result:
         es = ExternalSecret.model_validate(raw)
         status = self._current_status(key, raw)
         try:
             return await self._sync(key, raw, es, status)
-        except _SyncFailedError as failed:
+        except SyncFailedError as failed:
             await self._mark_failed(key, raw, es, status, failed)
             if failed.retry:
                 raise SyncError(failed.message) from None
@@ -187,11 +161,11 @@ class ExternalSecretReconciler:
         features = unimplemented(es)
         if features:
             message = c.MSG_NOT_IMPLEMENTED.format(features=", ".join(features))
-            raise _SyncFailedError(message, retry=False)
+            raise SyncFailedError(message, retry=False)
         try:
             interval = es.spec.refresh_interval_seconds()
         except DurationError as e:
-            raise _SyncFailedError(f"invalid refreshInterval: {e}", retry=False) from e
+            raise SyncFailedError(f"invalid refreshInterval: {e}", retry=False) from e
         store = self._resolve_store(es)
         if store is None:
             return Result()
@@ -204,7 +178,7 @@ class ExternalSecretReconciler:
             current_version=version,
             now=self._clock.wall(),
         )
-        if not due and await self._secret_intact(key, es, target):
+        if not due and await self._targets.intact(key, target):
             return self._requeue(status, es, interval)
         await self._check_store_usable(es, store)
         # A new or changed spec (or a force-sync annotation) reads fresh values; a periodic
@@ -213,12 +187,12 @@ class ExternalSecretReconciler:
         max_age = 0.0 if fresh else (interval if interval > 0 else None)
         data = await self._fetch(es, store, max_age=max_age)
         if data is None:
-            await self._delete_target(key, raw, es, target)
+            await self._targets.delete(key, raw, target)
             reason, message, binding = c.REASON_SECRET_DELETED, c.MSG_DELETED, None
         elif not data and es.spec.target.deletion_policy == "Retain":
             reason, message, binding = c.REASON_SECRET_SYNCED, c.MSG_SYNCED_RETAIN, None
         else:
-            binding = await self._write_target(key, raw, es, target, data, interval)
+            binding = await self._targets.write(key, raw, target, data, interval)
             reason, message = c.REASON_SECRET_SYNCED, c.MSG_SYNCED
         new = st.es_synced(
             status,
@@ -304,7 +278,15 @@ class ExternalSecretReconciler:
         try:
             provider = self._registry.for_store(store)
             client = await provider.new_client(
-                store, namespace=es.namespace, get_secret=self._credentials.getter(store)
+                store,
+                namespace=es.namespace,
+                get_secret=self._credentials.getter(store),
+                on_notice=lambda notice: self._recorder.record(
+                    event_target(store),
+                    type_=notice.type,
+                    reason=notice.reason,
+                    message=notice.message,
+                ),
             )
         except ProviderError as e:
             retry = isinstance(e, ProviderUnavailableError)
@@ -320,124 +302,6 @@ class ExternalSecretReconciler:
         if problems:
             raise _get_data_failed(f"{where}: " + "; ".join(problems))
         return fetched.data
-
-    # ------------------------------------------------------------------ the Secret
-
-    async def _secret_intact(self, key: str, es: ExternalSecret, target: Target) -> bool:
-        """ESO's ``isSecretValid``, from the metadata cache; a GET only after foreign edits."""
-        policy = target.creation_policy
-        if policy in ("Orphan", "None"):
-            return True
-        cached = self._managed.get(f"{target.namespace}/{target.secret_name}")
-        if cached is None:
-            return False
-        version = _version(cached)
-        if version in (self._verified.get(key), self._trusted.get(key)):
-            return True
-        if key not in self._trusted and key not in self._verified:
-            self._trusted[key] = version
-            return True
-        secret = await self._get_secret(target)
-        if secret is None or not data_matches_hash(secret):
-            return False
-        self._verified[key] = _version(secret)
-        return True
-
-    async def _get_secret(self, target: Target) -> dict[str, Any] | None:
-        try:
-            return await self._client.get(
-                SECRETS, name=target.secret_name, namespace=target.namespace
-            )
-        except NotFound:
-            return None
-        except KubeError as e:
-            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=str(e))
-            raise _SyncFailedError(message) from e
-
-    async def _write_target(
-        self,
-        key: str,
-        raw: Mapping[str, Any],
-        es: ExternalSecret,
-        target: Target,
-        data: Mapping[str, bytes],
-        interval: float,
-    ) -> str | None:
-        """Create or update the Secret per creationPolicy; returns the bound Secret's name."""
-        policy = target.creation_policy
-        if policy == "None":
-            return None
-        if policy != "Merge":
-            cached = self._managed.get(f"{target.namespace}/{target.secret_name}")
-            if (
-                cached is not None
-                and self._verified.get(key) == _version(cached)
-                and metadata_is_current(cached["metadata"], target, want_hash=data_hash(data))
-            ):
-                return target.secret_name
-        existing = await self._get_secret(target)
-        if existing is None and policy == "Merge":
-            raise _SyncFailedError(
-                c.MSG_MISSING,
-                reason=c.REASON_SECRET_MISSING,
-                retry=False,
-                requeue_after=interval if interval > 0 else None,
-            )
-        await self._apply(key, raw, target, data, existing)
-        return target.secret_name
-
-    async def _apply(
-        self,
-        key: str,
-        raw: Mapping[str, Any],
-        target: Target,
-        data: Mapping[str, bytes],
-        existing: dict[str, Any] | None,
-    ) -> None:
-        try:
-            desired = desired_secret(target, data=data, existing=existing)
-        except OwnershipError as e:
-            raise _SyncFailedError(str(e), retry=False) from e
-        manager = field_owner(target.es_name)
-        try:
-            if existing is None:
-                written = await self._client.create(SECRETS, body=desired, field_manager=manager)
-                self._event(raw, "Normal", c.EVENT_REASON_CREATED, c.EVENT_MSG_CREATED)
-            elif needs_write(existing, desired):
-                if existing.get("immutable"):
-                    raise _SyncFailedError(c.MSG_ERROR_UPDATE_IMMUTABLE, retry=False)
-                written = await self._client.replace(SECRETS, body=desired, field_manager=manager)
-                self._event(raw, "Normal", c.EVENT_REASON_UPDATED, c.EVENT_MSG_UPDATED)
-            else:
-                written = existing
-        except KubeError as e:
-            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=str(e))
-            raise _SyncFailedError(message) from e
-        self._verified[key] = _version(written)
-        self._trusted.pop(key, None)
-
-    async def _delete_target(
-        self, key: str, raw: Mapping[str, Any], es: ExternalSecret, target: Target
-    ) -> None:
-        """deletionPolicy Delete with no data left: delete the Secret we own (ESO)."""
-        if target.creation_policy != "Owner":
-            detail = c.ERR_DELETE_CREATE_POLICY.format(
-                name=target.secret_name, policy=target.creation_policy
-            )
-            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_DELETE_SECRET, detail=detail)
-            raise _SyncFailedError(message, retry=False)
-        if self._managed.get(f"{target.namespace}/{target.secret_name}") is None:
-            return
-        try:
-            await self._client.delete(SECRETS, name=target.secret_name, namespace=es.namespace)
-        except NotFound:
-            return
-        except KubeError as e:
-            message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_DELETE_SECRET, detail=str(e))
-            raise _SyncFailedError(message) from e
-        self._verified.pop(key, None)
-        self._event(raw, "Normal", c.EVENT_REASON_DELETED, c.EVENT_MSG_DELETED)
-        log.info("secret_deleted", secret=target.secret_name)
 
     # ------------------------------------------------------------------ status
 
@@ -456,7 +320,7 @@ class ExternalSecretReconciler:
         raw: Mapping[str, Any],
         es: ExternalSecret,
         status: dict[str, Any],
-        failed: _SyncFailedError,
+        failed: SyncFailedError,
     ) -> None:
         """ESO's ``markAsFailed``: Warning event, Ready False, error counter."""
         self._event(raw, "Warning", c.EVENT_REASON_UPDATE_FAILED, failed.message)
@@ -492,8 +356,3 @@ class ExternalSecretReconciler:
 
     def _event(self, raw: Mapping[str, Any], type_: EventType, reason: str, message: str) -> None:
         self._recorder.record(dict(raw), type_=type_, reason=reason, message=message)
-
-
-def _version(obj: Mapping[str, Any]) -> Version:
-    meta = obj.get("metadata") or {}
-    return (str(meta.get("uid", "")), str(meta.get("resourceVersion", "")))

@@ -38,11 +38,23 @@ import structlog
 from eso.api import conditions as c
 from eso.clock import Clock, SystemClock
 from eso.controllers.externalsecret import ExternalSecretReconciler
+from eso.controllers.indexes import (
+    INDEX_CREDENTIAL,
+    INDEX_OWNER,
+    INDEX_STORE,
+    INDEX_TARGET,
+    es_store_index,
+    es_target_index,
+    managed_owner_index,
+    meta_changed,
+    ready_status,
+    secret_stub,
+    unwrap,
+)
 from eso.controllers.secretstore import StoreReconciler
-from eso.controllers.status import get_condition
 from eso.controllers.stores import CredentialReader, credential_secret_keys, store_ref_key
 from eso.controllers.worker import Controller, Result
-from eso.kube.cache import Cache, Obj, Tombstone
+from eso.kube.cache import Cache, Obj
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
 from eso.kube.informer import Informer
@@ -66,58 +78,6 @@ log = structlog.get_logger(__name__)
 ES = "externalsecret"
 SS = "secretstore"
 CSS = "clustersecretstore"
-INDEX_TARGET = "target"
-INDEX_STORE = "store"
-INDEX_CREDENTIAL = "credential"
-
-
-# --- index functions (raw dicts from the informer caches) -----------------------------------
-
-
-def es_target_index(obj: Obj) -> list[str]:
-    meta = obj.get("metadata") or {}
-    target = ((obj.get("spec") or {}).get("target") or {}).get("name") or meta.get("name")
-    return [f"{meta.get('namespace')}/{target}"]
-
-
-def es_store_index(obj: Obj) -> list[str]:
-    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
-    refs = [spec.get("secretStoreRef") or {}]
-    for item in [*(spec.get("data") or []), *(spec.get("dataFrom") or [])]:
-        refs.append(((item or {}).get("sourceRef") or {}).get("storeRef") or {})
-    return sorted(
-        {
-            store_ref_key(
-                ref.get("kind") or c.KIND_SECRET_STORE, meta.get("namespace"), ref["name"]
-            )
-            for ref in refs
-            if ref.get("name")
-        }
-    )
-
-
-def _secret_stub(obj: Obj) -> Obj:
-    meta = obj.get("metadata") or {}
-    keep = ("name", "namespace", "uid", "resourceVersion")
-    return {"metadata": {k: meta[k] for k in keep if k in meta}}
-
-
-def _obj(value: Obj | Tombstone) -> Obj:
-    return value.obj if isinstance(value, Tombstone) else value
-
-
-def _meta_changed(old: Obj, new: Obj) -> bool:
-    """ESO's ExternalSecret update predicate: spec, labels, annotations or deletion moved."""
-    om, nm = old.get("metadata") or {}, new.get("metadata") or {}
-    return any(
-        om.get(f) != nm.get(f)
-        for f in ("generation", "labels", "annotations", "deletionTimestamp", "finalizers")
-    )
-
-
-def _ready_status(obj: Obj) -> str | None:
-    cond = get_condition((obj.get("status") or {}).get("conditions"), c.CONDITION_READY)
-    return None if cond is None else cond.get("status")
 
 
 class Manager:
@@ -183,10 +143,11 @@ class Manager:
             namespace=ns,
             label_selector=f"{c.LABEL_MANAGED}={c.LABEL_MANAGED_VALUE}",
             metadata_only=True,
+            indexers={INDEX_OWNER: managed_owner_index},
             name="managed-secrets",
         )
         self.secret_versions = self._informer(
-            SECRETS, metadata_only=True, transform=_secret_stub, name="secret-versions"
+            SECRETS, namespace=ns, metadata_only=True, transform=secret_stub, name="secret-versions"
         )
 
     @property
@@ -257,38 +218,36 @@ class Manager:
     def _add_handlers(self) -> None:
         self.external_secrets.add_handler(
             on_add=lambda o: self._enqueue(ES, [object_key(o)]),
-            on_update=lambda o, n: self._enqueue(
-                ES, [object_key(n)] if _meta_changed(o, n) else []
-            ),
-            on_delete=lambda o: self._enqueue(ES, [object_key(_obj(o))]),
+            on_update=lambda o, n: self._enqueue(ES, [object_key(n)] if meta_changed(o, n) else []),
+            on_delete=lambda o: self._enqueue(ES, [object_key(unwrap(o))]),
         )
         self._add_store_handlers(self.secret_stores, SS, c.KIND_SECRET_STORE)
         if self.cluster_secret_stores is not None:
             self._add_store_handlers(self.cluster_secret_stores, CSS, c.KIND_CLUSTER_SECRET_STORE)
         self.managed_secrets.add_handler(
             on_update=lambda _o, n: self._managed_secret_changed(n),
-            on_delete=lambda o: self._managed_secret_changed(_obj(o), deleted=True),
+            on_delete=lambda o: self._managed_secret_changed(unwrap(o), deleted=True),
         )
         self.secret_versions.add_handler(
             on_add=self._credential_changed,
             on_update=lambda _o, n: self._credential_changed(n),
-            on_delete=lambda o: self._credential_changed(_obj(o), deleted=True),
+            on_delete=lambda o: self._credential_changed(unwrap(o), deleted=True),
         )
 
     def _add_store_handlers(self, informer: Informer, queue: str, kind: str) -> None:
         def store_changed(old: Obj | None, new: Obj, *, deleted: bool = False) -> None:
             meta = new.get("metadata") or {}
-            spec_moved = old is None or deleted or _meta_changed(old, new)
+            spec_moved = old is None or deleted or meta_changed(old, new)
             if spec_moved:
                 self._enqueue(queue, [object_key(new)])
-            if spec_moved or _ready_status(old or {}) != _ready_status(new):
+            if spec_moved or ready_status(old or {}) != ready_status(new):
                 ref = store_ref_key(kind, meta.get("namespace"), meta.get("name", ""))
                 self._enqueue(ES, self.external_secrets.cache.index_keys(INDEX_STORE, ref))
 
         informer.add_handler(
             on_add=lambda o: store_changed(None, o),
             on_update=store_changed,
-            on_delete=lambda o: store_changed(None, _obj(o), deleted=True),
+            on_delete=lambda o: store_changed(None, unwrap(o), deleted=True),
         )
 
     def _managed_secret_changed(self, secret: Obj, *, deleted: bool = False) -> None:
@@ -323,7 +282,8 @@ class Manager:
         for name, recorder in self._recorders.items():
             self._tasks.spawn(recorder.run(), name=f"events-{name}")
         try:
-            await asyncio.gather(*(i.wait_synced() for i in self.informers))
+            if not await self._wait_synced_or_stopped():
+                return
             log.info("caches_synced")
             if self._settings.leader.enabled:
                 self._tasks.spawn(self._elect_forever(), name="leader-election")
@@ -332,6 +292,20 @@ class Manager:
             await self._stopped.wait()
         finally:
             await self._shutdown(grace=0.0)
+
+    async def _wait_synced_or_stopped(self) -> bool:
+        """True once every informer synced; False if ``stop`` came first."""
+        synced: asyncio.Future[Any] = asyncio.ensure_future(
+            asyncio.gather(*(i.wait_synced() for i in self.informers))
+        )
+        stopped: asyncio.Future[Any] = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait({synced, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for fut in (synced, stopped):
+                fut.cancel()
+            await asyncio.gather(synced, stopped, return_exceptions=True)
+        return not self._stopping and synced.done() and not synced.cancelled()
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop taking keys, give in-flight reconciles ``grace`` seconds, release, clean up.
@@ -394,9 +368,22 @@ class Manager:
                     clock=self._clock,
                 )
                 self._controllers.append(controller)
-                self._worker_tasks.spawn(controller.run(), name=f"controller-{name}")
+                self._worker_tasks.spawn(
+                    self._run_controller(controller), name=f"controller-{name}"
+                )
             self._enqueue_all()
             log.info("workers_started", workers=self._settings.controller.concurrent)
+
+    async def _run_controller(self, controller: Controller[str]) -> None:
+        """Run ``controller``; after a normal end, wait to be cancelled with its term.
+
+        ``Controller.run`` returns once ``stop`` drained it; the TaskSet would report that as an
+        unexpected exit, so only a return while the term is still active is logged (a bug).
+        """
+        await controller.run()
+        if controller in self._controllers:
+            log.error("controller_exited", controller=controller.name)
+        await asyncio.Event().wait()
 
     def _enqueue_all(self) -> None:
         self._enqueue(SS, self.secret_stores.cache.keys())

@@ -28,7 +28,7 @@ from eso.api.models import AnyStore, ClusterSecretStore, SecretStore, unimplemen
 from eso.clock import Clock, SystemClock
 from eso.controllers import objmetrics
 from eso.controllers.status import get_condition, store_ready
-from eso.controllers.stores import CredentialReader, should_process
+from eso.controllers.stores import CredentialReader, event_target, should_process
 from eso.controllers.worker import Result
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
@@ -173,17 +173,11 @@ class StoreReconciler:
 
     def _notice(self, store: AnyStore, notice: Notice) -> None:
         self._recorder.record(
-            self._event_target(store),
+            event_target(store),
             type_=notice.type,
             reason=notice.reason,
             message=notice.message,
         )
-
-    def _event_target(self, store: AnyStore) -> dict[str, Any]:
-        meta: dict[str, Any] = {"name": store.metadata.name, "uid": store.metadata.uid}
-        if store.metadata.namespace:
-            meta["namespace"] = store.metadata.namespace
-        return {"apiVersion": self._resource.api_version, "kind": self.kind, "metadata": meta}
 
     async def _set_ready(
         self,
@@ -214,7 +208,7 @@ class StoreReconciler:
             name=store.metadata.name,
             status=status,
         )
-        target = self._event_target(store)
+        target = event_target(store)
         if event_cause is not None:
             self._recorder.record(target, type_="Warning", reason=reason, message=event_cause)
         if new == old:

@@ -50,6 +50,14 @@ def should_process(store: AnyStore, controller_class: str | None) -> bool:
     return not wanted or wanted == (controller_class or "")
 
 
+def event_target(store: AnyStore) -> dict[str, Any]:
+    """The store as an event's involved object."""
+    meta: dict[str, Any] = {"name": store.metadata.name, "uid": store.metadata.uid}
+    if store.metadata.namespace:
+        meta["namespace"] = store.metadata.namespace
+    return {"apiVersion": c.API_VERSION, "kind": store.kind, "metadata": meta}
+
+
 # --- credential references ------------------------------------------------------------------
 
 

@@ -221,15 +221,13 @@ class KubeClient:
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=self._t.settings.request_timeout, sock_read=read_timeout
         )
-        resp = await self._t.send(
-            "GET",
+        resp = await self._t.open_stream(
             resource,
             verb="WATCH",
             path=resource.path(namespace),
             params=params,
             accept=ACCEPT_META if metadata_only else None,
             client_timeout=timeout,
-            attempts=1,
         )
         try:
             async for event in iter_json_lines(chunks(resp)):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+import yaml
 from kubernetes_asyncio.client import Configuration
 from kubernetes_asyncio.config import ConfigException, load_incluster_config
 from kubernetes_asyncio.config.kube_config import load_kube_config
@@ -64,7 +65,11 @@ class ClusterConfig:
             return False
         if hasattr(loader, "exec_plugin_expiry"):
             del loader.exec_plugin_expiry
-        await loader.load_from_exec_plugin()
+        try:
+            await loader.load_from_exec_plugin()
+        except Exception as e:  # the plugin is foreign code; the 401 is what surfaces
+            log.warning("exec_plugin_failed", error=type(e).__name__)
+            return False
         self.configuration.api_key["BearerToken"] = loader.token
         return True
 
@@ -111,7 +116,7 @@ async def _from_kubeconfig(path: str, *, source: str) -> ClusterConfig:
         loader = await load_kube_config(
             config_file=path, client_configuration=cfg, persist_config=False
         )
-    except (ConfigException, OSError, KeyError, AssertionError) as e:
+    except (ConfigException, OSError, KeyError, AssertionError, yaml.YAMLError) as e:
         raise KubeConfigError(f"kubeconfig {path}: {e}") from e
     if loader._user is not None and "exec" in loader._user:
         _install_exec_refresh(cfg, loader)

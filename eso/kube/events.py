@@ -14,6 +14,7 @@ job.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -64,6 +65,7 @@ class EventRecorder:
     ) -> None:
         self._client = client
         self._component = component
+        self._instance = socket.gethostname()
         self._clock = clock or SystemClock()
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue(maxsize=queue_size)
         self._window = aggregate_window
@@ -149,7 +151,7 @@ class EventRecorder:
             "type": p.type_,
             "source": {"component": self._component},
             "reportingComponent": self._component,
-            "reportingInstance": self._component,
+            "reportingInstance": self._instance,
             "count": 1,
             "firstTimestamp": stamp,
             "lastTimestamp": stamp,

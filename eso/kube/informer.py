@@ -7,9 +7,14 @@
   [watch_timeout_min, watch_timeout_max] so watches rotate across API servers. A watch that ends
   normally is resumed from the last seen resourceVersion (bookmarks move it too).
 - 410 Gone (HTTP or an ERROR event) means our resourceVersion was compacted: relist.
-- Transient errors (429, 5xx, connection loss, silence longer than ``inactivity_timeout``)
-  resume the watch after a jittered exponential backoff (0.8 s doubling to 30 s, reset after
-  ``backoff_reset`` seconds without failures); any other error relists after the backoff.
+- Transient errors (429, 5xx, connection loss, silence longer than ``inactivity_timeout`` as
+  measured by the socket in real time) resume the watch after a jittered exponential backoff
+  (0.8 s doubling to 30 s, reset after ``backoff_reset`` seconds without failures); any other
+  error relists after the backoff. A watch closed at once without events also backs off.
+- Every object passes one transform before it is cached or handed to a handler:
+  ``metadata.managedFields`` dropped, then the caller's ``transform``, then ``compact`` (keys
+  and short strings interned; about a third less memory). Metadata-only informers keep just
+  ``apiVersion``/``kind``/``metadata`` even if a server ignores the PartialObjectMetadata ask.
 - Handlers run synchronously in event order, in the informer's task; a raising handler is
   logged and never stops the informer. Handlers must be quick (enqueue a key, no I/O).
 

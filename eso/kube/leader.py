@@ -188,7 +188,7 @@ class LeaderElector:
             "leaseDurationSeconds": int(self._s.lease_duration),
             "acquireTime": spec.get("acquireTime") if ours else now,
             "renewTime": now,
-            "leaderTransitions": int(spec.get("leaderTransitions") or 0) + (0 if ours else 1),
+            "leaseTransitions": int(spec.get("leaseTransitions") or 0) + (0 if ours else 1),
         }
         updated = await self._client.replace(LEASES, body=lease, namespace=self.namespace)
         self._observe(updated.get("spec") or {})
@@ -204,7 +204,7 @@ class LeaderElector:
                 "leaseDurationSeconds": int(self._s.lease_duration),
                 "acquireTime": now,
                 "renewTime": now,
-                "leaderTransitions": 0,
+                "leaseTransitions": 0,
             },
         }
         try:
@@ -226,7 +226,7 @@ class LeaderElector:
                 "leaseDurationSeconds": 1,
                 "acquireTime": now,
                 "renewTime": now,
-                "leaderTransitions": spec.get("leaderTransitions") or 0,
+                "leaseTransitions": spec.get("leaseTransitions") or 0,
             }
             await self._client.replace(LEASES, body=lease, namespace=self.namespace)
             self._log.info("lease_released")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import aiohttp
 import structlog
@@ -41,6 +41,7 @@ from eso.settings import ClientSettings
 log = structlog.get_logger(__name__)
 
 Obj = dict[str, Any]
+T = TypeVar("T")
 _BACKOFF_BASE = 0.2
 _BACKOFF_CAP = 10.0
 _RETRY_AFTER_CAP = 60.0
@@ -95,49 +96,67 @@ class Transport:
         content_type: str = "application/json",
         accept: str | None = None,
     ) -> Obj:
-        resp = await self.send(
-            method,
-            resource,
-            verb=verb or method,
-            path=path,
-            params=params,
-            body=body,
-            content_type=content_type,
-            accept=accept,
-            attempts=self._settings.max_retries + 1,
-        )
-        try:
-            data = await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as e:
-            raise KubeConnectionError(f"{method} {path}: reading response: {e!r}") from e
-        finally:
-            resp.release()
-        result: Obj = json.loads(data) if data else {}
-        return result
+        """One request with retries (a body that fails mid-read is retried too); decoded JSON."""
+        verb = verb or method
+        data = _encode(body)
 
-    async def send(
+        async def once() -> Obj:
+            resp = await self._attempt(
+                method, resource, verb, path, params, data, content_type, accept, None
+            )
+            try:
+                raw = await resp.read()
+            except TimeoutError as e:
+                raise KubeTimeout(f"{verb} {path}: response body timed out") from e
+            except aiohttp.ClientError as e:
+                raise KubeConnectionError(f"{verb} {path}: reading response: {e!r}") from e
+            finally:
+                resp.release()
+            result: Obj = json.loads(raw) if raw else {}
+            return result
+
+        return await self._with_retries(
+            once, method=method, verb=verb, path=path, attempts=self._settings.max_retries + 1
+        )
+
+    async def open_stream(
         self,
-        method: str,
         resource: Resource,
         *,
         verb: str,
         path: str,
         params: dict[str, str] | None = None,
-        body: Any = None,
-        content_type: str = "application/json",
         accept: str | None = None,
         client_timeout: aiohttp.ClientTimeout | None = None,
-        attempts: int,
     ) -> aiohttp.ClientResponse:
-        """Send with retries; returns a 2xx response whose body the caller must read/release."""
-        data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        """GET without retries (the caller owns retry policy); a 2xx response to stream from.
+
+        The caller must ``release()`` the response.
+        """
+        return await self._with_retries(
+            lambda: self._attempt(
+                "GET", resource, verb, path, params, None, "", accept, client_timeout
+            ),
+            method="GET",
+            verb=verb,
+            path=path,
+            attempts=1,
+        )
+
+    async def _with_retries(
+        self,
+        once: Callable[[], Awaitable[T]],
+        *,
+        method: str,
+        verb: str,
+        path: str,
+        attempts: int,
+    ) -> T:
         refreshed = False
         attempt = 0
         while True:
             try:
-                return await self._attempt(
-                    method, resource, verb, path, params, data, content_type, accept, client_timeout
-                )
+                return await once()
             except Unauthorized:
                 if refreshed or not await self._config.force_refresh():
                     raise
@@ -217,6 +236,10 @@ async def chunks(resp: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
         raise KubeTimeout("watch: no data within the read timeout") from e
     except aiohttp.ClientError as e:
         raise KubeConnectionError(f"watch stream broke: {e!r}") from e
+
+
+def _encode(body: Any) -> bytes | None:
+    return None if body is None else json.dumps(body, separators=(",", ":")).encode()
 
 
 def _retryable(method: str, exc: KubeError) -> bool:

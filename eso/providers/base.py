@@ -15,7 +15,9 @@ learns something about a store that its owner should hear about - e.g. its crede
 call BatchGetSecretValue, so reads fall back to one call per secret - it calls the
 ``on_notice`` callback passed to ``new_client`` with a ``Notice``; the controller turns it into an
 event on the store. A provider calls it at most once per store and condition, never blocks on it,
-and ignores exceptions it raises.
+and ignores exceptions it raises. Pending notices are delivered after reads and after
+``validate()``, so a store controller that passes ``on_notice`` and revalidates periodically
+hears about conditions that ExternalSecret reads ran into, even if those passed no callback.
 """
 
 from __future__ import annotations
@@ -118,7 +120,11 @@ class SecretsClient(Protocol):
         ...
 
     async def validate(self) -> None:
-        """One cheap real call proving the credentials work; raises ``ProviderError``."""
+        """One cheap real call proving the credentials work; raises ``ProviderError``.
+
+        ``AuthError`` means the credentials are wrong; ``ProviderUnavailableError`` is
+        transient (retry); also delivers pending notices to ``on_notice``.
+        """
         ...
 
     async def close(self) -> None:

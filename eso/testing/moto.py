@@ -162,10 +162,19 @@ class MotoSecrets:
         ) as c:
             yield c
 
-    async def create(self, name: str, value: str | bytes | Mapping[str, Any]) -> str:
+    async def create(
+        self,
+        name: str,
+        value: str | bytes | Mapping[str, Any],
+        *,
+        tags: Mapping[str, str] | None = None,
+    ) -> str:
         """Create secret ``name`` (a dict is stored as JSON, bytes as SecretBinary); its ARN."""
+        params = _value_params(value)
+        if tags:
+            params["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
         async with self.client() as sm:
-            resp = await sm.create_secret(Name=name, **_value_params(value))
+            resp = await sm.create_secret(Name=name, **params)
         return str(resp["ARN"])
 
     async def create_many(self, secrets: Mapping[str, str | bytes | Mapping[str, Any]]) -> None:
@@ -203,6 +212,25 @@ class MotoSecrets:
             resp = await iam.create_access_key(UserName=name)
         key = resp["AccessKey"]
         return AccessKey(key["AccessKeyId"], key["SecretAccessKey"])
+
+    async def create_role(self, name: str, *, allow: list[str]) -> str:
+        """An IAM role any principal may assume, with an inline policy; its ARN."""
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        async with self.client("iam") as iam:
+            resp = await iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+            await iam.put_role_policy(
+                RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=policy(allow=allow)
+            )
+        return str(resp["Role"]["Arn"])
 
 
 def _value_params(value: str | bytes | Mapping[str, Any]) -> dict[str, Any]:

@@ -42,9 +42,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 async def wait_for(
-    probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.02
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 10.0,  # noqa: ASYNC109
+    interval: float = 0.02,
 ) -> T:
-    """Poll ``probe`` until it returns a truthy value; TimeoutError after ``timeout`` s."""
+    """Poll ``probe`` until it returns a truthy value; TimeoutError after ``timeout`` s.
+
+    ``timeout`` (not an ``asyncio.timeout`` block at the call site) because the poll interval
+    and the deadline belong together in tests; hence the ASYNC109 exemptions in this plugin.
+    """
     async with asyncio.timeout(timeout):
         while True:
             value = await probe()
@@ -78,7 +85,7 @@ class Cluster:
         self.namespaces.append(name)
         return name
 
-    async def install_crd(self, crd: dict[str, Any], *, timeout: float = 30.0) -> dict[str, Any]:
+    async def install_crd(self, crd: dict[str, Any], *, timeout: float = 30.0) -> dict[str, Any]:  # noqa: ASYNC109
         """Create or update ``crd`` and wait until it is Established and served."""
         api = "apiextensions.k8s.io/v1"
         name = crd["metadata"]["name"]
@@ -90,7 +97,7 @@ class Cluster:
             await self._replace_crd(crd, timeout=timeout)
         return await wait_for(lambda: self._served(name), timeout=timeout)
 
-    async def _replace_crd(self, crd: dict[str, Any], *, timeout: float) -> None:
+    async def _replace_crd(self, crd: dict[str, Any], *, timeout: float) -> None:  # noqa: ASYNC109
         api = "apiextensions.k8s.io/v1"
         current = await self.client.get(api, "customresourcedefinitions", crd["metadata"]["name"])
         if current["metadata"].get("deletionTimestamp"):
@@ -104,7 +111,7 @@ class Cluster:
                 "resourceVersion": current["metadata"]["resourceVersion"],
             },
         }
-        await self.client.update(api, "customresourcedefinitions", body)  # fmt: skip
+        await self.client.update(api, "customresourcedefinitions", body)
 
     async def _gone(self, name: str) -> bool:
         try:
@@ -122,8 +129,9 @@ class Cluster:
         served = [v["name"] for v in spec["versions"] if v.get("served")]
         for version in served:
             try:
-                await self.client.list(f"{spec['group']}/{version}", spec["names"]["plural"],
-                                       limit=1)  # fmt: skip
+                await self.client.list(
+                    f"{spec['group']}/{version}", spec["names"]["plural"], limit=1
+                )
             except ApiStatusError as e:
                 if e.status == 404:
                     return None

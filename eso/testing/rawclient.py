@@ -163,8 +163,9 @@ class RawClient:
         subresource: str | None = None,
         metadata_only: bool = False,
     ) -> JSONDict:
-        path = resource_path(api_version, plural, namespace=namespace, name=name,
-                             subresource=subresource)  # fmt: skip
+        path = resource_path(
+            api_version, plural, namespace=namespace, name=name, subresource=subresource
+        )
         accept = METADATA_ACCEPT if metadata_only else "application/json"
         result: JSONDict = await self.request("GET", path, accept=accept)
         return result
@@ -183,8 +184,12 @@ class RawClient:
         metadata_only: bool = False,
         table: bool = False,
     ) -> JSONDict:
-        params = _params(labelSelector=label_selector, fieldSelector=field_selector, limit=limit,
-                         resourceVersion=resource_version)  # fmt: skip
+        params = _params(
+            labelSelector=label_selector,
+            fieldSelector=field_selector,
+            limit=limit,
+            resourceVersion=resource_version,
+        )
         if continue_:
             params["continue"] = continue_
         accept = METADATA_LIST_ACCEPT if metadata_only else "application/json"
@@ -217,8 +222,13 @@ class RawClient:
         namespace: str | None = None,
         subresource: str | None = None,
     ) -> JSONDict:
-        path = resource_path(api_version, plural, namespace=namespace,
-                             name=body["metadata"]["name"], subresource=subresource)  # fmt: skip
+        path = resource_path(
+            api_version,
+            plural,
+            namespace=namespace,
+            name=body["metadata"]["name"],
+            subresource=subresource,
+        )
         result: JSONDict = await self.request("PUT", path, body=body)
         return result
 
@@ -233,11 +243,11 @@ class RawClient:
         patch_type: str = "merge",
         subresource: str | None = None,
     ) -> JSONDict:
-        path = resource_path(api_version, plural, namespace=namespace, name=name,
-                             subresource=subresource)  # fmt: skip
+        path = resource_path(
+            api_version, plural, namespace=namespace, name=name, subresource=subresource
+        )
         content_type = PATCH_TYPES.get(patch_type, patch_type)
-        result: JSONDict = await self.request("PATCH", path, body=patch,
-                                              content_type=content_type)  # fmt: skip
+        result: JSONDict = await self.request("PATCH", path, body=patch, content_type=content_type)
         return result
 
     async def delete(
@@ -274,9 +284,14 @@ class RawClient:
         metadata_only: bool = False,
     ) -> WatchStream:
         """A watch; ``async with client.watch(...) as w: event = await w.next()``."""
-        params = _params(watch=True, resourceVersion=resource_version,
-                         allowWatchBookmarks=allow_bookmarks, timeoutSeconds=timeout_seconds,
-                         labelSelector=label_selector, fieldSelector=field_selector)  # fmt: skip
+        params = _params(
+            watch=True,
+            resourceVersion=resource_version,
+            allowWatchBookmarks=allow_bookmarks,
+            timeoutSeconds=timeout_seconds,
+            labelSelector=label_selector,
+            fieldSelector=field_selector,
+        )
         accept = METADATA_ACCEPT if metadata_only else "application/json"
         path = resource_path(api_version, plural, namespace=namespace)
         return WatchStream(self, path, params=params, accept=accept)
@@ -295,8 +310,12 @@ class WatchStream:
     async def __aenter__(self) -> WatchStream:
         c = self._client
         headers = await c._headers(self._accept)
-        resp = await c._session.get(c.host + self._path, params=self._params, headers=headers,
-                                    timeout=aiohttp.ClientTimeout())  # fmt: skip
+        resp = await c._session.get(
+            c.host + self._path,
+            params=self._params,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(),
+        )
         if resp.status >= 400:
             text = await resp.text()
             resp.release()
@@ -308,7 +327,7 @@ class WatchStream:
         if self._resp is not None:
             self._resp.close()
 
-    async def next(self, *, timeout: float = 10.0) -> JSONDict | None:
+    async def next(self, *, timeout: float = 10.0) -> JSONDict | None:  # noqa: ASYNC109
         """The next event ``{"type", "object"}``; None when the server ended the stream."""
         assert self._resp is not None, "use: async with client.watch(...) as w"
         while True:
@@ -320,9 +339,12 @@ class WatchStream:
                 return event
 
     async def next_matching(
-        self, predicate: Callable[[JSONDict], bool], *, timeout: float = 10.0
+        self,
+        predicate: Callable[[JSONDict], bool],
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109
     ) -> JSONDict:
-        """Skip events until one satisfies ``predicate``; TimeoutError after ``timeout``."""
+        """Skip events until one satisfies ``predicate``; TimeoutError after ``timeout`` s."""
         async with asyncio.timeout(timeout):
             while True:
                 event = await self.next(timeout=timeout)

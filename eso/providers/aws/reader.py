@@ -26,6 +26,7 @@ status ``success``/``error``).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,8 @@ PROVIDER_LABEL = "AWS/SecretsManager"
 CALL_GET = "GetSecretValue"
 CALL_BATCH = "BatchGetSecretValue"
 CALL_LIST = "ListSecrets"
+CALL_DESCRIBE = "DescribeSecret"
+TAGS_VERSION = "#tags"  # cache/single-flight key of metadataPolicy Fetch reads
 AWSCURRENT = "AWSCURRENT"
 UUID_PREFIX = "uuid/"
 MAX_BATCH_PAGES = 5  # SecretIdList answers fit one page; this only bounds a misbehaving server
@@ -134,9 +137,15 @@ class IdentityReader:
             self._metrics.provider_cache_misses.labels(PROVIDER_LABEL).inc()
         return await self._flight.do(key, lambda: self._fetch(key))
 
+    async def read_tags(self, secret_id: str, *, max_age: float | None = None) -> SecretValue:
+        """metadataPolicy Fetch: the secret's tags as a JSON object string (ESO's format)."""
+        return await self.read(secret_id, version=TAGS_VERSION, max_age=max_age)
+
     async def _fetch(self, key: CacheKey) -> SecretValue:
         started = self._clock.now()
-        if key.version == AWSCURRENT and self.batching:
+        if key.version == TAGS_VERSION:
+            value = await self._describe_tags(key.secret_id)
+        elif key.version == AWSCURRENT and self.batching:
             value = await self._batcher.get(key.secret_id)
         else:
             value = await self._get_secret_value(key.secret_id, key.version)
@@ -156,6 +165,13 @@ class IdentityReader:
             params["VersionStage"] = version or AWSCURRENT
         resp = await self._call(CALL_GET, f"secret {secret_id!r}", **params)
         return SecretValue.from_response(resp)
+
+    async def _describe_tags(self, secret_id: str) -> SecretValue:
+        resp = await self._call(CALL_DESCRIBE, f"secret {secret_id!r}", SecretId=secret_id)
+        tags = {str(t.get("Key", "")): str(t.get("Value", "")) for t in resp.get("Tags", [])}
+        return SecretValue(
+            name=resp.get("Name"), arn=resp.get("ARN"), version_id=None, string=tags_json(tags)
+        )
 
     async def _call(self, call: str, what: str, **params: Any) -> Any:
         """One AWS call, counted; errors come out classified and sanitised."""
@@ -186,7 +202,7 @@ class IdentityReader:
                     # every caller hears the failure about its own secret
                     return {i: classify(cause, what=f"secret {i!r}") for i in ids}
                 self._deny()
-                return await self._one_by_one(ids)
+                break  # everything not answered yet is read one by one below
             _match(ids, resp, results)
             token = resp.get("NextToken")
             if not token:
@@ -253,6 +269,26 @@ def _match(
             results[secret_id] = from_code(
                 code, str(err.get("Message", "")), what=f"secret {secret_id!r}"
             )
+
+
+def tags_json(tags: Mapping[str, str]) -> str:
+    """Tags as Go's ``json.Marshal(map[string]string)`` writes them (what ESO returns).
+
+    Keys sorted, no spaces, and ``<``, ``>``, ``&``, U+2028, U+2029 escaped as Go does.
+    """
+    text = json.dumps(dict(sorted(tags.items())), separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in _GO_ESCAPES:
+        text = text.replace(char, escaped)
+    return text
+
+
+_GO_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _snake(call: str) -> str:

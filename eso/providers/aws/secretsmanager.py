@@ -12,9 +12,12 @@ is SecretString, else SecretBinary; ``ref.property`` is resolved with ESO's gjso
 (``eso.providers.paths``); ``get_secret_map`` splits a JSON object (after ``property``, if set).
 
 Not implemented here (refused with ``NotImplementedFeatureError``, also listed in
-``eso.api.features``): ParameterStore/CertificateManager, ``auth.jwt``, ``role`` and its
-options, ``metadataPolicy: Fetch``. ``conversionStrategy``/``decodingStrategy`` are applied by
-the ExternalSecret controller to what the provider returns, as in ESO.
+``eso.api.features``): ParameterStore/CertificateManager, ``auth.jwt``, ``sessionTagsPolicy``
+Simple/Custom and ``customSessionTags``. ``role`` (after ``additionalRoles``, with
+``externalID``, ``sessionTags``, ``transitiveTagKeys``) is assumed through STS as ESO does.
+``metadataPolicy: Fetch`` returns the secret's tags as a JSON object (DescribeSecret), as ESO
+does. ``conversionStrategy``/``decodingStrategy`` are applied by the ExternalSecret controller
+to what the provider returns, as in ESO.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from eso.providers import paths
 from eso.providers.aws.auth import check_auth, resolve_credentials
 from eso.providers.aws.cache import ValueCache
 from eso.providers.aws.reader import AWSCURRENT, IdentityReader, SecretValue
-from eso.providers.aws.session import ClientSpec, SessionPool, resolve_endpoint
+from eso.providers.aws.session import STS_ENDPOINT_ENV, ClientSpec, SessionPool, resolve_endpoint
 from eso.providers.base import (
     ConfigError,
     NoticeHandler,
@@ -56,17 +59,9 @@ MSG_NO_REGION = "spec.provider.aws.region must be set"
 MSG_UNSUPPORTED_FIELD = "spec.provider.aws.{field} is not implemented yet"
 MSG_EMPTY_KEY = "remoteRef.key must not be empty"
 MSG_NO_VALUE = "secret {key!r} has neither SecretString nor SecretBinary"
-MSG_METADATA_FETCH = "remoteRef.metadataPolicy Fetch is not implemented yet"
 
 # Store fields eso does not implement for AWS (YAML name, attribute).
-_UNSUPPORTED_FIELDS = (
-    ("role", "role"),
-    ("additionalRoles", "additional_roles"),
-    ("externalID", "external_id"),
-    ("sessionTags", "session_tags"),
-    ("transitiveTagKeys", "transitive_tag_keys"),
-    ("customSessionTags", "custom_session_tags"),
-)
+_UNSUPPORTED_FIELDS = (("customSessionTags", "custom_session_tags"),)
 
 
 def aws_spec(store: AnyStore) -> AWSProviderSpec:
@@ -143,6 +138,11 @@ class AWSProvider:
             region=aws.region,
             endpoint_url=resolve_endpoint(self._settings.endpoint_url),
             credentials=credentials,
+            roles=(*aws.additional_roles, *([aws.role] if aws.role else [])),
+            external_id=aws.external_id,
+            session_tags=tuple((t.key, t.value) for t in aws.session_tags),
+            transitive_tag_keys=tuple(aws.transitive_tag_keys),
+            sts_endpoint_url=resolve_endpoint(None, names=STS_ENDPOINT_ENV),
         )
         slot = store_slot(store)
         shared = await self._pool.acquire(slot, spec)
@@ -233,11 +233,12 @@ class SecretsManagerClient:
     ) -> SecretValue:
         if not ref.key:
             raise ConfigError(MSG_EMPTY_KEY)
-        if ref.metadata_policy == "Fetch":
-            raise NotImplementedFeatureError(MSG_METADATA_FETCH)
+        secret_id = self._prefix + ref.key
         try:
+            if ref.metadata_policy == "Fetch":
+                return await self._reader.read_tags(secret_id, max_age=max_age)
             return await self._reader.read(
-                self._prefix + ref.key, version=ref.version or AWSCURRENT, max_age=max_age
+                secret_id, version=ref.version or AWSCURRENT, max_age=max_age
             )
         finally:
             self._deliver_notice()

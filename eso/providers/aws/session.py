@@ -3,7 +3,7 @@
 Creating a botocore client costs milliseconds of CPU and a fresh connection pool (TLS
 handshakes); ESO builds one per reconcile. Here a client lives as long as some store uses its
 *credential identity*: a digest of everything that decides which principal calls which
-endpoint (access key id, secret key, session token, region, endpoint, role).
+endpoint (access key id, secret key, session token, region, endpoints, roles and their options).
 Stores with the same credentials share one client and one connection pool.
 
 Each store occupies a *slot*; when a store's credential Secret changes, its next
@@ -15,6 +15,8 @@ Endpoint override, in order: ``AWSSettings.endpoint_url``, then the standard
 ``AWS_ENDPOINT_URL_SECRETS_MANAGER``, ESO's ``AWS_SECRETSMANAGER_ENDPOINT``, the standard
 ``AWS_ENDPOINT_URL``. These are read here, when a client is built, because they are the AWS
 SDK's own configuration (botocore reads the same variables); they are part of the identity.
+STS (for ``role``) likewise: ``AWS_ENDPOINT_URL_STS``, ESO's ``AWS_STS_ENDPOINT``,
+``AWS_ENDPOINT_URL``.
 """
 
 from __future__ import annotations
@@ -26,23 +28,38 @@ import os
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import structlog
 from aiobotocore.config import AioConfig
+from aiobotocore.credentials import (
+    AioAssumeRoleCredentialFetcher,
+    AioCredentials,
+    AioDeferredRefreshableCredentials,
+)
 from aiobotocore.session import AioSession, get_session
 
 from eso.providers.aws.auth import StaticCredentials
+from eso.providers.base import AuthError
 from eso.settings import AWSSettings
 
 log = structlog.get_logger(__name__)
 
 SERVICE = "secretsmanager"
+ROLE_SESSION_NAME = "external-secrets-eso"
+MSG_NO_SOURCE_CREDENTIALS = (
+    "no credentials to assume the role with (no auth.secretRef, and the default chain found none)"
+)
+# Keys the identity digest: a digest logged by one process cannot be matched against another's,
+# and nobody can test a guessed key against a logged digest.
+_IDENTITY_KEY = os.urandom(16)
 ENDPOINT_ENV = (
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "AWS_SECRETSMANAGER_ENDPOINT",
     "AWS_ENDPOINT_URL",
 )
+STS_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_STS", "AWS_STS_ENDPOINT", "AWS_ENDPOINT_URL")
 
 
 def resolve_endpoint(
@@ -55,7 +72,7 @@ def resolve_endpoint(
     if explicit:
         return explicit
     env = os.environ if environ is None else environ
-    return next((env[n] for n in ENDPOINT_ENV if env.get(n)), None)
+    return next((env[n] for n in names if env.get(n)), None)
 
 
 @dataclass(frozen=True)
@@ -65,7 +82,11 @@ class ClientSpec:
     region: str
     endpoint_url: str | None = None
     credentials: StaticCredentials | None = None
-    role: str | None = None  # not implemented yet (eso.api.features); part of the identity
+    roles: tuple[str, ...] = ()  # additionalRoles in order, then role: assumed in turn
+    external_id: str = ""
+    session_tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    sts_endpoint_url: str | None = None
 
     @property
     def identity(self) -> str:
@@ -77,9 +98,14 @@ class ClientSpec:
             c.session_token if c else None,
             self.region,
             self.endpoint_url,
-            self.role,
+            self.roles,
+            self.external_id,
+            self.session_tags,
+            self.transitive_tag_keys,
+            self.sts_endpoint_url,
         ]
-        return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:32]
+        digest = hashlib.blake2b(json.dumps(material).encode(), key=_IDENTITY_KEY, digest_size=16)
+        return digest.hexdigest()
 
 
 @dataclass
@@ -89,8 +115,24 @@ class SharedClient:
     identity: str
     spec: ClientSpec
     client: Any  # aiobotocore's generated client class has no static type
-    _stack: AsyncExitStack = field(repr=False)
+    stack: AsyncExitStack = field(repr=False)
     slots: set[Hashable] = field(default_factory=set, repr=False)
+
+    async def aclose(self) -> None:
+        """Close the client and its connection pool; in-flight calls on it fail."""
+        await self.stack.aclose()
+
+
+def _role_options(spec: ClientSpec) -> dict[str, Any]:
+    """ExternalId, Tags and TransitiveTagKeys of the final AssumeRole (ESO's rules)."""
+    options: dict[str, Any] = {}
+    if spec.external_id:
+        options["ExternalId"] = spec.external_id
+    if spec.session_tags:
+        options["Tags"] = [{"Key": k, "Value": v} for k, v in spec.session_tags]
+        if spec.transitive_tag_keys:
+            options["TransitiveTagKeys"] = list(spec.transitive_tag_keys)
+    return options
 
 
 class SessionPool:
@@ -134,14 +176,17 @@ class SessionPool:
             return
         del self._clients[identity]
         log.info("aws_client_retired", identity=identity)
-        await old._stack.aclose()
+        await old.aclose()
         if self._on_retire is not None:
             await self._on_retire(identity)
 
     async def _build(self, spec: ClientSpec) -> SharedClient:
         stack = AsyncExitStack()
+        session = self._session
         kwargs: dict[str, Any] = {}
-        if spec.credentials is not None:
+        if spec.roles:
+            session = await self._role_session(spec)
+        elif spec.credentials is not None:
             kwargs = {
                 "aws_access_key_id": spec.credentials.access_key_id,
                 "aws_secret_access_key": spec.credentials.secret_access_key,
@@ -155,7 +200,7 @@ class SessionPool:
             user_agent_extra="eso",
         )
         client = await stack.enter_async_context(
-            self._session.create_client(
+            session.create_client(
                 SERVICE,
                 region_name=spec.region,
                 endpoint_url=spec.endpoint_url,
@@ -164,6 +209,40 @@ class SessionPool:
             )
         )
         return SharedClient(spec.identity, spec, client, stack)
+
+    async def _role_session(self, spec: ClientSpec) -> AioSession:
+        """A session whose credentials come from AssumeRole (chained through ``spec.roles``).
+
+        Each role is assumed with the previous role's credentials, starting from the store's
+        static keys or the default chain, as ESO does; externalID and session tags apply to the
+        last role only. Credentials are fetched on first use and refreshed before they expire.
+        """
+        if spec.credentials is not None:
+            c = spec.credentials
+            source: Any = AioCredentials(c.access_key_id, c.secret_access_key, c.session_token)
+        else:
+            source = await self._session.get_credentials()
+            if source is None:
+                raise AuthError(MSG_NO_SOURCE_CREDENTIALS)
+        create_sts = partial(
+            self._session.create_client, region_name=spec.region, endpoint_url=spec.sts_endpoint_url
+        )
+        for n, role in enumerate(spec.roles):
+            extra: dict[str, Any] = {"RoleSessionName": ROLE_SESSION_NAME}
+            if n == len(spec.roles) - 1:
+                extra.update(_role_options(spec))
+            fetcher = AioAssumeRoleCredentialFetcher(
+                client_creator=create_sts,
+                source_credentials=source,
+                role_arn=role,
+                extra_args=extra,
+            )
+            source = AioDeferredRefreshableCredentials(
+                refresh_using=fetcher.fetch_credentials, method="assume-role"
+            )
+        session = get_session()
+        session._credentials = source  # aiobotocore's documented way to inject a provider
+        return session
 
     def __len__(self) -> int:
         return len(self._clients)
@@ -174,4 +253,4 @@ class SessionPool:
             clients, self._clients = list(self._clients.values()), {}
             self._slot_identity.clear()
         for shared in clients:
-            await asyncio.shield(shared._stack.aclose())
+            await asyncio.shield(shared.aclose())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from eso.testing.apiserver.faults import Faults, FaultRule
+    from eso.testing.apiserver.faults import FaultRule, Faults
     from eso.testing.apiserver.server import LocalControlPlane
 
 __all__ = ["FaultRule", "Faults", "LocalControlPlane"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eso.testing.apiserver.cel import rule_compile_errors
 from eso.testing.apiserver.objects import field_invalid
 from eso.testing.apiserver.registry import ResourceType
 from eso.testing.apiserver.status import Cause
@@ -39,30 +40,44 @@ def validate_crd(crd: JSONDict) -> list[Cause]:
         )
     if spec.get("scope") not in ("Namespaced", "Cluster"):
         causes.append(
-            Cause("FieldValueNotSupported",
-                  f'Unsupported value: "{spec.get("scope", "")}": supported values: '
-                  '"Cluster", "Namespaced"', "spec.scope")
-        )  # fmt: skip
+            Cause(
+                "FieldValueNotSupported",
+                f'Unsupported value: "{spec.get("scope", "")}": supported values: '
+                '"Cluster", "Namespaced"',
+                "spec.scope",
+            )
+        )
     causes += _validate_versions(spec.get("versions") or [])
     return causes
 
 
 def _validate_versions(versions: list[JSONDict]) -> list[Cause]:
     if not versions:
-        return [Cause("FieldValueInvalid", "Invalid value: \"null\": must have exactly one "
-                      "version marked as storage version", "spec.versions")]  # fmt: skip
+        return [
+            Cause(
+                "FieldValueInvalid",
+                'Invalid value: "null": must have exactly one version marked as storage version',
+                "spec.versions",
+            )
+        ]
     causes = []
     if sum(1 for v in versions if v.get("storage")) != 1:
         causes.append(
-            field_invalid("spec.versions", [v.get("name") for v in versions],
-                          "must have exactly one version marked as storage version")
-        )  # fmt: skip
+            field_invalid(
+                "spec.versions",
+                [v.get("name") for v in versions],
+                "must have exactly one version marked as storage version",
+            )
+        )
     for i, v in enumerate(versions):
-        if not (v.get("schema") or {}).get("openAPIV3Schema"):
-            causes.append(
-                Cause("FieldValueRequired", "Required value: schemas are required",
-                      f"spec.versions[{i}].schema.openAPIV3Schema")
-            )  # fmt: skip
+        path = f"spec.versions[{i}].schema.openAPIV3Schema"
+        schema = (v.get("schema") or {}).get("openAPIV3Schema")
+        if not schema:
+            causes.append(Cause("FieldValueRequired", "Required value: schemas are required", path))
+            continue
+        causes += [
+            Cause(e.type, e.message, e.field) for e in rule_compile_errors(schema, path=path)
+        ]
     return causes
 
 
@@ -91,8 +106,13 @@ def crd_status(crd: JSONDict, *, now: str, old: JSONDict | None) -> JSONDict:
 
     def cond(type_: str, reason: str, message: str) -> JSONDict:
         since = prior.get(type_, {}).get("lastTransitionTime", now)
-        return {"type": type_, "status": "True", "lastTransitionTime": since,
-                "reason": reason, "message": message}  # fmt: skip
+        return {
+            "type": type_,
+            "status": "True",
+            "lastTransitionTime": since,
+            "reason": reason,
+            "message": message,
+        }
 
     return {
         "acceptedNames": dict(spec["names"]),

@@ -23,15 +23,15 @@ JSONDict = dict[str, Any]
 def admit(rt: ResourceType, obj: JSONDict, *, old: JSONDict | None, strict: bool) -> JSONDict:
     """The object to store: pruned and defaulted; 400/422 as the real server would answer.
 
-    Works on a private deep copy, so nested values shared with stored objects stay intact.
+    Works on a private deep copy, so nested values shared with stored objects stay intact
+    (and ``obj`` itself is what pruning is compared against for strict validation).
     """
     if rt.schema is None:
         return obj
     out: JSONDict = json.loads(json.dumps(obj))
-    before = json.loads(json.dumps(obj)) if strict else None
     sch.prune(out, rt.schema)
-    if before is not None:
-        unknown = removed_paths(before, out)
+    if strict:
+        unknown = removed_paths(obj, out)
         if unknown:
             listed = ", ".join(f'unknown field "{p}"' for p in unknown)
             raise st.bad_request(

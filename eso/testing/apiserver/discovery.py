@@ -94,5 +94,9 @@ def resource_list(registry: Registry, group_name: str, version: str) -> JSONDict
         resources.append(_entry(rt))
         resources += [_sub_entry(rt, s) for s in sorted(rt.subresources)]
     gv = f"{group_name}/{version}" if group_name else version
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-            "resources": resources}  # fmt: skip
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": gv,
+        "resources": resources,
+    }

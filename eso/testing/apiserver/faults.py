@@ -83,7 +83,7 @@ class Faults:
             500: lambda _r: st.internal_error("injected fault"),
             409: lambda r: st.conflict(
                 plural=r.resource, group="", name=r.name or "", why=st.MODIFIED
-            ),  # fmt: skip
+            ),
         }
         if status not in makers:
             raise ValueError(f"can inject 429, 500 or 409, not {status}")

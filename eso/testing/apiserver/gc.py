@@ -55,7 +55,8 @@ class GarbageCollector:
         if event.type == "DELETED":
             if self._store.dependents(md.get("uid", "")):
                 self._owners_gone.add(md["uid"])
-            if self._finalizing:
+                self._wake.set()
+            elif self._finalizing:
                 self._wake.set()
             return
         for ref in md.get("ownerReferences") or ():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from eso.clock import Clock
@@ -107,8 +108,14 @@ class ResourceHandlers:
         labels, fields = self._selectors(request, t)
         q = request.query
         limit = 0 if q.get("resourceVersion") == "0" else _int(q, "limit", 0)
-        result = self.ops.list(t.rt, namespace=t.namespace, labels=labels, fields=fields,
-                               limit=limit, continue_=q.get("continue", ""))  # fmt: skip
+        result = self.ops.list_objects(
+            t.rt,
+            namespace=t.namespace,
+            labels=labels,
+            fields=fields,
+            limit=limit,
+            continue_=q.get("continue", ""),
+        )
         meta: JSONDict = {"resourceVersion": result.resource_version}
         if result.continue_:
             meta["continue"] = result.continue_
@@ -119,40 +126,65 @@ class ResourceHandlers:
             return json_response(self._table(request, t, result.items, meta))
         if "as=PartialObjectMetadata" in accept:
             items = [view(t.rt, o, metadata_only=True) for o in result.items]
-            return json_response({"kind": "PartialObjectMetadataList",
-                                  "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-                                  "items": items})  # fmt: skip
+            return json_response(
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": meta,
+                    "items": items,
+                }
+            )
         items = [view(t.rt, o, metadata_only=False) for o in result.items]
-        return json_response({"kind": f"{t.rt.kind}List", "apiVersion": t.rt.api_version,
-                              "metadata": meta, "items": items})  # fmt: skip
+        return json_response(
+            {
+                "kind": f"{t.rt.kind}List",
+                "apiVersion": t.rt.api_version,
+                "metadata": meta,
+                "items": items,
+            }
+        )
 
     async def _body(self, request: web.Request) -> Any:
+        """JSON (any ``+json`` patch type too) or YAML; protobuf is 415, as not served."""
         raw = await request.read()
         if not raw:
             return None
+        media = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
         try:
-            return json.loads(raw)
-        except ValueError as e:
+            if media in ("application/yaml", "application/apply-patch+yaml"):
+                return yaml.safe_load(raw)
+            if media == "application/json" or media.endswith("+json"):
+                return json.loads(raw)
+        except (ValueError, yaml.YAMLError) as e:
             raise st.bad_request(f"the body of the request could not be decoded: {e}") from None
+        raise st.unsupported_media_type(media)
 
     async def _write(self, request: web.Request, t: Target) -> web.Response:
         body = await self._body(request)
         q = request.query
-        opts = WriteOptions(strict=q.get("fieldValidation") == "Strict",
-                            dry_run=q.get("dryRun") == "All")  # fmt: skip
+        opts = WriteOptions(
+            strict=q.get("fieldValidation") == "Strict", dry_run=q.get("dryRun") == "All"
+        )
         ns = t.namespace or ""
         if t.verb == "patch":
-            obj = self.ops.patch(t.rt, body, content_type=request.headers.get("Content-Type", ""),
-                                 namespace=ns, name=t.name or "", subresource=t.subresource,
-                                 opts=opts)  # fmt: skip
+            obj = self.ops.patch(
+                t.rt,
+                body,
+                content_type=request.headers.get("Content-Type", ""),
+                namespace=ns,
+                name=t.name or "",
+                subresource=t.subresource,
+                opts=opts,
+            )
             return self._render_one(request, t, obj)
         if not isinstance(body, dict):
             raise st.bad_request("the body of the request was not a JSON object")
         if t.verb == "create":
             obj = self.ops.create(t.rt, body, namespace=ns, opts=opts)
             return json_response(view(t.rt, obj, metadata_only=False), status=201)
-        obj = self.ops.update(t.rt, body, namespace=ns, name=t.name or "",
-                              subresource=t.subresource, opts=opts)  # fmt: skip
+        obj = self.ops.update(
+            t.rt, body, namespace=ns, name=t.name or "", subresource=t.subresource, opts=opts
+        )
         return self._render_one(request, t, obj)
 
     async def _delete_options(self, request: web.Request) -> DeleteOptions:
@@ -171,35 +203,43 @@ class ResourceHandlers:
         opts = await self._delete_options(request)
         if t.verb == "deletecollection":
             return self._delete_collection(request, t, opts)
-        obj, now = self.ops.delete(t.rt, namespace=t.namespace or "", name=t.name or "",
-                                   opts=opts)  # fmt: skip
+        obj, now = self.ops.delete(t.rt, namespace=t.namespace or "", name=t.name or "", opts=opts)
         code = 200 if now else 202
         if now and not t.rt.returns_deleted_object:
             md = obj["metadata"]
-            return json_response(st.success_status(name=md["name"], group=t.rt.group,
-                                                   plural=t.rt.plural, uid=md.get("uid", "")),
-                                 status=code)  # fmt: skip
+            return json_response(
+                st.success_status(
+                    name=md["name"], group=t.rt.group, plural=t.rt.plural, uid=md.get("uid", "")
+                ),
+                status=code,
+            )
         return json_response(view(t.rt, obj, metadata_only=False), status=code)
 
     def _delete_collection(
         self, request: web.Request, t: Target, opts: DeleteOptions
     ) -> web.Response:
         labels, fields = self._selectors(request, t)
-        result = self.ops.list(t.rt, namespace=t.namespace, labels=labels, fields=fields)
+        result = self.ops.list_objects(t.rt, namespace=t.namespace, labels=labels, fields=fields)
         items = []
         for obj in result.items:
             md = obj["metadata"]
             try:
-                gone, _ = self.ops.delete(t.rt, namespace=md.get("namespace", ""),
-                                          name=md["name"], opts=opts)  # fmt: skip
+                gone, _ = self.ops.delete(
+                    t.rt, namespace=md.get("namespace", ""), name=md["name"], opts=opts
+                )
             except ApiError as e:
                 if e.code != 404:
                     raise
                 continue
             items.append(view(t.rt, gone, metadata_only=False))
-        return json_response({"kind": f"{t.rt.kind}List", "apiVersion": t.rt.api_version,
-                              "metadata": {"resourceVersion": str(self.ops.store.rv)},
-                              "items": items})  # fmt: skip
+        return json_response(
+            {
+                "kind": f"{t.rt.kind}List",
+                "apiVersion": t.rt.api_version,
+                "metadata": {"resourceVersion": str(self.ops.store.rv)},
+                "items": items,
+            }
+        )
 
     def _watcher(self, request: web.Request, t: Target) -> Watcher:
         labels, fields = self._selectors(request, t)
@@ -212,13 +252,20 @@ class ResourceHandlers:
             bookmarks=_flag(request.query, "allowWatchBookmarks"),
         )
 
-    def _start(self, watcher: Watcher, t: Target, rv: str) -> None:
-        """Queue the initial events and subscribe, atomically with respect to writes."""
+    def _start(self, watcher: Watcher, t: Target, rv: str, *, initial_events: bool) -> None:
+        """Queue the initial events and subscribe, atomically with respect to writes.
+
+        ``initial_events`` is a streaming list (``sendInitialEvents=true``): current state,
+        then a BOOKMARK annotated ``k8s.io/initial-events-end``, whatever ``rv`` says (the
+        state served is never older than it, which is what NotOlderThan asks).
+        """
         store = self.ops.store
-        if rv in ("", "0"):
+        if rv in ("", "0") or initial_events:
             ns = t.namespace if t.rt.namespaced else None
             for obj in store.objects(t.rt.storage, namespace=ns):
                 watcher.send_initial(obj)
+            if initial_events:
+                watcher.bookmark(store.rv, initial_events_end=True)
         else:
             try:
                 since = int(rv)
@@ -226,8 +273,7 @@ class ResourceHandlers:
                 raise st.bad_request(f"invalid resource version: {rv!r}") from None
             events = store.events_since(t.rt.storage, since)
             if events is None:
-                watcher.error(st.expired(
-                    f"too old resource version: {since} ({store.compacted})"))  # fmt: skip
+                watcher.error(st.expired(f"too old resource version: {since} ({store.compacted})"))
                 return
             for event in events:
                 watcher.offer(event)
@@ -240,10 +286,11 @@ class ResourceHandlers:
         timeout = float(_int(request.query, "timeoutSeconds", 0)) or DEFAULT_WATCH_TIMEOUT
         resp = web.StreamResponse(headers={"Content-Type": "application/json"})
         resp.enable_chunked_encoding()
-        self._start(watcher, t, rv)  # raises 400 before any byte is sent
+        initial = request.query.get("sendInitialEvents", "").lower() == "true"
+        self._start(watcher, t, rv, initial_events=initial)  # raises 400 before any byte is sent
         try:
             await resp.prepare(request)
-            await watcher.stream(resp, timeout=timeout)
+            await watcher.stream(resp, seconds=timeout)
         finally:
             self.ops.store.unsubscribe(t.rt.storage, watcher)
             self.watchers.discard(watcher)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from eso.testing.apiserver import status as st
+from eso.testing.apiserver.metadata import finalizer_causes, immutable_causes, label_causes
 from eso.testing.apiserver.registry import ResourceType
 from eso.testing.apiserver.status import Cause
 
@@ -130,9 +131,14 @@ def prepare_create(rt: ResourceType, obj: JSONDict, *, now: datetime) -> JSONDic
             raise invalid(
                 rt,
                 "",
-                [Cause("FieldValueRequired", "Required value: name or generateName is required",
-                       "metadata.name")],
-            )  # fmt: skip
+                [
+                    Cause(
+                        "FieldValueRequired",
+                        "Required value: name or generateName is required",
+                        "metadata.name",
+                    )
+                ],
+            )
         md["name"] = md["generateName"] + "".join(
             secrets.choice(_GENERATE_ALPHABET) for _ in range(5)
         )
@@ -142,7 +148,7 @@ def prepare_create(rt: ResourceType, obj: JSONDict, *, now: datetime) -> JSONDic
     md["creationTimestamp"] = timestamp(now)
     if rt.custom or rt.has_generation:
         md["generation"] = 1
-    causes = validate_name(rt, md["name"])
+    causes = validate_name(rt, md["name"]) + label_causes(obj)
     causes += _kind_create(rt, obj)
     if causes:
         raise invalid(rt, md["name"], causes)
@@ -173,7 +179,7 @@ def prepare_secret(obj: JSONDict) -> list[Cause]:
         data = dict(data)  # may be shared with the stored object after a patch
     else:
         raise st.bad_request('Secret in version "v1" cannot be handled as a Secret: data')
-    for key, value in data.items():
+    for value in data.values():
         _check_base64(value)
     string_data = obj.pop("stringData", None) or {}
     for key, value in string_data.items():
@@ -214,8 +220,9 @@ def check_precondition(rt: ResourceType, new: JSONDict, old: JSONDict) -> None:
     sent = new["metadata"].get("resourceVersion")
     if sent:
         if sent != old["metadata"]["resourceVersion"]:
-            raise st.conflict(plural=rt.plural, group=rt.group, name=old["metadata"]["name"],
-                              why=st.MODIFIED)  # fmt: skip
+            raise st.conflict(
+                plural=rt.plural, group=rt.group, name=old["metadata"]["name"], why=st.MODIFIED
+            )
         return
     if not rt.unconditional_update:
         raise invalid(
@@ -272,9 +279,11 @@ def _status_only(rt: ResourceType, new: JSONDict, old: JSONDict) -> JSONDict:
 
 
 def _kind_update(rt: ResourceType, new: JSONDict, old: JSONDict) -> list[Cause]:
+    causes = label_causes(new) + finalizer_causes(new, old)
     if rt.group == "" and rt.plural == "secrets":
-        causes = prepare_secret(new)
+        causes += prepare_secret(new)
         if new.get("type") != old.get("type"):
             causes.append(field_invalid("type", new.get("type"), "field is immutable"))
-        return causes
-    return []
+    if rt.group == "" and rt.plural in ("secrets", "configmaps"):
+        causes += immutable_causes(new, old)
+    return causes

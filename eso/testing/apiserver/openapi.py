@@ -20,8 +20,11 @@ from typing import Any
 from eso.testing.apiserver.registry import Registry, ResourceType
 
 JSONDict = dict[str, Any]
-_MERGE_TYPES = ["application/json-patch+json", "application/merge-patch+json",
-                "application/apply-patch+yaml"]  # fmt: skip
+_MERGE_TYPES = [
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/apply-patch+yaml",
+]
 
 
 def _gv_path(group: str, version: str) -> str:
@@ -53,14 +56,22 @@ def _schema(rt: ResourceType) -> JSONDict:
 def _operations(rt: ResourceType) -> JSONDict:
     ref = {"$ref": f"#/components/schemas/{_schema_name(rt)}"}
     media = _MERGE_TYPES
-    validation = {"name": "fieldValidation", "in": "query", "schema": {"type": "string"},
-                  "uniqueItems": True}  # fmt: skip
+    validation = {
+        "name": "fieldValidation",
+        "in": "query",
+        "schema": {"type": "string"},
+        "uniqueItems": True,
+    }
     ok = {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}
     gvk = {"x-kubernetes-group-version-kind": _gvk(rt)[0]}
     return {
         "get": {"operationId": f"read{rt.kind}", "responses": ok, **gvk},
-        "put": {"operationId": f"replace{rt.kind}", "parameters": [validation],
-                "responses": ok, **gvk},
+        "put": {
+            "operationId": f"replace{rt.kind}",
+            "parameters": [validation],
+            "responses": ok,
+            **gvk,
+        },
         "patch": {
             "operationId": f"patch{rt.kind}",
             "parameters": [validation],
@@ -69,7 +80,7 @@ def _operations(rt: ResourceType) -> JSONDict:
             **gvk,
         },
         "delete": {"operationId": f"delete{rt.kind}", "responses": ok, **gvk},
-    }  # fmt: skip
+    }
 
 
 def _item_path(rt: ResourceType) -> str:

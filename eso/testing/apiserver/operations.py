@@ -28,6 +28,7 @@ FOREGROUND = "foregroundDeletion"
 ORPHAN = "orphan"
 NAMESPACES: StorageKey = ("", "namespaces")
 CRDS: StorageKey = ("apiextensions.k8s.io", "customresourcedefinitions")
+PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Operations:
             raise st.not_found(plural=rt.plural, group=rt.group, name=name)
         return obj
 
-    def list(
+    def list_objects(
         self,
         rt: ResourceType,
         *,
@@ -138,13 +139,20 @@ class Operations:
         self, rt: ResourceType, body: JSONDict, *, namespace: str, opts: WriteOptions
     ) -> JSONDict:
         objects.check_identity(rt, body, namespace=namespace, name=None)
+        if str(body["metadata"].get("resourceVersion", "")).isdigit():
+            # etcd3 storage's plain error (500, no reason); met applying exported YAML.
+            rv = int(body["metadata"]["resourceVersion"])
+            if rv:
+                raise st.ApiError(
+                    500, "", "resourceVersion should not be set on objects to be created"
+                )
         obj = objects.prepare_create(rt, to_storage(rt, body), now=self.clock.wall())
         name = obj["metadata"]["name"]
         if rt.namespaced:
             self._check_namespace(rt, namespace, name)
         if rt.storage == CRDS:
             obj = self._admit_crd(obj, None)
-        obj = custom.admit(rt, obj, old=None, strict=opts.strict)
+        obj = _type_meta_first(custom.admit(rt, obj, old=None, strict=opts.strict))
         if self.store.get(rt.storage, _key(rt, namespace, name)) is not None:
             raise st.already_exists(plural=rt.plural, group=rt.group, name=name)
         if opts.dry_run:
@@ -164,9 +172,14 @@ class Operations:
                 name=name,
                 why=f"unable to create new content in namespace {namespace} because it is "
                 "being terminated",
-                causes=[Cause("NamespaceTerminating", f"namespace {namespace} is being "
-                              "terminated", "metadata.namespace")],
-            )  # fmt: skip
+                causes=[
+                    Cause(
+                        "NamespaceTerminating",
+                        f"namespace {namespace} is being terminated",
+                        "metadata.namespace",
+                    )
+                ],
+            )
 
     def update(
         self,
@@ -216,7 +229,7 @@ class Operations:
         new = objects.prepare_update(rt, new, old, subresource=subresource)
         if rt.storage == CRDS:
             new = self._admit_crd(new, old)
-        new = custom.admit(rt, new, old=old, strict=opts.strict)
+        new = _type_meta_first(custom.admit(rt, new, old=old, strict=opts.strict))
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         if new == old or opts.dry_run:
             return new if opts.dry_run else old
@@ -236,8 +249,12 @@ class Operations:
         crds.default_crd(crd)
         causes = crds.validate_crd(crd)
         if causes:
-            raise st.invalid(kind="CustomResourceDefinition", group="apiextensions.k8s.io",
-                             name=crd["metadata"].get("name", ""), causes=causes)  # fmt: skip
+            raise st.invalid(
+                kind="CustomResourceDefinition",
+                group="apiextensions.k8s.io",
+                name=crd["metadata"].get("name", ""),
+                causes=causes,
+            )
         now = objects.timestamp(self.clock.wall())
         crd["status"] = crds.crd_status(crd, now=now, old=old)
         if crd["metadata"].get("deletionTimestamp") and old is not None:
@@ -250,7 +267,9 @@ class Operations:
         spec = stored["spec"]
         storage = (spec["group"], spec["names"]["plural"])
         self.registry.remove_storage(storage)
-        if not deleted:
+        if deleted:
+            self.store.close_subscribers(storage)
+        else:
             for t in crds.served_types(stored):
                 self.registry.add(t)
 
@@ -263,6 +282,14 @@ class Operations:
         old = self.get(rt, namespace=namespace, name=name)
         md = old["metadata"]
         _check_delete_preconditions(rt, old, opts)
+        if rt.storage == NAMESPACES and name in PROTECTED_NAMESPACES:
+            raise st.forbidden(
+                plural=rt.plural,
+                group=rt.group,
+                name=name,
+                why="this namespace may not be deleted",
+                causes=[],
+            )
         finalizers = list(md.get("finalizers") or [])
         policy = opts.propagation or "Background"
         extra = {"Foreground": FOREGROUND, "Orphan": ORPHAN}.get(policy)
@@ -297,10 +324,24 @@ class Operations:
             obj["status"] = dict(obj.get("status") or {})
             obj["status"]["conditions"] = [
                 *(obj["status"].get("conditions") or []),
-                {"type": "Terminating", "status": "True", "reason": "InstanceDeletionInProgress",
-                 "message": "CustomResource deletion is in progress",
-                 "lastTransitionTime": objects.timestamp(self.clock.wall())},
-            ]  # fmt: skip
+                {
+                    "type": "Terminating",
+                    "status": "True",
+                    "reason": "InstanceDeletionInProgress",
+                    "message": "CustomResource deletion is in progress",
+                    "lastTransitionTime": objects.timestamp(self.clock.wall()),
+                },
+            ]
+
+
+def _type_meta_first(obj: JSONDict) -> JSONDict:
+    """apiVersion, kind, metadata first, as kube-apiserver serializes objects."""
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "metadata": obj["metadata"],
+        **obj,
+    }
 
 
 def _okey(obj: JSONDict) -> ObjKey:
@@ -312,9 +353,8 @@ def _finished(obj: JSONDict) -> bool:
     md = obj["metadata"]
     if not md.get("deletionTimestamp") or md.get("finalizers"):
         return False
-    if obj.get("kind") == "Namespace" and (obj.get("spec") or {}).get("finalizers"):
-        return False
-    return True
+    # a Namespace also waits for its spec.finalizers (the namespace controller's "kubernetes")
+    return not (obj.get("kind") == "Namespace" and (obj.get("spec") or {}).get("finalizers"))
 
 
 def _check_delete_preconditions(rt: ResourceType, obj: JSONDict, opts: DeleteOptions) -> None:
@@ -328,5 +368,6 @@ def _check_delete_preconditions(rt: ResourceType, obj: JSONDict, opts: DeleteOpt
             f"ResourceVersion in object meta: {md['resourceVersion']}"
         )
     if why is not None:
-        raise st.conflict(plural=rt.plural, group=rt.group, name=md["name"],
-                          why=f"Precondition failed: {why}")  # fmt: skip
+        raise st.conflict(
+            plural=rt.plural, group=rt.group, name=md["name"], why=f"Precondition failed: {why}"
+        )

@@ -96,22 +96,81 @@ def builtin_types() -> list[ResourceType]:
     """The built-in kinds, in the order discovery lists them."""
     rt = ResourceType
     return [
-        rt("", "v1", "namespaces", "namespace", "Namespace", False, ("ns",),
-           subresources=frozenset({"status", "finalize"}), returns_deleted_object=True,
-           field_labels=frozenset({"status.phase"})),
+        rt(
+            "",
+            "v1",
+            "namespaces",
+            "namespace",
+            "Namespace",
+            False,
+            ("ns",),
+            subresources=frozenset({"status", "finalize"}),
+            returns_deleted_object=True,
+            field_labels=frozenset({"status.phase"}),
+        ),
         rt("", "v1", "secrets", "secret", "Secret", True, field_labels=frozenset({"type"})),
         rt("", "v1", "configmaps", "configmap", "ConfigMap", True, ("cm",)),
         rt("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", True, ("sa",)),
-        rt("", "v1", "pods", "pod", "Pod", True, ("po",), ("all",),
-           subresources=frozenset({"status"}), returns_deleted_object=True, has_generation=True,
-           field_labels=frozenset({"spec.nodeName", "status.phase"})),
+        rt(
+            "",
+            "v1",
+            "pods",
+            "pod",
+            "Pod",
+            True,
+            ("po",),
+            ("all",),
+            subresources=frozenset({"status"}),
+            returns_deleted_object=True,
+            has_generation=True,
+            field_labels=frozenset({"spec.nodeName", "status.phase"}),
+        ),
         rt("", "v1", "events", "event", "Event", True, ("ev",), field_labels=_EVENT_FIELDS),
-        rt("events.k8s.io", "v1", "events", "event", "Event", True, ("ev",),
-           field_labels=_EVENTS_V1_FIELDS),
+        rt(
+            "events.k8s.io",
+            "v1",
+            "events",
+            "event",
+            "Event",
+            True,
+            ("ev",),
+            field_labels=_EVENTS_V1_FIELDS,
+        ),
         rt("coordination.k8s.io", "v1", "leases", "lease", "Lease", True),
-        rt("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition",
-           "CustomResourceDefinition", False, ("crd", "crds"), ("api-extensions",),
-           subresources=frozenset({"status"}), returns_deleted_object=True, has_generation=True),
+        rt(
+            "apiextensions.k8s.io",
+            "v1",
+            "customresourcedefinitions",
+            "customresourcedefinition",
+            "CustomResourceDefinition",
+            False,
+            ("crd", "crds"),
+            ("api-extensions",),
+            subresources=frozenset({"status"}),
+            returns_deleted_object=True,
+            has_generation=True,
+        ),
+        *_stored_only_types(),
+    ]
+
+
+def _stored_only_types() -> list[ResourceType]:
+    """Kinds served only so that manifests (the Helm chart) apply: no defaulting, no
+    controllers behind them."""
+    rt = ResourceType
+    status = frozenset({"status"})
+    rbac = "rbac.authorization.k8s.io"
+    return [
+        rt("", "v1", "services", "service", "Service", True, ("svc",), ("all",),
+           subresources=status),
+        rt("apps", "v1", "deployments", "deployment", "Deployment", True, ("deploy",), ("all",),
+           subresources=status, has_generation=True),
+        rt("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
+           True, ("pdb",), subresources=status, has_generation=True),
+        rt(rbac, "v1", "roles", "role", "Role", True),
+        rt(rbac, "v1", "rolebindings", "rolebinding", "RoleBinding", True),
+        rt(rbac, "v1", "clusterroles", "clusterrole", "ClusterRole", False),
+        rt(rbac, "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", False),
     ]  # fmt: skip
 
 

@@ -3,8 +3,9 @@
 One catch-all route and a hand-written dispatcher keep per-request overhead low (no
 middleware chain, no router table to rebuild when CRDs come and go). Requests are
 authenticated with a bearer token over TLS (401 Status otherwise, as kube-apiserver with
-anonymous auth disabled; TLS because kubectl sends tokens only over https), checked against injected faults, then served by discovery, OpenAPI or the
-resource handlers. Background work (garbage collection, bookmarks) runs in a ``TaskSet``.
+anonymous auth disabled; TLS because kubectl sends tokens only over https), checked against
+injected faults, then served by discovery, OpenAPI or the resource handlers. Background work
+(garbage collection, bookmarks) runs in a ``TaskSet``.
 """
 
 from __future__ import annotations
@@ -91,9 +92,7 @@ class LocalControlPlane:
         ssl_context = server_context(serving_cert()) if self.tls else None
         site = web.TCPSite(self._runner, "127.0.0.1", port, ssl_context=ssl_context)
         await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
         self._tasks.spawn(self._gc.run(), name="apiserver-gc")
         self._tasks.spawn(self._bookmarks(), name="apiserver-bookmarks")
 
@@ -117,12 +116,14 @@ class LocalControlPlane:
             "clusters": [{"name": context, "cluster": self._cluster_entry()}],
             "users": [{"name": context, "user": {"token": self.token}}],
             "contexts": [
-                {"name": context,
-                 "context": {"cluster": context, "user": context, "namespace": "default"}}
+                {
+                    "name": context,
+                    "context": {"cluster": context, "user": context, "namespace": "default"},
+                }
             ],
             "current-context": context,
             "preferences": {},
-        }  # fmt: skip
+        }
 
     def _cluster_entry(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"server": self.url}
@@ -165,10 +166,17 @@ class LocalControlPlane:
             raise st.ApiError(404, "NotFound", "404 page not found")
         group, version, rest = split
         watch = request.query.get("watch", "").lower() in ("true", "1")
-        target = resolve(self.registry, group=group, version=version, rest=rest,
-                         method=request.method, watch=watch)  # fmt: skip
-        info = RequestInfo(target.verb, target.rt.plural, target.namespace, target.name,
-                           target.subresource)  # fmt: skip
+        target = resolve(
+            self.registry,
+            group=group,
+            version=version,
+            rest=rest,
+            method=request.method,
+            watch=watch,
+        )
+        info = RequestInfo(
+            target.verb, target.rt.plural, target.namespace, target.name, target.subresource
+        )
         delay, error = self.faults.check(info)
         if delay:
             await asyncio.sleep(delay)

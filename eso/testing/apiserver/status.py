@@ -58,8 +58,9 @@ def failure_status(code: int, reason: str, message: str, *, details: JSONDict | 
         "metadata": {},
         "status": "Failure",
         "message": message,
-        "reason": reason,
     }
+    if reason:  # Go omits an empty (Unknown) reason
+        out["reason"] = reason
     if details is not None:
         out["details"] = details
     out["code"] = code
@@ -151,7 +152,9 @@ def forbidden(*, plural: str, group: str, name: str, why: str, causes: list[Caus
         403,
         "Forbidden",
         f'{qualified(plural, group)} "{name}" is forbidden: {why}',
-        details=_details(name, group, plural, causes=[c.as_dict() for c in causes]),
+        details=_details(
+            name, group, plural, **({"causes": [c.as_dict() for c in causes]} if causes else {})
+        ),
     )
 
 

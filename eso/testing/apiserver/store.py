@@ -38,6 +38,8 @@ class Event:
 class Subscriber(Protocol):
     def offer(self, event: Event) -> None: ...
 
+    def close(self) -> None: ...
+
 
 def key_of(obj: JSONDict) -> ObjKey:
     md = obj["metadata"]
@@ -151,6 +153,11 @@ class Store:
 
     def unsubscribe(self, storage: StorageKey, sub: Subscriber) -> None:
         self._subs.get(storage, set()).discard(sub)
+
+    def close_subscribers(self, storage: StorageKey) -> None:
+        """End every watch on ``storage`` (its CRD is gone, as the real server does)."""
+        for sub in self._subs.pop(storage, set()):
+            sub.close()
 
     def subscribers(self) -> Iterable[Subscriber]:
         return [s for subs in self._subs.values() for s in subs]

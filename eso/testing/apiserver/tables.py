@@ -74,8 +74,11 @@ def _columns(rt: ResourceType) -> list[JSONDict]:
     if rt.custom:
         return list(rt.printer_columns) or [_AGE]
     if rt.group == "" and rt.plural == "secrets":
-        return [{"name": "Type", "type": "string", "jsonPath": ".type"},
-                {"name": "Data", "type": "integer", "jsonPath": ".data"}, _AGE]  # fmt: skip
+        return [
+            {"name": "Type", "type": "string", "jsonPath": ".type"},
+            {"name": "Data", "type": "integer", "jsonPath": ".data"},
+            _AGE,
+        ]
     if rt.group == "" and rt.plural in ("namespaces", "pods"):
         return [{"name": "Status", "type": "string", "jsonPath": ".status.phase"}, _AGE]
     return [_AGE]
@@ -94,13 +97,19 @@ def table(
     rt: ResourceType, objs: list[JSONDict], *, now: datetime, include: str, meta: JSONDict
 ) -> JSONDict:
     cols = _columns(rt)
-    defs = [{"name": "Name", "type": "string", "format": "name", "description": "Name",
-             "priority": 0}]  # fmt: skip
+    defs = [
+        {"name": "Name", "type": "string", "format": "name", "description": "Name", "priority": 0}
+    ]
     defs += [
-        {"name": c["name"], "type": c["type"], "format": c.get("format", ""),
-         "description": c.get("description", ""), "priority": c.get("priority", 0)}
+        {
+            "name": c["name"],
+            "type": c["type"],
+            "format": c.get("format", ""),
+            "description": c.get("description", ""),
+            "priority": c.get("priority", 0),
+        }
         for c in cols
-    ]  # fmt: skip
+    ]
     rows = []
     for obj in objs:
         row: JSONDict = {"cells": [obj["metadata"]["name"], *(_cell(c, obj, now) for c in cols)]}
@@ -109,5 +118,10 @@ def table(
         elif include != "None":
             row["object"] = partial_metadata(obj)
         rows.append(row)
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
-            "columnDefinitions": defs, "rows": rows}  # fmt: skip
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": meta,
+        "columnDefinitions": defs,
+        "rows": rows,
+    }

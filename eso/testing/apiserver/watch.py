@@ -25,6 +25,7 @@ from eso.testing.apiserver.store import Event, with_rv
 JSONDict = dict[str, Any]
 # A client this far behind is cut off, as the real server drops slow watchers.
 MAX_BUFFERED = 200_000
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
 def _line(etype: str, obj: JSONDict) -> bytes:
@@ -91,12 +92,17 @@ class Watcher:
         if self.matches(obj):
             self._push(_line("ADDED", view(self.rt, obj, metadata_only=self.metadata_only)))
 
-    def bookmark(self, rv: int) -> None:
-        if not self.bookmarks or self.closed:
+    def bookmark(self, rv: int, *, initial_events_end: bool = False) -> None:
+        """A BOOKMARK at ``rv``, if the client allowed them (the end of initial events is
+        sent regardless, as the real server requires allowWatchBookmarks for it anyway)."""
+        if not (self.bookmarks or initial_events_end) or self.closed:
             return
         kind = "PartialObjectMetadata" if self.metadata_only else self.rt.kind
         api_version = "meta.k8s.io/v1" if self.metadata_only else self.rt.api_version
-        obj = {"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": str(rv)}}
+        metadata: JSONDict = {"resourceVersion": str(rv)}
+        if initial_events_end:
+            metadata["annotations"] = {INITIAL_EVENTS_END: "true"}
+        obj = {"kind": kind, "apiVersion": api_version, "metadata": metadata}
         self._push(_line("BOOKMARK", obj))
 
     def error(self, err: ApiError) -> None:
@@ -115,10 +121,10 @@ class Watcher:
         self.closed = True
         self._wake.set()
 
-    async def stream(self, resp: web.StreamResponse, *, timeout: float) -> None:
-        """Write buffered lines until closed or ``timeout`` seconds pass."""
+    async def stream(self, resp: web.StreamResponse, *, seconds: float) -> None:
+        """Write buffered lines until closed or ``seconds`` pass (the watch's timeout)."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 while True:
                     if self._buf:
                         data, self._buf = b"".join(self._buf), []

@@ -106,3 +106,54 @@ async def test_unimplemented_fields_get_a_clear_condition(env: Env, ns: str) -> 
     cond = await env.wait_ready("externalsecrets", "app", ns, status="False")
     assert "not implemented" in cond["message"]
     assert "spec.dataFrom[0].find" in cond["message"]
+
+
+async def test_delete_policy_deletes_the_secret_when_the_provider_data_is_gone(
+    env: Env, ns: str
+) -> None:
+    target = {"name": "app", "deletionPolicy": "Delete"}
+    await env.external_secret(ns, "app", refresh="1s", target=target, data=DATA)
+    await env.wait_secret("app", ns)
+    await env.aws.delete("db")
+
+    cond = await env.wait_ready("externalsecrets", "app", ns, reason=c.REASON_SECRET_DELETED)
+    assert cond["message"] == c.MSG_DELETED
+    await wait_for(lambda: _gone(env, "app", ns), timeout=10.0)
+
+
+async def test_events_and_metrics_follow_the_external_secret(env: Env, ns: str) -> None:
+    await env.external_secret(ns, "app", data=DATA)
+    await env.wait_secret("app", ns)
+
+    async def created_event() -> bool:
+        events = await env.raw.list("v1", "events", namespace=ns)
+        return any(
+            e.get("reason") == c.EVENT_REASON_CREATED
+            and e.get("involvedObject", {}).get("name") == "app"
+            for e in events.get("items", [])
+        )
+
+    await wait_for(created_event, timeout=10.0)
+    labels = {"name": "app", "namespace": ns, "condition": "Ready"}
+    sample = env.metrics.registry.get_sample_value
+    assert sample("externalsecret_status_condition", {**labels, "status": "True"}) == 1
+    assert sample("externalsecret_status_condition", {**labels, "status": "False"}) == 0
+    assert (sample("externalsecret_sync_calls_total", {"name": "app", "namespace": ns}) or 0) >= 1
+
+    await env.raw.delete(ES_API, "externalsecrets", "app", namespace=ns)
+
+    async def series_removed() -> bool:
+        value = sample("externalsecret_status_condition", {**labels, "status": "True"})
+        return value is None
+
+    await wait_for(series_removed, timeout=10.0)
+
+
+async def test_renaming_the_target_deletes_the_old_owned_secret(env: Env, ns: str) -> None:
+    await env.external_secret(ns, "app", data=DATA)
+    await env.wait_secret("app", ns)
+    patch = {"spec": {"target": {"name": "renamed"}}}
+    await env.raw.patch(ES_API, "externalsecrets", "app", patch, namespace=ns)
+
+    await env.wait_secret("renamed", ns)
+    await wait_for(lambda: _gone(env, "app", ns), timeout=10.0)

@@ -42,18 +42,31 @@ def widget_crd(*, group: str = GROUP, versions: tuple[str, ...] = ("v1",)) -> di
         "spec": {
             "group": group,
             "scope": "Namespaced",
-            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget",
-                      "shortNames": ["wdg"], "categories": ["eso-test"]},
+            "names": {
+                "plural": "widgets",
+                "singular": "widget",
+                "kind": "Widget",
+                "shortNames": ["wdg"],
+                "categories": ["eso-test"],
+            },
             "versions": [
-                {"name": v, "served": True, "storage": i == 0,
-                 "subresources": {"status": {}},
-                 "schema": {"openAPIV3Schema": copy.deepcopy(WIDGET_SCHEMA)}}
+                {
+                    "name": v,
+                    "served": True,
+                    "storage": i == 0,
+                    "subresources": {"status": {}},
+                    "schema": {"openAPIV3Schema": copy.deepcopy(WIDGET_SCHEMA)},
+                }
                 for i, v in enumerate(versions)
             ],
         },
-    }  # fmt: skip
+    }
 
 
 def widget(name: str, *, size: int = 3, **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": API, "kind": "Widget", "metadata": {"name": name},
-            "spec": {"size": size, **spec}}  # fmt: skip
+    return {
+        "apiVersion": API,
+        "kind": "Widget",
+        "metadata": {"name": name},
+        "spec": {"size": size, **spec},
+    }

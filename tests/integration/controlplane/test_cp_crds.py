@@ -6,11 +6,10 @@ import secrets
 from typing import Any
 
 import pytest
+from cp_helpers import API, GROUP, widget, widget_crd
 
 from eso.testing.pytest_cluster import Cluster, wait_for
 from eso.testing.rawclient import ApiStatusError
-
-from cp_helpers import API, GROUP, widget, widget_crd
 
 
 async def test_installed_crd_is_established(cluster: Cluster, widgets: dict[str, Any]) -> None:
@@ -83,8 +82,9 @@ async def test_strict_field_validation_rejects_unknown_fields(
     cluster: Cluster, widgets: dict[str, Any], ns: str
 ) -> None:
     with pytest.raises(ApiStatusError) as e:
-        await cluster.client.create(API, "widgets", widget("w", unknown="x"), namespace=ns,
-                                    field_validation="Strict")  # fmt: skip
+        await cluster.client.create(
+            API, "widgets", widget("w", unknown="x"), namespace=ns, field_validation="Strict"
+        )
     assert e.value.status == 400
     assert 'unknown field "spec.unknown"' in e.value.message
 
@@ -109,11 +109,11 @@ async def test_generation_is_unchanged_by_metadata_changes(
 ) -> None:
     c = cluster.client
     await c.create(API, "widgets", widget("w"), namespace=ns)
-    patched = await c.patch(API, "widgets", "w", {"metadata": {"labels": {"a": "b"}}},
-                            namespace=ns)  # fmt: skip
+    patched = await c.patch(API, "widgets", "w", {"metadata": {"labels": {"a": "b"}}}, namespace=ns)
     assert patched["metadata"]["generation"] == 1
-    status = await c.patch(API, "widgets", "w", {"status": {"observed": 1}}, namespace=ns,
-                           subresource="status")  # fmt: skip
+    status = await c.patch(
+        API, "widgets", "w", {"status": {"observed": 1}}, namespace=ns, subresource="status"
+    )
     assert status["metadata"]["generation"] == 1 and status["status"] == {"observed": 1}
 
 
@@ -146,8 +146,9 @@ async def test_deleting_a_crd_deletes_its_objects_and_stops_serving(
     group = f"del{secrets.token_hex(3)}.eso.example.com"
     await cluster.install_crd(widget_crd(group=group))
     c = cluster.client
-    await c.create(f"{group}/v1", "widgets", {**widget("w"), "apiVersion": f"{group}/v1"},
-                   namespace=ns)  # fmt: skip
+    await c.create(
+        f"{group}/v1", "widgets", {**widget("w"), "apiVersion": f"{group}/v1"}, namespace=ns
+    )
     await c.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", f"widgets.{group}")
 
     async def unserved() -> bool:
@@ -167,3 +168,12 @@ async def test_invalid_crd_is_rejected(cluster: Cluster) -> None:
         await cluster.client.create("apiextensions.k8s.io/v1", "customresourcedefinitions", crd)
     assert e.value.status == 422
     assert "metadata.name" in {c["field"] for c in e.value.body["details"]["causes"]}
+
+
+async def test_crd_with_a_rule_that_does_not_compile_is_rejected(cluster: Cluster) -> None:
+    crd = widget_crd(group="badrule.eso.example.com")
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    schema["properties"]["spec"]["x-kubernetes-validations"] = [{"rule": "self.size >"}]
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("apiextensions.k8s.io/v1", "customresourcedefinitions", crd)
+    assert e.value.status == 422

@@ -73,8 +73,9 @@ async def test_an_update_that_changes_nothing_keeps_the_resource_version(
     cluster: Cluster, ns: str
 ) -> None:
     c = cluster.client
-    created = await c.create("v1", "configmaps", {"metadata": {"name": "a"}, "data": {"k": "v"}},
-                             namespace=ns)  # fmt: skip
+    created = await c.create(
+        "v1", "configmaps", {"metadata": {"name": "a"}, "data": {"k": "v"}}, namespace=ns
+    )
     same = await c.update("v1", "configmaps", created, namespace=ns)
     assert same["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
 
@@ -88,8 +89,9 @@ async def test_secret_string_data_is_merged_into_data(cluster: Cluster, ns: str)
 
 async def test_secret_data_that_is_not_base64_is_rejected(cluster: Cluster, ns: str) -> None:
     with pytest.raises(ApiStatusError) as e:
-        await cluster.client.create("v1", "secrets", secret("s", data={"a": "not base64!"}),
-                                    namespace=ns)  # fmt: skip
+        await cluster.client.create(
+            "v1", "secrets", secret("s", data={"a": "not base64!"}), namespace=ns
+        )
     assert (e.value.status, e.value.reason) == (400, "BadRequest")
     assert "illegal base64 data" in e.value.message
 
@@ -112,8 +114,9 @@ async def test_create_in_a_missing_namespace_is_not_found(cluster: Cluster) -> N
 
 async def test_invalid_name_is_rejected_with_a_field_cause(cluster: Cluster, ns: str) -> None:
     with pytest.raises(ApiStatusError) as e:
-        await cluster.client.create("v1", "configmaps", {"metadata": {"name": "Bad_Name"}},
-                                    namespace=ns)  # fmt: skip
+        await cluster.client.create(
+            "v1", "configmaps", {"metadata": {"name": "Bad_Name"}}, namespace=ns
+        )
     assert (e.value.status, e.value.reason) == (422, "Invalid")
     assert e.value.message.startswith('ConfigMap "Bad_Name" is invalid: metadata.name: ')
     assert e.value.body["details"]["causes"][0]["field"] == "metadata.name"
@@ -130,8 +133,13 @@ async def test_deleting_a_secret_answers_a_success_status(cluster: Cluster, ns: 
 async def test_delete_with_a_wrong_uid_precondition_conflicts(cluster: Cluster, ns: str) -> None:
     await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
     with pytest.raises(ApiStatusError) as e:
-        await cluster.client.delete("v1", "secrets", "s", namespace=ns,
-                                    preconditions={"uid": "00000000-0000-0000-0000-000000000000"})  # fmt: skip
+        await cluster.client.delete(
+            "v1",
+            "secrets",
+            "s",
+            namespace=ns,
+            preconditions={"uid": "00000000-0000-0000-0000-000000000000"},
+        )
     assert (e.value.status, e.value.reason) == (409, "Conflict")
     assert "Precondition failed: UID in precondition" in e.value.message
 
@@ -140,19 +148,24 @@ async def test_delete_with_a_wrong_uid_precondition_conflicts(cluster: Cluster, 
     ("patch_type", "patch", "expected"),
     [
         pytest.param("merge", {"data": {"a": None, "b": "2"}}, {"b": "2", "c": "3"}, id="merge"),
-        pytest.param("strategic", {"data": {"a": None, "b": "2"}}, {"b": "2", "c": "3"},
-                     id="strategic"),
-        pytest.param("json", [{"op": "remove", "path": "/data/a"},
-                              {"op": "add", "path": "/data/b", "value": "2"}],
-                     {"b": "2", "c": "3"}, id="json"),
+        pytest.param(
+            "strategic", {"data": {"a": None, "b": "2"}}, {"b": "2", "c": "3"}, id="strategic"
+        ),
+        pytest.param(
+            "json",
+            [{"op": "remove", "path": "/data/a"}, {"op": "add", "path": "/data/b", "value": "2"}],
+            {"b": "2", "c": "3"},
+            id="json",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_patch_types_apply_their_semantics(
     cluster: Cluster, ns: str, patch_type: str, patch: Any, expected: dict[str, str]
 ) -> None:
     c = cluster.client
-    await c.create("v1", "configmaps", {"metadata": {"name": "p"}, "data": {"a": "1", "c": "3"}},
-                   namespace=ns)  # fmt: skip
+    await c.create(
+        "v1", "configmaps", {"metadata": {"name": "p"}, "data": {"a": "1", "c": "3"}}, namespace=ns
+    )
     patched = await c.patch("v1", "configmaps", "p", patch, namespace=ns, patch_type=patch_type)
     assert patched["data"] == expected
 
@@ -169,17 +182,22 @@ async def test_patch_with_a_stale_resource_version_conflicts(cluster: Cluster, n
 
 async def test_failed_json_patch_test_operation_is_rejected(cluster: Cluster, ns: str) -> None:
     c = cluster.client
-    await c.create("v1", "configmaps", {"metadata": {"name": "p"}, "data": {"a": "1"}},
-                   namespace=ns)  # fmt: skip
+    await c.create(
+        "v1", "configmaps", {"metadata": {"name": "p"}, "data": {"a": "1"}}, namespace=ns
+    )
     with pytest.raises(ApiStatusError) as e:
-        await c.patch("v1", "configmaps", "p", [{"op": "test", "path": "/data/a", "value": "2"}],
-                      namespace=ns, patch_type="json")  # fmt: skip
+        await c.patch(
+            "v1",
+            "configmaps",
+            "p",
+            [{"op": "test", "path": "/data/a", "value": "2"}],
+            namespace=ns,
+            patch_type="json",
+        )
     assert e.value.status == 422
 
 
-async def test_metadata_only_get_returns_partial_object_metadata(
-    cluster: Cluster, ns: str
-) -> None:
+async def test_metadata_only_get_returns_partial_object_metadata(cluster: Cluster, ns: str) -> None:
     await cluster.client.create("v1", "secrets", secret("s", data={"a": b64("x")}), namespace=ns)
     got = await cluster.client.get("v1", "secrets", "s", namespace=ns, metadata_only=True)
     assert got["kind"] == "PartialObjectMetadata"
@@ -207,8 +225,12 @@ async def test_request_without_a_token_is_unauthorized(cluster: Cluster) -> None
 
 
 async def test_pod_is_stored_without_being_run(cluster: Cluster, ns: str) -> None:
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
-           "spec": {"containers": [{"name": "c", "image": "busybox"}]}}  # fmt: skip
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+    }
     created = await cluster.client.create("v1", "pods", pod, namespace=ns)
     assert created["spec"]["containers"][0]["name"] == "c"
 
@@ -218,8 +240,56 @@ async def test_lease_and_events_are_served(cluster: Cluster, ns: str) -> None:
     lease = {"metadata": {"name": "l"}, "spec": {"holderIdentity": "me"}}
     got = await c.create("coordination.k8s.io/v1", "leases", lease, namespace=ns)
     assert got["spec"]["holderIdentity"] == "me"
-    event = {"metadata": {"name": "e1"}, "involvedObject": {"kind": "Lease", "name": "l",
-             "namespace": ns}, "reason": "Test", "message": "hello", "type": "Normal"}  # fmt: skip
+    event = {
+        "metadata": {"name": "e1"},
+        "involvedObject": {"kind": "Lease", "name": "l", "namespace": ns},
+        "reason": "Test",
+        "message": "hello",
+        "type": "Normal",
+    }
     await c.create("v1", "events", event, namespace=ns)
     v1 = await c.get("events.k8s.io/v1", "events", "e1", namespace=ns)
     assert v1["note"] == "hello" and v1["regarding"]["name"] == "l"
+
+
+async def test_immutable_secret_data_cannot_change(cluster: Cluster, ns: str) -> None:
+    c = cluster.client
+    created = await c.create(
+        "v1", "secrets", secret("s", immutable=True, data={"a": b64("1")}), namespace=ns
+    )
+    with pytest.raises(ApiStatusError) as e:
+        await c.update("v1", "secrets", {**created, "data": {"a": b64("2")}}, namespace=ns)
+    assert e.value.status == 422
+    assert e.value.body["details"]["causes"][0]["reason"] == "FieldValueForbidden"
+
+
+async def test_invalid_label_value_is_rejected(cluster: Cluster, ns: str) -> None:
+    body = {"metadata": {"name": "x", "labels": {"app": "not ok!"}}}
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "configmaps", body, namespace=ns)
+    assert e.value.status == 422
+    assert e.value.body["details"]["causes"][0]["field"] == "metadata.labels"
+
+
+async def test_dry_run_create_stores_nothing(cluster: Cluster, ns: str) -> None:
+    got = await cluster.client.create(
+        "v1", "configmaps", {"metadata": {"name": "d"}}, namespace=ns, dry_run=True
+    )
+    assert got["metadata"]["name"] == "d"
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.get("v1", "configmaps", "d", namespace=ns)
+    assert e.value.status == 404
+
+
+async def test_create_with_a_resource_version_is_refused(cluster: Cluster, ns: str) -> None:
+    body = {"metadata": {"name": "x", "resourceVersion": "12"}}
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "configmaps", body, namespace=ns)
+    assert e.value.status == 500
+    assert e.value.message == "resourceVersion should not be set on objects to be created"
+
+
+async def test_the_default_namespace_cannot_be_deleted(cluster: Cluster) -> None:
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.delete("v1", "namespaces", "default")
+    assert (e.value.status, e.value.reason) == (403, "Forbidden")

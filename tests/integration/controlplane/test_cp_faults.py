@@ -30,8 +30,9 @@ async def test_injected_errors_fail_matching_requests_count_times(
     rule = faults(cluster).fail(status, verb="create", resource="configmaps", count=2)
     for _ in range(2):
         with pytest.raises(ApiStatusError) as e:
-            await cluster.client.create("v1", "configmaps", {"metadata": {"generateName": "x-"}},
-                                        namespace=ns)  # fmt: skip
+            await cluster.client.create(
+                "v1", "configmaps", {"metadata": {"generateName": "x-"}}, namespace=ns
+            )
         assert (e.value.status, e.value.reason) == (status, reason)
     await cluster.client.create("v1", "configmaps", {"metadata": {"name": "ok"}}, namespace=ns)
     assert rule.hits == 2
@@ -59,8 +60,9 @@ async def test_latency_is_added_to_matching_requests(cluster: Cluster, ns: str) 
 
 
 async def test_dropping_watches_ends_open_streams(cluster: Cluster, ns: str) -> None:
-    async with cluster.client.watch("v1", "configmaps", namespace=ns,
-                                    label_selector="none=here") as w:  # fmt: skip
+    async with cluster.client.watch(
+        "v1", "configmaps", namespace=ns, label_selector="none=here"
+    ) as w:
         await cluster.client.create("v1", "configmaps", {"metadata": {"name": "a"}}, namespace=ns)
 
         async def dropped() -> int:

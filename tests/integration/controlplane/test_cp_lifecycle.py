@@ -17,8 +17,13 @@ def cm(name: str, **metadata: Any) -> dict[str, Any]:
 
 
 def owner_ref(owner: dict[str, Any], *, block: bool = False) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "blockOwnerDeletion": block}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "blockOwnerDeletion": block,
+    }
 
 
 async def gone(cluster: Cluster, name: str, *, ns: str) -> bool:
@@ -29,9 +34,7 @@ async def gone(cluster: Cluster, name: str, *, ns: str) -> bool:
     return False
 
 
-async def test_delete_of_an_object_with_finalizers_only_marks_it(
-    cluster: Cluster, ns: str
-) -> None:
+async def test_delete_of_an_object_with_finalizers_only_marks_it(cluster: Cluster, ns: str) -> None:
     c = cluster.client
     await c.create("v1", "configmaps", cm("f", finalizers=[FINALIZER]), namespace=ns)
     marked = await c.delete("v1", "configmaps", "f", namespace=ns)
@@ -45,8 +48,14 @@ async def test_removing_the_last_finalizer_deletes_the_object(cluster: Cluster, 
     c = cluster.client
     await c.create("v1", "configmaps", cm("f", finalizers=[FINALIZER]), namespace=ns)
     await c.delete("v1", "configmaps", "f", namespace=ns)
-    await c.patch("v1", "configmaps", "f", [{"op": "remove", "path": "/metadata/finalizers"}],
-                  namespace=ns, patch_type="json")  # fmt: skip
+    await c.patch(
+        "v1",
+        "configmaps",
+        "f",
+        [{"op": "remove", "path": "/metadata/finalizers"}],
+        namespace=ns,
+        patch_type="json",
+    )
     assert await gone(cluster, "f", ns=ns)
 
 
@@ -57,8 +66,13 @@ async def test_watch_sees_a_finalized_delete_as_modified_then_deleted(
     created = await c.create("v1", "configmaps", cm("f", finalizers=[FINALIZER]), namespace=ns)
     await c.delete("v1", "configmaps", "f", namespace=ns)
     await c.patch("v1", "configmaps", "f", {"metadata": {"finalizers": None}}, namespace=ns)
-    async with c.watch("v1", "configmaps", namespace=ns, field_selector="metadata.name=f",
-                       resource_version=created["metadata"]["resourceVersion"]) as w:  # fmt: skip
+    async with c.watch(
+        "v1",
+        "configmaps",
+        namespace=ns,
+        field_selector="metadata.name=f",
+        resource_version=created["metadata"]["resourceVersion"],
+    ) as w:
         first, second = await w.next(), await w.next()
     assert first is not None and second is not None
     assert (first["type"], second["type"]) == ("MODIFIED", "DELETED")
@@ -69,8 +83,7 @@ async def test_dependents_are_collected_after_their_owner_is_deleted(
 ) -> None:
     c = cluster.client
     owner = await c.create("v1", "configmaps", cm("owner"), namespace=ns)
-    await c.create("v1", "configmaps", cm("dep", ownerReferences=[owner_ref(owner)]),
-                   namespace=ns)  # fmt: skip
+    await c.create("v1", "configmaps", cm("dep", ownerReferences=[owner_ref(owner)]), namespace=ns)
     await c.delete("v1", "configmaps", "owner", namespace=ns)
     await wait_for(lambda: gone(cluster, "dep", ns=ns), timeout=60)
 
@@ -80,11 +93,15 @@ async def test_foreground_deletion_removes_dependents_before_the_owner(
 ) -> None:
     c = cluster.client
     owner = await c.create("v1", "configmaps", cm("owner"), namespace=ns)
-    await c.create("v1", "configmaps",
-                   cm("dep", ownerReferences=[owner_ref(owner, block=True)],
-                      finalizers=[FINALIZER]), namespace=ns)  # fmt: skip
-    marked = await c.delete("v1", "configmaps", "owner", namespace=ns,
-                            propagation_policy="Foreground")  # fmt: skip
+    await c.create(
+        "v1",
+        "configmaps",
+        cm("dep", ownerReferences=[owner_ref(owner, block=True)], finalizers=[FINALIZER]),
+        namespace=ns,
+    )
+    marked = await c.delete(
+        "v1", "configmaps", "owner", namespace=ns, propagation_policy="Foreground"
+    )
     assert "foregroundDeletion" in marked["metadata"]["finalizers"]
 
     async def dependent_terminating() -> bool:
@@ -102,8 +119,7 @@ async def test_orphan_deletion_keeps_dependents_and_drops_their_reference(
 ) -> None:
     c = cluster.client
     owner = await c.create("v1", "configmaps", cm("owner"), namespace=ns)
-    await c.create("v1", "configmaps", cm("dep", ownerReferences=[owner_ref(owner)]),
-                   namespace=ns)  # fmt: skip
+    await c.create("v1", "configmaps", cm("dep", ownerReferences=[owner_ref(owner)]), namespace=ns)
     await c.delete("v1", "configmaps", "owner", namespace=ns, propagation_policy="Orphan")
     await wait_for(lambda: gone(cluster, "owner", ns=ns), timeout=60)
     dep = await c.get("v1", "configmaps", "dep", namespace=ns)

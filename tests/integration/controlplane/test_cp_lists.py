@@ -39,29 +39,31 @@ async def labelled(cluster: Cluster, ns: str) -> str:
 async def test_label_selector_matches_like_kube_apiserver(
     cluster: Cluster, labelled: str, selector: str, expected: list[str]
 ) -> None:
-    got = await cluster.client.list("v1", "configmaps", namespace=labelled,
-                                    label_selector=selector)  # fmt: skip
+    got = await cluster.client.list("v1", "configmaps", namespace=labelled, label_selector=selector)
     names = sorted(i["metadata"]["name"] for i in got["items"])
     assert [n for n in names if n in LABELLED] == expected
 
 
 async def test_field_selector_on_name(cluster: Cluster, labelled: str) -> None:
-    got = await cluster.client.list("v1", "configmaps", namespace=labelled,
-                                    field_selector="metadata.name=c")  # fmt: skip
+    got = await cluster.client.list(
+        "v1", "configmaps", namespace=labelled, field_selector="metadata.name=c"
+    )
     assert [i["metadata"]["name"] for i in got["items"]] == ["c"]
 
 
 async def test_field_selector_on_namespace_across_namespaces(
     cluster: Cluster, labelled: str
 ) -> None:
-    got = await cluster.client.list("v1", "configmaps",
-                                    field_selector=f"metadata.namespace={labelled}")  # fmt: skip
+    got = await cluster.client.list(
+        "v1", "configmaps", field_selector=f"metadata.namespace={labelled}"
+    )
     assert {i["metadata"]["namespace"] for i in got["items"]} == {labelled}
 
 
 async def test_field_selector_not_equal(cluster: Cluster, labelled: str) -> None:
-    got = await cluster.client.list("v1", "configmaps", namespace=labelled,
-                                    field_selector="metadata.name!=a")  # fmt: skip
+    got = await cluster.client.list(
+        "v1", "configmaps", namespace=labelled, field_selector="metadata.name!=a"
+    )
     assert "a" not in {i["metadata"]["name"] for i in got["items"]}
 
 
@@ -74,23 +76,24 @@ async def test_unsupported_field_label_is_a_bad_request(cluster: Cluster, ns: st
 async def test_secret_field_selector_on_type(cluster: Cluster, ns: str) -> None:
     c = cluster.client
     await c.create("v1", "secrets", {"metadata": {"name": "o"}}, namespace=ns)
-    await c.create("v1", "secrets", {"metadata": {"name": "t"}, "type": "example.com/x"},
-                   namespace=ns)  # fmt: skip
+    await c.create(
+        "v1", "secrets", {"metadata": {"name": "t"}, "type": "example.com/x"}, namespace=ns
+    )
     got = await c.list("v1", "secrets", namespace=ns, field_selector="type=example.com/x")
     assert [i["metadata"]["name"] for i in got["items"]] == ["t"]
 
 
-async def test_limit_and_continue_page_through_everything_once(
-    cluster: Cluster, ns: str
-) -> None:
+async def test_limit_and_continue_page_through_everything_once(cluster: Cluster, ns: str) -> None:
     for i in range(7):
-        await cluster.client.create("v1", "configmaps", {"metadata": {"name": f"cm-{i}"}},
-                                    namespace=ns)  # fmt: skip
+        await cluster.client.create(
+            "v1", "configmaps", {"metadata": {"name": f"cm-{i}"}}, namespace=ns
+        )
     seen: list[str] = []
     token = None
     while True:
-        page = await cluster.client.list("v1", "configmaps", namespace=ns, limit=3,
-                                         continue_=token, label_selector=None)  # fmt: skip
+        page = await cluster.client.list(
+            "v1", "configmaps", namespace=ns, limit=3, continue_=token, label_selector=None
+        )
         seen += [i["metadata"]["name"] for i in page["items"]]
         assert len(page["items"]) <= 3
         token = page["metadata"].get("continue")
@@ -102,8 +105,7 @@ async def test_limit_and_continue_page_through_everything_once(
 
 async def test_first_page_reports_remaining_items(cluster: Cluster, ns: str) -> None:
     for i in range(4):
-        await cluster.client.create("v1", "secrets", {"metadata": {"name": f"s-{i}"}},
-                                    namespace=ns)  # fmt: skip
+        await cluster.client.create("v1", "secrets", {"metadata": {"name": f"s-{i}"}}, namespace=ns)
     page = await cluster.client.list("v1", "secrets", namespace=ns, limit=3)
     assert page["metadata"]["continue"]
     assert page["metadata"]["remainingItemCount"] >= 1
@@ -121,8 +123,26 @@ async def test_list_across_all_namespaces(cluster: Cluster) -> None:
 async def test_list_resource_version_is_at_least_the_latest_write(
     cluster: Cluster, ns: str
 ) -> None:
-    created = await cluster.client.create("v1", "configmaps", {"metadata": {"name": "a"}},
-                                          namespace=ns)  # fmt: skip
+    created = await cluster.client.create(
+        "v1", "configmaps", {"metadata": {"name": "a"}}, namespace=ns
+    )
     got = await cluster.client.list("v1", "configmaps", namespace=ns)
     assert int(got["metadata"]["resourceVersion"]) >= int(created["metadata"]["resourceVersion"])
     assert got["kind"] == "ConfigMapList"
+
+
+async def test_events_can_be_selected_by_involved_object(cluster: Cluster, ns: str) -> None:
+    """What ``kubectl describe`` and event recorders rely on."""
+    c = cluster.client
+    for name, target in (("e1", "a"), ("e2", "b")):
+        event = {
+            "metadata": {"name": name},
+            "reason": "Test",
+            "message": "m",
+            "type": "Normal",
+            "involvedObject": {"kind": "ConfigMap", "name": target, "namespace": ns},
+        }
+        await c.create("v1", "events", event, namespace=ns)
+    selector = f"involvedObject.kind=ConfigMap,involvedObject.name=b,involvedObject.namespace={ns}"
+    got = await c.list("v1", "events", namespace=ns, field_selector=selector)
+    assert [i["metadata"]["name"] for i in got["items"]] == ["e2"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eso.testing.pytest_cluster import Cluster
-from eso.testing.rawclient import ApiStatusError
-
+from eso.testing.rawclient import ApiStatusError, WatchStream
 
 # Real clusters add objects of their own to new namespaces (kube-root-ca.crt), so watches that
 # count events select this suite's objects by label.
@@ -14,8 +13,10 @@ SUITE = "suite=cp-watch"
 
 
 def cm(name: str, **labels: str) -> dict[str, object]:
-    return {"metadata": {"name": name, "labels": {"suite": "cp-watch", **labels}},
-            "data": {"v": "1"}}  # fmt: skip
+    return {
+        "metadata": {"name": name, "labels": {"suite": "cp-watch", **labels}},
+        "data": {"v": "1"},
+    }
 
 
 def names(events: list[dict[str, object]]) -> list[tuple[object, object]]:
@@ -45,8 +46,9 @@ async def test_watch_without_resource_version_starts_with_current_state(
     await c.create("v1", "configmaps", cm("a"), namespace=ns)
     await c.create("v1", "configmaps", cm("b"), namespace=ns)
     for rv, new in (("0", "zero"), (None, "unset")):
-        async with c.watch("v1", "configmaps", namespace=ns, resource_version=rv,
-                           label_selector=SUITE) as w:  # fmt: skip
+        async with c.watch(
+            "v1", "configmaps", namespace=ns, resource_version=rv, label_selector=SUITE
+        ) as w:
             events = [await w.next(), await w.next()]
             await c.create("v1", "configmaps", cm(new), namespace=ns)
             later = await w.next()
@@ -55,16 +57,15 @@ async def test_watch_without_resource_version_starts_with_current_state(
         await c.delete("v1", "configmaps", new, namespace=ns)
 
 
-async def test_label_selected_watch_sees_objects_leave_and_enter(
-    cluster: Cluster, ns: str
-) -> None:
+async def test_label_selected_watch_sees_objects_leave_and_enter(cluster: Cluster, ns: str) -> None:
     c = cluster.client
     created = await c.create("v1", "configmaps", cm("a", app="web"), namespace=ns)
     rv = created["metadata"]["resourceVersion"]
     await c.patch("v1", "configmaps", "a", {"metadata": {"labels": {"app": "db"}}}, namespace=ns)
     await c.patch("v1", "configmaps", "a", {"metadata": {"labels": {"app": "web"}}}, namespace=ns)
-    async with c.watch("v1", "configmaps", namespace=ns, resource_version=rv,
-                       label_selector=f"{SUITE},app=web") as w:  # fmt: skip
+    async with c.watch(
+        "v1", "configmaps", namespace=ns, resource_version=rv, label_selector=f"{SUITE},app=web"
+    ) as w:
         left, entered = await w.next(), await w.next()
     assert left is not None and entered is not None
     assert left["type"] == "DELETED" and entered["type"] == "ADDED"
@@ -76,26 +77,32 @@ async def test_bookmarks_carry_the_current_resource_version(cluster: Cluster, ns
     c = cluster.client
     created = await c.create("v1", "configmaps", cm("a"), namespace=ns)
     rv = created["metadata"]["resourceVersion"]
-    async with c.watch("v1", "configmaps", namespace=ns, resource_version=rv,
-                       allow_bookmarks=True) as w:  # fmt: skip
+    async with c.watch(
+        "v1", "configmaps", namespace=ns, resource_version=rv, allow_bookmarks=True
+    ) as w:
         event = await w.next_matching(lambda e: e["type"] == "BOOKMARK", timeout=120)
     assert event["object"]["kind"] == "ConfigMap"
     assert int(event["object"]["metadata"]["resourceVersion"]) >= int(rv)
 
 
 async def test_watch_ends_after_timeout_seconds(cluster: Cluster, ns: str) -> None:
-    async with cluster.client.watch("v1", "configmaps", namespace=ns, timeout_seconds=1,
-                                    resource_version="0", label_selector=SUITE) as w:  # fmt: skip
+    async with cluster.client.watch(
+        "v1",
+        "configmaps",
+        namespace=ns,
+        timeout_seconds=1,
+        resource_version="0",
+        label_selector=SUITE,
+    ) as w:
         assert await w.next(timeout=30) is None
 
 
-async def test_metadata_only_watch_sends_partial_object_metadata(
-    cluster: Cluster, ns: str
-) -> None:
+async def test_metadata_only_watch_sends_partial_object_metadata(cluster: Cluster, ns: str) -> None:
     c = cluster.client
     async with c.watch("v1", "secrets", namespace=ns, metadata_only=True) as w:
-        await c.create("v1", "secrets", {"metadata": {"name": "s"}, "stringData": {"a": "b"}},
-                       namespace=ns)  # fmt: skip
+        await c.create(
+            "v1", "secrets", {"metadata": {"name": "s"}, "stringData": {"a": "b"}}, namespace=ns
+        )
         event = await w.next_matching(lambda e: e["type"] == "ADDED")
     assert event["object"]["kind"] == "PartialObjectMetadata"
     assert "data" not in event["object"]
@@ -103,8 +110,7 @@ async def test_metadata_only_watch_sends_partial_object_metadata(
 
 async def test_field_selected_watch_sees_only_that_object(cluster: Cluster, ns: str) -> None:
     c = cluster.client
-    async with c.watch("v1", "configmaps", namespace=ns,
-                       field_selector="metadata.name=b") as w:  # fmt: skip
+    async with c.watch("v1", "configmaps", namespace=ns, field_selector="metadata.name=b") as w:
         await c.create("v1", "configmaps", cm("a"), namespace=ns)
         await c.create("v1", "configmaps", cm("b"), namespace=ns)
         event = await w.next()
@@ -133,3 +139,26 @@ async def test_watch_of_an_unknown_resource_is_not_found(cluster: Cluster) -> No
         async with cluster.client.watch("v1", "nosuchthings"):
             pass
     assert e.value.status == 404
+
+
+async def test_streaming_list_ends_initial_events_with_an_annotated_bookmark(
+    cluster: Cluster, ns: str
+) -> None:
+    c = cluster.client
+    await c.create("v1", "configmaps", cm("a"), namespace=ns)
+    params = {
+        "watch": "1",
+        "sendInitialEvents": "true",
+        "allowWatchBookmarks": "true",
+        "resourceVersionMatch": "NotOlderThan",
+        "labelSelector": SUITE,
+    }
+    stream = WatchStream(
+        c, f"/api/v1/namespaces/{ns}/configmaps", params=params, accept="application/json"
+    )
+    async with stream as w:
+        added = await w.next()
+        end = await w.next_matching(lambda e: e["type"] == "BOOKMARK")
+    assert names([added]) == [("ADDED", "a")]  # type: ignore[list-item]
+    annotations = end["object"]["metadata"]["annotations"]
+    assert annotations == {"k8s.io/initial-events-end": "true"}

@@ -8,8 +8,8 @@ mirror and the cache must both equal a fresh list: nothing missed, nothing inven
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import pytest
 
@@ -21,8 +21,9 @@ from eso.kube.resources import CONFIGMAPS, SECRETS, Resource, object_key
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
 from eso.tasks import TaskSet
-from eso.testing.pytest_cluster import Cluster, wait_for
+from eso.testing.pytest_cluster import Cluster
 
+T = TypeVar("T")
 FAST = InformerSettings(backoff_initial=0.05, backoff_max=0.5, backoff_reset=5.0)
 
 
@@ -115,7 +116,7 @@ async def converged(
         cached = {object_key(o): o["metadata"]["resourceVersion"] for o in informer.cache.list()}
         return truth == cached == mirror.rvs
 
-    await wait_for(probe, timeout=30)
+    await eventually(probe, within=30)
     assert mirror.errors == []
 
 
@@ -126,7 +127,9 @@ def configmap(ns: str, name: str, value: str = "0", **labels: str) -> dict[str, 
     }
 
 
-async def churn(kube: KubeClient, ns: str, *, rounds: int, between: Callable[[int], None]) -> None:
+async def churn(
+    kube: KubeClient, ns: str, *, rounds: int, between: Callable[[int], object]
+) -> None:
     """Creates, updates and deletes ConfigMaps, calling ``between(i)`` after each round."""
     for i in range(rounds):
         await kube.create(CONFIGMAPS, body=configmap(ns, f"cm-{i}"))
@@ -158,9 +161,9 @@ async def test_indexers_follow_changes(cluster: Cluster, kube: KubeClient, tasks
         tasks, kube, CONFIGMAPS, namespace=ns, indexers={"v": lambda o: [o["data"]["v"]]}
     )
     await kube.create(CONFIGMAPS, body=configmap(ns, "a", "x"))
-    await wait_for(lambda: _async(informer.cache.index_keys("v", "x") == {f"{ns}/a"}))
+    await eventually(lambda: _async(informer.cache.index_keys("v", "x") == {f"{ns}/a"}))
     await kube.patch(CONFIGMAPS, namespace=ns, name="a", body={"data": {"v": "y"}})
-    await wait_for(lambda: _async(informer.cache.index_keys("v", "y") == {f"{ns}/a"}))
+    await eventually(lambda: _async(informer.cache.index_keys("v", "y") == {f"{ns}/a"}))
     assert informer.cache.by_index("v", "x") == []
 
 
@@ -226,7 +229,7 @@ async def test_relist_after_410_reports_missed_deletes_as_tombstones(
     # Keep the informer blind while objects change, then forget history: it must relist.
     blind = faults.fail(500, verb="watch", resource="configmaps", count=None)
     faults.drop_watches()
-    await wait_for(lambda: _async(blind.hits > 0))
+    await eventually(lambda: _async(blind.hits > 0))
     await kube.delete(CONFIGMAPS, namespace=ns, name="cm-0")
     await kube.patch(CONFIGMAPS, namespace=ns, name="cm-1", body={"data": {"v": "changed"}})
     await kube.create(CONFIGMAPS, body=configmap(ns, "cm-new"))
@@ -241,6 +244,7 @@ async def test_relist_after_410_reports_missed_deletes_as_tombstones(
 
 
 @pytest.mark.fault_injection
+@pytest.mark.slow
 async def test_informer_rides_out_429_and_500_bursts(
     cluster: Cluster, kube: KubeClient, tasks: TaskSet
 ) -> None:
@@ -250,7 +254,7 @@ async def test_informer_rides_out_429_and_500_bursts(
     informer, mirror = await start(tasks, kube, CONFIGMAPS, namespace=ns)
 
     def storm(i: int) -> None:
-        if i % 3 == 0:
+        if i % 4 == 0:
             faults.fail(500, verb="watch", resource="configmaps", count=3)
             faults.fail(429, verb="watch", resource="configmaps", count=2)
             faults.fail(500, verb="list", resource="configmaps", count=2)
@@ -266,3 +270,12 @@ async def test_informer_rides_out_429_and_500_bursts(
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, within: float = 30.0) -> T:
+    """Poll ``probe`` until it returns something truthy; TimeoutError after ``within`` s."""
+    async with asyncio.timeout(within):
+        while True:
+            if value := await probe():
+                return value
+            await asyncio.sleep(0.02)

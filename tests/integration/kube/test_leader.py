@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -15,7 +15,9 @@ from eso.kube.resources import LEASES
 from eso.metrics import Metrics
 from eso.settings import LeaderSettings
 from eso.tasks import TaskSet
-from eso.testing.pytest_cluster import Cluster, wait_for
+from eso.testing.pytest_cluster import Cluster
+
+T = TypeVar("T")
 
 # Short timings keep crash takeover quick; ratios as controller-runtime's 15/10/2.
 SHORT = {"lease_duration": 3.0, "renew_deadline": 2.0, "retry_period": 0.3}
@@ -62,31 +64,34 @@ class Tracker:
         self.current -= 1
 
 
+class Pool:
+    """Starts candidates for one Lease, each with its own client; stops them all at the end."""
+
+    def __init__(self, cluster: Cluster, stack: AsyncExitStack, tasks: TaskSet) -> None:
+        self._cluster, self._stack, self._tasks = cluster, stack, tasks
+        self.tracker = Tracker()
+
+    async def add(self, ns: str, *, release_on_cancel: bool = True, **timing: float) -> Candidate:
+        client = await KubeClient.from_config(kubeconfig=str(self._cluster.kubeconfig))
+        self._stack.push_async_callback(client.close)
+        metrics = Metrics()
+        settings = LeaderSettings(
+            enabled=True, lease_name="eso-test", lease_namespace=ns, **(SHORT | timing)
+        )
+        elector = LeaderElector(
+            client, settings=settings, metrics=metrics, release_on_cancel=release_on_cancel
+        )
+        c = Candidate(elector, metrics, self.tracker)
+        c.task = self._tasks.spawn(elector.run(c.on_started, c.on_stopped), name=elector.identity)
+        return c
+
+
 @pytest.fixture
-async def make(
-    cluster: Cluster,
-) -> AsyncIterator[Callable[..., Any]]:
+async def pool(cluster: Cluster) -> AsyncIterator[Pool]:
     tasks = TaskSet()
-    tracker = Tracker()
     async with AsyncExitStack() as stack:
-
-        async def factory(ns: str, *, release_on_cancel: bool = True, **timing: float) -> Candidate:
-            client = await KubeClient.from_config(kubeconfig=str(cluster.kubeconfig))
-            stack.push_async_callback(client.close)
-            metrics = Metrics()
-            settings = LeaderSettings(
-                enabled=True, lease_name="eso-test", lease_namespace=ns, **(SHORT | timing)
-            )
-            elector = LeaderElector(
-                client, settings=settings, metrics=metrics, release_on_cancel=release_on_cancel
-            )
-            c = Candidate(elector, metrics, tracker)
-            c.task = tasks.spawn(elector.run(c.on_started, c.on_stopped), name=elector.identity)
-            return c
-
-        factory.tracker = tracker  # type: ignore[attr-defined]
         try:
-            yield factory
+            yield Pool(cluster, stack, tasks)
         finally:
             await tasks.close()
 
@@ -107,69 +112,73 @@ async def holder(kube_client: KubeClient, ns: str) -> str:
     return str(lease["spec"].get("holderIdentity") or "")
 
 
-async def test_exactly_one_of_two_candidates_leads(cluster: Cluster, make: Any) -> None:
+async def test_exactly_one_of_two_candidates_leads(cluster: Cluster, pool: Pool) -> None:
     ns = await cluster.create_namespace()
-    a, b = await make(ns), await make(ns)
-    leader = await wait_for(lambda: leader_of([a, b]), timeout=30)
+    a, b = await pool.add(ns), await pool.add(ns)
+    leader = await eventually(lambda: leader_of([a, b]), within=30)
     follower = b if leader is a else a
     assert not follower.elector.is_leader
     assert (leader.gauge, follower.gauge) == (1.0, 0.0)
     async with await KubeClient.from_config(kubeconfig=str(cluster.kubeconfig)) as kube:
         assert await holder(kube, ns) == leader.elector.identity
-    assert make.tracker.max == 1
+    assert pool.tracker.max == 1
 
 
 async def test_crashed_leader_is_replaced_after_the_lease_expires(
-    cluster: Cluster, make: Any
+    cluster: Cluster, pool: Pool
 ) -> None:
     ns = await cluster.create_namespace()
-    a, b = await make(ns, release_on_cancel=False), await make(ns, release_on_cancel=False)
-    leader = await wait_for(lambda: leader_of([a, b]), timeout=30)
+    a, b = await pool.add(ns, release_on_cancel=False), await pool.add(ns, release_on_cancel=False)
+    leader = await eventually(lambda: leader_of([a, b]), within=30)
     follower = b if leader is a else a
     await stop(leader)  # no release: the lease still names the dead leader
-    await wait_for(lambda: _value(follower.elector.is_leader), timeout=30)
+    await eventually(lambda: _value(follower.elector.is_leader), within=30)
     assert follower.started == 1
-    assert make.tracker.max == 1
+    assert pool.tracker.max == 1
+    async with await KubeClient.from_config(kubeconfig=str(cluster.kubeconfig)) as kube:
+        lease = await kube.get(LEASES, namespace=ns, name="eso-test")
+    assert lease["spec"]["holderIdentity"] == follower.elector.identity
+    assert lease["spec"]["leaseTransitions"] == 1
 
 
 async def test_graceful_stop_hands_over_without_waiting_for_expiry(
-    cluster: Cluster, make: Any
+    cluster: Cluster, pool: Pool
 ) -> None:
     """With a 60 s lease, a takeover well inside the poll deadline proves the release."""
     ns = await cluster.create_namespace()
     long_lease = {"lease_duration": 60.0, "renew_deadline": 40.0, "retry_period": 0.3}
-    a, b = await make(ns, **long_lease), await make(ns, **long_lease)
-    leader = await wait_for(lambda: leader_of([a, b]), timeout=30)
+    a, b = await pool.add(ns, **long_lease), await pool.add(ns, **long_lease)
+    leader = await eventually(lambda: leader_of([a, b]), within=30)
     follower = b if leader is a else a
     await leader.elector.release()
     assert not leader.elector.is_leader
-    await wait_for(lambda: _value(follower.elector.is_leader), timeout=20)
+    await eventually(lambda: _value(follower.elector.is_leader), within=20)
     assert leader.task is not None
     await asyncio.wait_for(leader.task, 10)  # run() returns after release
     assert leader.stopped == 1
     assert leader.gauge == 0.0
 
 
-async def test_cancelled_leader_releases_the_lease(cluster: Cluster, make: Any) -> None:
+async def test_cancelled_leader_releases_the_lease(cluster: Cluster, pool: Pool) -> None:
     ns = await cluster.create_namespace()
-    a = await make(ns, lease_duration=60.0, renew_deadline=40.0)
-    await wait_for(lambda: _value(a.elector.is_leader), timeout=30)
+    a = await pool.add(ns, lease_duration=60.0, renew_deadline=40.0)
+    await eventually(lambda: _value(a.elector.is_leader), within=30)
     await stop(a)
     assert a.stopped == 1
     async with await KubeClient.from_config(kubeconfig=str(cluster.kubeconfig)) as kube:
         assert await holder(kube, ns) == ""
-    b = await make(ns, lease_duration=60.0, renew_deadline=40.0)
-    await wait_for(lambda: _value(b.elector.is_leader), timeout=20)
+    b = await pool.add(ns, lease_duration=60.0, renew_deadline=40.0)
+    await eventually(lambda: _value(b.elector.is_leader), within=20)
 
 
 @pytest.mark.fault_injection
-async def test_leader_that_cannot_renew_stops_leading(cluster: Cluster, make: Any) -> None:
+async def test_leader_that_cannot_renew_stops_leading(cluster: Cluster, pool: Pool) -> None:
     assert cluster.faults is not None
     ns = await cluster.create_namespace()
-    a = await make(ns)
-    await wait_for(lambda: _value(a.elector.is_leader), timeout=30)
+    a = await pool.add(ns)
+    await eventually(lambda: _value(a.elector.is_leader), within=30)
     cluster.faults.fail(500, verb="update", resource="leases", count=None)
-    await wait_for(lambda: _value(a.stopped == 1), timeout=30)
+    await eventually(lambda: _value(a.stopped == 1), within=30)
     assert not a.elector.is_leader
     assert a.task is not None
     await asyncio.wait_for(a.task, 10)
@@ -177,3 +186,12 @@ async def test_leader_that_cannot_renew_stops_leading(cluster: Cluster, make: An
 
 async def _value(v: bool) -> bool:
     return v
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, within: float = 30.0) -> T:
+    """Poll ``probe`` until it returns something truthy; TimeoutError after ``within`` s."""
+    async with asyncio.timeout(within):
+        while True:
+            if value := await probe():
+                return value
+            await asyncio.sleep(0.02)

@@ -25,6 +25,9 @@ from eso.settings import AWSSettings
 from eso.testing.moto import MotoSecrets, MotoServer
 
 BATCH = "BatchGetSecretValue"
+# A window long enough that a slow or loaded machine still gathers a cold sync's reads into
+# full batches: the counts below must not depend on scheduling speed.
+WIDE_WINDOW = AWSSettings(batch_window=0.5)
 GET = "GetSecretValue"
 
 
@@ -42,23 +45,35 @@ async def read_all(
     return await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
 
 
+@pytest.mark.parametrize("aws_settings", [WIDE_WINDOW])
 async def test_200_readers_of_10_secrets_make_a_handful_of_calls(
-    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    aws_settings: AWSSettings,
 ) -> None:
     await moto_secrets.create_many({f"app-{i}": f"value-{i}" for i in range(10)})
     keys = [f"app-{n % 10}" for n in range(200)]
     results = await read_all(provider, k8s_secrets, keys)
     assert results == [f"value-{n % 10}".encode() for n in range(200)]
     assert calls(metrics, BATCH) + calls(metrics, GET) <= 3
-    assert counter(metrics, "eso_provider_coalesced_reads") == 190
+    shared = counter(metrics, "eso_provider_coalesced_reads")
+    hits = counter(metrics, "eso_provider_cache_hits")
+    assert shared + hits == 190  # every read but the first of each secret made no call
     again = await read_all(provider, k8s_secrets, keys)
     assert again == results
     assert calls(metrics, BATCH) + calls(metrics, GET) <= 3  # the refresh was served from cache
-    assert counter(metrics, "eso_provider_cache_hits") == 200
+    assert counter(metrics, "eso_provider_cache_hits") == hits + 200
 
 
+@pytest.mark.parametrize("aws_settings", [WIDE_WINDOW])
 async def test_100_readers_of_100_distinct_secrets_take_five_batches(
-    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    aws_settings: AWSSettings,
 ) -> None:
     keys = [f"svc-{i:03d}" for i in range(100)]
     await moto_secrets.create_many({k: {"password": k} for k in keys})
@@ -70,8 +85,13 @@ async def test_100_readers_of_100_distinct_secrets_take_five_batches(
     assert metrics.registry.get_sample_value("eso_provider_batch_size_sum", labels) == 100
 
 
+@pytest.mark.parametrize("aws_settings", [WIDE_WINDOW])
 async def test_a_missing_secret_fails_only_its_own_reader(
-    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    aws_settings: AWSSettings,
 ) -> None:
     await moto_secrets.create_many({f"ok-{i}": f"v{i}" for i in range(5)})
     keys = ["ok-0", "ok-1", "missing", "ok-2", "ok-3", "ok-4"]
@@ -82,12 +102,14 @@ async def test_a_missing_secret_fails_only_its_own_reader(
     assert [r for i, r in enumerate(results) if i != 2] == [b"v0", b"v1", b"v2", b"v3", b"v4"]
 
 
+@pytest.mark.parametrize("aws_settings", [WIDE_WINDOW])
 async def test_denied_batches_fall_back_to_get_secret_value_with_one_notice(
     provider: AWSProvider,
     moto_server: MotoServer,
     moto_secrets: MotoSecrets,
     k8s_secrets: FakeSecrets,
     metrics: Metrics,
+    aws_settings: AWSSettings,
 ) -> None:
     await moto_secrets.create_many({f"s-{i}": f"v{i}" for i in range(30)})
     key = await moto_secrets.create_user(
@@ -228,3 +250,44 @@ async def test_max_age_zero_forces_a_fresh_read(
     await moto_secrets.put("app", "v2")
     assert await client.get_secret(ref("app"), max_age=0) == b"v2"
     assert calls(metrics, BATCH) == 2
+
+
+@pytest.mark.parametrize("aws_settings", [WIDE_WINDOW])
+async def test_batched_reads_by_arn_and_by_name_both_get_their_value(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    aws_settings: AWSSettings,
+) -> None:
+    """BatchGetSecretValue answers with names and ARNs; each caller's id is matched back."""
+    arn = await moto_secrets.create("by-arn", "arn-value")
+    await moto_secrets.create("by-name", "name-value")
+    results = await read_all(provider, k8s_secrets, [arn, "by-name", "by-arn"])
+    assert results == [b"arn-value", b"name-value", b"arn-value"]
+    assert calls(metrics, BATCH) == 1
+
+
+async def test_store_validation_delivers_the_batch_denied_notice_once(
+    provider: AWSProvider,
+    moto_server: MotoServer,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+) -> None:
+    """ExternalSecret reads need no hook: the store controller's validate() reports it."""
+    await moto_secrets.create("s", "v")
+    key = await moto_secrets.create_user(
+        "no-batch",
+        allow=["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"],
+        deny=["secretsmanager:BatchGetSecretValue"],
+    )
+    k8s_secrets.put(NAMESPACE, CRED_SECRET, key.access_key_id, key.secret_access_key)
+    moto_server.enable_iam_auth()
+    assert await read_all(provider, k8s_secrets, ["s"]) == [b"v"]
+    notices: list[Notice] = []
+    for _ in range(2):
+        client = await provider.new_client(
+            store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets, on_notice=notices.append
+        )
+        await client.validate()
+    assert [n.reason for n in notices] == [REASON_BATCH_DENIED]

@@ -303,7 +303,7 @@ async def test_without_secret_ref_the_default_credential_chain_is_used(
     "aws",
     [
         pytest.param({"service": "ParameterStore"}, id="parameter-store"),
-        pytest.param({"role": "arn:aws:iam::123456789012:role/x"}, id="role"),
+        pytest.param({"sessionTagsPolicy": "Simple"}, id="session-tags-policy"),
         pytest.param({"auth": {"jwt": {"serviceAccountRef": {"name": "sa"}}}}, id="jwt"),
     ],
 )
@@ -313,12 +313,16 @@ def test_unimplemented_store_features_are_refused(aws: dict[str, object]) -> Non
         provider.validate_store(store_doc(cred_secret=None, **aws))
 
 
-async def test_metadata_policy_fetch_is_refused(
-    provider: AWSProvider, moto_server: MotoServer, k8s_secrets: FakeSecrets
+async def test_metadata_policy_fetch_reads_tags_as_json(
+    provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets, metrics: Metrics
 ) -> None:
+    await moto_secrets.create("tagged", "value", tags={"team": "a&b", "env": "prod"})
     client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
-    with pytest.raises(NotImplementedFeatureError):
-        await client.get_secret(ref("app", metadata_policy="Fetch"))
+    fetch = {"metadata_policy": "Fetch"}
+    assert await client.get_secret(ref("tagged", **fetch)) == b'{"env":"prod","team":"a\\u0026b"}'
+    assert await client.get_secret(ref("tagged", property="env", **fetch)) == b"prod"
+    assert await client.get_secret_map(ref("tagged", **fetch)) == {"env": b"prod", "team": b"a&b"}
+    assert calls(metrics, "DescribeSecret") == 1
 
 
 async def test_registry_serves_aws_stores(moto_server: MotoServer) -> None:
@@ -327,3 +331,24 @@ async def test_registry_serves_aws_stores(moto_server: MotoServer) -> None:
         assert registry.for_store(store_doc()).name == "aws"
     finally:
         await registry.close()
+
+
+async def test_role_is_assumed_with_the_store_credentials(
+    provider: AWSProvider,
+    moto_server: MotoServer,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+) -> None:
+    """The user may only assume the role; only the role may read the secret."""
+    await moto_secrets.create("app", "via-role")
+    role = await moto_secrets.create_role("reader", allow=ALL_SM)
+    key = await moto_secrets.create_user("assumer", allow=["sts:AssumeRole"])
+    k8s_secrets.put(NAMESPACE, CRED_SECRET, key.access_key_id, key.secret_access_key)
+    moto_server.enable_iam_auth()
+    plain = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    with pytest.raises(AuthError):
+        await plain.get_secret(ref("app"))
+    store = store_doc(name="with-role", role=role, externalID="ext-1")
+    client = await provider.new_client(store, namespace=NAMESPACE, get_secret=k8s_secrets)
+    assert client.identity != plain.identity
+    assert await client.get_secret(ref("app")) == b"via-role"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,3 +328,49 @@ async def test_token_bucket_allows_burst_then_spaces_requests() -> None:
     assert [bucket.reserve() for _ in range(4)] == pytest.approx([0, 0, 0.1, 0.2])
     await clock.advance(1.0)
     assert bucket.reserve() == 0
+
+
+def exec_kubeconfig(path: Path, server: str, counter: Path) -> Path:
+    """A kubeconfig whose exec plugin returns token ``exec-N`` on its N-th run."""
+    plugin = path.parent / "plugin.py"
+    plugin.write_text(
+        "import json, pathlib, sys\n"
+        f"p = pathlib.Path({str(counter)!r})\n"
+        "n = int(p.read_text()) + 1 if p.exists() else 1\n"
+        "p.write_text(str(n))\n"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1',"
+        " 'kind': 'ExecCredential', 'status': {'token': f'exec-{n}'}}))\n"
+    )
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": sys.executable,
+            "args": [str(plugin)],
+        }
+    }
+    cfg = {
+        "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "users": [{"name": "u", "user": user}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "x",
+    }
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+async def test_exec_plugin_token_is_reused_and_refreshed_after_401(
+    script: tuple[Script, str], tmp_path: Path
+) -> None:
+    s, url = script
+    counter = tmp_path / "runs"
+    kc = exec_kubeconfig(tmp_path / "kc", url, counter)
+    s.replies = [ok({}), ok({}), fail(401, "Unauthorized"), ok({})]
+    client = await KubeClient.from_config(kubeconfig=str(kc), settings=ClientSettings(qps=0))
+    try:
+        for _ in range(3):
+            await client.get(NAMESPACES, name="x")
+    finally:
+        await client.close()
+    tokens = [headers["Authorization"] for _, _, _, headers, _ in s.seen]
+    assert tokens == ["Bearer exec-1", "Bearer exec-1", "Bearer exec-1", "Bearer exec-2"]
+    assert counter.read_text() == "2"

@@ -145,3 +145,19 @@ async def test_late_handler_gets_existing_objects_as_adds(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_silent_watch_is_restarted_after_the_inactivity_timeout(
+    fake: tuple[FakeApi, KubeClient],
+) -> None:
+    api, client = fake
+    settings = InformerSettings(inactivity_timeout=0.2, backoff_initial=0.01, backoff_max=0.02)
+    informer = Informer(client, SECRETS, settings=settings, metrics=Metrics())
+    task = asyncio.create_task(informer.run())
+    try:
+        await eventually(lambda: len(api.watch_rvs) >= 3)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert api.lists == 1, "a dead watch resumes from its resourceVersion, no relist"
+    assert set(api.watch_rvs) == {"1"}
