@@ -86,11 +86,11 @@ class Children:
     def start(
         self, name: str, argv: Sequence[str], *, env: Mapping[str, str] | None = None
     ) -> Child:
-        """Start ``argv`` with ``env`` added to ours; output goes to ``<log_dir>/<name>.log``."""
+        """Start ``argv`` with ``env`` added to ours; output replaces ``<log_dir>/<name>.log``."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         full_env = {**os.environ, **(env or {})}
-        with log_path.open("ab") as log_file:
+        with log_path.open("wb") as log_file:
             proc = subprocess.Popen(
                 list(argv),
                 stdin=subprocess.DEVNULL,

@@ -7,6 +7,7 @@ the checked-out code, and waited for through its real readiness signal (the cont
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from eso.testing.moto import fake_aws_env
 from eso.testing.rawclient import RawClient
 
 START_TIMEOUT = 60.0
+REPO = Path(__file__).resolve().parent.parent
 
 
 async def start_control_plane(children: Children, *, workdir: Path) -> tuple[Path, Child]:
@@ -46,9 +48,11 @@ async def start_control_plane(children: Children, *, workdir: Path) -> tuple[Pat
 
 
 async def start_moto(children: Children) -> tuple[str, Child]:
-    """moto's server in its own process; its endpoint URL, and the process."""
-    argv = python_module("eso.testing.moto", "--host", HOST, "--port", str(free_port()))
-    child = children.start("moto", argv)
+    """moto (``bench.motoserver``) in its own process; its endpoint URL, and the process."""
+    argv = python_module("bench.motoserver", "--host", HOST, "--port", str(free_port()))
+    # ``bench`` is not installed: let the child import it whatever its working directory
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    child = children.start("moto", argv, env={"PYTHONPATH": path})
     url = await wait_log_line(child, prefix="http://", within=START_TIMEOUT)
     await wait_http_ok(f"{url}/moto-api/data.json", child=child, within=START_TIMEOUT)
     return url, child

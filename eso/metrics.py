@@ -11,7 +11,7 @@ controllers (or two tests) in one process never share counters.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 
 # Reconciles and AWS round trips: milliseconds to a few seconds.
 _LATENCY_BUCKETS = (
@@ -39,6 +39,10 @@ class Metrics:
     """The process's metrics, registered in ``self.registry``."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        # No ``*_created`` series (prometheus_client's default, not ESO's or client-go's):
+        # they would double the per-ExternalSecret series. A library-wide switch; we own
+        # the process.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         r = self.registry = registry if registry is not None else CollectorRegistry()
 
         # --- ESO-compatible ExternalSecret series (per-object labels, removed on delete) ---

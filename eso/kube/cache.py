@@ -158,12 +158,19 @@ class Cache:
         from ``objs`` are ``deleted`` with a ``Tombstone`` of their last known state. Unchanged
         objects keep their stored dict (the fresh copy is dropped), and produce no delta.
         """
+        objs = list(objs)
+        return self.apply_relist(objs, {self._key(o) for o in objs})
+
+    def apply_relist(self, changed: Iterable[Obj], seen: set[str]) -> _List[Delta]:
+        """``replace`` for callers that already dropped unchanged objects.
+
+        ``changed`` are the listed objects that are new or whose resourceVersion differs from
+        the cached one (others may be included; they produce no delta); ``seen`` is every key
+        the list contained. Keys not in ``seen`` are deleted with a ``Tombstone``.
+        """
         deltas: _List[Delta] = []
-        seen: set[str] = set()
-        for obj in objs:
-            key = self._key(obj)
-            seen.add(key)
-            old = self._items.get(key)
+        for obj in changed:
+            old = self._items.get(self._key(obj))
             if old is None:
                 self.upsert(obj)
                 deltas.append(Delta("added", None, obj))

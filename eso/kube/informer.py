@@ -189,27 +189,56 @@ class Informer:
     # ----------------------------------------------------------- listing
 
     async def _list_and_replace(self, reason: str) -> None:
+        """Relist page by page; only new or changed objects are transformed and kept.
+
+        Unchanged objects (same resourceVersion as cached) are dropped as their page is read,
+        so a relist of 10k mostly-unchanged objects holds one raw page at a time, not a second
+        copy of the cache. Deltas are applied only once the whole list is in, as one step.
+        """
         self._metrics.informer_relists.labels(self.name, reason).inc()
-        page = await self._client.list_all(
-            self._resource,
-            namespace=self._namespace,
-            label_selector=self._label_selector,
-            field_selector=self._field_selector,
-            page_size=self._settings.list_page_size,
-            metadata_only=self._metadata_only,
-        )
-        list_rv = str((page.get("metadata") or {}).get("resourceVersion") or "") or None
-        items = [self._transform(item) for item in page.pop("items", None) or ()]
-        deltas = self.cache.replace(items)
-        del items, page
-        self._rv = list_rv
-        if self._rv is None:
-            self._rv = _max_rv(self.cache)
+        try:
+            changed, seen, list_rv = await self._collect(self._settings.list_page_size)
+        except _ContinueExpiredError:
+            self._log.info("informer_list_continue_expired")
+            changed, seen, list_rv = await self._collect(None)
+        deltas = self.cache.apply_relist(changed, seen)
+        del changed, seen
+        self._rv = list_rv or _max_rv(self.cache)
         self._log.info("informer_listed", reason=reason, objects=len(self.cache))
         for delta in deltas:
             self._dispatch(delta)
         self._set_gauge()
         self._mark_synced()
+
+    async def _collect(self, limit: int | None) -> tuple[list[Obj], set[str], str | None]:
+        changed: list[Obj] = []
+        seen: set[str] = set()
+        token: str | None = None
+        while True:
+            try:
+                page = await self._client.list(
+                    self._resource,
+                    namespace=self._namespace,
+                    label_selector=self._label_selector,
+                    field_selector=self._field_selector,
+                    limit=limit,
+                    continue_=token,
+                    metadata_only=self._metadata_only,
+                )
+            except Gone as e:
+                if token is None:
+                    raise
+                raise _ContinueExpiredError from e
+            for item in page.pop("items", None) or ():
+                key = self.cache.key_of(item)
+                seen.add(key)
+                old = self.cache.get(key)
+                if old is None or resource_version(old) != resource_version(item):
+                    changed.append(self._transform(item))
+            meta = page.get("metadata") or {}
+            token = meta.get("continue") or None
+            if not token:
+                return changed, seen, str(meta.get("resourceVersion") or "") or None
 
     def _transform(self, obj: Obj) -> Obj:
         if self._metadata_only:
@@ -311,6 +340,10 @@ class Informer:
         for fut in waiters:
             if not fut.done():
                 fut.set_result(None)
+
+
+class _ContinueExpiredError(Exception):
+    """A paged list's continue token expired; list again without paging (client-go pager)."""
 
 
 def _call(fn: Callable[..., None], *args: Any) -> None:

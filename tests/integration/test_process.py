@@ -381,6 +381,21 @@ async def _sync_the_walkthrough(eso: EsoProcess, world: Walkthrough, moto: MotoS
     await eso.poll(synced, within=SYNC_DEADLINE)
 
 
+async def _scrape_after_the_sync(eso: EsoProcess, world: Walkthrough) -> Scrape:
+    """The first scrape that has the synced ExternalSecret's Ready=True series.
+
+    The status write and the metric update are separate steps: seeing SecretSynced in the
+    API does not promise the scrape that follows already has the series.
+    """
+    ready = {"name": world.es, "namespace": world.es_ns, "condition": "Ready", "status": "True"}
+
+    async def probe() -> Scrape | None:
+        scrape = Scrape.parse(await eso.scrape())
+        return scrape if scrape.value("externalsecret_status_condition", **ready) == 1 else None
+
+    return await eso.poll(probe, within=SYNC_DEADLINE)
+
+
 async def _probes_come_up(eso: EsoProcess) -> None:
     async def healthy() -> bool:
         return (await eso.get(eso.live_url + "/healthz"))[0] == 200
@@ -400,13 +415,7 @@ async def test_eso_run_serves_probes_and_every_metric_series_then_exits_0_on_sig
         await _probes_come_up(eso)
         await _sync_the_walkthrough(eso, walkthrough, moto_server)
 
-        async def complete_scrape() -> Scrape | None:
-            scrape = Scrape.parse(await eso.scrape())
-            want = scrape.value("externalsecret_status_condition", name=walkthrough.es,
-                                condition="Ready", status="True")  # fmt: skip
-            return scrape if want == 1 else None
-
-        scrape = await eso.poll(complete_scrape, within=SYNC_DEADLINE)
+        scrape = await _scrape_after_the_sync(eso, walkthrough)
         assert_every_series_after_a_sync(scrape, walkthrough)
         assert scrape.value("leader_election_master_status") is None  # no election, no series
         for form in secret_forms(APP_SECRET["password"].encode()):
@@ -453,7 +462,7 @@ async def test_eso_run_with_leader_election_leads_and_releases_the_lease_on_sigt
 
         await eso.poll(leading, within=SYNC_DEADLINE)
         await _sync_the_walkthrough(eso, walkthrough, moto_server)
-        scrape = Scrape.parse(await eso.scrape())
+        scrape = await _scrape_after_the_sync(eso, walkthrough)
         assert_every_series_after_a_sync(scrape, walkthrough)
 
         held = await cluster.client.get(

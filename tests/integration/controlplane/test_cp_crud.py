@@ -100,7 +100,7 @@ async def test_secret_type_cannot_change(cluster: Cluster, ns: str) -> None:
     c = cluster.client
     created = await c.create("v1", "secrets", secret("s"), namespace=ns)
     with pytest.raises(ApiStatusError) as e:
-        await c.update("v1", "secrets", {**created, "type": "kubernetes.io/tls"}, namespace=ns)
+        await c.update("v1", "secrets", {**created, "type": "example.com/other"}, namespace=ns)
     assert (e.value.status, e.value.reason) == (422, "Invalid")
     assert e.value.body["details"]["causes"][0]["field"] == "type"
 

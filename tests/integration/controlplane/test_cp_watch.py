@@ -32,7 +32,9 @@ async def test_watch_from_a_resource_version_replays_later_changes_in_order(
     await c.patch("v1", "configmaps", "a", {"data": {"v": "2"}}, namespace=ns)
     await c.delete("v1", "configmaps", "b", namespace=ns)
     rv = first["metadata"]["resourceVersion"]
-    async with c.watch("v1", "configmaps", namespace=ns, resource_version=rv) as w:
+    async with c.watch(
+        "v1", "configmaps", namespace=ns, resource_version=rv, label_selector=SUITE
+    ) as w:
         events = [await w.next() for _ in range(3)]
     assert names(events) == [("ADDED", "b"), ("MODIFIED", "a"), ("DELETED", "b")]  # type: ignore[arg-type]
     rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]  # type: ignore[index]

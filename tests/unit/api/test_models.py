@@ -362,11 +362,6 @@ def test_unimplemented_store_features_include_other_providers() -> None:
     assert unimplemented_features(ssm) == [
         "spec.provider.aws.service=ParameterStore",
         "spec.provider.aws.auth.jwt",
-        "spec.provider.aws.role",
-        "spec.provider.aws.additionalRoles",
-        "spec.provider.aws.externalID",
-        "spec.provider.aws.sessionTags",
-        "spec.provider.aws.transitiveTagKeys",
         "spec.provider.aws.sessionTagsPolicy=Custom",
         "spec.provider.aws.customSessionTags",
         "spec.retrySettings",

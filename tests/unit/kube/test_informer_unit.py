@@ -34,13 +34,24 @@ class FakeApi:
         self.events: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self.lists = 0
         self.watch_rvs: list[str] = []
+        self.expire_continue = False
+
+    def list(self, request: web.Request) -> web.Response:
+        """Pages of ``limit`` objects; continue tokens are offsets (410 if expiring them)."""
+        self.lists += 1
+        start = int(request.query.get("continue", "0"))
+        if start and self.expire_continue:
+            body = {"kind": "Status", "code": 410, "reason": "Expired", "message": "expired"}
+            return web.json_response(body, status=410)
+        limit = int(request.query.get("limit", "0")) or len(self.objects)
+        meta = {"resourceVersion": str(self.rv)}
+        if start + limit < len(self.objects):
+            meta["continue"] = str(start + limit)
+        return web.json_response({"metadata": meta, "items": self.objects[start : start + limit]})
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.query.get("watch") != "true":
-            self.lists += 1
-            return web.json_response(
-                {"metadata": {"resourceVersion": str(self.rv)}, "items": self.objects}
-            )
+            return self.list(request)
         self.watch_rvs.append(request.query.get("resourceVersion", ""))
         resp = web.StreamResponse()
         await resp.prepare(request)
@@ -161,3 +172,34 @@ async def test_silent_watch_is_restarted_after_the_inactivity_timeout(
         await asyncio.gather(task, return_exceptions=True)
     assert api.lists == 1, "a dead watch resumes from its resourceVersion, no relist"
     assert set(api.watch_rvs) == {"1"}
+
+
+@pytest.mark.parametrize("expire", [False, True], ids=["paged", "continue-expired"])
+async def test_relist_pages_and_transforms_only_changed_objects(
+    fake: tuple[FakeApi, KubeClient], expire: bool
+) -> None:
+    api, client = fake
+    api.objects = [secret(f"s{i}", 1) for i in range(5)]
+    transformed: list[str] = []
+
+    def transform(obj: dict[str, Any]) -> dict[str, Any]:
+        transformed.append(obj["metadata"]["name"])
+        return obj
+
+    settings = InformerSettings(list_page_size=2, backoff_initial=0.01)
+    informer = Informer(client, SECRETS, settings=settings, metrics=Metrics(), transform=transform)
+    task = asyncio.create_task(informer.run())
+    try:
+        await informer.wait_synced()
+        assert api.lists == 3
+        assert len(informer.cache) == 5
+        transformed.clear()
+        api.expire_continue = expire
+        api.objects = [secret("s0", 2), *api.objects[1:4], secret("s9", 1)]
+        await api.events.put({"type": "ERROR", "object": {"kind": "Status", "code": 410}})
+        await eventually(lambda: "ns/s9" in informer.cache)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert set(transformed) == {"s0", "s9"}  # s0 twice when the paged attempt restarts
+    assert sorted(informer.cache.keys()) == ["ns/s0", "ns/s1", "ns/s2", "ns/s3", "ns/s9"]
