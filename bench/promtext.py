@@ -19,10 +19,10 @@ import aiohttp
 _LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)")
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
-AWS_CALLS = "externalsecret_provider_api_calls_count_total"
+AWS_CALLS = "externalsecret_provider_api_calls_count"
 REST_REQUESTS = "rest_client_requests_total"
 SYNC_CALLS = "externalsecret_sync_calls_total"
-SYNC_ERRORS = "externalsecret_sync_calls_error_total"
+SYNC_ERRORS = "externalsecret_sync_calls_error"
 CACHE_HITS = "eso_provider_cache_hits_total"
 COALESCED = "eso_provider_coalesced_reads_total"
 BATCH_SIZE_SUM = "eso_provider_batch_size_sum"

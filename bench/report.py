@@ -152,7 +152,7 @@ def _pcts(s: dict[str, float]) -> str:
 
 
 def _calls(run: dict[str, Any], phase: str) -> str:
-    groups = run[phase]["metrics"]["groups"].get("externalsecret_provider_api_calls_count_total")
+    groups = run[phase]["metrics"]["groups"].get("externalsecret_provider_api_calls_count")
     return ", ".join(f"{k.split(',')[0]} {v:.0f}" for k, v in sorted((groups or {}).items()))
 
 

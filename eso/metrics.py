@@ -11,7 +11,11 @@ controllers (or two tests) in one process never share counters.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 # Reconciles and AWS round trips: milliseconds to a few seconds.
 _LATENCY_BUCKETS = (
@@ -52,11 +56,14 @@ class Metrics:
             ["name", "namespace"],
             registry=r,
         )
+        # ESO (Go) exposes these two counters without the ``_total`` suffix that
+        # prometheus_client always appends; ``EsoCounterNames`` serves them under ESO's exact
+        # names so ESO dashboards and alerts find them.
         self.es_sync_errors = Counter(
             "externalsecret_sync_calls_error",
             "Total number of the External Secret sync errors",
             ["name", "namespace"],
-            registry=r,
+            registry=None,
         )
         self.es_status_condition = Gauge(
             "externalsecret_status_condition",
@@ -81,8 +88,9 @@ class Metrics:
             "externalsecret_provider_api_calls_count",
             "Number of API calls towards the secret provider",
             ["provider", "call", "status"],
-            registry=r,
+            registry=None,
         )
+        r.register(EsoCounterNames([self.es_sync_errors, self.provider_api_calls]))
         self.ss_status_condition = Gauge(
             "secretstore_status_condition",
             "The status condition of a specific Secret Store",
@@ -230,3 +238,27 @@ class Metrics:
         self.informer_objects = Gauge(
             "eso_informer_cached_objects", "Objects in the informer cache", ["resource"], registry=r
         )
+
+
+class EsoCounterNames(Collector):
+    """Exposes counters under their base name, without ``_total``, as ESO's Go client does.
+
+    ``externalsecret_sync_calls_error`` and ``externalsecret_provider_api_calls_count`` are
+    ESO's names; Prometheus' Go client writes counter samples exactly as named, while
+    prometheus_client always adds ``_total``. PromQL's ``rate()`` and ``increase()`` work on
+    untyped series alike.
+    """
+
+    def __init__(self, counters: list[Counter]) -> None:
+        self._counters = counters
+
+    def collect(self) -> Iterator[Metric]:
+        for counter in self._counters:
+            for family in counter.collect():
+                # "unknown" (untyped) keeps the TYPE line's name equal to the sample name;
+                # as "counter" prometheus_client would announce a ``_total`` name instead.
+                out = Metric(family.name, family.documentation, "unknown")
+                for sample in family.samples:
+                    if sample.name.endswith("_total"):
+                        out.add_sample(family.name, sample.labels, sample.value)
+                yield out

@@ -5,7 +5,8 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
 1. refuse what eso does not implement (a clear condition, never a silent skip);
 2. resolve the store from the informer cache; skip stores of another controller class;
 3. if no refresh is due and the Secret is intact, only requeue (no provider call, no GET);
-4. check the store may be used from this namespace and is Ready - fail fast otherwise;
+4. check the store exists, may be used from this namespace and is Ready - fail fast
+   otherwise, before any provider call;
 5. fetch every value concurrently; any failed or missing item fails the sync and leaves the
    existing Secret untouched (ESO reports partial syncs as synced; we do not), except
    deletionPolicy Delete with everything gone, which deletes the Secret as ESO does;
@@ -19,7 +20,9 @@ provider-cached values no older than the refresh interval.
 
 Failures that may heal (provider unavailable, store not Ready, API errors) raise
 ``SyncError`` after status is written, so the worker loop retries with backoff; configuration
-errors return and wait for the next spec change or refresh.
+errors return and wait for the next spec change or refresh. eso adds no finalizer (Owner
+Secrets are garbage-collected by the control plane); ESO's finalizer, left by a migration, is
+honoured and removed.
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ class ExternalSecretReconciler:
             self._forget(key, ns, name)
             return Result()
         if raw.get("metadata", {}).get("deletionTimestamp"):
-            return Result()
+            return await self._finalize(raw)
         with structlog.contextvars.bound_contextvars(
             kind="ExternalSecret", namespace=ns, name=name
         ):
@@ -136,6 +139,31 @@ class ExternalSecretReconciler:
                 self._metrics.es_reconcile_seconds.labels("success" if ok else "error").observe(
                     elapsed
                 )
+
+    async def _finalize(self, raw: Mapping[str, Any]) -> Result:
+        """An ExternalSecret being deleted with ESO's finalizer (written by ESO before a
+        migration to eso): do ESO's cleanup, then release it, so deletion is never stuck.
+
+        eso itself adds no finalizer: Owner Secrets are garbage-collected by the control plane.
+        """
+        meta = raw.get("metadata") or {}
+        finalizers = list(meta.get("finalizers") or [])
+        if c.FINALIZER_EXTERNAL_SECRET not in finalizers:
+            return Result()
+        es = ExternalSecret.model_validate(raw)
+        try:
+            if es.spec.target.deletion_policy == "Delete":
+                await self._targets.delete_if_controlled(self._target(es))
+            kept = [f for f in finalizers if f != c.FINALIZER_EXTERNAL_SECRET]
+            body = {
+                "metadata": {"finalizers": kept, "resourceVersion": meta.get("resourceVersion")}
+            }
+            await self._client.patch(
+                EXTERNAL_SECRETS, name=es.name, namespace=es.namespace, body=body
+            )
+        except KubeError as e:
+            raise SyncError(f"could not finalize ExternalSecret: {e}") from e
+        return Result()
 
     def _forget(self, key: str, namespace: str, name: str) -> None:
         objmetrics.forget_es(self._metrics, namespace=namespace, name=name)
@@ -166,7 +194,7 @@ class ExternalSecretReconciler:
             interval = es.spec.refresh_interval_seconds()
         except DurationError as e:
             raise SyncFailedError(f"invalid refreshInterval: {e}", retry=False) from e
-        store = self._resolve_store(es)
+        store = self._lookup_store(es)
         if store is None:
             return Result()
         target = self._target(es)
@@ -180,6 +208,8 @@ class ExternalSecretReconciler:
         )
         if not due and await self._targets.intact(key, target):
             return self._requeue(status, es, interval)
+        if isinstance(store, str):
+            raise _get_data_failed(store)
         await self._check_store_usable(es, store)
         # A new or changed spec (or a force-sync annotation) reads fresh values; a periodic
         # refresh or a restore may use provider-cached ones no older than the interval.
@@ -229,8 +259,12 @@ class ExternalSecretReconciler:
 
     # ------------------------------------------------------------------ stores
 
-    def _resolve_store(self, es: ExternalSecret) -> AnyStore | None:
-        """The referenced store, or None when it is not ours to use (skip, as ESO)."""
+    def _lookup_store(self, es: ExternalSecret) -> AnyStore | str | None:
+        """The referenced store; None when it is not ours to use; else why it is missing.
+
+        A missing store only fails the sync when a refresh is due, as in ESO: an intact Secret
+        is not reported broken because its store is briefly gone.
+        """
         ref = es.spec.secret_store_ref
         store: AnyStore
         if ref.kind == c.KIND_CLUSTER_SECRET_STORE:
@@ -238,14 +272,12 @@ class ExternalSecretReconciler:
                 return None
             raw = self._cluster_stores.get(ref.name)
             if raw is None:
-                detail = c.ERR_GET_CLUSTER_SECRET_STORE.format(name=ref.name, error="not found")
-                raise _get_data_failed(detail)
+                return c.ERR_GET_CLUSTER_SECRET_STORE.format(name=ref.name, error="not found")
             store = ClusterSecretStore.model_validate(raw)
         else:
             raw = self._stores.get(f"{es.namespace}/{ref.name}")
             if raw is None:
-                detail = c.ERR_GET_SECRET_STORE.format(name=ref.name, error="not found")
-                raise _get_data_failed(detail)
+                return c.ERR_GET_SECRET_STORE.format(name=ref.name, error="not found")
             store = SecretStore.model_validate(raw)
         return store if should_process(store, self._settings.controller_class) else None
 

@@ -13,6 +13,7 @@ concurrency (``replace`` with the read resourceVersion); a Conflict is retried b
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,7 @@ from eso.controllers.indexes import INDEX_OWNER
 from eso.controllers.secretdata import (
     OwnershipError,
     Target,
+    controller_of,
     data_matches_hash,
     desired_secret,
     metadata_is_current,
@@ -31,7 +33,7 @@ from eso.controllers.secretdata import (
 )
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
-from eso.kube.errors import KubeError, NotFound
+from eso.kube.errors import Conflict, KubeError, NotFound
 from eso.kube.events import EventRecorder, EventType
 from eso.kube.resources import SECRETS
 
@@ -156,6 +158,23 @@ class TargetSecrets:
         await self._apply(key, raw, target, data, existing)
         return target.secret_name
 
+    async def delete_if_controlled(self, target: Target) -> None:
+        """ESO's finalizer cleanup: delete the Secret if this ExternalSecret controls it.
+
+        Raises ``KubeError``; a Secret already gone is fine.
+        """
+        try:
+            secret = await self._client.get(
+                SECRETS, name=target.secret_name, namespace=target.namespace
+            )
+        except NotFound:
+            return
+        owner = controller_of(secret)
+        if owner is None or owner.get("uid") != target.es_uid:
+            return
+        with contextlib.suppress(NotFound):
+            await self._client.delete(SECRETS, name=target.secret_name, namespace=target.namespace)
+
     async def _delete_orphans(self, raw: Mapping[str, Any], target: Target) -> None:
         """ESO's ``deleteOrphanedSecrets``: Secrets we created under a previous target name."""
         owner = owner_label_value(target.namespace, target.es_name)
@@ -196,6 +215,10 @@ class TargetSecrets:
                 self._event(raw, "Normal", c.EVENT_REASON_UPDATED, c.EVENT_MSG_UPDATED)
             else:
                 written = existing
+        except Conflict as e:
+            # Someone wrote the Secret since we read it (or created it first): not a failure
+            # to report, just a retry with fresh state, as ESO does.
+            raise SyncError(f"secret changed concurrently: {e.reason}") from e
         except KubeError as e:
             message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=str(e))
             raise SyncFailedError(message) from e

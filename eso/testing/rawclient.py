@@ -134,8 +134,12 @@ class RawClient:
         content_type: str = "application/json",
         accept: str = "application/json",
         auth: bool = True,
+        warnings: list[str] | None = None,
     ) -> Any:
-        """One request; the decoded JSON body, or ``ApiStatusError`` for non-2xx."""
+        """One request; the decoded JSON body, or ``ApiStatusError`` for non-2xx.
+
+        ``warnings``, when given, receives the answer's ``Warning`` headers.
+        """
         headers = await self._headers(accept) if auth else {"Accept": accept}
         data = None
         if body is not None:
@@ -144,6 +148,8 @@ class RawClient:
         async with self._session.request(
             method, self.host + path, params=params, data=data, headers=headers
         ) as resp:
+            if warnings is not None:
+                warnings += resp.headers.getall("Warning", [])
             text = await resp.text()
             try:
                 decoded = json.loads(text) if text else None

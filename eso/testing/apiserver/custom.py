@@ -20,24 +20,28 @@ from eso.testing.apiserver.status import Cause
 JSONDict = dict[str, Any]
 
 
-def admit(rt: ResourceType, obj: JSONDict, *, old: JSONDict | None, strict: bool) -> JSONDict:
+def admit(
+    rt: ResourceType, obj: JSONDict, *, old: JSONDict | None, validation: str, warnings: list[str]
+) -> JSONDict:
     """The object to store: pruned and defaulted; 400/422 as the real server would answer.
 
+    ``validation`` is the request's fieldValidation: ``Strict`` turns pruned fields into a
+    400, ``Warn`` (the server default) appends them to ``warnings``, ``Ignore`` drops them.
     Works on a private deep copy, so nested values shared with stored objects stay intact
-    (and ``obj`` itself is what pruning is compared against for strict validation).
+    (and ``obj`` itself is what pruning is compared against).
     """
     if rt.schema is None:
         return obj
     out: JSONDict = json.loads(json.dumps(obj))
     sch.prune(out, rt.schema)
-    if strict:
-        unknown = removed_paths(obj, out)
-        if unknown:
-            listed = ", ".join(f'unknown field "{p}"' for p in unknown)
+    if validation != "Ignore":
+        unknown = [f'unknown field "{p}"' for p in removed_paths(obj, out)]
+        if unknown and validation == "Strict":
             raise st.bad_request(
                 f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: '
-                f"strict decoding error: {listed}"
+                f"strict decoding error: {', '.join(unknown)}"
             )
+        warnings += unknown
     sch.apply_defaults(out, rt.schema)
     errors = sch.validate(out, rt.schema, old=old)
     if errors:

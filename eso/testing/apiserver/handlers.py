@@ -163,14 +163,23 @@ class ResourceHandlers:
         body = await self._body(request)
         q = request.query
         opts = WriteOptions(
-            strict=q.get("fieldValidation") == "Strict", dry_run=q.get("dryRun") == "All"
+            field_validation=q.get("fieldValidation") or "Warn", dry_run=q.get("dryRun") == "All"
         )
+        resp = self._apply_write(request, t, body, opts)
+        for warning in opts.warnings:
+            resp.headers.add("Warning", f"299 - {json.dumps(warning)}")
+        return resp
+
+    def _apply_write(
+        self, request: web.Request, t: Target, body: Any, opts: WriteOptions
+    ) -> web.Response:
         ns = t.namespace or ""
         if t.verb == "patch":
+            content_type = request.headers.get("Content-Type", "")
             obj = self.ops.patch(
                 t.rt,
                 body,
-                content_type=request.headers.get("Content-Type", ""),
+                content_type=content_type,
                 namespace=ns,
                 name=t.name or "",
                 subresource=t.subresource,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eso.clock import Clock
@@ -33,8 +33,11 @@ PROTECTED_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 @dataclass(frozen=True)
 class WriteOptions:
-    strict: bool = False
+    """Per-request write options; ``warnings`` collects Warning headers for the answer."""
+
+    field_validation: str = "Warn"  # Strict | Warn | Ignore
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,11 @@ class Operations:
             self._check_namespace(rt, namespace, name)
         if rt.storage == CRDS:
             obj = self._admit_crd(obj, None)
-        obj = _type_meta_first(custom.admit(rt, obj, old=None, strict=opts.strict))
+        obj = _type_meta_first(
+            custom.admit(
+                rt, obj, old=None, validation=opts.field_validation, warnings=opts.warnings
+            )
+        )
         if self.store.get(rt.storage, _key(rt, namespace, name)) is not None:
             raise st.already_exists(plural=rt.plural, group=rt.group, name=name)
         if opts.dry_run:
@@ -229,7 +236,9 @@ class Operations:
         new = objects.prepare_update(rt, new, old, subresource=subresource)
         if rt.storage == CRDS:
             new = self._admit_crd(new, old)
-        new = _type_meta_first(custom.admit(rt, new, old=old, strict=opts.strict))
+        new = _type_meta_first(
+            custom.admit(rt, new, old=old, validation=opts.field_validation, warnings=opts.warnings)
+        )
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         if new == old or opts.dry_run:
             return new if opts.dry_run else old

@@ -96,6 +96,14 @@ class LocalControlPlane:
         self._tasks.spawn(self._gc.run(), name="apiserver-gc")
         self._tasks.spawn(self._bookmarks(), name="apiserver-bookmarks")
 
+    async def __aenter__(self) -> LocalControlPlane:
+        if self._runner is None:
+            await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
     async def stop(self) -> None:
         """Close watches, stop serving and background work; safe to call twice."""
         self.resources.drop_watches()

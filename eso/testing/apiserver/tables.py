@@ -16,6 +16,14 @@ from eso.testing.apiserver.registry import ResourceType
 
 JSONDict = dict[str, Any]
 _AGE: JSONDict = {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+# kube-apiserver's default table (kinds without their own printer, e.g. CRDs) shows the
+# timestamp itself rather than an age.
+_CREATED_AT: JSONDict = {
+    "name": "Created At",
+    "type": "date",
+    "format": "date-time",
+    "jsonPath": ".metadata.creationTimestamp",
+}
 _FILTER = re.compile(r"^\[\?\(@\.([\w.]+)\s*==\s*['\"]([^'\"]*)['\"]\)\]$")
 
 
@@ -79,6 +87,8 @@ def _columns(rt: ResourceType) -> list[JSONDict]:
             {"name": "Data", "type": "integer", "jsonPath": ".data"},
             _AGE,
         ]
+    if rt.plural == "customresourcedefinitions":
+        return [_CREATED_AT]
     if rt.group == "" and rt.plural in ("namespaces", "pods"):
         return [{"name": "Status", "type": "string", "jsonPath": ".status.phase"}, _AGE]
     return [_AGE]
@@ -86,6 +96,8 @@ def _columns(rt: ResourceType) -> list[JSONDict]:
 
 def _cell(col: JSONDict, obj: JSONDict, now: datetime) -> Any:
     value = json_path(obj, col["jsonPath"])
+    if col is _CREATED_AT:
+        return value
     if col["type"] == "date":
         return _age(value, now)
     if col["name"] == "Data" and col["jsonPath"] == ".data":

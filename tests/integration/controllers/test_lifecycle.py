@@ -157,3 +157,16 @@ async def test_renaming_the_target_deletes_the_old_owned_secret(env: Env, ns: st
 
     await env.wait_secret("renamed", ns)
     await wait_for(lambda: _gone(env, "app", ns), timeout=10.0)
+
+
+async def test_esos_finalizer_is_honoured_and_released(env: Env, ns: str) -> None:
+    """An ExternalSecret still carrying ESO's finalizer (migration) is cleaned up, not stuck."""
+    target = {"name": "app", "deletionPolicy": "Delete"}
+    await env.external_secret(ns, "app", target=target, data=DATA)
+    await env.wait_secret("app", ns)
+    patch = {"metadata": {"finalizers": [c.FINALIZER_EXTERNAL_SECRET]}}
+    await env.raw.patch(ES_API, "externalsecrets", "app", patch, namespace=ns)
+
+    await env.raw.delete(ES_API, "externalsecrets", "app", namespace=ns)
+    await wait_for(lambda: _es_gone(env, ns), timeout=10.0)
+    await wait_for(lambda: _gone(env, "app", ns), timeout=10.0)

@@ -177,3 +177,16 @@ async def test_crd_with_a_rule_that_does_not_compile_is_rejected(cluster: Cluste
     with pytest.raises(ApiStatusError) as e:
         await cluster.client.create("apiextensions.k8s.io/v1", "customresourcedefinitions", crd)
     assert e.value.status == 422
+
+
+async def test_pruned_fields_are_reported_as_warnings_by_default(
+    cluster: Cluster, widgets: dict[str, Any], ns: str
+) -> None:
+    warnings: list[str] = []
+    await cluster.client.request(
+        "POST",
+        f"/apis/{API}/namespaces/{ns}/widgets",
+        body=widget("w", unknown="x"),
+        warnings=warnings,
+    )
+    assert any('unknown field \\"spec.unknown\\"' in w for w in warnings)

@@ -10,7 +10,7 @@ from eso.api.secretstore import AnyStore, ClusterSecretStore, SecretStore
 from eso.metrics import Metrics
 from eso.providers.aws.reader import PROVIDER_LABEL
 
-API_CALLS = "externalsecret_provider_api_calls_count_total"
+API_CALLS = "externalsecret_provider_api_calls_count"
 NAMESPACE = "default"
 CRED_SECRET = "awssm-secret"
 
@@ -66,7 +66,7 @@ def calls(metrics: Metrics, call: str, status: str = "success") -> int:
     """How many AWS calls of ``call`` ended with ``status``."""
     labels = {"provider": PROVIDER_LABEL, "call": call, "status": status}
     value = metrics.registry.get_sample_value(
-        "externalsecret_provider_api_calls_count_total", labels
+        "externalsecret_provider_api_calls_count", labels
     )
     return int(value or 0)
 

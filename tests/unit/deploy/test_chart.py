@@ -491,6 +491,7 @@ def exported_series() -> set[str]:
         "counter": ["_total", "_created"],
         "histogram": ["_bucket", "_count", "_sum", "_created"],
         "gauge": [""],
+        "unknown": [""],
     }
     return {
         family.name + suffix
@@ -560,7 +561,7 @@ def test_prometheus_rule_alerts_on_eso_series(helm: Path) -> None:
         assert r["annotations"]["summary"] and r["annotations"]["description"]
         parse_duration(r["for"])
         assert series_in(r["expr"]) <= known, name
-    assert "externalsecret_sync_calls_error_total" in alerts["ExternalSecretSyncErrors"]["expr"]
+    assert "externalsecret_sync_calls_error" in alerts["ExternalSecretSyncErrors"]["expr"]
     assert alerts["ESOWorkqueueBacklog"]["for"] == "10m"
     assert "> 1000" in alerts["ESOWorkqueueBacklog"]["expr"]
 
@@ -575,10 +576,10 @@ def test_grafana_dashboard_plots_eso_series(helm: Path) -> None:
     assert used <= exported_series()
     assert {
         "externalsecret_sync_calls_total",
-        "externalsecret_sync_calls_error_total",
+        "externalsecret_sync_calls_error",
         "eso_externalsecret_reconcile_duration_seconds_bucket",
         "workqueue_depth",
-        "externalsecret_provider_api_calls_count_total",
+        "externalsecret_provider_api_calls_count",
     } <= used
     assert any("histogram_quantile(0.99" in e for e in exprs)
     assert any("histogram_quantile(0.5" in e for e in exprs)
