@@ -42,7 +42,9 @@ class TaskSet:
         if exc is not None:
             log.error("task_crashed", task=task.get_name(), error=repr(exc), exc_info=exc)
         else:
-            log.warning("task_exited", task=task.get_name())
+            # A normal return is how loops end on shutdown (a worker whose queue shut down);
+            # worth a trace, not an alarm. Callers that must run forever pass on_unexpected_exit.
+            log.debug("task_finished", task=task.get_name())
         if self._on_exit is not None:
             self._on_exit(task.get_name(), exc)
 

@@ -81,7 +81,16 @@ CSS = "clustersecretstore"
 
 
 class Manager:
-    """Runs the ExternalSecret and store controllers until ``stop``."""
+    """Runs the ExternalSecret and store controllers until ``stop``.
+
+    ``Manager(client, settings=, metrics=, registry=None, clock=None, identity=None)``: the
+    caller owns ``client`` (and closes it after ``run`` returned); without ``registry`` the
+    default provider registry is built and closed by the manager. ``await run()`` returns
+    after ``stop`` (or cancellation, which cleans up without grace). ``await stop(grace)``:
+    workers stop taking keys, in-flight reconciles get ``grace`` seconds, the Lease is
+    released, events are flushed, every task ends. ``ready()`` → ``(ok, reason)`` for /readyz.
+    ``identity`` names this replica in the Lease.
+    """
 
     def __init__(
         self,
@@ -353,8 +362,9 @@ class Manager:
         async with self._term_lock:
             if self._stopping or self._controllers:
                 return
-            limiter = default_controller_rate_limiter(self._settings.queue, clock=self._clock)
             for name, reconcile in self._reconcilers.items():
+                # One limiter per queue: keys of different kinds may be equal strings.
+                limiter = default_controller_rate_limiter(self._settings.queue, clock=self._clock)
                 queue: WorkQueue[str] = WorkQueue(
                     name, rate_limiter=limiter, metrics=self._metrics, clock=self._clock
                 )

@@ -45,9 +45,6 @@ log = structlog.get_logger(__name__)
 CAPABILITIES = {"aws": "ReadWrite"}
 DEFAULT_CAPABILITIES = "ReadOnly"
 
-# Fields eso.api.features lists as unimplemented that this controller does implement.
-IMPLEMENTED_HERE = ("spec.conditions", "spec.refreshInterval")
-
 
 class StoreValidationError(Exception):
     """Validation failed; ``message`` is the condition message, ``cause`` the event text."""
@@ -142,7 +139,7 @@ class StoreReconciler:
 
     async def _validate(self, store: AnyStore) -> str:
         """Raise StoreValidationError unless the store works; returns its capabilities."""
-        missing = [f for f in unimplemented_features(store) if not f.startswith(IMPLEMENTED_HERE)]
+        missing = unimplemented_features(store)
         if missing:
             detail = c.MSG_NOT_IMPLEMENTED.format(features=", ".join(missing))
             raise StoreValidationError(c.MSG_UNABLE_CREATE_CLIENT, detail)

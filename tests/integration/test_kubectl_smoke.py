@@ -139,3 +139,23 @@ async def test_kubectl_applies_and_updates_a_built_in_kind(
     got = await cluster.client.get("v1", "configmaps", "c", namespace=ns)
     assert got["data"] == {"b": "2"}
     assert "NAME" in await kubectl("get", "configmaps", "-n", ns)
+
+
+async def test_kubectl_create_commands_work(cluster: Cluster, kubectl: Kubectl) -> None:
+    """Typed commands send protobuf bodies; the ones ESO's docs use must be accepted."""
+    ns = await cluster.create_namespace()
+    await kubectl(
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "-n",
+        ns,
+        "--from-literal=user=admin",
+        "--type=example.com/creds",
+    )
+    await kubectl("create", "configmap", "settings", "-n", ns, "--from-literal=a=b")
+    secret = await cluster.client.get("v1", "secrets", "creds", namespace=ns)
+    assert secret["data"] == {"user": "YWRtaW4="} and secret["type"] == "example.com/creds"
+    configmap = await cluster.client.get("v1", "configmaps", "settings", namespace=ns)
+    assert configmap["data"] == {"a": "b"}

@@ -1,11 +1,16 @@
 """The local kube-apiserver: an asyncio HTTP server that behaves like the real one for eso.
 
 ``LocalControlPlane`` is the entry point (tests, ``eso local-cluster``, the demo and the
-benchmark); the modules behind it are split by concern: storage and watch fan-out
-(``store``, ``watch``), verbs (``operations``, ``objects``, ``patch``, ``custom``, ``crds``),
-background controllers (``gc``), the HTTP surface (``server``, ``routes``, ``handlers``,
-``discovery``, ``openapi``, ``tables``) and test hooks (``faults``). ``schema``/``cel`` do
-structural-schema validation of custom resources.
+benchmark); the modules behind it are split by concern:
+
+- storage and watch fan-out: ``store``, ``watch``, ``listing``;
+- verbs and per-kind rules: ``operations``, ``objects``, ``metadata``, ``typedfields``,
+  ``patch``, ``conversion``, ``custom`` and ``crds`` (``schema``/``cel`` validate custom
+  resources against their structural schema);
+- background controllers: ``gc`` (owner references, namespaces, CRD cleanup);
+- the HTTP surface: ``server``, ``routes``, ``handlers``, ``discovery``, ``openapi``,
+  ``tables``, ``protobuf``, ``tls``, ``status``;
+- test hooks: ``faults``.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import yaml
 from aiohttp import web
 
 from eso.clock import Clock
+from eso.testing.apiserver import protobuf
 from eso.testing.apiserver import status as st
 from eso.testing.apiserver.conversion import view
 from eso.testing.apiserver.operations import DeleteOptions, Operations, WriteOptions
@@ -145,7 +146,8 @@ class ResourceHandlers:
         )
 
     async def _body(self, request: web.Request) -> Any:
-        """JSON (any ``+json`` patch type too) or YAML; protobuf is 415, as not served."""
+        """JSON (any ``+json`` patch type too), YAML, or protobuf for the kinds kubectl's
+        typed ``create`` commands send; other media types are 415."""
         raw = await request.read()
         if not raw:
             return None
@@ -155,7 +157,9 @@ class ResourceHandlers:
                 return yaml.safe_load(raw)
             if media == "application/json" or media.endswith("+json"):
                 return json.loads(raw)
-        except (ValueError, yaml.YAMLError) as e:
+            if media == protobuf.MEDIA:
+                return protobuf.decode(raw)
+        except (ValueError, IndexError, UnicodeDecodeError, yaml.YAMLError) as e:
             raise st.bad_request(f"the body of the request could not be decoded: {e}") from None
         raise st.unsupported_media_type(media)
 

@@ -7,9 +7,6 @@ completion without awaiting, which makes each write atomic with its watch fan-ou
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +14,13 @@ from eso.clock import Clock
 from eso.testing.apiserver import crds, custom, objects
 from eso.testing.apiserver import status as st
 from eso.testing.apiserver.conversion import to_served, to_storage
+from eso.testing.apiserver.listing import ListResult, list_objects
 from eso.testing.apiserver.patch import apply_patch
 from eso.testing.apiserver.registry import Registry, ResourceType, StorageKey
 from eso.testing.apiserver.selectors import FieldSelector, LabelSelector
 from eso.testing.apiserver.status import Cause
 from eso.testing.apiserver.store import ObjKey, Store
+from eso.testing.apiserver.typedfields import drop_unknown
 
 JSONDict = dict[str, Any]
 FOREGROUND = "foregroundDeletion"
@@ -41,14 +40,6 @@ class WriteOptions:
 
 
 @dataclass(frozen=True)
-class ListResult:
-    items: list[JSONDict]
-    resource_version: str
-    continue_: str
-    remaining: int | None
-
-
-@dataclass(frozen=True)
 class DeleteOptions:
     propagation: str | None = None
     uid: str | None = None
@@ -58,20 +49,6 @@ class DeleteOptions:
 
 def _key(rt: ResourceType, namespace: str, name: str) -> ObjKey:
     return (namespace if rt.namespaced else "", name)
-
-
-def encode_continue(rv: int, last: ObjKey) -> str:
-    token = {"v": "meta.k8s.io/v1", "rv": rv, "start": f"{last[0]}/{last[1]}\x00"}
-    return base64.urlsafe_b64encode(json.dumps(token).encode()).decode().rstrip("=")
-
-
-def decode_continue(token: str) -> tuple[int, ObjKey]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        ns, name = raw["start"].rstrip("\x00").split("/", 1)
-        return int(raw["rv"]), (ns, name)
-    except (ValueError, KeyError, TypeError, binascii.Error, AttributeError):
-        raise st.bad_request(f"continue key is not valid: {token}") from None
 
 
 class Operations:
@@ -103,38 +80,16 @@ class Operations:
         continue_: str = "",
     ) -> ListResult:
         """Objects in key order; ``limit`` pages with a continue token like etcd's."""
-        rv = self.store.rv
-        start: ObjKey | None = None
-        if continue_:
-            rv, start = decode_continue(continue_)
-            if rv < self.continue_floor:
-                raise st.expired(
-                    "The provided continue parameter is too old to display a consistent list "
-                    "result. You can start a new list without the continue parameter."
-                )
-        items = self._candidates(rt, namespace=namespace, fields=fields)
-        if start is not None:
-            items = [o for o in items if _okey(o) > start]
-        matched = [
-            o
-            for o in items
-            if (labels is None or labels.matches(o)) and (fields is None or fields.matches(o))
-        ]
-        if limit <= 0 or len(matched) <= limit:
-            return ListResult(matched, str(rv), "", None)
-        page = matched[:limit]
-        remaining = len(matched) - limit if labels is None and fields is None else None
-        return ListResult(page, str(rv), encode_continue(rv, _okey(page[-1])), remaining)
-
-    def _candidates(
-        self, rt: ResourceType, *, namespace: str | None, fields: FieldSelector | None
-    ) -> list[JSONDict]:
-        name = fields.only("metadata.name") if fields else None
-        ns = namespace if rt.namespaced else None
-        if name is not None and (ns is not None or not rt.namespaced):
-            obj = self.store.get(rt.storage, (ns or "", name))
-            return [obj] if obj is not None else []
-        return self.store.objects(rt.storage, namespace=ns)
+        return list_objects(
+            self.store,
+            rt,
+            namespace=namespace,
+            labels=labels,
+            fields=fields,
+            limit=limit,
+            continue_=continue_,
+            floor=self.continue_floor,
+        )
 
     # writes
 
@@ -142,6 +97,7 @@ class Operations:
         self, rt: ResourceType, body: JSONDict, *, namespace: str, opts: WriteOptions
     ) -> JSONDict:
         objects.check_identity(rt, body, namespace=namespace, name=None)
+        body = drop_unknown(rt, body, validation=opts.field_validation, warnings=opts.warnings)
         if str(body["metadata"].get("resourceVersion", "")).isdigit():
             # etcd3 storage's plain error (500, no reason); met applying exported YAML.
             rv = int(body["metadata"]["resourceVersion"])
@@ -199,6 +155,7 @@ class Operations:
         opts: WriteOptions,
     ) -> JSONDict:
         objects.check_identity(rt, body, namespace=namespace, name=name)
+        body = drop_unknown(rt, body, validation=opts.field_validation, warnings=opts.warnings)
         old = self.get(rt, namespace=namespace, name=name)
         new = to_storage(rt, body)
         objects.check_precondition(rt, new, old)
@@ -219,6 +176,7 @@ class Operations:
         patched = apply_patch(content_type, to_served(rt, old), body)
         new = {**patched, "metadata": dict(patched.get("metadata") or {})}
         objects.check_identity(rt, new, namespace=namespace, name=name)
+        new = drop_unknown(rt, new, validation=opts.field_validation, warnings=opts.warnings)
         new = to_storage(rt, new)
         if new["metadata"].get("resourceVersion") != old["metadata"]["resourceVersion"]:
             objects.check_precondition(rt, new, old)
@@ -287,9 +245,12 @@ class Operations:
     def delete(
         self, rt: ResourceType, *, namespace: str, name: str, opts: DeleteOptions
     ) -> tuple[JSONDict, bool]:
-        """Delete or mark for deletion; returns (object, deleted_now)."""
+        """Delete, or mark for deletion while finalizers remain; (object, deleted_now).
+
+        Foreground and Orphan propagation add their finalizer for the garbage collector;
+        Namespaces always pass through Terminating; CRDs wait for their instances.
+        """
         old = self.get(rt, namespace=namespace, name=name)
-        md = old["metadata"]
         _check_delete_preconditions(rt, old, opts)
         if rt.storage == NAMESPACES and name in PROTECTED_NAMESPACES:
             raise st.forbidden(
@@ -299,32 +260,33 @@ class Operations:
                 why="this namespace may not be deleted",
                 causes=[],
             )
-        finalizers = list(md.get("finalizers") or [])
-        policy = opts.propagation or "Background"
-        extra = {"Foreground": FOREGROUND, "Orphan": ORPHAN}.get(policy)
-        if rt.storage == CRDS:
-            extra = crds.CLEANUP_FINALIZER
-        if extra and extra not in finalizers and not md.get("deletionTimestamp"):
-            finalizers.append(extra)
-        graceful = bool(finalizers) or (rt.storage == NAMESPACES)
-        if not graceful:
+        finalizers = self._finalizers_for_delete(rt, old, opts)
+        if not finalizers and rt.storage != NAMESPACES:
             if opts.dry_run:
                 return old, True
             stored = self.store.delete(rt.storage, old)
             self._after_write(rt, stored, deleted=True)
             return stored, True
+        md = old["metadata"]
         if md.get("deletionTimestamp") and finalizers == (md.get("finalizers") or []):
-            return old, False
-        new = {**old, "metadata": {**md, "finalizers": finalizers}}
-        new["metadata"].setdefault("deletionTimestamp", objects.timestamp(self.clock.wall()))
-        new["metadata"].setdefault("deletionGracePeriodSeconds", 0)
-        if not finalizers:
-            del new["metadata"]["finalizers"]
+            return old, False  # already terminating: nothing changes
+        new = _marked_for_deletion(old, finalizers, now=objects.timestamp(self.clock.wall()))
         self._mark_terminating(rt, new)
         if opts.dry_run:
             return new, False
-        stored = self.commit(rt, new, old)
-        return stored, False
+        return self.commit(rt, new, old), False
+
+    def _finalizers_for_delete(
+        self, rt: ResourceType, obj: JSONDict, opts: DeleteOptions
+    ) -> list[str]:
+        md = obj["metadata"]
+        finalizers = list(md.get("finalizers") or [])
+        extra = {"Foreground": FOREGROUND, "Orphan": ORPHAN}.get(opts.propagation or "")
+        if rt.storage == CRDS:
+            extra = crds.CLEANUP_FINALIZER
+        if extra and extra not in finalizers and not md.get("deletionTimestamp"):
+            finalizers.append(extra)
+        return finalizers
 
     def _mark_terminating(self, rt: ResourceType, obj: JSONDict) -> None:
         if rt.storage == NAMESPACES:
@@ -353,9 +315,13 @@ def _type_meta_first(obj: JSONDict) -> JSONDict:
     }
 
 
-def _okey(obj: JSONDict) -> ObjKey:
-    md = obj["metadata"]
-    return (md.get("namespace") or "", md["name"])
+def _marked_for_deletion(obj: JSONDict, finalizers: list[str], *, now: str) -> JSONDict:
+    md = {**obj["metadata"], "finalizers": finalizers}
+    md.setdefault("deletionTimestamp", now)
+    md.setdefault("deletionGracePeriodSeconds", 0)
+    if not finalizers:
+        del md["finalizers"]
+    return {**obj, "metadata": md}
 
 
 def _finished(obj: JSONDict) -> bool:

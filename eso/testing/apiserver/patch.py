@@ -205,7 +205,7 @@ def apply_patch(content_type: str, current: JSONDict, body: Any) -> JSONDict:
     elif media == STRATEGIC:
         out = strategic_merge_patch(current, body)
     else:
-        raise st.unsupported_media_type(media)
+        raise st.unsupported_media_type(media, patch=True)
     if not isinstance(out, dict):
         raise _patch_error("the patched object is not a JSON object")
     return out

@@ -167,13 +167,18 @@ def method_not_supported(*, plural: str, group: str, verb: str) -> ApiError:
     )
 
 
-def unsupported_media_type(content_type: str) -> ApiError:
+def unsupported_media_type(content_type: str, *, patch: bool = False) -> ApiError:
+    accepted = (
+        "application/json-patch+json, application/merge-patch+json, "
+        "application/strategic-merge-patch+json"
+        if patch
+        else "application/json, application/yaml"
+    )
     return ApiError(
         415,
         "UnsupportedMediaType",
         f"the body of the request was in an unknown format - accepted media types include: "
-        f"application/json-patch+json, application/merge-patch+json, "
-        f"application/strategic-merge-patch+json (got {content_type or 'none'})",
+        f"{accepted} (got {content_type or 'none'})",
     )
 
 

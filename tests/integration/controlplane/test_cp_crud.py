@@ -293,3 +293,22 @@ async def test_the_default_namespace_cannot_be_deleted(cluster: Cluster) -> None
     with pytest.raises(ApiStatusError) as e:
         await cluster.client.delete("v1", "namespaces", "default")
     assert (e.value.status, e.value.reason) == (403, "Forbidden")
+
+
+async def test_unknown_fields_of_a_built_in_kind_are_dropped_or_refused(
+    cluster: Cluster, ns: str
+) -> None:
+    c = cluster.client
+    body = {"metadata": {"name": "u", "bogus": 1}, "data": {"a": "1"}, "spec": {"x": 1}}
+    created = await c.create("v1", "configmaps", body, namespace=ns)
+    assert "spec" not in created and "bogus" not in created["metadata"]
+    with pytest.raises(ApiStatusError) as e:
+        await c.create(
+            "v1",
+            "configmaps",
+            {**body, "metadata": {"name": "v"}},
+            namespace=ns,
+            field_validation="Strict",
+        )
+    assert e.value.status == 400
+    assert 'strict decoding error: unknown field "spec"' in e.value.message

@@ -1,0 +1,89 @@
+"""Fetching an ExternalSecret's values: merge order, and failures named per item."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eso.api.models import ExternalSecret, ExternalSecretDataRemoteRef
+from eso.controllers.fetch import fetch_all
+from eso.providers.base import ProviderUnavailableError, SecretNotFoundError
+
+
+class FakeClient:
+    """A SecretsClient over a dict: str values are strings, dict values are JSON maps."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+        self.max_ages: list[float | None] = []
+
+    def _get(self, ref: ExternalSecretDataRemoteRef) -> Any:
+        value = self.values.get(ref.key)
+        if value is None:
+            raise SecretNotFoundError(f"secret {ref.key!r} not found")
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    async def get_secret(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> bytes:
+        self.max_ages.append(max_age)
+        return str(self._get(ref)).encode()
+
+    async def get_secret_map(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> dict[str, bytes]:
+        self.max_ages.append(max_age)
+        return {k: str(v).encode() for k, v in self._get(ref).items()}
+
+    async def validate(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def _es(data: Sequence[tuple[str, str]] = (), data_from: Sequence[str] = ()) -> ExternalSecret:
+    spec = {
+        "data": [{"secretKey": k, "remoteRef": {"key": r}} for k, r in data],
+        "dataFrom": [{"extract": {"key": r}} for r in data_from],
+    }
+    return ExternalSecret.model_validate(
+        {"metadata": {"name": "x", "namespace": "n"}, "spec": spec}
+    )
+
+
+async def test_data_entries_override_data_from_in_order() -> None:
+    client = FakeClient({"a": {"k": "from-a", "x": "1"}, "b": {"k": "from-b"}, "v": "direct"})
+    got = await fetch_all(_es([("k", "v")], ["a", "b"]), client, max_age=30.0)
+    assert got.data == {"k": b"direct", "x": b"1"}
+    assert (got.errors, got.missing, got.transient) == ([], [], False)
+    assert client.max_ages == [30.0, 30.0, 30.0]
+
+
+async def test_missing_secrets_are_reported_apart_from_errors() -> None:
+    client = FakeClient({"ok": "v", "flaky": ProviderUnavailableError("throttled")})
+    got = await fetch_all(_es([("a", "ok"), ("b", "gone"), ("c", "flaky")]), client, max_age=None)
+    assert got.data == {"a": b"v"}
+    assert got.missing == [
+        "error processing spec.data[1] (key: gone), err: secret 'gone' not found"
+    ]
+    assert got.errors == ["error processing spec.data[2] (key: flaky), err: throttled"]
+    assert got.transient
+
+
+async def test_invalid_extracted_keys_fail_the_entry_without_values() -> None:
+    client = FakeClient({"m": {"bad key": "s3cr3t"}})
+    got = await fetch_all(_es(data_from=["m"]), client, max_age=None)
+    assert got.data == {}
+    (error,) = got.errors
+    assert error.startswith("error processing spec.dataFrom[0].extract, err: invalid secret keys")
+    assert "s3cr3t" not in error
+
+
+async def test_unexpected_exceptions_are_named_by_type_only() -> None:
+    client = FakeClient({"k": RuntimeError("value=s3cr3t")})
+    got = await fetch_all(_es([("a", "k")]), client, max_age=None)
+    assert got.errors == ["error processing spec.data[0] (key: k), err: unexpected RuntimeError"]
+    assert got.transient
