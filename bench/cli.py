@@ -15,6 +15,7 @@ import shlex
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,31 +58,35 @@ def _settings(cfg: BenchConfig) -> dict[str, Any]:
 
 
 async def run(cfg: BenchConfig, *, command: str = "python -m bench") -> dict[str, Any]:
-    """Run every variant, write ``<out>/<stem>.json``, ``.md`` and (optionally) ``.png``."""
+    """Run every variant, write ``<out>/<stem>.json``, ``.md`` and (optionally) ``.png``.
+
+    If a variant fails or is interrupted, the phases finished so far are written to
+    ``<out>/<stem>.partial.json`` before the error propagates.
+    """
     cfg.out.mkdir(parents=True, exist_ok=True)
-    load_before = os.getloadavg()
-    runs = []
-    for label, batch, baseline in _variants(cfg):
-        variant_cfg = cfg if baseline == cfg.baseline else _without_baseline(cfg)
-        runs.append(await run_variant(variant_cfg, label=label, batch=batch, cache=cfg.cache))
     doc: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "machine": report.machine(),
         "settings": _settings(cfg),
         # other work on the machine skews every figure; the 1-minute load says how much
-        "load_average_1m": {"start": load_before[0], "end": os.getloadavg()[0]},
-        "runs": runs,
+        "load_average_1m": {"start": os.getloadavg()[0]},
+        "runs": [],
     }
-    doc["targets"] = [t.as_dict() for t in report.targets(runs[0], n=cfg.n)]
+    for label, batch, baseline in _variants(cfg):
+        variant_cfg = cfg if baseline == cfg.baseline else replace(cfg, baseline=False)
+        doc["runs"].append(partial := {})
+        try:
+            await run_variant(variant_cfg, label=label, batch=batch, cache=cfg.cache, into=partial)
+        except BaseException:
+            path = (cfg.out / _stem(cfg)).with_suffix(".partial.json")
+            path.write_text(json.dumps(_finite(doc), indent=1, default=str) + "\n")
+            print(f"partial results: {path}", file=sys.stderr)
+            raise
+    doc["load_average_1m"]["end"] = os.getloadavg()[0]
+    doc["targets"] = [t.as_dict() for t in report.targets(doc["runs"][0], n=cfg.n)]
     _write(doc, cfg)
     return doc
-
-
-def _without_baseline(cfg: BenchConfig) -> BenchConfig:
-    from dataclasses import replace
-
-    return replace(cfg, baseline=False)
 
 
 def _write(doc: dict[str, Any], cfg: BenchConfig) -> None:

@@ -84,8 +84,14 @@ class Env:
         return {name: cpu_seconds(child.pid) for name, child in self.servers.items()}
 
 
-async def run_variant(cfg: BenchConfig, *, label: str, batch: bool, cache: bool) -> dict[str, Any]:
-    """Every phase against servers of its own; the variant's results."""
+async def run_variant(
+    cfg: BenchConfig, *, label: str, batch: bool, cache: bool, into: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every phase against servers of its own; the variant's results.
+
+    Results are added to ``into`` phase by phase, so a caller still has the finished phases
+    when a later one fails or is interrupted.
+    """
     w = Workload(
         n=cfg.n,
         stores=cfg.stores,
@@ -114,14 +120,14 @@ async def run_variant(cfg: BenchConfig, *, label: str, batch: bool, cache: bool)
                 servers=servers,
             )
             try:
-                return await _phases(env, label=label)
+                return await _phases(env, label=label, result={} if into is None else into)
             finally:
                 if cfg.kubeconfig is not None:
                     await delete_bench_namespaces(client, w)
 
 
-async def _phases(env: Env, *, label: str) -> dict[str, Any]:
-    result: dict[str, Any] = {"label": label, "batch": env.batch, "cache": env.cache}
+async def _phases(env: Env, *, label: str, result: dict[str, Any]) -> dict[str, Any]:
+    result.update(label=label, batch=env.batch, cache=env.cache)
     result["setup"] = await _setup(env)
     result["idle"] = await _idle(env)
     watcher = ReadyWatcher(env.client)

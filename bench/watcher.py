@@ -27,6 +27,7 @@ from bench.workload import ES_API
 from eso.testing.rawclient import ApiStatusError, RawClient
 
 WATCH_SECONDS = 300
+STOP_ATTEMPTS = 30
 
 
 def _ready(obj: dict[str, Any]) -> tuple[bool | None, str]:
@@ -48,6 +49,7 @@ class ReadyWatcher:
         self._rv = ""
         self._task: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        self._stopping = False
         self.events = 0
 
     async def start(self) -> None:
@@ -56,12 +58,24 @@ class ReadyWatcher:
         self._task = asyncio.create_task(self._run(), name="bench-es-watch")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            # a failed watch has already failed ``wait_ready``; stopping must not mask that
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        """End the watch task; bounded, and never swallows the caller's own cancellation.
+
+        On Python 3.11 ``asyncio.wait_for`` can lose a cancellation that arrives as its inner
+        read completes (the stream is busy during a storm), so the task is also told to stop
+        through a flag and cancelled again until it is done, at most ``STOP_ATTEMPTS`` times.
+        A failed watch has already failed ``wait_ready``; its error is not raised again here.
+        """
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        for _ in range(STOP_ATTEMPTS):
+            if task.done():
+                break
+            task.cancel()
+            await asyncio.wait({task}, timeout=1.0)
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved, so asyncio does not log it as never retrieved
 
     async def _relist(self) -> None:
         listed = await self._client.list(ES_API, "externalsecrets")
@@ -70,7 +84,7 @@ class ReadyWatcher:
         self._rv = listed["metadata"]["resourceVersion"]
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._watch_once()
             except TimeoutError:
@@ -90,7 +104,7 @@ class ReadyWatcher:
             allow_bookmarks=True,
             timeout_seconds=WATCH_SECONDS,
         ) as stream:
-            while (event := await stream.next()) is not None:
+            while not self._stopping and (event := await stream.next()) is not None:
                 self._on_event(event)
 
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -141,8 +155,10 @@ class ReadyWatcher:
             if left <= 0:
                 return False
             self._changed.clear()
+            # asyncio.timeout, not wait_for: it never loses a cancellation (Ctrl-C) on 3.11
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout=min(left, 1.0))
+                async with asyncio.timeout(min(left, 1.0)):
+                    await self._changed.wait()
 
     def reasons(self, keys: set[str]) -> dict[str, int]:
         """How many of ``keys`` are not Ready yet, by their Ready=False reason (or "pending")."""

@@ -15,8 +15,8 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
 
 Reads come from informer caches; the managed Secret is checked and written by
 ``target.TargetSecrets``, which avoids GETs unless someone else changed the Secret. A spec
-change (or a force-sync annotation) reads fresh provider values; periodic refreshes accept
-provider-cached values no older than the refresh interval.
+change (or a force-sync annotation) reads fresh provider values; a first sync and periodic
+refreshes accept provider-cached values no older than the refresh interval (``_max_age``).
 
 Failures that may heal (provider unavailable, store not Ready, API errors) raise
 ``SyncError`` after status is written, so the worker loop retries with backoff; configuration
@@ -52,7 +52,7 @@ from eso.controllers.stores import (
     needs_namespace_labels,
     should_process,
 )
-from eso.controllers.target import SyncError, SyncFailedError, TargetSecrets
+from eso.controllers.target import SyncError, SyncFailedError, SyncReportedError, TargetSecrets
 from eso.controllers.worker import Result
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
@@ -70,6 +70,23 @@ log = structlog.get_logger(__name__)
 def _get_data_failed(detail: str, *, retry: bool = True) -> SyncFailedError:
     message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_GET_SECRET_DATA, detail=detail)
     return SyncFailedError(message, retry=retry)
+
+
+def _max_age(status: Mapping[str, Any], version: str, interval: float) -> float | None:
+    """How old a provider-cached value this sync may accept (0: a fresh read).
+
+    A changed ExternalSecret (edited, or a force-sync annotation: it was synced at another
+    version before) reads fresh values, which is what its user asks for. A new one (never
+    synced) and a periodic refresh or restore accept values no older than the refresh
+    interval (None when the interval is 0: the provider's cache_ttl alone). The trade-off for
+    a new ExternalSecret: it may get a value up to cache_ttl old (30 s by default) that another
+    reader fetched; in exchange a cold sync of thousands of ExternalSecrets reading the same
+    secrets makes one AWS call per distinct secret instead of one per ExternalSecret.
+    """
+    synced = status.get("syncedResourceVersion")
+    if synced and synced != version:
+        return 0.0
+    return interval if interval > 0 else None
 
 
 class ExternalSecretReconciler:
@@ -178,7 +195,8 @@ class ExternalSecretReconciler:
         except SyncFailedError as failed:
             await self._mark_failed(key, raw, es, status, failed)
             if failed.retry:
-                raise SyncError(failed.message) from None
+                # _mark_failed logged it (sync_failed): the worker only retries.
+                raise SyncReportedError(failed.message) from None
             return Result(requeue_after=failed.requeue_after)
 
     # ------------------------------------------------------------------ the sync
@@ -211,11 +229,7 @@ class ExternalSecretReconciler:
         if isinstance(store, str):
             raise _get_data_failed(store)
         await self._check_store_usable(es, store)
-        # A new or changed spec (or a force-sync annotation) reads fresh values; a periodic
-        # refresh or a restore may use provider-cached ones no older than the interval.
-        fresh = status.get("syncedResourceVersion") != version
-        max_age = 0.0 if fresh else (interval if interval > 0 else None)
-        data = await self._fetch(es, store, max_age=max_age)
+        data = await self._fetch(es, store, max_age=_max_age(status, version, interval))
         if data is None:
             await self._targets.delete(key, raw, target)
             reason, message, binding = c.REASON_SECRET_DELETED, c.MSG_DELETED, None
@@ -365,6 +379,7 @@ class ExternalSecretReconciler:
         try:
             await self._write_status(key, raw, status, new)
         except KubeError as e:
+            # A second failure the sync_failed line does not cover: the worker logs it.
             raise SyncError(f"{failed.message}; status not written: {e}") from e
 
     async def _write_status(

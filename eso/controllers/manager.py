@@ -354,7 +354,9 @@ class Manager:
             await self._elector.run(self._start_term, self._lost_leadership)
 
     async def _lost_leadership(self) -> None:
-        log.warning("leadership_lost")
+        # The elector also calls this after a graceful release on stop: not worth a warning.
+        if not self._stopping:
+            log.warning("leadership_lost")
         await self._end_term(0.0)
 
     async def _start_term(self) -> None:

@@ -29,7 +29,7 @@ from eso.clock import Clock, SystemClock
 from eso.controllers import objmetrics
 from eso.controllers.status import get_condition, store_ready
 from eso.controllers.stores import CredentialReader, event_target, should_process
-from eso.controllers.worker import Result
+from eso.controllers.worker import HandledError, Result
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
@@ -46,8 +46,12 @@ CAPABILITIES = {"aws": "ReadWrite"}
 DEFAULT_CAPABILITIES = "ReadOnly"
 
 
-class StoreValidationError(Exception):
-    """Validation failed; ``message`` is the condition message, ``cause`` the event text."""
+class StoreValidationError(HandledError):
+    """Validation failed; ``message`` is the condition message, ``cause`` the event text.
+
+    A ``HandledError``: the reconciler logs it (``store_invalid``) and writes status and an
+    event before re-raising a transient one, so the worker only retries it.
+    """
 
     def __init__(self, message: str, cause: str, *, transient: bool = False) -> None:
         super().__init__(f"{message}: {cause}")

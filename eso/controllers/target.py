@@ -31,6 +31,7 @@ from eso.controllers.secretdata import (
     metadata_is_current,
     needs_write,
 )
+from eso.controllers.worker import HandledError
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
 from eso.kube.errors import Conflict, KubeError, NotFound
@@ -44,6 +45,10 @@ Version = tuple[str, str]  # (uid, resourceVersion) of a Secret
 
 class SyncError(Exception):
     """A sync failed in a way that may heal; the worker retries with backoff."""
+
+
+class SyncReportedError(SyncError, HandledError):
+    """A SyncError whose failure was already logged and written to status and events."""
 
 
 class SyncFailedError(Exception):

@@ -11,7 +11,9 @@ reconcile can forget to ``forget`` or retry in a hot loop:
   a rate-limited requeue that keeps the backoff growing (an overdue refresh cannot hot-loop);
 - raised an ``Exception``: ``add_rate_limited`` (backoff grows), logged with controller, key,
   error type and message only (messages are sanitised where raised; no tracebacks, whose
-  frames might hold secret values), counted.
+  frames might hold secret values), counted. A ``HandledError`` is a failure the reconciler
+  has already reported (status, event, its own log line): it is retried and counted the same
+  way but logged at debug only, so one failed sync makes one warning, not two.
 
 ``asyncio.CancelledError`` is never swallowed. ``done`` is always called, so a key is never
 stuck in ``processing``. ``stop(grace)`` stops taking keys, lets in-flight reconciles finish
@@ -38,6 +40,10 @@ RESULT_SUCCESS = "success"
 RESULT_ERROR = "error"
 RESULT_REQUEUE = "requeue"
 RESULT_REQUEUE_AFTER = "requeue_after"
+
+
+class HandledError(Exception):
+    """A reconcile failure already reported by the reconciler; retried, logged at debug."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +176,12 @@ class Controller(Generic[K]):
         self._queue.add_rate_limited(key)
         self._m_errors.inc()
         self._m_total[RESULT_ERROR].inc()
-        self._log_error("reconcile_failed", key, error)
+        if isinstance(error, HandledError):
+            self._log.debug(
+                "reconcile_retry", controller=self.name, key=key, error_type=type(error).__name__
+            )
+        else:
+            self._log_error("reconcile_failed", key, error)
 
     def _log_error(self, event: str, key: K, error: Exception) -> None:
         self._log.error(

@@ -142,7 +142,7 @@ def served_types(crd: JSONDict) -> list[ResourceType]:
                 namespaced=spec.get("scope") == "Namespaced",
                 short_names=tuple(names.get("shortNames") or ()),
                 categories=tuple(names.get("categories") or ()),
-                subresources=subresources & {"status", "scale"},
+                subresources=subresources & {"status"},  # scale is not served
                 custom=True,
                 schema=(v.get("schema") or {}).get("openAPIV3Schema"),
                 printer_columns=tuple(v.get("additionalPrinterColumns") or ()),

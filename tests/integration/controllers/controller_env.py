@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eso.controllers.manager import Manager
 from eso.metrics import Metrics
@@ -17,10 +17,24 @@ ES_API = "external-secrets.io/v1"
 REGION = "us-east-1"
 
 
+class Runner(Protocol):
+    async def start(self) -> Manager: ...
+    async def stop(self) -> None: ...
+
+
 class Env:
     """One test's world: cluster, moto, a running Manager and object helpers."""
 
-    def __init__(self, cluster: Cluster, moto: MotoServer, manager: Manager, metrics: Metrics):
+    def __init__(
+        self,
+        cluster: Cluster,
+        moto: MotoServer,
+        manager: Manager,
+        metrics: Metrics,
+        *,
+        runner: Runner,
+    ) -> None:
+        self._runner = runner
         self.cluster = cluster
         self.raw = cluster.client
         self.moto = moto
@@ -29,6 +43,16 @@ class Env:
         self.metrics = metrics
         self.suffix = secrets.token_hex(3)
         self.cluster_objects: list[tuple[str, str]] = []
+
+    # --- the Manager ---------------------------------------------------------------------
+
+    async def stop_manager(self) -> None:
+        """Stop the running Manager (graceful, as on SIGTERM)."""
+        await self._runner.stop()
+
+    async def start_manager(self) -> None:
+        """Start a new Manager: a cold start against the objects that exist now."""
+        self.manager = await self._runner.start()
 
     # --- objects -------------------------------------------------------------------------
 
