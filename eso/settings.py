@@ -91,10 +91,14 @@ class ControllerSettings(_Section):
     """What eso reconciles and how hard."""
 
     concurrent: int = Field(
-        16,
+        20,
         description="Reconcile workers per controller. Reconciles are I/O bound (AWS + API "
-        "server) so asyncio workers are cheap; 16 keeps ~16 AWS calls in flight, enough to "
-        "saturate one region's GetSecretValue quota without tripping throttling. ESO: 1.",
+        "server) so asyncio workers are cheap. 20 is the BatchGetSecretValue batch size: each "
+        "worker waits on one read, so a cold sync of distinct secrets fills a batch only when 20 "
+        "workers read at once. Measured (tests/integration/controllers/test_call_economy.py, "
+        "100 ExternalSecrets of 100 distinct secrets): 16 workers take 7 batch calls, 20 take 5; "
+        "32 and 64 take 7 and 6 (workers drift out of step, leaving part-filled batches). "
+        "Keeps at most 20 reads, one batch, in flight per controller. ESO: 1.",
     )
     namespace: str | None = Field(
         None, description="Watch only this namespace (scoped install); None watches all."

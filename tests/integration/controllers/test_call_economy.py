@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from controller_env import Env
+from structlog.testing import capture_logs
 
 from eso.api import conditions as c
 from eso.providers.aws.reader import PROVIDER_LABEL
@@ -241,3 +242,42 @@ async def test_a_value_changed_in_aws_reaches_every_reader_on_its_next_refresh(e
     await env.aws.put("rotated", "v2")
     for name in names:
         await env.wait_secret(name, ns, where=lambda s: _data(s) == {"value": b"v2"}, within=15.0)
+
+
+async def test_a_new_external_secret_shares_the_cache_but_a_changed_one_reads_fresh(
+    env: Env,
+) -> None:
+    """The documented trade-off: a new ExternalSecret may get a value up to cache_ttl old that
+    another reader fetched (one call per distinct secret on a cold sync); an edited or
+    force-synced one always reads AWS again."""
+    ns = await _store_namespace(env)
+    await env.aws.create("db", "v1")
+    await env.external_secret(ns, "first", data=_ref("value", "db"))
+    await env.wait_secret("first", ns, where=lambda s: _data(s) == {"value": b"v1"})
+    await env.aws.put("db", "v2")
+    before = calls(env, BATCH) + calls(env, GET)
+
+    await env.external_secret(ns, "second", data=_ref("value", "db"))
+    await env.wait_secret("second", ns, where=lambda s: _data(s) == {"value": b"v1"})
+    assert calls(env, BATCH) + calls(env, GET) == before  # served from the shared cache
+
+    force = {"metadata": {"annotations": {"force-sync": "1"}}}
+    await env.raw.patch("external-secrets.io/v1", "externalsecrets", "second", force, namespace=ns)
+    await env.wait_secret("second", ns, where=lambda s: _data(s) == {"value": b"v2"})
+
+
+async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env) -> None:
+    ns = await _store_namespace(env)
+    with capture_logs() as logs:
+        await env.external_secret(ns, "app", data=_ref("value", "does-not-exist"))
+        await env.wait_ready("externalsecrets", "app", ns, status="False")
+        await wait_for(
+            lambda: _has(logs, "reconcile_retry"), timeout=10.0
+        )  # the worker saw the failure
+    failed = [e for e in logs if e["event"] == "sync_failed"]
+    assert failed and all(e["log_level"] == "warning" for e in failed)
+    assert not [e for e in logs if e["event"] == "reconcile_failed"]
+
+
+async def _has(logs: list[dict[str, Any]], event: str) -> bool:
+    return any(e["event"] == event for e in logs)

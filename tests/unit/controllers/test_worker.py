@@ -11,7 +11,7 @@ import structlog
 from structlog.testing import capture_logs
 
 from eso.clock import FakeClock
-from eso.controllers.worker import Controller, Result
+from eso.controllers.worker import Controller, HandledError, Result
 from eso.kube.ratelimit import ItemExponentialFailureRateLimiter
 from eso.kube.workqueue import Priority, WorkQueue
 from eso.metrics import Metrics
@@ -174,6 +174,34 @@ async def test_an_error_is_logged_with_context_only(
             "error": "bad ref",
         }
     ]
+
+
+class Reported(HandledError):
+    pass
+
+
+async def test_a_handled_error_is_retried_but_logged_at_debug_only(
+    make_controller: Callable[..., Controller[str]],
+    queue: WorkQueue[str],
+    reconciler: Reconciler,
+    clock: FakeClock,
+    metrics: Metrics,
+) -> None:
+    """The reconciler already logged the failure: one log line per failed sync, not two."""
+    reconciler.script["ns/es"] = [Reported("store not ready"), Result()]
+    controller = make_controller()
+    queue.add("ns/es")
+    with capture_logs() as logs:
+        task = asyncio.create_task(controller.run())
+        await settle()
+        assert queue.num_requeues("ns/es") == 1
+        await clock.advance(1.0)
+        await controller.stop(0.0)
+        await task
+    assert reconciler.calls == ["ns/es", "ns/es"]
+    assert [(e["event"], e["log_level"]) for e in logs] == [("reconcile_retry", "debug")]
+    assert "store not ready" not in str(logs)
+    assert sample(metrics, "controller_runtime_reconcile_errors_total") == 1
 
 
 @pytest.mark.usefixtures("running")
