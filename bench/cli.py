@@ -52,6 +52,7 @@ def _settings(cfg: BenchConfig) -> dict[str, Any]:
         "batch": cfg.batch,
         "cache": cfg.cache,
         "profiled": cfg.profile,
+        "controller_args": list(cfg.controller_args),
         "compare_batching": cfg.compare_batching,
         "cluster": "local control plane" if cfg.kubeconfig is None else str(cfg.kubeconfig),
     }

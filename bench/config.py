@@ -47,6 +47,8 @@ class BenchConfig:
     controller_loglevel: str = "info"
     # sample the controller with py-spy during the cold sync (slows it a little)
     profile: bool = False
+    # extra ``eso run`` flags, e.g. ("--client-qps=1000",), for experiments
+    controller_args: tuple[str, ...] = ()
 
     @property
     def refresh(self) -> str:
@@ -101,6 +103,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=d.timeout)
     p.add_argument("--controller-loglevel", default=d.controller_loglevel)
     p.add_argument(
+        "--controller-arg",
+        action="append",
+        default=[],
+        metavar="FLAG",
+        help="extra flag for eso run, repeatable (--controller-arg=--client-qps=1000)",
+    )
+    p.add_argument(
         "--profile",
         action="store_true",
         help="sample the controller with py-spy during the cold sync (pip install py-spy)",
@@ -130,4 +139,5 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchConfig:
         timeout=a.timeout,
         controller_loglevel=a.controller_loglevel,
         profile=a.profile,
+        controller_args=tuple(a.controller_arg),
     )

@@ -251,7 +251,8 @@ def markdown(doc: dict[str, Any]) -> str:
         f"{s['storm_new']} new objects over {s['storm_seconds']:.0f} s in the storm; "
         f"cluster: {s['cluster']}; 1-minute load average {doc['load_average_1m']['start']:.1f} "
         f"at start, {doc['load_average_1m']['end']:.1f} at end"
-        f"{'; controller profiled with py-spy' if s.get('profiled') else ''}.",
+        f"{'; controller profiled with py-spy' if s.get('profiled') else ''}"
+        f"{'; eso run ' + ' '.join(s['controller_args']) if s.get('controller_args') else ''}.",
         "",
         f"`{doc['command']}`",
         "",

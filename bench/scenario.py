@@ -77,6 +77,7 @@ class Env:
             batch=self.batch,
             cache=self.cache,
             loglevel=self.cfg.controller_loglevel,
+            extra_args=self.cfg.controller_args,
         )
         return Controller(self.children, opts, name=name)
 

@@ -68,6 +68,7 @@ class ControllerOptions:
     batch: bool
     cache: bool
     loglevel: str = "info"
+    extra_args: tuple[str, ...] = ()
 
 
 class Controller:
@@ -107,6 +108,7 @@ class Controller:
             o.loglevel,
             "--log-format",
             "json",
+            *o.extra_args,
         )
         self.started = time.monotonic()
         self.child = self._children.start(self.name, argv, env=fake_aws_env(o.moto_url))

@@ -206,7 +206,7 @@ class AWSSettings(_Section):
     max_connections: int = Field(
         64,
         description="HTTP connections per credential identity; above the reconcile workers "
-        "(16) plus concurrent batches so no read waits for a connection (botocore: 10).",
+        "(20) plus concurrent batches so no read waits for a connection (botocore: 10).",
     )
     connect_timeout: float = Field(
         5.0, description="Seconds to open a connection to AWS; fail fast, the worker retries."

@@ -42,14 +42,10 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.target.template"),
     Feature("spec.target.manifest"),
     Feature("spec.data[].sourceRef"),
-    Feature("spec.data[].remoteRef.conversionStrategy", ("Unicode",)),
-    Feature("spec.data[].remoteRef.decodingStrategy", ("Auto", "Base64", "Base64URL")),
     Feature("spec.data[].remoteRef.nullBytePolicy", ("Fail",)),
     Feature("spec.dataFrom[].find"),
     Feature("spec.dataFrom[].rewrite"),
     Feature("spec.dataFrom[].sourceRef"),
-    Feature("spec.dataFrom[].extract.conversionStrategy", ("Unicode",)),
-    Feature("spec.dataFrom[].extract.decodingStrategy", ("Auto", "Base64", "Base64URL")),
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 

@@ -6,6 +6,9 @@ ESO's merge order - ``dataFrom`` entries in order, then ``data`` entries on top 
 failure is described the way ESO words it (``error processing spec.data[0] (key: db),
 err: ...``), naming the item and the provider's sanitised error, never a value.
 
+Values are decoded (``decodingStrategy``) and extracted keys converted (``conversionStrategy``)
+here, after the read, by ``transform``: ESO's rules, applied outside the provider cache.
+
 Unlike ESO, nothing is dropped silently: a missing provider secret is reported in ``missing``
 and the caller decides (deletionPolicy Delete with everything gone deletes the Secret; any
 other missing or failed item fails the sync and leaves the Secret untouched).
@@ -20,7 +23,8 @@ from dataclasses import dataclass, field
 
 from eso.api import conditions as c
 from eso.api.meta import SECRET_KEY_PATTERN
-from eso.api.models import ExternalSecret
+from eso.api.models import ExternalSecret, ExternalSecretDataRemoteRef
+from eso.controllers.transform import TransformError, convert_keys, decode, decode_map
 from eso.providers.base import (
     ProviderError,
     ProviderUnavailableError,
@@ -61,24 +65,38 @@ async def fetch_all(es: ExternalSecret, client: SecretsClient, *, max_age: float
     map_results = await asyncio.gather(*maps, return_exceptions=True)
     value_results = await asyncio.gather(*values, return_exceptions=True)
     out = Fetched()
-    for (index, _), got in zip(extracts, map_results, strict=True):
+    for (index, ref), got in zip(extracts, map_results, strict=True):
         label = _data_from_label(index)
         if isinstance(got, BaseException):
             _record_failure(out, label, got)
             continue
-        bad = sorted(k for k in got if not _VALID_KEY.match(k))
-        if bad:
-            detail = c.ERR_INVALID_KEYS.format(error=f"invalid keys {bad}")
-            out.errors.append(f"error processing {label}, err: {detail}")
-            continue
-        out.data.update(got)
+        try:
+            out.data.update(_extracted(ref, got))
+        except TransformError as e:
+            out.errors.append(f"error processing {label}, err: {e}")
     for index, (item, value) in enumerate(zip(es.spec.data, value_results, strict=True)):
         label = _data_label(index, item.remote_ref.key)
         if isinstance(value, BaseException):
             _record_failure(out, label, value)
             continue
-        out.data[item.secret_key] = value
+        try:
+            out.data[item.secret_key] = decode(item.remote_ref.decoding_strategy, value)
+        except TransformError as e:
+            out.errors.append(f"error processing {label}, err: {e}")
     return out
+
+
+def _extracted(ref: ExternalSecretDataRemoteRef, got: dict[str, bytes]) -> dict[str, bytes]:
+    """ESO's order for an extracted map: convert keys, check them, then decode values.
+
+    ESO converts keys only when the entry has no ``rewrite``; eso refuses ``rewrite`` for now
+    (``eso.api.features``), so every extracted map is converted.
+    """
+    converted = convert_keys(ref.conversion_strategy, got)
+    bad = sorted(k for k in converted if not _VALID_KEY.match(k))
+    if bad:
+        raise TransformError(c.ERR_INVALID_KEYS.format(error=f"invalid keys {bad}"))
+    return decode_map(ref.decoding_strategy, converted)
 
 
 def _record_failure(out: Fetched, label: str, error: BaseException) -> None:

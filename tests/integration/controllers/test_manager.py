@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from controller_env import Env
+from structlog.testing import capture_logs
 
 from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
@@ -51,7 +52,7 @@ async def test_with_leader_election_workers_run_while_leading_and_release_on_sto
     )
     # The env fixture's own manager also serves this namespace; stop it so only the
     # leader-elected one can be the writer.
-    await env.manager.stop(grace=1.0)
+    await env.stop_manager()
     manager = Manager(client, settings=settings, metrics=metrics, identity="test-leader")
     task = asyncio.create_task(manager.run())
     try:
@@ -63,9 +64,11 @@ async def test_with_leader_election_workers_run_while_leading_and_release_on_sto
         assert lease["spec"]["holderIdentity"] == "test-leader"
         assert manager.ready() == (True, "ok")
     finally:
-        await manager.stop(grace=1.0)
-        await asyncio.wait_for(task, timeout=10.0)
+        with capture_logs() as stop_logs:
+            await manager.stop(grace=1.0)
+            await asyncio.wait_for(task, timeout=10.0)
         await client.close()
+    assert "leadership_lost" not in [e["event"] for e in stop_logs]  # a release, not a loss
 
     async def released() -> bool:
         got = await env.raw.get("coordination.k8s.io/v1", "leases", "eso-test", namespace=ns)

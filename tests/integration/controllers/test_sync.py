@@ -108,3 +108,16 @@ async def test_partial_failure_is_not_synced_and_leaves_the_secret_untouched(
     assert after is not None
     assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
     assert _data(after) == {"a": b"1", "b": b"2"}
+
+
+async def test_decoding_and_conversion_strategies_shape_the_secret(env: Env, ns: str) -> None:
+    await env.aws.create("encoded", "aGVsbG8=")
+    await env.aws.create("config", {"db/user": "YWRtaW4=", "port": "5432 tcp"})
+    data = [_ref("greeting", "encoded", decodingStrategy="Base64")]
+    data_from = [
+        {"extract": {"key": "config", "conversionStrategy": "Unicode", "decodingStrategy": "Auto"}}
+    ]
+    await env.external_secret(ns, "app", data=data, data_from=data_from)
+    secret = await env.wait_secret("app", ns)
+    # Auto decodes what is base64 and keeps the rest as it is.
+    assert _data(secret) == {"greeting": b"hello", "db_U002f_user": b"admin", "port": b"5432 tcp"}

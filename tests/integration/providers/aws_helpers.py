@@ -65,9 +65,7 @@ def ref(key: str, **fields: Any) -> ExternalSecretDataRemoteRef:
 def calls(metrics: Metrics, call: str, status: str = "success") -> int:
     """How many AWS calls of ``call`` ended with ``status``."""
     labels = {"provider": PROVIDER_LABEL, "call": call, "status": status}
-    value = metrics.registry.get_sample_value(
-        "externalsecret_provider_api_calls_count", labels
-    )
+    value = metrics.registry.get_sample_value("externalsecret_provider_api_calls_count", labels)
     return int(value or 0)
 
 

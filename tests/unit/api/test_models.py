@@ -351,7 +351,6 @@ def test_unimplemented_features_are_named_with_index_and_value() -> None:
     assert unimplemented_features(full) == [
         "spec.target.template",
         "spec.data[1].sourceRef",
-        "spec.data[1].remoteRef.decodingStrategy=Base64",
         "spec.data[1].remoteRef.nullBytePolicy=Fail",
         "spec.dataFrom[0].rewrite",
     ]

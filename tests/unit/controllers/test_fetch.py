@@ -74,7 +74,8 @@ async def test_missing_secrets_are_reported_apart_from_errors() -> None:
 
 
 async def test_invalid_extracted_keys_fail_the_entry_without_values() -> None:
-    client = FakeClient({"m": {"bad key": "s3cr3t"}})
+    """Conversion keeps letters, so a non-ASCII one is still invalid for a Secret."""
+    client = FakeClient({"m": {"clé": "s3cr3t"}})
     got = await fetch_all(_es(data_from=["m"]), client, max_age=None)
     assert got.data == {}
     (error,) = got.errors
@@ -87,3 +88,44 @@ async def test_unexpected_exceptions_are_named_by_type_only() -> None:
     got = await fetch_all(_es([("a", "k")]), client, max_age=None)
     assert got.errors == ["error processing spec.data[0] (key: k), err: unexpected RuntimeError"]
     assert got.transient
+
+
+def _es_doc(data: list[dict[str, Any]], data_from: list[dict[str, Any]]) -> ExternalSecret:
+    spec = {"data": data, "dataFrom": data_from}
+    return ExternalSecret.model_validate(
+        {"metadata": {"name": "x", "namespace": "n"}, "spec": spec}
+    )
+
+
+async def test_decoding_and_conversion_strategies_apply_after_the_read() -> None:
+    client = FakeClient({"b64": "aGVsbG8=", "m": {"db/user": "YWRtaW4=", "db pass": "cHc="}})
+    es = _es_doc(
+        [{"secretKey": "greeting", "remoteRef": {"key": "b64", "decodingStrategy": "Base64"}}],
+        [{"extract": {"key": "m", "conversionStrategy": "Unicode", "decodingStrategy": "Auto"}}],
+    )
+    got = await fetch_all(es, client, max_age=None)
+    assert got.errors == []
+    assert got.data == {"greeting": b"hello", "db_U002f_user": b"admin", "db_U0020_pass": b"pw"}
+
+
+async def test_extracted_keys_are_converted_by_default_as_eso_does() -> None:
+    client = FakeClient({"m": {"db/user": "u", "db pass": "p"}})
+    got = await fetch_all(_es(data_from=["m"]), client, max_age=None)
+    assert got.data == {"db_user": b"u", "db_pass": b"p"}
+
+
+async def test_a_value_that_does_not_decode_fails_its_item_without_the_value() -> None:
+    client = FakeClient({"plain": "not base64!", "m": {"k": "s3cr3t?"}})
+    es = _es_doc(
+        [{"secretKey": "a", "remoteRef": {"key": "plain", "decodingStrategy": "Base64URL"}}],
+        [{"extract": {"key": "m", "decodingStrategy": "Base64"}}],
+    )
+    got = await fetch_all(es, client, max_age=None)
+    assert got.data == {}
+    assert got.errors == [
+        "error processing spec.dataFrom[0].extract, err: error applying decoding strategy "
+        "Base64 to data: failure decoding key k: illegal base64 data",
+        "error processing spec.data[0] (key: plain), err: error applying decoding strategy "
+        "Base64URL to data: illegal base64 data",
+    ]
+    assert not got.transient

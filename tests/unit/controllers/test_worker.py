@@ -176,7 +176,7 @@ async def test_an_error_is_logged_with_context_only(
     ]
 
 
-class Reported(HandledError):
+class ReportedError(HandledError):
     pass
 
 
@@ -188,7 +188,7 @@ async def test_a_handled_error_is_retried_but_logged_at_debug_only(
     metrics: Metrics,
 ) -> None:
     """The reconciler already logged the failure: one log line per failed sync, not two."""
-    reconciler.script["ns/es"] = [Reported("store not ready"), Result()]
+    reconciler.script["ns/es"] = [ReportedError("store not ready"), Result()]
     controller = make_controller()
     queue.add("ns/es")
     with capture_logs() as logs:

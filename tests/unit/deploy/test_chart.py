@@ -150,7 +150,7 @@ def test_default_args_map_values_onto_eso_run_flags(helm: Path) -> None:
     args = args_of(render(helm))
     assert args[0] == "run"
     for flag in (
-        "--concurrent=16",
+        "--concurrent=20",
         "--client-qps=200",
         "--client-burst=400",
         "--loglevel=info",
