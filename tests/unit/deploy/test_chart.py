@@ -454,6 +454,9 @@ def test_chart_installs_the_generated_crds_unchanged(helm: Path) -> None:
         pytest.param({"storeRequeueInterval": "5 minutes"}, "storeRequeueInterval", id="duration"),
         pytest.param({"log": {"format": "text"}}, "format", id="enum"),
         pytest.param({"aws": {"batch": {"size": 50}}}, "size", id="batch-above-api-maximum"),
+        pytest.param(
+            {"replicaCount": 2, "leaderElect": False}, "needs leaderElect", id="replicas-no-leader"
+        ),
     ],
 )
 def test_schema_rejects_bad_values(helm: Path, values: Obj, message: str) -> None:
