@@ -78,6 +78,8 @@ async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) ->
         live_addr=settings.server.live_addr,
         concurrent=settings.controller.concurrent,
     )
+    # Not TaskSet.spawn: these two are awaited right here and cancelled in ``finally``, so no
+    # exit can go unnoticed; TaskSet is for background tasks nobody awaits.
     runner = asyncio.create_task(manager.run(), name="manager")
     stopper = asyncio.create_task(stop.wait(), name="stop-signal")
     try:

@@ -69,7 +69,7 @@ def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--store-requeue-interval", type=_duration, default=d.controller.store_requeue_interval
     )
-    p.add_argument("--controller-class", default=None)
+    p.add_argument("--controller-class", default=d.controller.controller_class)
     p.add_argument(
         "--enable-cluster-store-reconciler",
         type=_bool,

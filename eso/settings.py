@@ -103,10 +103,12 @@ class ControllerSettings(_Section):
     namespace: str | None = Field(
         None, description="Watch only this namespace (scoped install); None watches all."
     )
-    controller_class: str | None = Field(
-        None,
-        description="Reconcile only stores whose "
-        "spec.controller equals this (ESO --controller-class).",
+    controller_class: str = Field(
+        "default",
+        description="This controller's class (ESO --controller-class). A store with an empty "
+        "spec.controller is reconciled by every controller; one with spec.controller set only "
+        "by the controller of that class (ESO's ShouldProcessStore). Default \"default\", as "
+        "ESO's, so stores written for ESO's default controller are served unchanged.",
     )
     store_requeue_interval: float = Field(
         300.0, description="Seconds between store revalidations (ESO default 5m)."

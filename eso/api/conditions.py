@@ -66,6 +66,16 @@ ERR_DELETE_CREATE_POLICY: Final = (
 ERR_INVALID_KEYS: Final = (
     "invalid secret keys (TIP: use rewrite or conversionStrategy to change keys): {error}"
 )
+# eso only: checked before writing, so the API server's 422 never costs a request (ESO lets the
+# write fail and reports "could not update secret" with the API error).
+MAX_SECRET_SIZE: Final = 1024 * 1024  # kube-apiserver's core.MaxSecretSize, bytes of values
+ERR_SECRET_TOO_LARGE: Final = (
+    "secret data is {size} bytes, more than the {limit} bytes a Secret may hold"
+)
+# eso only: condition messages are capped (a failure per item of a large ExternalSecret would
+# otherwise make an unbounded status); the failures beyond the cap are counted.
+MAX_CONDITION_MESSAGE: Final = 1024  # characters
+MSG_MORE_FAILURES: Final = "... and {count} more"
 
 # --- Store condition reasons ----------------------------------------------------------------
 REASON_STORE_VALID: Final = "Valid"
@@ -77,6 +87,10 @@ REASON_STORE_UNMAINTAINED: Final = "StoreUnmaintained"
 REASON_STORE_DEPRECATED: Final = "StoreDeprecated"
 
 # --- Store condition messages ---------------------------------------------------------------
+# ESO's condition message is the bare message below ("unable to validate store") with the cause
+# only in the Warning event. eso writes "<ESO's message>: <cause>" in the condition (an eso
+# improvement: `kubectl get` shows why) and still puts the cause in the Warning event, as ESO
+# does, so tools matching ESO's message by prefix keep working.
 MSG_STORE_VALIDATED: Final = "store validated"
 MSG_UNABLE_CREATE_CLIENT: Final = "unable to create client"
 MSG_UNABLE_VALIDATE_STORE: Final = "unable to validate store"
@@ -90,6 +104,8 @@ MSG_STORE_DEPRECATED: Final = (
 )
 ERR_STORE_CLIENT: Final = "could not get provider client: {error}"
 ERR_VALIDATION_FAILED: Final = "could not validate provider: {error}"
+# eso only: a store refreshInterval that is not a duration (ESO fails to parse it at decode).
+ERR_STORE_REFRESH_INTERVAL: Final = 'invalid spec.refreshInterval "{value}": {error}'
 
 # --- Events ---------------------------------------------------------------------------------
 EVENT_NORMAL: Final = "Normal"

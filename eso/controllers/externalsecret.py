@@ -20,7 +20,8 @@ refreshes accept provider-cached values no older than the refresh interval (``_m
 
 Failures that may heal (provider unavailable, store not Ready, API errors) raise
 ``SyncError`` after status is written, so the worker loop retries with backoff; configuration
-errors return and wait for the next spec change or refresh. eso adds no finalizer (Owner
+errors return and wait for the next spec change or refresh; permanent provider failures (not
+found, denied) return and retry on a fixed schedule (``_provider_failed``). eso adds no finalizer (Owner
 Secrets are garbage-collected by the control plane); ESO's finalizer, left by a migration, is
 honoured and removed.
 """
@@ -67,9 +68,11 @@ from eso.settings import ControllerSettings
 log = structlog.get_logger(__name__)
 
 
-def _get_data_failed(detail: str, *, retry: bool = True) -> SyncFailedError:
+def _get_data_failed(
+    detail: str, *, retry: bool = True, requeue_after: float | None = None
+) -> SyncFailedError:
     message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_GET_SECRET_DATA, detail=detail)
-    return SyncFailedError(message, retry=retry)
+    return SyncFailedError(message, retry=retry, requeue_after=requeue_after)
 
 
 def _max_age(status: Mapping[str, Any], version: str, interval: float) -> float | None:
@@ -229,7 +232,8 @@ class ExternalSecretReconciler:
         if isinstance(store, str):
             raise _get_data_failed(store)
         await self._check_store_usable(es, store)
-        data = await self._fetch(es, store, max_age=_max_age(status, version, interval))
+        max_age = _max_age(status, version, interval)
+        data = await self._fetch(es, store, max_age=max_age, interval=interval)
         if data is None:
             await self._targets.delete(key, raw, target)
             reason, message, binding = c.REASON_SECRET_DELETED, c.MSG_DELETED, None
@@ -269,6 +273,7 @@ class ExternalSecretReconciler:
             namespace=es.namespace,
             secret_name=es.target_name,
             creation_policy=es.spec.target.creation_policy,
+            immutable=es.spec.target.immutable,
         )
 
     # ------------------------------------------------------------------ stores
@@ -316,8 +321,25 @@ class ExternalSecretReconciler:
         labels: Mapping[str, str] = (ns.get("metadata") or {}).get("labels") or {}
         return labels
 
+    def _provider_failed(self, detail: str, *, transient: bool, interval: float) -> SyncFailedError:
+        """A provider failure, retried according to whether it may heal by itself.
+
+        Transient failures (provider unavailable, throttled, unexpected errors) are retried by
+        the worker with per-key exponential backoff, as ESO retries every error. Permanent ones
+        (secret or property not found, denied, bad config) do not heal in seconds: someone
+        must change AWS or the spec. A spec change reconciles at once (watch); an AWS change is
+        seen at the next attempt, so those retry on a fixed schedule - the refresh interval,
+        at most ``store_requeue_interval`` (the backoff cap's order of magnitude, so never
+        slower than ESO's steady state) - instead of 1, 2, 4 ... s of calls that cannot succeed.
+        """
+        if transient:
+            return _get_data_failed(detail)
+        slow = self._settings.store_requeue_interval
+        after = min(interval, slow) if interval > 0 else slow
+        return _get_data_failed(detail, retry=False, requeue_after=after)
+
     async def _fetch(
-        self, es: ExternalSecret, store: AnyStore, *, max_age: float | None
+        self, es: ExternalSecret, store: AnyStore, *, max_age: float | None, interval: float
     ) -> dict[str, bytes] | None:
         """Every requested value; None when deletionPolicy Delete and all of them are gone."""
         where = f'{store.kind} "{store.name}"'
@@ -335,8 +357,10 @@ class ExternalSecretReconciler:
                 ),
             )
         except ProviderError as e:
-            retry = isinstance(e, ProviderUnavailableError)
-            raise _get_data_failed(f"{where}: {e}", retry=retry) from e
+            transient = isinstance(e, ProviderUnavailableError)
+            raise self._provider_failed(
+                f"{where}: {e}", transient=transient, interval=interval
+            ) from e
         try:
             fetched = await fetch_all(es, client, max_age=max_age)
         finally:
@@ -346,7 +370,8 @@ class ExternalSecretReconciler:
             return None
         problems = fetched.errors + fetched.missing
         if problems:
-            raise _get_data_failed(f"{where}: " + "; ".join(problems))
+            detail = st.join_failures(f"{where}: ", problems)
+            raise self._provider_failed(detail, transient=fetched.transient, interval=interval)
         return fetched.data
 
     # ------------------------------------------------------------------ status

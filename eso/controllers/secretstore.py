@@ -108,8 +108,9 @@ class StoreReconciler:
             return await self._reconcile(raw, store)
 
     async def _reconcile(self, raw: Mapping[str, Any], store: AnyStore) -> Result:
-        requeue = self._requeue_interval(store)
+        requeue = self._settings.store_requeue_interval
         try:
+            requeue = self._requeue_interval(store)
             capabilities = await self._validate(store)
         except StoreValidationError as e:
             await self._set_ready(
@@ -135,10 +136,18 @@ class StoreReconciler:
         return Result(requeue_after=requeue)
 
     def _requeue_interval(self, store: AnyStore) -> float:
+        """The store's own ``refreshInterval`` or the default; a bad value is a config error.
+
+        A bad value is reported (never silently replaced by the default): the store is not
+        Ready until it is fixed, like any other invalid provider configuration.
+        """
         try:
             own = store.spec.refresh_interval_seconds()
-        except DurationError:
-            own = None
+        except DurationError as e:
+            cause = c.ERR_STORE_REFRESH_INTERVAL.format(
+                value=store.spec.refresh_interval, error=e
+            )
+            raise StoreValidationError(c.MSG_UNABLE_VALIDATE_STORE, cause) from e
         return own or self._settings.store_requeue_interval
 
     async def _validate(self, store: AnyStore) -> str:

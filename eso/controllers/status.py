@@ -11,6 +11,10 @@ together do not refresh in lockstep, and ``refreshInterval: 0`` still re-syncs w
 labels or annotations change (``syncedResourceVersion``), which ESO only does for the
 ``OnChange`` policy.
 
+Condition messages are capped at ``MAX_CONDITION_MESSAGE`` characters (eso only): an
+ExternalSecret with hundreds of failing items would otherwise write an unbounded status and
+event. ``join_failures`` keeps the first failures whole and counts the rest.
+
 Status bodies are plain camelCase dicts, exactly what is sent to the status subresource.
 """
 
@@ -49,6 +53,36 @@ def get_condition(conditions: Sequence[Mapping[str, Any]] | None, type_: str) ->
     return None
 
 
+def join_failures(
+    prefix: str, failures: Sequence[str], *, limit: int = c.MAX_CONDITION_MESSAGE
+) -> str:
+    """``prefix`` and the failures joined by "; ", within ``limit`` characters.
+
+    When they do not all fit, the first failures are kept whole (at least the first, cut if it
+    alone is too long) and the rest counted: ``...; ... and 7 more``.
+    """
+    text = prefix + "; ".join(failures)
+    if len(text) <= limit or not failures:
+        return cap_message(text, limit=limit)
+    shown = 1
+    for failure in failures[1:]:
+        more = c.MSG_MORE_FAILURES.format(count=len(failures) - shown - 1)
+        candidate = prefix + "; ".join(failures[: shown + 1])
+        if len(candidate) + len(f"; {more}") > limit:
+            break
+        shown += 1
+    tail = "; " + c.MSG_MORE_FAILURES.format(count=len(failures) - shown)
+    head = cap_message(prefix + "; ".join(failures[:shown]), limit=limit - len(tail))
+    return head + tail
+
+
+def cap_message(message: str, *, limit: int = c.MAX_CONDITION_MESSAGE) -> str:
+    """``message`` cut to ``limit`` characters (ending in "..." when cut)."""
+    if len(message) <= limit:
+        return message
+    return message[: limit - 3] + "..."
+
+
 def set_condition(
     conditions: Sequence[Mapping[str, Any]] | None,
     *,
@@ -61,8 +95,9 @@ def set_condition(
     """A new condition list with ``type_`` set; other conditions are kept in order.
 
     Identical status, reason and message → the list is returned unchanged. Same status →
-    ``lastTransitionTime`` is kept.
+    ``lastTransitionTime`` is kept. ``message`` is capped (``cap_message``).
     """
+    message = cap_message(message)
     current = [{k: str(v) for k, v in cond.items()} for cond in conditions or []]
     old = get_condition(current, type_)
     if (

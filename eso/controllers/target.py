@@ -27,6 +27,7 @@ from eso.controllers.secretdata import (
     Target,
     controller_of,
     data_matches_hash,
+    decode_data,
     desired_secret,
     metadata_is_current,
     needs_write,
@@ -69,6 +70,22 @@ class SyncFailedError(Exception):
 
 def _update_failed(error: KubeError, what: str = c.MSG_ERROR_UPDATE_SECRET) -> SyncFailedError:
     return SyncFailedError(c.MSG_ERROR_DETAIL.format(message=what, detail=str(error)))
+
+
+def _check_size(desired: Mapping[str, Any], *, interval: float) -> None:
+    """Refuse a Secret the API server would reject as too large (422), without a request.
+
+    Not retried with backoff: only a change in the provider (seen on the next refresh) or in
+    the spec makes it fit. Counts decoded bytes of every value, as ``ValidateSecret`` does.
+    """
+    size = sum(len(value) for value in decode_data(desired.get("data")).values())
+    if size > c.MAX_SECRET_SIZE:
+        detail = c.ERR_SECRET_TOO_LARGE.format(size=size, limit=c.MAX_SECRET_SIZE)
+        raise SyncFailedError(
+            c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=detail),
+            retry=False,
+            requeue_after=interval if interval > 0 else None,
+        )
 
 
 def version_of(obj: Mapping[str, Any]) -> Version:
@@ -160,7 +177,7 @@ class TargetSecrets:
                 retry=False,
                 requeue_after=interval if interval > 0 else None,
             )
-        await self._apply(key, raw, target, data, existing)
+        await self._apply(key, raw, target, data, existing, interval=interval)
         return target.secret_name
 
     async def delete_if_controlled(self, target: Target) -> None:
@@ -203,11 +220,14 @@ class TargetSecrets:
         target: Target,
         data: Mapping[str, bytes],
         existing: dict[str, Any] | None,
+        *,
+        interval: float,
     ) -> None:
         try:
             desired = desired_secret(target, data=data, existing=existing)
         except OwnershipError as e:
             raise SyncFailedError(str(e), retry=False) from e
+        _check_size(desired, interval=interval)
         manager = field_owner(target.es_name)
         try:
             if existing is None:

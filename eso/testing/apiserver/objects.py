@@ -52,6 +52,7 @@ _SERVER_METADATA = (
 )
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 NAMESPACE_FINALIZER = "kubernetes"
+MAX_SECRET_SIZE = 1024 * 1024  # core.MaxSecretSize: bytes of Secret data, summed over values
 
 
 def timestamp(now: datetime) -> str:
@@ -170,7 +171,7 @@ def _kind_create(rt: ResourceType, obj: JSONDict) -> list[Cause]:
 
 
 def prepare_secret(obj: JSONDict) -> list[Cause]:
-    """Merge ``stringData`` into ``data``, default ``type``; causes for bad keys.
+    """Merge ``stringData`` into ``data``, default ``type``; causes for bad keys or size.
 
     Invalid base64 is a decoding failure on the real server (400), not a field error.
     """
@@ -189,6 +190,15 @@ def prepare_secret(obj: JSONDict) -> list[Cause]:
         for key in data
         if not _CONFIG_KEY.match(key)
     ]
+    # ValidateSecret: the decoded values may total at most MaxSecretSize (keys not counted).
+    if sum(len(base64.b64decode(v)) for v in data.values()) > MAX_SECRET_SIZE:
+        causes.append(
+            Cause(
+                "FieldValueTooLong",
+                f"Too long: may not be more than {MAX_SECRET_SIZE} bytes",
+                "data",
+            )
+        )
     if data:
         obj["data"] = data
     else:

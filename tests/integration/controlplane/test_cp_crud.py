@@ -312,3 +312,35 @@ async def test_unknown_fields_of_a_built_in_kind_are_dropped_or_refused(
         )
     assert e.value.status == 400
     assert 'strict decoding error: unknown field "spec"' in e.value.message
+
+
+async def test_secret_data_over_one_mebibyte_is_rejected(cluster: Cluster, ns: str) -> None:
+    """kube-apiserver's ValidateSecret: decoded values may total at most 1048576 bytes."""
+    half = base64.b64encode(b"x" * (512 * 1024)).decode()
+    body = secret("big", data={"a": half, "b": half, "c": base64.b64encode(b"x").decode()})
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "secrets", body, namespace=ns)
+    assert (e.value.status, e.value.reason) == (422, "Invalid")
+    assert e.value.message == (
+        'Secret "big" is invalid: data: Too long: may not be more than 1048576 bytes'
+    )
+    cause = e.value.body["details"]["causes"][0]
+    assert (cause["reason"], cause["field"]) == ("FieldValueTooLong", "data")
+
+
+async def test_secret_data_of_exactly_one_mebibyte_is_accepted(cluster: Cluster, ns: str) -> None:
+    half = base64.b64encode(b"x" * (512 * 1024)).decode()
+    created = await cluster.client.create(
+        "v1", "secrets", secret("full", data={"a": half, "b": half}), namespace=ns
+    )
+    assert set(created["data"]) == {"a", "b"}
+
+
+async def test_an_update_past_one_mebibyte_is_rejected(cluster: Cluster, ns: str) -> None:
+    c = cluster.client
+    created = await c.create("v1", "secrets", secret("s", data={"a": b64("1")}), namespace=ns)
+    big = base64.b64encode(b"x" * (1024 * 1024 + 1)).decode()
+    with pytest.raises(ApiStatusError) as e:
+        await c.update("v1", "secrets", {**created, "data": {"a": big}}, namespace=ns)
+    assert (e.value.status, e.value.reason) == (422, "Invalid")
+    assert e.value.body["details"]["causes"][0]["field"] == "data"

@@ -14,6 +14,7 @@ from eso.controllers.status import (
     format_time,
     get_condition,
     is_ready,
+    join_failures,
     requeue_after,
     set_condition,
     should_refresh,
@@ -178,3 +179,35 @@ def test_overdue_refresh_requeues_soon() -> None:
         status=SYNCED, refresh_interval=60, refresh_policy="Periodic", now=LATER, jitter=0.0
     )
     assert got == 0.0
+
+
+# --- bounded messages -----------------------------------------------------------------------
+
+FAILURES = [
+    f"error processing spec.data[{i}] (key: secret-{i:03d}), err: not found" for i in range(200)
+]
+
+
+def test_failures_that_fit_are_all_listed() -> None:
+    assert join_failures("store: ", FAILURES[:3]) == "store: " + "; ".join(FAILURES[:3])
+
+
+def test_many_failures_list_the_first_ones_and_count_the_rest() -> None:
+    message = join_failures("store: ", FAILURES)
+    assert len(message) <= c.MAX_CONDITION_MESSAGE
+    assert message.startswith("store: " + FAILURES[0] + "; " + FAILURES[1])
+    shown = message.count("error processing")
+    assert message.endswith(f"; ... and {len(FAILURES) - shown} more")
+    assert FAILURES[shown - 1] in message  # whole failures only
+
+
+def test_a_single_huge_failure_is_cut_but_still_counts_the_rest() -> None:
+    message = join_failures("store: ", ["x" * 5000, "second"])
+    assert len(message) == c.MAX_CONDITION_MESSAGE
+    assert message.endswith("...; ... and 1 more")
+
+
+def test_condition_messages_are_capped() -> None:
+    (cond,) = _ready("False", c.REASON_SECRET_SYNCED_ERROR, "y" * 10_000)
+    assert len(cond["message"]) == c.MAX_CONDITION_MESSAGE
+    assert cond["message"].endswith("...")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from eso.api.models import ClusterSecretStoreCondition, LabelSelector, SecretStore
+from eso.cli import build_parser
 from eso.controllers.indexes import es_store_index, es_target_index
 from eso.controllers.stores import (
     credential_secret_keys,
@@ -15,6 +16,7 @@ from eso.controllers.stores import (
     should_process,
     store_ref_key,
 )
+from eso.settings import ControllerSettings
 
 
 def _store(kind: str, store_ns: str | None, **ref: str) -> dict[str, Any]:
@@ -112,5 +114,18 @@ def test_cluster_store_conditions(
     [("", None, True), ("", "x", True), ("x", "x", True), ("x", None, False), ("x", "y", False)],
 )
 def test_controller_class(store_class: str, ours: str | None, expected: bool) -> None:
+    store = SecretStore.model_validate({"spec": {"controller": store_class}})
+    assert should_process(store, ours) is expected
+
+
+@pytest.mark.parametrize(
+    ("store_class", "expected"),
+    [("", True), ("default", True), ("team-a", False)],
+)
+def test_default_controller_class_is_esos(store_class: str, expected: bool) -> None:
+    """ESO's --controller-class defaults to "default": stores claiming it are ours too."""
+    ours = ControllerSettings().controller_class
+    assert ours == "default"
+    assert build_parser().parse_args(["run"]).controller_class == "default"
     store = SecretStore.model_validate({"spec": {"controller": store_class}})
     assert should_process(store, ours) is expected
