@@ -151,6 +151,11 @@ def _pcts(s: dict[str, float]) -> str:
     return f"{s['p50']:.3f} / {s['p95']:.3f} / {s['p99']:.3f} / {s['max']:.3f}"
 
 
+def _after_sync_per_object(run: dict[str, Any]) -> float:
+    cold = run["cold_sync"]
+    return float(cold["controller_rss_bytes"] - run["idle"]["rss_at_ready_bytes"]) / cold["n"]
+
+
 def _calls(run: dict[str, Any], phase: str) -> str:
     groups = run[phase]["metrics"]["groups"].get("externalsecret_provider_api_calls_count")
     return ", ".join(f"{k.split(',')[0]} {v:.0f}" for k, v in sorted((groups or {}).items()))
@@ -220,8 +225,12 @@ ROWS: list[tuple[str, Any]] = [
         ),
     ),
     (
-        "memory per cached ExternalSecret (+ its Secret)",
+        "memory per cached ExternalSecret (+ its Secret), at /readyz after restart",
         lambda r: f"{r['restart']['bytes_per_external_secret'] / 1024:.1f} KiB",
+    ),
+    (
+        "memory per ExternalSecret after cold sync (caches, metrics series, value cache)",
+        lambda r: f"{_after_sync_per_object(r) / 1024:.1f} KiB",
     ),
     (
         "baseline: seconds / syncs/s",

@@ -107,7 +107,7 @@ class ControllerSettings(_Section):
         "default",
         description="This controller's class (ESO --controller-class). A store with an empty "
         "spec.controller is reconciled by every controller; one with spec.controller set only "
-        "by the controller of that class (ESO's ShouldProcessStore). Default \"default\", as "
+        'by the controller of that class (ESO\'s ShouldProcessStore). Default "default", as '
         "ESO's, so stores written for ESO's default controller are served unchanged.",
     )
     store_requeue_interval: float = Field(

@@ -21,9 +21,9 @@ refreshes accept provider-cached values no older than the refresh interval (``_m
 Failures that may heal (provider unavailable, store not Ready, API errors) raise
 ``SyncError`` after status is written, so the worker loop retries with backoff; configuration
 errors return and wait for the next spec change or refresh; permanent provider failures (not
-found, denied) return and retry on a fixed schedule (``_provider_failed``). eso adds no finalizer (Owner
-Secrets are garbage-collected by the control plane); ESO's finalizer, left by a migration, is
-honoured and removed.
+found, denied) return and retry on a fixed schedule (``provider_failure``). eso adds no
+finalizer (Owner Secrets are garbage-collected by the control plane); ESO's finalizer, left by
+a migration, is honoured and removed.
 """
 
 from __future__ import annotations
@@ -73,6 +73,27 @@ def _get_data_failed(
 ) -> SyncFailedError:
     message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_GET_SECRET_DATA, detail=detail)
     return SyncFailedError(message, retry=retry, requeue_after=requeue_after)
+
+
+def provider_failure(
+    detail: str, *, transient: bool, interval: float, slow: float
+) -> SyncFailedError:
+    """A provider failure, retried according to whether it may heal by itself.
+
+    Transient failures (provider unavailable, throttled, unexpected errors) are retried by the
+    worker with per-key exponential backoff, as ESO retries every error. Permanent ones (secret
+    or property not found, denied, bad config) do not heal in seconds: someone must change AWS
+    or the spec. A spec change reconciles at once (watch); an AWS change is seen at the next
+    attempt, so those retry on a fixed schedule - the refresh interval, at most ``slow`` (the
+    store requeue interval: 5 min by default, like the backoff cap, so never slower than
+    backoff's steady state; also when refreshInterval is 0, which must still sync once) -
+    instead of calls at 1, 2, 4 ... s that cannot succeed. Errors of any other kind and any
+    failure mixed with a transient one keep the backoff.
+    """
+    if transient:
+        return _get_data_failed(detail)
+    after = min(interval, slow) if interval > 0 else slow
+    return _get_data_failed(detail, retry=False, requeue_after=after)
 
 
 def _max_age(status: Mapping[str, Any], version: str, interval: float) -> float | None:
@@ -321,28 +342,12 @@ class ExternalSecretReconciler:
         labels: Mapping[str, str] = (ns.get("metadata") or {}).get("labels") or {}
         return labels
 
-    def _provider_failed(self, detail: str, *, transient: bool, interval: float) -> SyncFailedError:
-        """A provider failure, retried according to whether it may heal by itself.
-
-        Transient failures (provider unavailable, throttled, unexpected errors) are retried by
-        the worker with per-key exponential backoff, as ESO retries every error. Permanent ones
-        (secret or property not found, denied, bad config) do not heal in seconds: someone
-        must change AWS or the spec. A spec change reconciles at once (watch); an AWS change is
-        seen at the next attempt, so those retry on a fixed schedule - the refresh interval,
-        at most ``store_requeue_interval`` (the backoff cap's order of magnitude, so never
-        slower than ESO's steady state) - instead of 1, 2, 4 ... s of calls that cannot succeed.
-        """
-        if transient:
-            return _get_data_failed(detail)
-        slow = self._settings.store_requeue_interval
-        after = min(interval, slow) if interval > 0 else slow
-        return _get_data_failed(detail, retry=False, requeue_after=after)
-
     async def _fetch(
         self, es: ExternalSecret, store: AnyStore, *, max_age: float | None, interval: float
     ) -> dict[str, bytes] | None:
         """Every requested value; None when deletionPolicy Delete and all of them are gone."""
         where = f'{store.kind} "{store.name}"'
+        slow = self._settings.store_requeue_interval
         try:
             provider = self._registry.for_store(store)
             client = await provider.new_client(
@@ -358,8 +363,8 @@ class ExternalSecretReconciler:
             )
         except ProviderError as e:
             transient = isinstance(e, ProviderUnavailableError)
-            raise self._provider_failed(
-                f"{where}: {e}", transient=transient, interval=interval
+            raise provider_failure(
+                f"{where}: {e}", transient=transient, interval=interval, slow=slow
             ) from e
         try:
             fetched = await fetch_all(es, client, max_age=max_age)
@@ -371,7 +376,9 @@ class ExternalSecretReconciler:
         problems = fetched.errors + fetched.missing
         if problems:
             detail = st.join_failures(f"{where}: ", problems)
-            raise self._provider_failed(detail, transient=fetched.transient, interval=interval)
+            raise provider_failure(
+                detail, transient=fetched.transient, interval=interval, slow=slow
+            )
         return fetched.data
 
     # ------------------------------------------------------------------ status

@@ -98,6 +98,7 @@ class StoreReconciler:
         raw = self._cache.get(key)
         if raw is None:
             objmetrics.forget_store(self._metrics, kind=self.kind, namespace=namespace, name=name)
+            await self._registry.forget_store(kind=self.kind, namespace=namespace, name=name)
             return Result()
         store = self._model.model_validate(raw)
         if not should_process(store, self._settings.controller_class):
@@ -144,9 +145,7 @@ class StoreReconciler:
         try:
             own = store.spec.refresh_interval_seconds()
         except DurationError as e:
-            cause = c.ERR_STORE_REFRESH_INTERVAL.format(
-                value=store.spec.refresh_interval, error=e
-            )
+            cause = c.ERR_STORE_REFRESH_INTERVAL.format(value=store.spec.refresh_interval, error=e)
             raise StoreValidationError(c.MSG_UNABLE_VALIDATE_STORE, cause) from e
         return own or self._settings.store_requeue_interval
 

@@ -65,7 +65,7 @@ def join_failures(
     if len(text) <= limit or not failures:
         return cap_message(text, limit=limit)
     shown = 1
-    for failure in failures[1:]:
+    while shown < len(failures):
         more = c.MSG_MORE_FAILURES.format(count=len(failures) - shown - 1)
         candidate = prefix + "; ".join(failures[: shown + 1])
         if len(candidate) + len(f"; {more}") > limit:

@@ -153,6 +153,11 @@ class Provider(Protocol):
         store's own when validating). Resolves credentials; raises ``ProviderError``."""
         ...
 
+    async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:
+        """The store ``kind``/``namespace``/``name`` was deleted: release what the provider
+        holds for it (a shared client no other store uses). Idempotent; no-op if unknown."""
+        ...
+
     async def close(self) -> None:
         """Close every shared session; called once at shutdown."""
         ...

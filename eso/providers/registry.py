@@ -57,6 +57,15 @@ class ProviderRegistry:
             raise ConfigError(MSG_MANY_PROVIDERS.format(names=", ".join(sorted(names))))
         return self.get(names[0])
 
+    async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:
+        """A store was deleted: every provider releases what it holds for it.
+
+        Every provider is told because a deleted store's spec (which names its provider) may
+        no longer be known; forgetting an unknown store is a no-op.
+        """
+        for provider in self._providers.values():
+            await provider.forget_store(kind=kind, namespace=namespace, name=name)
+
     async def close(self) -> None:
         """Close every provider (shared sessions); called once at shutdown."""
         for provider in self._providers.values():

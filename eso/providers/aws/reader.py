@@ -18,6 +18,14 @@ If the credentials may not call ``BatchGetSecretValue`` (AccessDenied), the batc
 with ``GetSecretValue`` and batching is off for this identity for ``batch_denied_ttl`` seconds;
 one warning is logged per denial and ``take_notice`` hands each store one ``Notice`` for it.
 
+Staleness bound of the shared cache: a read may be answered with a value up to
+``min(cache_ttl, max_age)`` old, fetched by another reader of the same identity before the
+secret changed in AWS. ExternalSecret refreshes pass ``max_age = refreshInterval``, so a change in
+AWS is guaranteed to reach a Secret within ``refreshInterval + cache_ttl`` (more exactly
+``refreshInterval`` plus its jitter plus ``min(cache_ttl, refreshInterval)``): the first refresh
+that starts ``cache_ttl`` after the change can only be served a value fetched after it. Reads
+that must be fresh (a changed ExternalSecret spec, a force-sync annotation) pass ``max_age=0``.
+
 Every AWS call is counted in ``externalsecret_provider_api_calls_count`` with ESO's label values
 (provider ``AWS/SecretsManager``, call ``GetSecretValue``/``BatchGetSecretValue``/``ListSecrets``,
 status ``success``/``error``).

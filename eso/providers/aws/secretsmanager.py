@@ -159,6 +159,10 @@ class AWSProvider:
             self._readers[shared.identity] = reader
         return SecretsManagerClient(reader, prefix=aws.prefix, slot=slot, on_notice=on_notice)
 
+    async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:
+        """A store was deleted: give back its client slot (the client closes if now unused)."""
+        await self._pool.release((kind, namespace or "", name))
+
     async def _retire(self, identity: str) -> None:
         """Credentials changed: forget everything fetched with the old identity."""
         reader = self._readers.pop(identity, None)

@@ -9,7 +9,9 @@ Stores with the same credentials share one client and one connection pool.
 Each store occupies a *slot*; when a store's credential Secret changes, its next
 ``acquire`` computes a new identity, the slot moves to a new client, and an identity no slot
 uses any more is retired: its client is closed and ``on_retire`` lets the provider flush that
-identity's cached values. ``close`` closes everything at shutdown.
+identity's cached values. A deleted store's slot is given back with ``release`` (same
+retirement rule), so clients of deleted stores do not pile up. ``close`` closes everything at
+shutdown.
 
 Endpoint override, in order: ``AWSSettings.endpoint_url``, then the standard
 ``AWS_ENDPOINT_URL_SECRETS_MANAGER``, ESO's ``AWS_SECRETSMANAGER_ENDPOINT``, the standard
@@ -166,6 +168,17 @@ class SessionPool:
             if previous is not None and previous != identity:
                 await self._release(slot, previous)
             return shared
+
+    async def release(self, slot: Hashable) -> None:
+        """The store behind ``slot`` is gone: unbind it, retiring its client if now unused.
+
+        Idempotent (an unknown slot is a no-op). Shared clients stay open while another slot
+        uses them; in-flight calls on a retired client fail like any closed connection.
+        """
+        async with self._lock:
+            identity = self._slot_identity.pop(slot, None)
+            if identity is not None:
+                await self._release(slot, identity)
 
     async def _release(self, slot: Hashable, identity: str) -> None:
         old = self._clients.get(identity)

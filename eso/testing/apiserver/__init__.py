@@ -7,7 +7,8 @@ benchmark); the modules behind it are split by concern:
 - verbs and per-kind rules: ``operations``, ``objects``, ``metadata``, ``typedfields``,
   ``patch``, ``conversion``, ``custom`` and ``crds`` (``schema``/``cel`` validate custom
   resources against their structural schema);
-- background controllers: ``gc`` (owner references, namespaces, CRD cleanup);
+- background controllers: ``gc`` (owner references, namespaces, CRD cleanup) and
+  ``namespaces`` (``kube-root-ca.crt`` and the ``default`` ServiceAccount in each namespace);
 - the HTTP surface: ``server``, ``routes``, ``handlers``, ``discovery``, ``openapi``,
   ``tables``, ``protobuf``, ``tls``, ``status``;
 - test hooks: ``faults``.

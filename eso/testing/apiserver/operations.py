@@ -8,7 +8,7 @@ completion without awaiting, which makes each write atomic with its watch fan-ou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from eso.clock import Clock
 from eso.testing.apiserver import crds, custom, objects
@@ -47,6 +47,12 @@ class DeleteOptions:
     dry_run: bool = False
 
 
+class WriteHook(Protocol):
+    """Called after every committed write, synchronously (see ``Operations.write_hooks``)."""
+
+    def __call__(self, rt: ResourceType, obj: JSONDict, *, deleted: bool) -> None: ...
+
+
 def _key(rt: ResourceType, namespace: str, name: str) -> ObjKey:
     return (namespace if rt.namespaced else "", name)
 
@@ -60,6 +66,9 @@ class Operations:
         self.clock = clock
         # rv below which continue tokens are refused (set by forced compaction only)
         self.continue_floor = 0
+        # In-process controllers that must act within the write (see ``namespaces``); they
+        # may write through these Operations themselves.
+        self.write_hooks: list[WriteHook] = []
 
     # reads
 
@@ -229,8 +238,12 @@ class Operations:
         return crd
 
     def _after_write(self, rt: ResourceType, stored: JSONDict, *, deleted: bool) -> None:
-        if rt.storage != CRDS:
-            return
+        if rt.storage == CRDS:
+            self._crd_written(stored, deleted=deleted)
+        for hook in self.write_hooks:
+            hook(rt, stored, deleted=deleted)
+
+    def _crd_written(self, stored: JSONDict, *, deleted: bool) -> None:
         spec = stored["spec"]
         storage = (spec["group"], spec["names"]["plural"])
         self.registry.remove_storage(storage)

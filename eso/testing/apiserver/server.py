@@ -5,7 +5,8 @@ middleware chain, no router table to rebuild when CRDs come and go). Requests ar
 authenticated with a bearer token over TLS (401 Status otherwise, as kube-apiserver with
 anonymous auth disabled; TLS because kubectl sends tokens only over https), checked against
 injected faults, then served by discovery, OpenAPI or the resource handlers. Background work
-(garbage collection, bookmarks) runs in a ``TaskSet``.
+(garbage collection, bookmarks) runs in a ``TaskSet``; the objects every namespace gets
+(``namespaces``) are written within the write that needs them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from eso.testing.apiserver import status as st
 from eso.testing.apiserver.faults import Faults, RequestInfo
 from eso.testing.apiserver.gc import GarbageCollector
 from eso.testing.apiserver.handlers import ResourceHandlers, error_response, json_response
+from eso.testing.apiserver.namespaces import NamespaceContents
 from eso.testing.apiserver.objects import prepare_create
 from eso.testing.apiserver.operations import NAMESPACES, Operations
 from eso.testing.apiserver.registry import Registry
@@ -61,6 +63,7 @@ class LocalControlPlane:
         self.resources = ResourceHandlers(self.ops, clock=self.clock)
         self.faults = Faults(drop_watches=self.resources.drop_watches, compact=self._compact)
         self._gc = GarbageCollector(self.ops)
+        self._contents = NamespaceContents(self.ops, ca_pem=serving_cert().ca_pem.decode())
         self._tasks = TaskSet()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -72,6 +75,7 @@ class LocalControlPlane:
         for name in INITIAL_NAMESPACES:
             ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
             self.store.create(NAMESPACES, prepare_create(rt, ns, now=self.clock.wall()))
+            self._contents.populate(name)
 
     def _compact(self) -> int:
         self.ops.continue_floor = self.store.rv + 1

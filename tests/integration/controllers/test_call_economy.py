@@ -267,6 +267,8 @@ async def test_a_new_external_secret_shares_the_cache_but_a_changed_one_reads_fr
 
 
 async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env) -> None:
+    """A failure retried with backoff (a missing store may appear any moment; a missing AWS
+    secret is retried on the refresh schedule instead, without a worker error)."""
     ns = await _store_namespace(env)
 
     async def worker_saw_the_failure() -> bool:
@@ -276,7 +278,7 @@ async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env) ->
         return bool(errors)
 
     with capture_logs() as logs:
-        await env.external_secret(ns, "app", data=_ref("value", "does-not-exist"))
+        await env.external_secret(ns, "app", store="no-such-store", data=_ref("value", "x"))
         await env.wait_ready("externalsecrets", "app", ns, status="False")
         await wait_for(worker_saw_the_failure, timeout=10.0)
     failed = [e for e in logs if e["event"] == "sync_failed"]

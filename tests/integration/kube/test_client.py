@@ -17,6 +17,9 @@ from eso.settings import ClientSettings
 from eso.testing.pytest_cluster import Cluster
 
 
+OURS = "app=eso-test"
+
+
 @pytest.fixture
 async def kube(cluster: Cluster) -> AsyncIterator[KubeClient]:
     client = await KubeClient.from_config(
@@ -125,7 +128,7 @@ async def test_list_all_pages_through_every_object(cluster: Cluster, kube: KubeC
     for i in range(7):
         await kube.create(CONFIGMAPS, body=configmap(ns, f"cm-{i}"))
     listed = await kube.list_all(
-        CONFIGMAPS, namespace=ns, label_selector="app=eso-test", page_size=3
+        CONFIGMAPS, namespace=ns, label_selector=OURS, page_size=3
     )
     assert sorted(o["metadata"]["name"] for o in listed["items"]) == [f"cm-{i}" for i in range(7)]
     assert listed["metadata"]["resourceVersion"]
@@ -150,7 +153,10 @@ async def test_watch_streams_events_from_a_resource_version(
     await kube.create(CONFIGMAPS, body=configmap(ns, "a"))
     await kube.delete(CONFIGMAPS, namespace=ns, name="a")
     seen: list[tuple[str, str]] = []
-    stream = kube.watch(CONFIGMAPS, namespace=ns, resource_version=rv, timeout_seconds=30)
+    # the cluster's own kube-root-ca.crt may be created after the list: select ours
+    stream = kube.watch(
+        CONFIGMAPS, namespace=ns, resource_version=rv, timeout_seconds=30, label_selector=OURS
+    )
     async with asyncio.timeout(20), aclosing(stream) as events:
         async for event in events:
             if event["type"] in ("ADDED", "DELETED"):

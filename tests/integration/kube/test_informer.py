@@ -8,8 +8,8 @@ mirror and the cache must both equal a fresh list: nothing missed, nothing inven
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -21,10 +21,12 @@ from eso.kube.resources import CONFIGMAPS, SECRETS, Resource, object_key
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
 from eso.tasks import TaskSet
-from eso.testing.pytest_cluster import Cluster
+from eso.testing.pytest_cluster import Cluster, wait_for
 
-T = TypeVar("T")
 FAST = InformerSettings(backoff_initial=0.05, backoff_max=0.5, backoff_reset=5.0)
+# Clusters put objects of their own in new namespaces (kube-root-ca.crt), so informers and
+# the lists they are compared with select this module's ConfigMaps by label.
+SUITE = "suite=informer"
 
 
 class Mirror:
@@ -83,10 +85,17 @@ async def start(
     *,
     namespace: str,
     metrics: Metrics | None = None,
+    label_selector: str = SUITE,
     **kwargs: Any,
 ) -> tuple[Informer, Mirror]:
     informer = Informer(
-        kube, resource, namespace=namespace, settings=FAST, metrics=metrics or Metrics(), **kwargs
+        kube,
+        resource,
+        namespace=namespace,
+        label_selector=label_selector,
+        settings=FAST,
+        metrics=metrics or Metrics(),
+        **kwargs,
     )
     mirror = Mirror()
     informer.add_handler(mirror.on_add, mirror.on_update, mirror.on_delete)
@@ -101,7 +110,7 @@ async def converged(
     mirror: Mirror,
     *,
     namespace: str,
-    label_selector: str | None = None,
+    label_selector: str = SUITE,
 ) -> None:
     """Wait until cache and mirror equal a fresh list of the same scope."""
 
@@ -116,15 +125,21 @@ async def converged(
         cached = {object_key(o): o["metadata"]["resourceVersion"] for o in informer.cache.list()}
         return truth == cached == mirror.rvs
 
-    await eventually(probe, within=30)
+    await wait_for(probe, timeout=30)
     assert mirror.errors == []
 
 
 def configmap(ns: str, name: str, value: str = "0", **labels: str) -> dict[str, Any]:
     return {
-        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "metadata": {"name": name, "namespace": ns, "labels": {"suite": "informer", **labels}},
         "data": {"v": value},
     }
+
+
+def by_value(obj: dict[str, Any]) -> list[str]:
+    """Index by data.v; objects without one (not ours) are in no index value."""
+    value = (obj.get("data") or {}).get("v")
+    return [value] if value else []
 
 
 async def churn(
@@ -157,13 +172,11 @@ async def test_informer_delivers_add_update_delete(
 
 async def test_indexers_follow_changes(cluster: Cluster, kube: KubeClient, tasks: TaskSet) -> None:
     ns = await cluster.create_namespace()
-    informer, _ = await start(
-        tasks, kube, CONFIGMAPS, namespace=ns, indexers={"v": lambda o: [o["data"]["v"]]}
-    )
+    informer, _ = await start(tasks, kube, CONFIGMAPS, namespace=ns, indexers={"v": by_value})
     await kube.create(CONFIGMAPS, body=configmap(ns, "a", "x"))
-    await eventually(lambda: _async(informer.cache.index_keys("v", "x") == {f"{ns}/a"}))
+    await wait_for(lambda: _async(informer.cache.index_keys("v", "x") == {f"{ns}/a"}))
     await kube.patch(CONFIGMAPS, namespace=ns, name="a", body={"data": {"v": "y"}})
-    await eventually(lambda: _async(informer.cache.index_keys("v", "y") == {f"{ns}/a"}))
+    await wait_for(lambda: _async(informer.cache.index_keys("v", "y") == {f"{ns}/a"}))
     assert informer.cache.by_index("v", "x") == []
 
 
@@ -174,7 +187,7 @@ async def test_label_scoped_informer_sees_objects_enter_and_leave_the_selection(
     await kube.create(CONFIGMAPS, body=configmap(ns, "in", managed="true"))
     await kube.create(CONFIGMAPS, body=configmap(ns, "out"))
     informer, mirror = await start(
-        tasks, kube, CONFIGMAPS, namespace=ns, label_selector="managed=true"
+        tasks, kube, CONFIGMAPS, namespace=ns, label_selector=f"{SUITE},managed=true"
     )
     assert informer.cache.keys() == [f"{ns}/in"]
     await kube.patch(
@@ -183,7 +196,7 @@ async def test_label_scoped_informer_sees_objects_enter_and_leave_the_selection(
     await kube.patch(
         CONFIGMAPS, namespace=ns, name="in", body={"metadata": {"labels": {"managed": None}}}
     )
-    await converged(kube, informer, mirror, namespace=ns, label_selector="managed=true")
+    await converged(kube, informer, mirror, namespace=ns, label_selector=f"{SUITE},managed=true")
     assert informer.cache.keys() == [f"{ns}/out"]
 
 
@@ -191,7 +204,8 @@ async def test_metadata_only_informer_holds_no_secret_data(
     cluster: Cluster, kube: KubeClient, tasks: TaskSet
 ) -> None:
     ns = await cluster.create_namespace()
-    body = {"metadata": {"name": "s", "namespace": ns, "labels": {"a": "b"}}, "data": {"k": "dg=="}}
+    labels = {"suite": "informer", "a": "b"}
+    body = {"metadata": {"name": "s", "namespace": ns, "labels": labels}, "data": {"k": "dg=="}}
     await kube.create(SECRETS, body=body)
     informer, mirror = await start(tasks, kube, SECRETS, namespace=ns, metadata_only=True)
     await kube.patch(SECRETS, namespace=ns, name="s", body={"data": {"k": "dzI="}})
@@ -200,7 +214,7 @@ async def test_metadata_only_informer_holds_no_secret_data(
     assert cached is not None
     assert set(cached) == {"apiVersion", "kind", "metadata"}
     assert cached["kind"] == "Secret"
-    assert cached["metadata"]["labels"] == {"a": "b"}
+    assert cached["metadata"]["labels"] == labels
 
 
 @pytest.mark.fault_injection
@@ -229,7 +243,7 @@ async def test_relist_after_410_reports_missed_deletes_as_tombstones(
     # Keep the informer blind while objects change, then forget history: it must relist.
     blind = faults.fail(500, verb="watch", resource="configmaps", count=None)
     faults.drop_watches()
-    await eventually(lambda: _async(blind.hits > 0))
+    await wait_for(lambda: _async(blind.hits > 0))
     await kube.delete(CONFIGMAPS, namespace=ns, name="cm-0")
     await kube.patch(CONFIGMAPS, namespace=ns, name="cm-1", body={"data": {"v": "changed"}})
     await kube.create(CONFIGMAPS, body=configmap(ns, "cm-new"))
@@ -271,11 +285,3 @@ async def test_informer_rides_out_429_and_500_bursts(
 async def _async(value: bool) -> bool:
     return value
 
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, within: float = 30.0) -> T:
-    """Poll ``probe`` until it returns something truthy; TimeoutError after ``within`` s."""
-    async with asyncio.timeout(within):
-        while True:
-            if value := await probe():
-                return value
-            await asyncio.sleep(0.02)

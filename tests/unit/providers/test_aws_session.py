@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from eso.api.secretstore import SecretStore
+from eso.metrics import Metrics
 from eso.providers.aws.auth import StaticCredentials
-from eso.providers.aws.session import ClientSpec, resolve_endpoint
+from eso.providers.aws.session import ClientSpec, SessionPool, resolve_endpoint
+from eso.providers.registry import default_registry
+from eso.settings import AWSSettings
 
 CREDS = StaticCredentials("AKIAEXAMPLEEXAMPLE01", "secret-key", "token")
 BASE = ClientSpec(region="eu-west-1", credentials=CREDS)
@@ -63,3 +67,57 @@ def test_endpoint_override_precedence(
     explicit: str | None, env: dict[str, str], expected: str | None
 ) -> None:
     assert resolve_endpoint(explicit, environ=env) == expected
+
+
+# --- client slots ---------------------------------------------------------------------------
+
+
+async def test_releasing_the_last_slot_of_an_identity_retires_its_client() -> None:
+    retired: list[str] = []
+
+    async def on_retire(identity: str) -> None:
+        retired.append(identity)
+
+    pool = SessionPool(settings=AWSSettings(), on_retire=on_retire)
+    try:
+        await pool.acquire("store-a", BASE)
+        await pool.acquire("store-b", BASE)  # same credentials: one shared client
+        assert len(pool) == 1
+
+        await pool.release("store-a")
+        assert len(pool) == 1 and retired == []  # store-b still uses it
+        await pool.release("store-b")
+        assert len(pool) == 0 and retired == [BASE.identity]
+        await pool.release("store-b")  # idempotent
+        assert retired == [BASE.identity]
+    finally:
+        await pool.close()
+
+
+async def test_a_deleted_store_gives_back_its_aws_client() -> None:
+    """The store controller's delete path reaches the provider through the registry."""
+    registry = default_registry(settings=AWSSettings(), metrics=Metrics())
+    store = SecretStore.model_validate(
+        {
+            "kind": "SecretStore",
+            "metadata": {"name": "s", "namespace": "ns"},
+            "spec": {"provider": {"aws": {"service": "SecretsManager", "region": "eu-west-1"}}},
+        }
+    )
+    provider = registry.for_store(store)
+
+    async def no_secret(namespace: str, name: str) -> None:
+        return None
+
+    try:
+        client = await provider.new_client(store, namespace="ns", get_secret=no_secret)
+        await client.close()
+        pool = provider._pool  # type: ignore[attr-defined]
+        assert len(pool) == 1
+
+        await registry.forget_store(kind="SecretStore", namespace="ns", name="other")
+        assert len(pool) == 1
+        await registry.forget_store(kind="SecretStore", namespace="ns", name="s")
+        assert len(pool) == 0
+    finally:
+        await registry.close()
