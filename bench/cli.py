@@ -76,7 +76,8 @@ async def run(cfg: BenchConfig, *, command: str = "python -m bench") -> dict[str
     }
     for label, batch, baseline in _variants(cfg):
         variant_cfg = cfg if baseline == cfg.baseline else replace(cfg, baseline=False)
-        doc["runs"].append(partial := {})
+        partial: dict[str, Any] = {}
+        doc["runs"].append(partial)
         try:
             await run_variant(variant_cfg, label=label, batch=batch, cache=cfg.cache, into=partial)
         except BaseException:

@@ -52,8 +52,8 @@ def _get(self: SecretsStore, key: str) -> Any:
 def index_secret_lookups() -> None:
     """Make moto's name lookups constant time (idempotent; this process only)."""
     SecretsStore.__getitem__ = _getitem  # type: ignore[method-assign]
-    SecretsStore.__contains__ = _contains  # type: ignore[method-assign,assignment]
-    SecretsStore.get = _get  # type: ignore[method-assign,assignment]
+    SecretsStore.__contains__ = _contains  # type: ignore[method-assign]
+    SecretsStore.get = _get  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

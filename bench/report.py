@@ -153,7 +153,8 @@ def _pcts(s: dict[str, float]) -> str:
 
 def _after_sync_per_object(run: dict[str, Any]) -> float:
     cold = run["cold_sync"]
-    return float(cold["controller_rss_bytes"] - run["idle"]["rss_at_ready_bytes"]) / cold["n"]
+    grown = float(cold["controller_rss_bytes"] - run["idle"]["rss_at_ready_bytes"])
+    return grown / float(cold["n"])
 
 
 def _calls(run: dict[str, Any], phase: str) -> str:

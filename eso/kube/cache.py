@@ -7,6 +7,11 @@ object when it changes, so no reverse map is kept either.
 
 The cache is mutated only by its informer, from one task; readers (reconcilers) get the stored
 dicts themselves and must not mutate them (client-go's rule for informer caches).
+
+An indexer that raises on an object (an odd object the indexer's author did not foresee) must
+not stall the informer: the error would escape ``upsert`` and the informer would relist into
+the same object forever. The object is cached and simply missing from that one index, and
+``indexer_failed`` is logged with the index and key (never the object's data).
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
+
 from eso.kube.resources import object_key
+
+log = structlog.get_logger(__name__)
 
 Obj = dict[str, Any]
 IndexFunc = Callable[[Obj], Iterable[str]]
@@ -187,15 +196,28 @@ class Cache:
 
     def _index(self, name: str, func: IndexFunc, key: str, obj: Obj) -> None:
         index = self._indexes[name]
-        for value in func(obj):
+        for value in _index_values(name, func, key, obj) or ():
             index.setdefault(value, set()).add(key)
 
     def _unindex_all(self, key: str, obj: Obj) -> None:
         for name, func in self._indexers.items():
             index = self._indexes[name]
-            for value in func(obj):
+            values = _index_values(name, func, key, obj)
+            if values is None:  # cannot say where ``key`` was indexed: look everywhere
+                values = [v for v, keys in index.items() if key in keys]
+            for value in values:
                 keys = index.get(value)
                 if keys is not None:
                     keys.discard(key)
                     if not keys:
                         del index[value]
+
+
+def _index_values(name: str, func: IndexFunc, key: str, obj: Obj) -> _List[str] | None:
+    """``func(obj)`` as a list; None (logged) when the indexer raises."""
+    try:
+        return list(func(obj))
+    except Exception as e:
+        # the type only: an exception's message may quote the object's data
+        log.warning("indexer_failed", index=name, key=key, error=type(e).__name__)
+        return None

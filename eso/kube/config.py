@@ -24,6 +24,10 @@ import structlog
 import yaml
 from kubernetes_asyncio.client import Configuration
 from kubernetes_asyncio.config import ConfigException, load_incluster_config
+from kubernetes_asyncio.config.incluster_config import (
+    SERVICE_CERT_FILENAME,
+    SERVICE_TOKEN_FILENAME,
+)
 from kubernetes_asyncio.config.kube_config import load_kube_config
 
 from eso.kube.errors import KubeError
@@ -87,22 +91,39 @@ class ClusterConfig:
         return ctx
 
 
-async def load_cluster_config(kubeconfig: str | None = None) -> ClusterConfig:
-    """Load configuration in the standard order; raises ``KubeConfigError`` if none works."""
+async def load_cluster_config(
+    kubeconfig: str | None = None,
+    *,
+    token_path: str = SERVICE_TOKEN_FILENAME,
+    ca_path: str = SERVICE_CERT_FILENAME,
+) -> ClusterConfig:
+    """Load configuration in the standard order; raises ``KubeConfigError`` if none works.
+
+    ``token_path`` and ``ca_path`` are the mounted service-account files the in-cluster
+    configuration reads (the paths every pod has; parameters so tests can point elsewhere).
+    The token file is re-read about every minute, so a rotated projected token is picked up.
+    """
     path = kubeconfig or os.environ.get("KUBECONFIG")
     if path:
         return await _from_kubeconfig(path, source="kubeconfig" if kubeconfig else "KUBECONFIG")
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        cfg = Configuration()
-        try:
-            load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
-        except ConfigException as e:
-            raise KubeConfigError(f"in-cluster configuration: {e}") from e
-        return ClusterConfig(configuration=cfg, source="in-cluster")
+        return _in_cluster(token_path=token_path, ca_path=ca_path)
     default = _default_kubeconfig()
     if default:
         return await _from_kubeconfig(default, source="default")
     raise KubeConfigError("no kubeconfig given, KUBECONFIG unset, and not running in a cluster")
+
+
+def _in_cluster(*, token_path: str, ca_path: str) -> ClusterConfig:
+    cfg = Configuration()
+    try:
+        load_incluster_config(  # type: ignore[no-untyped-call]
+            client_configuration=cfg, token_filename=token_path, cert_filename=ca_path
+        )
+    except ConfigException as e:
+        raise KubeConfigError(f"in-cluster configuration: {e}") from e
+    log.debug("kube_config_loaded", source="in-cluster", host=cfg.host)
+    return ClusterConfig(configuration=cfg, source="in-cluster")
 
 
 def _default_kubeconfig() -> str | None:

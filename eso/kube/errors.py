@@ -2,8 +2,9 @@
 
 Callers branch on type (``except NotFound``), never on status codes or message text, like
 client-go's ``apierrors.IsNotFound``. ``is_transient`` is the one place deciding what the client
-retries: 429, 5xx except 501, timeouts and connection errors. Messages come from the API
-server, which never echoes object data in a Status, so they are safe to log.
+retries: 429, 5xx except 501 (``ServerTimeout`` among them), timeouts and connection errors.
+Messages come from the API server, which never echoes object data in a Status, so they are safe
+to log.
 """
 
 # The names are client-go's (apierrors.IsNotFound, ...) and part of our contract.
@@ -91,6 +92,14 @@ class ServerError(ApiError):
     """5xx."""
 
 
+class ServerTimeout(ServerError):
+    """504, or reason Timeout / ServerTimeout: the server gave up in time; retry later.
+
+    client-go's IsTimeout and IsServerTimeout; kube-apiserver answers ServerTimeout with a 500
+    (and ``retryAfterSeconds``) and Timeout with a 504, and a proxy may send a bare 504.
+    """
+
+
 class KubeTimeout(KubeError):
     """No answer within the client's timeout (the request may or may not have been applied)."""
 
@@ -109,6 +118,9 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     422: Invalid,
     429: TooManyRequests,
 }
+
+
+_TIMEOUT_REASONS = frozenset({"Timeout", "ServerTimeout"})
 
 
 def error_from_status(
@@ -133,6 +145,8 @@ def error_from_status(
     cls = _BY_STATUS.get(status)
     if status == 409 and reason == "AlreadyExists":
         cls = AlreadyExists
+    elif status == 504 or reason in _TIMEOUT_REASONS:
+        cls = ServerTimeout
     elif cls is None:
         cls = ServerError if status >= 500 else ApiError
     return cls(status, reason, message, causes, retry_after=retry_after)

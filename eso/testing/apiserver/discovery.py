@@ -16,14 +16,16 @@ from eso.testing.apiserver.registry import ALL_VERBS, Registry, ResourceType
 
 JSONDict = dict[str, Any]
 
+# The release eso is judged against (the integration suite also runs on a real 1.36). kubectl
+# 1.32, the local tool, only warns about the skew.
 VERSION_INFO: JSONDict = {
     "major": "1",
-    "minor": "32",
-    "gitVersion": "v1.32.0-eso-local",
+    "minor": "36",
+    "gitVersion": "v1.36.0",
     "gitCommit": "0000000000000000000000000000000000000000",
     "gitTreeState": "clean",
     "buildDate": "2026-01-01T00:00:00Z",
-    "goVersion": "go1.23",
+    "goVersion": "go1.25.0",
     "compiler": "gc",
     "platform": "linux/amd64",
 }

@@ -20,6 +20,7 @@ from eso.testing.apiserver import protobuf
 from eso.testing.apiserver import status as st
 from eso.testing.apiserver.conversion import view
 from eso.testing.apiserver.operations import DeleteOptions, Operations, WriteOptions
+from eso.testing.apiserver.patch import check_patch_type
 from eso.testing.apiserver.routes import Target
 from eso.testing.apiserver.selectors import (
     FieldSelector,
@@ -164,6 +165,8 @@ class ResourceHandlers:
         raise st.unsupported_media_type(media)
 
     async def _write(self, request: web.Request, t: Target) -> web.Response:
+        if t.verb == "patch":  # kube-apiserver refuses the media type before reading the body
+            check_patch_type(request.headers.get("Content-Type", ""), custom=t.rt.custom)
         body = await self._body(request)
         q = request.query
         opts = WriteOptions(
@@ -256,13 +259,24 @@ class ResourceHandlers:
 
     def _watcher(self, request: web.Request, t: Target) -> Watcher:
         labels, fields = self._selectors(request, t)
+        accept = request.headers.get("Accept", "")
+        render, render_key = None, ""
+        if "as=Table" in accept:
+
+            def render(obj: JSONDict) -> JSONDict:
+                meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+                return self._table(request, t, [obj], meta)
+
+            render_key = f"Table;{request.query.get('includeObject', 'Metadata')}"
         return Watcher(
             t.rt,
             namespace=t.namespace if t.rt.namespaced else None,
             labels=labels,
             fields=fields,
-            metadata_only="as=PartialObjectMetadata" in request.headers.get("Accept", ""),
+            metadata_only="as=PartialObjectMetadata" in accept,
             bookmarks=_flag(request.query, "allowWatchBookmarks"),
+            render=render,
+            render_key=render_key,
         )
 
     def _start(self, watcher: Watcher, t: Target, rv: str, *, initial_events: bool) -> None:

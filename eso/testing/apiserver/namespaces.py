@@ -92,4 +92,3 @@ def _service_account(namespace: str) -> JSONDict:
         "kind": "ServiceAccount",
         "metadata": {"name": DEFAULT_SERVICE_ACCOUNT, "namespace": namespace},
     }
-

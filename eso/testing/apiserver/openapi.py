@@ -94,7 +94,7 @@ def group_version_doc(registry: Registry, group: str, version: str) -> JSONDict 
         return None
     return {
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.32.0"},
+        "info": {"title": "Kubernetes", "version": "v1.36.0"},
         "paths": {_item_path(rt): _operations(rt) for rt in types},
         "components": {"schemas": {_schema_name(rt): _schema(rt) for rt in types}},
     }

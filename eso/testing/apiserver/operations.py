@@ -15,7 +15,7 @@ from eso.testing.apiserver import crds, custom, objects
 from eso.testing.apiserver import status as st
 from eso.testing.apiserver.conversion import to_served, to_storage
 from eso.testing.apiserver.listing import ListResult, list_objects
-from eso.testing.apiserver.patch import apply_patch
+from eso.testing.apiserver.patch import apply_patch, check_patch_type
 from eso.testing.apiserver.registry import Registry, ResourceType, StorageKey
 from eso.testing.apiserver.selectors import FieldSelector, LabelSelector
 from eso.testing.apiserver.status import Cause
@@ -181,8 +181,9 @@ class Operations:
         subresource: str | None,
         opts: WriteOptions,
     ) -> JSONDict:
+        check_patch_type(content_type, custom=rt.custom)  # before the lookup, as the real one
         old = self.get(rt, namespace=namespace, name=name)
-        patched = apply_patch(content_type, to_served(rt, old), body)
+        patched = apply_patch(content_type, to_served(rt, old), body, custom=rt.custom)
         new = {**patched, "metadata": dict(patched.get("metadata") or {})}
         objects.check_identity(rt, new, namespace=namespace, name=name)
         new = drop_unknown(rt, new, validation=opts.field_validation, warnings=opts.warnings)

@@ -4,7 +4,9 @@ Strategic merge patch is implemented with merge-patch semantics plus the directi
 and controllers send (``$patch: replace|delete``, ``$retainKeys``, ``$setElementOrder``,
 ``$deleteFromPrimitiveList``) and merge keys for the built-in lists that have them
 (finalizers, ownerReferences, conditions, containers, env, volumes). Lists without a known
-merge key are replaced, as the real server does for atomic lists.
+merge key are replaced, as the real server does for atomic lists. Custom resources refuse it
+with 415, as kube-apiserver does (their merge keys would come from Go struct tags they lack);
+``check_patch_type`` answers that before the body is read or the object looked up.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 APPLY = "application/apply-patch+yaml"
+
+# What kube-apiserver's PATCH handlers accept, in the order its 415 message lists them
+# (apply-patch+cbor only with the CBORServingAndStorage feature gate, off by default).
+BUILT_IN_PATCH_TYPES = (JSON_PATCH, MERGE, STRATEGIC, APPLY)
+CUSTOM_PATCH_TYPES = (JSON_PATCH, MERGE, APPLY)
 
 # list field name → merge key ("" = set of primitives, merged as a union)
 _MERGE_KEYS = {
@@ -195,8 +202,16 @@ def json_patch(doc: Any, ops: Any) -> Any:
     return doc
 
 
-def apply_patch(content_type: str, current: JSONDict, body: Any) -> JSONDict:
+def check_patch_type(content_type: str, *, custom: bool) -> None:
+    """415 unless the real server accepts this PATCH media type for this kind of resource."""
+    accepted = CUSTOM_PATCH_TYPES if custom else BUILT_IN_PATCH_TYPES
+    if content_type.split(";")[0].strip() not in accepted:
+        raise st.unsupported_patch_type(accepted)
+
+
+def apply_patch(content_type: str, current: JSONDict, body: Any, *, custom: bool) -> JSONDict:
     """The patched object (a new dict); 415 for server-side apply, which is not served."""
+    check_patch_type(content_type, custom=custom)
     media = content_type.split(";")[0].strip()
     if media == MERGE:
         out = merge_patch(current, body)
@@ -204,8 +219,9 @@ def apply_patch(content_type: str, current: JSONDict, body: Any) -> JSONDict:
         out = json_patch(current, body)
     elif media == STRATEGIC:
         out = strategic_merge_patch(current, body)
-    else:
-        raise st.unsupported_media_type(media, patch=True)
+    else:  # apply: accepted by the real server, not served here; say what is
+        served = CUSTOM_PATCH_TYPES if custom else BUILT_IN_PATCH_TYPES
+        raise st.unsupported_patch_type([t for t in served if t != APPLY])
     if not isinstance(out, dict):
         raise _patch_error("the patched object is not a JSON object")
     return out

@@ -7,6 +7,7 @@ a test that passes here must pass against a real cluster and vice versa.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,18 +168,23 @@ def method_not_supported(*, plural: str, group: str, verb: str) -> ApiError:
     )
 
 
-def unsupported_media_type(content_type: str, *, patch: bool = False) -> ApiError:
-    accepted = (
-        "application/json-patch+json, application/merge-patch+json, "
-        "application/strategic-merge-patch+json"
-        if patch
-        else "application/json, application/yaml"
-    )
+def unsupported_media_type(content_type: str) -> ApiError:
+    accepted = "application/json, application/yaml"
     return ApiError(
         415,
         "UnsupportedMediaType",
         f"the body of the request was in an unknown format - accepted media types include: "
         f"{accepted} (got {content_type or 'none'})",
+    )
+
+
+def unsupported_patch_type(accepted: Sequence[str]) -> ApiError:
+    """negotiation.NewUnsupportedMediaTypeError(patchTypes), as the PATCH handler answers."""
+    return ApiError(
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: "
+        + ", ".join(accepted),
     )
 
 

@@ -6,12 +6,17 @@ DELETED, entering is ADDED, as kube-apiserver's cacheWatcher does) and appends a
 encoded line to its buffer. Encoded lines are cached on the Event per (type, view), so N
 watchers with the same view cost one ``json.dumps``. The writer coroutine drains the whole
 buffer per wake-up, so a burst becomes one chunked write.
+
+``kubectl get -w`` watches with ``as=Table``: each event's object is then a one-row Table
+(column definitions included, kubectl prints them once), made by the ``render`` the handler
+passes; BOOKMARK and ERROR events keep their usual objects, as on the real server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -44,14 +49,19 @@ class Watcher:
         fields: FieldSelector | None,
         metadata_only: bool,
         bookmarks: bool,
+        render: Callable[[JSONDict], JSONDict] | None = None,
+        render_key: str = "",
     ) -> None:
+        """``render`` replaces the served view of each object (Tables); watchers passing the
+        same ``render_key`` share encoded lines, so it must name everything ``render`` uses."""
         self.rt = rt
         self.namespace = namespace
         self.labels = labels
         self.fields = fields
         self.metadata_only = metadata_only
         self.bookmarks = bookmarks
-        self._view = (rt.group, rt.version, metadata_only)
+        self._render = render
+        self._view = (rt.group, rt.version, metadata_only, render_key)
         self._buf: list[bytes] = []
         self._wake = asyncio.Event()
         self.closed = False
@@ -72,9 +82,14 @@ class Watcher:
             else:
                 assert event.prev is not None
                 obj = with_rv(event.prev, event.rv)
-            line = _line(etype, view(self.rt, obj, metadata_only=self.metadata_only))
+            line = _line(etype, self._served(obj))
             event.cache[key] = line
         return line
+
+    def _served(self, obj: JSONDict) -> JSONDict:
+        if self._render is not None:
+            return self._render(obj)
+        return view(self.rt, obj, metadata_only=self.metadata_only)
 
     def offer(self, event: Event) -> None:
         now = self.matches(event.obj)
@@ -90,7 +105,7 @@ class Watcher:
 
     def send_initial(self, obj: JSONDict) -> None:
         if self.matches(obj):
-            self._push(_line("ADDED", view(self.rt, obj, metadata_only=self.metadata_only)))
+            self._push(_line("ADDED", self._served(obj)))
 
     def bookmark(self, rv: int, *, initial_events_end: bool = False) -> None:
         """A BOOKMARK at ``rv``, if the client allowed them (the end of initial events is

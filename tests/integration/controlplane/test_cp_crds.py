@@ -117,6 +117,29 @@ async def test_generation_is_unchanged_by_metadata_changes(
     assert status["metadata"]["generation"] == 1 and status["status"] == {"observed": 1}
 
 
+SMP_REFUSED = (
+    "the body of the request was in an unknown format - accepted media types include: "
+    "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+)
+
+
+@pytest.mark.parametrize("name", ["w", "missing"])
+async def test_strategic_merge_patch_of_a_custom_resource_is_an_unsupported_media_type(
+    cluster: Cluster, widgets: dict[str, Any], ns: str, name: str
+) -> None:
+    """Custom resources have no merge keys: 415, decided before the object is looked up."""
+    c = cluster.client
+    await c.create(API, "widgets", widget("w"), namespace=ns)
+    with pytest.raises(ApiStatusError) as e:
+        await c.patch(
+            API, "widgets", name, {"spec": {"size": 4}}, namespace=ns, patch_type="strategic"
+        )
+    assert (e.value.status, e.value.reason) == (415, "UnsupportedMediaType")
+    # kube-apiserver appends application/apply-patch+cbor when CBOR serving is enabled
+    assert e.value.message.startswith(SMP_REFUSED)
+    assert (await c.get(API, "widgets", "w", namespace=ns))["spec"]["size"] == 3
+
+
 async def test_update_of_a_custom_resource_needs_a_resource_version(
     cluster: Cluster, widgets: dict[str, Any], ns: str
 ) -> None:
@@ -159,6 +182,12 @@ async def test_deleting_a_crd_deletes_its_objects_and_stops_serving(
         return False
 
     await wait_for(unserved, timeout=60)
+    # the instances went with their CRD: a CRD of the same name starts out empty
+    await cluster.install_crd(widget_crd(group=group))
+    try:
+        assert (await c.list(f"{group}/v1", "widgets", namespace=ns))["items"] == []
+    finally:
+        await c.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", f"widgets.{group}")
 
 
 async def test_invalid_crd_is_rejected(cluster: Cluster) -> None:

@@ -37,11 +37,16 @@ async def gone(cluster: Cluster, name: str, *, ns: str) -> bool:
 async def test_delete_of_an_object_with_finalizers_only_marks_it(cluster: Cluster, ns: str) -> None:
     c = cluster.client
     await c.create("v1", "configmaps", cm("f", finalizers=[FINALIZER]), namespace=ns)
-    marked = await c.delete("v1", "configmaps", "f", namespace=ns)
-    assert marked["metadata"]["deletionTimestamp"]
-    assert marked["metadata"]["deletionGracePeriodSeconds"] == 0
-    still = await c.get("v1", "configmaps", "f", namespace=ns)
-    assert still["metadata"]["finalizers"] == [FINALIZER]
+    try:
+        marked = await c.delete("v1", "configmaps", "f", namespace=ns)
+        assert marked["metadata"]["deletionTimestamp"]
+        assert marked["metadata"]["deletionGracePeriodSeconds"] == 0
+        still = await c.get("v1", "configmaps", "f", namespace=ns)
+        assert still["metadata"]["finalizers"] == [FINALIZER]
+    finally:
+        # nobody else removes it: a real cluster's namespace would stay Terminating
+        await c.patch("v1", "configmaps", "f", {"metadata": {"finalizers": None}}, namespace=ns)
+    assert await gone(cluster, "f", ns=ns)
 
 
 async def test_removing_the_last_finalizer_deletes_the_object(cluster: Cluster, ns: str) -> None:

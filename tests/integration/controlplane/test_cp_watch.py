@@ -164,3 +164,26 @@ async def test_streaming_list_ends_initial_events_with_an_annotated_bookmark(
     assert names([added]) == [("ADDED", "a")]  # type: ignore[list-item]
     annotations = end["object"]["metadata"]["annotations"]
     assert annotations == {"k8s.io/initial-events-end": "true"}
+
+
+async def test_table_watch_sends_one_row_tables(cluster: Cluster, ns: str) -> None:
+    """What ``kubectl get -w`` asks for: every event's object is a Table of that object."""
+    c = cluster.client
+    created = await c.create("v1", "configmaps", cm("a"), namespace=ns)
+    params = {"watch": "1", "labelSelector": SUITE, "includeObject": "Object"}
+    params["resourceVersion"] = created["metadata"]["resourceVersion"]
+    accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    async with WatchStream(c, path, params=params, accept=accept) as w:
+        await c.patch("v1", "configmaps", "a", {"data": {"v": "2"}}, namespace=ns)
+        await c.delete("v1", "configmaps", "a", namespace=ns)
+        events = [await w.next(), await w.next()]
+    assert [e["type"] for e in events] == ["MODIFIED", "DELETED"]  # type: ignore[index]
+    assert events[0]["object"]["columnDefinitions"][0]["name"] == "Name"  # type: ignore[index]
+    for event in events:
+        table = event["object"]  # type: ignore[index]
+        assert (table["kind"], table["apiVersion"]) == ("Table", "meta.k8s.io/v1")
+        [row] = table["rows"]
+        assert row["cells"][0] == "a"
+        assert row["object"]["metadata"]["name"] == "a"
+    assert events[0]["object"]["rows"][0]["object"]["data"] == {"v": "2"}  # type: ignore[index]

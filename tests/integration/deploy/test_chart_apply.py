@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from eso.testing.pytest_cluster import Cluster
+from eso.testing.pytest_cluster import Cluster, wait_for
 from eso.testing.rawclient import ApiStatusError, RawClient
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -123,11 +123,28 @@ class Applier:
         return got
 
     async def ensure_namespace(self, obj: Obj) -> None:
+        """Create the namespace, after the previous test's copy finished terminating (a real
+        cluster's namespace controller takes seconds; creating in it meanwhile is 403)."""
+        name = obj["metadata"]["name"]
         try:
             await self.create(obj)
         except ApiStatusError as e:
             if e.status != 409:
                 raise
+            current = await self.cluster.client.get("v1", "namespaces", name)
+            if not current["metadata"].get("deletionTimestamp"):
+                return
+            await wait_for(lambda: self._namespace_gone(name), timeout=120)
+            await self.create(obj)
+
+    async def _namespace_gone(self, name: str) -> bool:
+        try:
+            await self.cluster.client.get("v1", "namespaces", name)
+        except ApiStatusError as e:
+            if e.status == 404:
+                return True
+            raise
+        return False
 
     async def cleanup(self) -> None:
         for api, plural, name, ns in reversed(self.created):

@@ -16,7 +16,6 @@ from eso.metrics import Metrics
 from eso.settings import ClientSettings
 from eso.testing.pytest_cluster import Cluster
 
-
 OURS = "app=eso-test"
 
 
@@ -127,9 +126,7 @@ async def test_list_all_pages_through_every_object(cluster: Cluster, kube: KubeC
     ns = await cluster.create_namespace()
     for i in range(7):
         await kube.create(CONFIGMAPS, body=configmap(ns, f"cm-{i}"))
-    listed = await kube.list_all(
-        CONFIGMAPS, namespace=ns, label_selector=OURS, page_size=3
-    )
+    listed = await kube.list_all(CONFIGMAPS, namespace=ns, label_selector=OURS, page_size=3)
     assert sorted(o["metadata"]["name"] for o in listed["items"]) == [f"cm-{i}" for i in range(7)]
     assert listed["metadata"]["resourceVersion"]
 

@@ -284,4 +284,3 @@ async def test_informer_rides_out_429_and_500_bursts(
 
 async def _async(value: bool) -> bool:
     return value
-

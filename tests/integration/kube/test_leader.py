@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -15,9 +15,7 @@ from eso.kube.resources import LEASES
 from eso.metrics import Metrics
 from eso.settings import LeaderSettings
 from eso.tasks import TaskSet
-from eso.testing.pytest_cluster import Cluster
-
-T = TypeVar("T")
+from eso.testing.pytest_cluster import Cluster, wait_for
 
 # Short timings keep crash takeover quick; ratios as controller-runtime's 15/10/2.
 SHORT = {"lease_duration": 3.0, "renew_deadline": 2.0, "retry_period": 0.3}
@@ -115,7 +113,7 @@ async def holder(kube_client: KubeClient, ns: str) -> str:
 async def test_exactly_one_of_two_candidates_leads(cluster: Cluster, pool: Pool) -> None:
     ns = await cluster.create_namespace()
     a, b = await pool.add(ns), await pool.add(ns)
-    leader = await eventually(lambda: leader_of([a, b]), within=30)
+    leader = await wait_for(lambda: leader_of([a, b]), timeout=30)
     follower = b if leader is a else a
     assert not follower.elector.is_leader
     assert (leader.gauge, follower.gauge) == (1.0, 0.0)
@@ -129,10 +127,10 @@ async def test_crashed_leader_is_replaced_after_the_lease_expires(
 ) -> None:
     ns = await cluster.create_namespace()
     a, b = await pool.add(ns, release_on_cancel=False), await pool.add(ns, release_on_cancel=False)
-    leader = await eventually(lambda: leader_of([a, b]), within=30)
+    leader = await wait_for(lambda: leader_of([a, b]), timeout=30)
     follower = b if leader is a else a
     await stop(leader)  # no release: the lease still names the dead leader
-    await eventually(lambda: _value(follower.elector.is_leader), within=30)
+    await wait_for(lambda: _value(follower.elector.is_leader), timeout=30)
     assert follower.started == 1
     assert pool.tracker.max == 1
     async with await KubeClient.from_config(kubeconfig=str(cluster.kubeconfig)) as kube:
@@ -148,11 +146,11 @@ async def test_graceful_stop_hands_over_without_waiting_for_expiry(
     ns = await cluster.create_namespace()
     long_lease = {"lease_duration": 60.0, "renew_deadline": 40.0, "retry_period": 0.3}
     a, b = await pool.add(ns, **long_lease), await pool.add(ns, **long_lease)
-    leader = await eventually(lambda: leader_of([a, b]), within=30)
+    leader = await wait_for(lambda: leader_of([a, b]), timeout=30)
     follower = b if leader is a else a
     await leader.elector.release()
     assert not leader.elector.is_leader
-    await eventually(lambda: _value(follower.elector.is_leader), within=20)
+    await wait_for(lambda: _value(follower.elector.is_leader), timeout=20)
     assert leader.task is not None
     await asyncio.wait_for(leader.task, 10)  # run() returns after release
     assert leader.stopped == 1
@@ -162,13 +160,13 @@ async def test_graceful_stop_hands_over_without_waiting_for_expiry(
 async def test_cancelled_leader_releases_the_lease(cluster: Cluster, pool: Pool) -> None:
     ns = await cluster.create_namespace()
     a = await pool.add(ns, lease_duration=60.0, renew_deadline=40.0)
-    await eventually(lambda: _value(a.elector.is_leader), within=30)
+    await wait_for(lambda: _value(a.elector.is_leader), timeout=30)
     await stop(a)
     assert a.stopped == 1
     async with await KubeClient.from_config(kubeconfig=str(cluster.kubeconfig)) as kube:
         assert await holder(kube, ns) == ""
     b = await pool.add(ns, lease_duration=60.0, renew_deadline=40.0)
-    await eventually(lambda: _value(b.elector.is_leader), within=20)
+    await wait_for(lambda: _value(b.elector.is_leader), timeout=20)
 
 
 @pytest.mark.fault_injection
@@ -176,9 +174,9 @@ async def test_leader_that_cannot_renew_stops_leading(cluster: Cluster, pool: Po
     assert cluster.faults is not None
     ns = await cluster.create_namespace()
     a = await pool.add(ns)
-    await eventually(lambda: _value(a.elector.is_leader), within=30)
+    await wait_for(lambda: _value(a.elector.is_leader), timeout=30)
     cluster.faults.fail(500, verb="update", resource="leases", count=None)
-    await eventually(lambda: _value(a.stopped == 1), within=30)
+    await wait_for(lambda: _value(a.stopped == 1), timeout=30)
     assert not a.elector.is_leader
     assert a.task is not None
     await asyncio.wait_for(a.task, 10)
@@ -186,12 +184,3 @@ async def test_leader_that_cannot_renew_stops_leading(cluster: Cluster, pool: Po
 
 async def _value(v: bool) -> bool:
     return v
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, within: float = 30.0) -> T:
-    """Poll ``probe`` until it returns something truthy; TimeoutError after ``within`` s."""
-    async with asyncio.timeout(within):
-        while True:
-            if value := await probe():
-                return value
-            await asyncio.sleep(0.02)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from eso.clock import FakeClock
 from eso.kube.cache import Cache, Tombstone
@@ -59,6 +60,59 @@ def test_indexer_added_later_indexes_existing_objects() -> None:
     cache.upsert(obj("a"))
     cache.add_indexer("store", by_store)
     assert cache.index_keys("store", "s1") == {"ns/a"}
+
+
+def odd(name: str, rv: str = "1") -> dict[str, Any]:
+    """An object ``by_store`` cannot index: no spec, and data no log may show."""
+    return {"metadata": {"name": name, "namespace": "ns", "resourceVersion": rv}, "data": "s3cr3t"}
+
+
+def by_name(o: dict[str, Any]) -> list[str]:
+    return [o["metadata"]["name"]]
+
+
+def test_an_indexer_that_raises_leaves_the_object_out_of_that_index_only() -> None:
+    cache = Cache(indexers={"store": by_store, "name": by_name})
+    with capture_logs() as logs:
+        deltas = cache.replace([obj("a"), odd("b")])  # a relist must get past it
+    assert [d.type for d in deltas] == ["added", "added"]
+    assert cache.get("ns/b") is not None
+    assert cache.index_keys("name", "b") == {"ns/b"}
+    assert cache.index_values("store") == ["s1"]
+    assert logs == [
+        {"event": "indexer_failed", "index": "store", "key": "ns/b", "error": "KeyError",
+         "log_level": "warning"}
+    ]  # fmt: skip
+    assert "s3cr3t" not in repr(logs)
+
+
+def test_an_object_that_becomes_unindexable_leaves_its_old_index_value() -> None:
+    cache = Cache(indexers={"store": by_store})
+    cache.upsert(obj("a", store="s1"))
+    with capture_logs():
+        cache.upsert(odd("a", rv="2"))
+        assert cache.index_values("store") == []
+        cache.upsert(obj("a", rv="3", store="s2"))
+        assert cache.index_keys("store", "s2") == {"ns/a"}
+        assert cache.remove("ns/a") is not None
+    assert cache.index_values("store") == []
+
+
+def test_an_indexer_failing_on_a_stored_object_is_swept_on_update() -> None:
+    """Indexers should be pure; one that is not must still leave no stale key behind."""
+    calls = {"n": 0}
+
+    def flaky(o: dict[str, Any]) -> list[str]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError
+        return [o["spec"]["store"]]
+
+    cache = Cache(indexers={"store": flaky})
+    cache.upsert(obj("a", store="s1"))
+    with capture_logs():
+        cache.upsert(obj("a", rv="2", store="s2"))  # unindexing "a" from s1 raises
+    assert cache.index_values("store") == ["s2"]
 
 
 def test_replace_reports_added_updated_and_tombstoned_deletes() -> None:

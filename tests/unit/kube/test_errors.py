@@ -36,7 +36,7 @@ def status(code: int, reason: str = "", **details: object) -> bytes:
         pytest.param(422, "Invalid", kerr.Invalid, id="422"),
         pytest.param(429, "TooManyRequests", kerr.TooManyRequests, id="429"),
         pytest.param(500, "InternalError", kerr.ServerError, id="500"),
-        pytest.param(504, "Timeout", kerr.ServerError, id="504"),
+        pytest.param(504, "Timeout", kerr.ServerTimeout, id="504-timeout"),
         pytest.param(405, "MethodNotAllowed", kerr.ApiError, id="405-generic"),
     ],
 )
@@ -44,6 +44,22 @@ def test_status_maps_to_typed_error(code: int, reason: str, cls: type[kerr.ApiEr
     err = kerr.error_from_response(code, status(code, reason))
     assert type(err) is cls
     assert (err.status, err.reason, err.message) == (code, reason, f"m{code}")
+
+
+@pytest.mark.parametrize(
+    ("code", "body"),
+    [
+        pytest.param(504, status(504, "Timeout"), id="504-timeout"),
+        pytest.param(504, b"upstream request timeout", id="504-from-a-proxy"),
+        pytest.param(500, status(500, "ServerTimeout", retryAfterSeconds=2), id="server-timeout"),
+        pytest.param(503, status(503, "Timeout"), id="reason-timeout"),
+    ],
+)
+def test_timeouts_are_a_transient_server_timeout(code: int, body: bytes) -> None:
+    err = kerr.error_from_response(code, body)
+    assert isinstance(err, kerr.ServerTimeout) and isinstance(err, kerr.ServerError)
+    assert err.status == code
+    assert kerr.is_transient(err)
 
 
 def test_already_exists_is_a_conflict() -> None:

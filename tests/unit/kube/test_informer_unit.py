@@ -18,6 +18,7 @@ from eso.kube.informer import Informer
 from eso.kube.resources import SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
+from eso.testing.pytest_cluster import wait_for
 
 
 def secret(name: str, rv: int, **extra: Any) -> dict[str, Any]:
@@ -88,11 +89,9 @@ async def fake(tmp_path: Path) -> AsyncIterator[tuple[FakeApi, KubeClient]]:
         await server.close()
 
 
-async def eventually(predicate: Any, within: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
+async def holds(value: bool) -> bool:
+    """``wait_for`` polls coroutines; the conditions here are plain expressions."""
+    return value
 
 
 async def test_watch_events_reach_handlers_in_order_and_410_relists_with_tombstones(
@@ -120,13 +119,13 @@ async def test_watch_events_reach_handlers_in_order_and_410_relists_with_tombsto
         await api.events.put({"type": "MODIFIED", "object": secret("a", 2)})
         await api.events.put({"type": "BOOKMARK", "object": {"metadata": {"resourceVersion": "5"}}})
         await api.events.put({"type": "DELETED", "object": secret("b", 6)})
-        await eventually(lambda: informer.last_resource_version == "6")
+        await wait_for(lambda: holds(informer.last_resource_version == "6"), timeout=5)
         assert api.watch_rvs == ["1"]
         # b was deleted while "disconnected": a relist must report a's deletion as a tombstone
         api.objects, api.rv = [secret("c", 9)], 9
         await api.events.put({"type": "ERROR", "object": {"kind": "Status", "code": 410}})
         await api.events.put(None)
-        await eventually(lambda: informer.cache.keys() == ["ns/c"])
+        await wait_for(lambda: holds(informer.cache.keys() == ["ns/c"]), timeout=5)
         assert informer.cache.by_index("name", "c")[0]["metadata"]["name"] == "c"
     finally:
         task.cancel()
@@ -166,7 +165,7 @@ async def test_silent_watch_is_restarted_after_the_inactivity_timeout(
     informer = Informer(client, SECRETS, settings=settings, metrics=Metrics())
     task = asyncio.create_task(informer.run())
     try:
-        await eventually(lambda: len(api.watch_rvs) >= 3)
+        await wait_for(lambda: holds(len(api.watch_rvs) >= 3), timeout=5)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -197,7 +196,7 @@ async def test_relist_pages_and_transforms_only_changed_objects(
         api.expire_continue = expire
         api.objects = [secret("s0", 2), *api.objects[1:4], secret("s9", 1)]
         await api.events.put({"type": "ERROR", "object": {"kind": "Status", "code": 410}})
-        await eventually(lambda: "ns/s9" in informer.cache)
+        await wait_for(lambda: holds("ns/s9" in informer.cache), timeout=5)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
