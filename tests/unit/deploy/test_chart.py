@@ -151,8 +151,8 @@ def test_default_args_map_values_onto_eso_run_flags(helm: Path) -> None:
     assert args[0] == "run"
     for flag in (
         "--concurrent=20",
-        "--client-qps=200",
-        "--client-burst=400",
+        "--client-qps=1000",
+        "--client-burst=2000",
         "--loglevel=info",
         "--log-format=json",
         "--metrics-addr=:8080",
