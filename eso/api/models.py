@@ -1,7 +1,8 @@
 """One import for the external-secrets.io/v1 models: ``from eso.api.models import ExternalSecret``.
 
-The definitions live in ``meta`` (shared building blocks), ``externalsecret`` and
-``secretstore``; ``features`` says which modelled fields eso does not implement yet.
+The definitions live in ``meta`` (shared building blocks), ``externalsecret`` (with what it
+reads in ``sources``) and ``secretstore``; ``features`` says which modelled fields eso does not
+implement yet.
 Parse API objects with ``Kind.model_validate(obj_dict)``; write with ``.to_dict()``.
 """
 
@@ -13,9 +14,6 @@ from eso.api.externalsecret import (
     DecodingStrategy,
     DeletionPolicy,
     ExternalSecret,
-    ExternalSecretData,
-    ExternalSecretDataFromRemoteRef,
-    ExternalSecretDataRemoteRef,
     ExternalSecretFind,
     ExternalSecretRewrite,
     ExternalSecretRewriteMerge,
@@ -30,15 +28,11 @@ from eso.api.externalsecret import (
     ExternalSecretTemplate,
     ExternalSecretTemplateMetadata,
     FindName,
-    GeneratorRef,
     ManifestReference,
     MetadataPolicy,
     NullBytePolicy,
     RefreshPolicy,
-    SecretStoreRef,
-    StoreGeneratorSourceRef,
     StoreKind,
-    StoreSourceRef,
     TemplateFrom,
     TemplateRef,
     TemplateRefItem,
@@ -74,6 +68,15 @@ from eso.api.secretstore import (
     SecretStoreSpec,
     SecretStoreStatus,
     SecretStoreStatusCondition,
+)
+from eso.api.sources import (
+    ExternalSecretData,
+    ExternalSecretDataFromRemoteRef,
+    ExternalSecretDataRemoteRef,
+    GeneratorRef,
+    SecretStoreRef,
+    StoreGeneratorSourceRef,
+    StoreSourceRef,
 )
 
 __all__ = [

@@ -3,7 +3,8 @@
 A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
 
 1. refuse what eso does not implement (a clear condition, never a silent skip);
-2. resolve the store from the informer cache; skip stores of another controller class;
+2. resolve the store from the informer cache; skip stores of another controller class
+   (``storeaccess``);
 3. if no refresh is due and the Secret is intact, only requeue (no provider call, no GET);
 4. check the store exists, may be used from this namespace and is Ready - fail fast
    otherwise, before any provider call;
@@ -21,9 +22,9 @@ refreshes accept provider-cached values no older than the refresh interval (``_m
 Failures that may heal (provider unavailable, store not Ready, API errors) raise
 ``SyncError`` after status is written, so the worker loop retries with backoff; configuration
 errors return and wait for the next spec change or refresh; permanent provider failures (not
-found, denied) return and retry on a fixed schedule (``provider_failure``). eso adds no
-finalizer (Owner Secrets are garbage-collected by the control plane); ESO's finalizer, left by
-a migration, is honoured and removed.
+found, denied) return and retry on a fixed schedule (``storeaccess.provider_failure``). eso
+adds no finalizer (Owner Secrets are garbage-collected by the control plane); ESO's finalizer,
+left by a migration, is honoured and removed.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import structlog
 
 from eso.api import conditions as c
 from eso.api.duration import DurationError
-from eso.api.models import AnyStore, ClusterSecretStore, ExternalSecret, SecretStore
+from eso.api.models import AnyStore, ExternalSecret
 from eso.api.models import unimplemented_features as unimplemented
 from eso.clock import Clock, SystemClock
 from eso.controllers import objmetrics
@@ -46,54 +47,26 @@ from eso.controllers.secretdata import (
     Target,
     synced_resource_version,
 )
-from eso.controllers.stores import (
-    CredentialReader,
-    event_target,
-    namespace_allowed,
-    needs_namespace_labels,
-    should_process,
+from eso.controllers.storeaccess import (
+    check_store_usable,
+    get_data_failed,
+    lookup_store,
+    provider_failure,
 )
+from eso.controllers.stores import CredentialReader, event_target
 from eso.controllers.target import SyncError, SyncFailedError, SyncReportedError, TargetSecrets
 from eso.controllers.worker import Result
-from eso.kube.cache import Cache
+from eso.kube.cache import Cache, resource_version
 from eso.kube.client import KubeClient
 from eso.kube.errors import KubeError
 from eso.kube.events import EventRecorder, EventType
-from eso.kube.resources import EXTERNAL_SECRETS, NAMESPACES, split_key
+from eso.kube.resources import EXTERNAL_SECRETS, split_key
 from eso.metrics import Metrics
 from eso.providers.base import ProviderError, ProviderUnavailableError
 from eso.providers.registry import ProviderRegistry
 from eso.settings import ControllerSettings
 
 log = structlog.get_logger(__name__)
-
-
-def _get_data_failed(
-    detail: str, *, retry: bool = True, requeue_after: float | None = None
-) -> SyncFailedError:
-    message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_GET_SECRET_DATA, detail=detail)
-    return SyncFailedError(message, retry=retry, requeue_after=requeue_after)
-
-
-def provider_failure(
-    detail: str, *, transient: bool, interval: float, slow: float
-) -> SyncFailedError:
-    """A provider failure, retried according to whether it may heal by itself.
-
-    Transient failures (provider unavailable, throttled, unexpected errors) are retried by the
-    worker with per-key exponential backoff, as ESO retries every error. Permanent ones (secret
-    or property not found, denied, bad config) do not heal in seconds: someone must change AWS
-    or the spec. A spec change reconciles at once (watch); an AWS change is seen at the next
-    attempt, so those retry on a fixed schedule - the refresh interval, at most ``slow`` (the
-    store requeue interval: 5 min by default, like the backoff cap, so never slower than
-    backoff's steady state; also when refreshInterval is 0, which must still sync once) -
-    instead of calls at 1, 2, 4 ... s that cannot succeed. Errors of any other kind and any
-    failure mixed with a transient one keep the backoff.
-    """
-    if transient:
-        return _get_data_failed(detail)
-    after = min(interval, slow) if interval > 0 else slow
-    return _get_data_failed(detail, retry=False, requeue_after=after)
 
 
 def _max_age(status: Mapping[str, Any], version: str, interval: float) -> float | None:
@@ -236,7 +209,12 @@ class ExternalSecretReconciler:
             interval = es.spec.refresh_interval_seconds()
         except DurationError as e:
             raise SyncFailedError(f"invalid refreshInterval: {e}", retry=False) from e
-        store = self._lookup_store(es)
+        store = lookup_store(
+            es,
+            secret_stores=self._stores,
+            cluster_secret_stores=self._cluster_stores,
+            settings=self._settings,
+        )
         if store is None:
             return Result()
         target = self._target(es)
@@ -251,8 +229,8 @@ class ExternalSecretReconciler:
         if not due and await self._targets.intact(key, target):
             return self._requeue(status, es, interval)
         if isinstance(store, str):
-            raise _get_data_failed(store)
-        await self._check_store_usable(es, store)
+            raise get_data_failed(store)
+        await check_store_usable(es, store, client=self._client)
         max_age = _max_age(status, version, interval)
         data = await self._fetch(es, store, max_age=max_age, interval=interval)
         if data is None:
@@ -296,51 +274,6 @@ class ExternalSecretReconciler:
             creation_policy=es.spec.target.creation_policy,
             immutable=es.spec.target.immutable,
         )
-
-    # ------------------------------------------------------------------ stores
-
-    def _lookup_store(self, es: ExternalSecret) -> AnyStore | str | None:
-        """The referenced store; None when it is not ours to use; else why it is missing.
-
-        A missing store only fails the sync when a refresh is due, as in ESO: an intact Secret
-        is not reported broken because its store is briefly gone.
-        """
-        ref = es.spec.secret_store_ref
-        store: AnyStore
-        if ref.kind == c.KIND_CLUSTER_SECRET_STORE:
-            if not self._settings.process_cluster_store:
-                return None
-            raw = self._cluster_stores.get(ref.name)
-            if raw is None:
-                return c.ERR_GET_CLUSTER_SECRET_STORE.format(name=ref.name, error="not found")
-            store = ClusterSecretStore.model_validate(raw)
-        else:
-            raw = self._stores.get(f"{es.namespace}/{ref.name}")
-            if raw is None:
-                return c.ERR_GET_SECRET_STORE.format(name=ref.name, error="not found")
-            store = SecretStore.model_validate(raw)
-        return store if should_process(store, self._settings.controller_class) else None
-
-    async def _check_store_usable(self, es: ExternalSecret, store: AnyStore) -> None:
-        if store.kind == c.KIND_CLUSTER_SECRET_STORE and store.spec.conditions:
-            labels: Mapping[str, str] = {}
-            if needs_namespace_labels(store.spec.conditions):
-                labels = await self._namespace_labels(es.namespace)
-            if not namespace_allowed(store.spec.conditions, es.namespace, labels):
-                detail = c.ERR_CLUSTER_STORE_MISMATCH.format(
-                    name=store.name, namespace=es.namespace
-                )
-                raise _get_data_failed(detail, retry=False)
-        if not store.is_ready():
-            raise _get_data_failed(c.ERR_STORE_NOT_READY.format(kind=store.kind, name=store.name))
-
-    async def _namespace_labels(self, namespace: str) -> Mapping[str, str]:
-        try:
-            ns = await self._client.get(NAMESPACES, name=namespace, metadata_only=True)
-        except KubeError as e:
-            raise _get_data_failed(f'failed to get a namespace "{namespace}": {e}') from e
-        labels: Mapping[str, str] = (ns.get("metadata") or {}).get("labels") or {}
-        return labels
 
     async def _fetch(
         self, es: ExternalSecret, store: AnyStore, *, max_age: float | None, interval: float
@@ -431,7 +364,19 @@ class ExternalSecretReconciler:
             body={"status": new},
             subresource="status",
         )
-        self._written[key] = (str(meta.get("resourceVersion", "")), new)
+        before = str(meta.get("resourceVersion", ""))
+        if resource_version(self._es.get(key) or {}) == before:
+            self._written[key] = (before, new)
+        else:  # the watch already delivered our write (or a newer change): nothing to bridge
+            self._written.pop(key, None)
+
+    def observed(self, key: str, obj: Mapping[str, Any]) -> None:
+        """The informer cached a new version of ``key``: our last status write, if any, is in
+        it (or superseded), so stop keeping a copy (10k statuses would otherwise be held until
+        each object's next refresh)."""
+        written = self._written.get(key)
+        if written is not None and written[0] != resource_version(obj):
+            del self._written[key]
 
     def _event(self, raw: Mapping[str, Any], type_: EventType, reason: str, message: str) -> None:
         self._recorder.record(dict(raw), type_=type_, reason=reason, message=message)

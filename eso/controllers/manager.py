@@ -21,16 +21,14 @@ and its ExternalSecrets when its spec or readiness changed; managed Secret edite
 by someone else → its ExternalSecret; credential Secret change → the stores reading it.
 
 Workers start only after every informer has synced. With leader election, informers run on
-every replica (a warm standby), while queues and workers exist only during a leadership term:
-they are built, filled from the caches and started on ``on_started_leading``, and stopped at
-once (no grace) when leadership is lost; events arriving without a leader are dropped, since
-the next term enqueues everything anyway.
+every replica (a warm standby), while queues and workers exist only during a leadership term
+(``term.Terms``): started on ``on_started_leading``, stopped at once when leadership is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
@@ -51,15 +49,15 @@ from eso.controllers.indexes import (
     secret_stub,
     unwrap,
 )
+from eso.controllers.secretdata import keep_synced_resource_version
 from eso.controllers.secretstore import StoreReconciler
 from eso.controllers.stores import CredentialReader, credential_secret_keys, store_ref_key
-from eso.controllers.worker import Controller, Result
+from eso.controllers.term import Reconcile, Terms
 from eso.kube.cache import Cache, Obj
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
 from eso.kube.informer import Informer
 from eso.kube.leader import LeaderElector
-from eso.kube.ratelimit import default_controller_rate_limiter
 from eso.kube.resources import (
     CLUSTER_SECRET_STORES,
     EXTERNAL_SECRETS,
@@ -67,7 +65,6 @@ from eso.kube.resources import (
     SECRETS,
     object_key,
 )
-from eso.kube.workqueue import WorkQueue
 from eso.metrics import Metrics
 from eso.providers.registry import ProviderRegistry, default_registry
 from eso.settings import Settings
@@ -112,15 +109,18 @@ class Manager:
         )
         self._identity = identity
         self._tasks = TaskSet()
-        self._worker_tasks = TaskSet()
-        self._queues: dict[str, WorkQueue[str]] = {}
-        self._controllers: list[Controller[str]] = []
         self._elector: LeaderElector | None = None
         self._stopped = asyncio.Event()
         self._stopping = False
-        self._term_lock = asyncio.Lock()
         self._build_informers()
         self._build_reconcilers()
+        self._terms = Terms(
+            self._reconcilers,
+            workers=settings.controller.concurrent,
+            queue_settings=settings.queue,
+            metrics=metrics,
+            clock=self._clock,
+        )
         self._add_handlers()
 
     # ------------------------------------------------------------------ construction
@@ -140,6 +140,7 @@ class Manager:
         self.external_secrets = self._informer(
             EXTERNAL_SECRETS,
             namespace=ns,
+            transform=keep_synced_resource_version,
             indexers={INDEX_TARGET: es_target_index, INDEX_STORE: es_store_index},
         )
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
@@ -198,7 +199,7 @@ class Manager:
             recorder=self._recorders[ES],
             **common,
         )
-        self._reconcilers: dict[str, Callable[[str], Awaitable[Result]]] = {
+        self._reconcilers: dict[str, Reconcile] = {
             ES: self.es_reconciler.reconcile,
             SS: StoreReconciler(
                 c.KIND_SECRET_STORE,
@@ -218,16 +219,12 @@ class Manager:
     # ------------------------------------------------------------------ event handlers
 
     def _enqueue(self, queue: str, keys: Iterable[str]) -> None:
-        q = self._queues.get(queue)
-        if q is None:
-            return  # no leadership term: the next one enqueues everything
-        for key in keys:
-            q.add(key)
+        self._terms.enqueue(queue, keys)
 
     def _add_handlers(self) -> None:
         self.external_secrets.add_handler(
             on_add=lambda o: self._enqueue(ES, [object_key(o)]),
-            on_update=lambda o, n: self._enqueue(ES, [object_key(n)] if meta_changed(o, n) else []),
+            on_update=self._external_secret_updated,
             on_delete=lambda o: self._enqueue(ES, [object_key(unwrap(o))]),
         )
         self._add_store_handlers(self.secret_stores, SS, c.KIND_SECRET_STORE)
@@ -242,6 +239,12 @@ class Manager:
             on_update=lambda _o, n: self._credential_changed(n),
             on_delete=lambda o: self._credential_changed(unwrap(o), deleted=True),
         )
+
+    def _external_secret_updated(self, old: Obj, new: Obj) -> None:
+        key = object_key(new)
+        self.es_reconciler.observed(key, new)
+        if meta_changed(old, new):
+            self._enqueue(ES, [key])
 
     def _add_store_handlers(self, informer: Informer, queue: str, kind: str) -> None:
         def store_changed(old: Obj | None, new: Obj, *, deleted: bool = False) -> None:
@@ -330,7 +333,7 @@ class Manager:
         if self._stopping:
             return
         self._stopping = True
-        await self._end_term(grace)
+        await self._terms.close(grace)
         if self._elector is not None:
             await self._elector.release()
         for recorder in self._recorders.values():
@@ -357,58 +360,14 @@ class Manager:
         # The elector also calls this after a graceful release on stop: not worth a warning.
         if not self._stopping:
             log.warning("leadership_lost")
-        await self._end_term(0.0)
+        await self._terms.end(0.0)
 
     async def _start_term(self) -> None:
-        """Build queues and workers, enqueue every cached object, start the workers."""
-        async with self._term_lock:
-            if self._stopping or self._controllers:
-                return
-            for name, reconcile in self._reconcilers.items():
-                # One limiter per queue: keys of different kinds may be equal strings.
-                limiter = default_controller_rate_limiter(self._settings.queue, clock=self._clock)
-                queue: WorkQueue[str] = WorkQueue(
-                    name, rate_limiter=limiter, metrics=self._metrics, clock=self._clock
-                )
-                self._queues[name] = queue
-                controller = Controller(
-                    name,
-                    queue=queue,
-                    reconcile=reconcile,
-                    workers=self._settings.controller.concurrent,
-                    metrics=self._metrics,
-                    clock=self._clock,
-                )
-                self._controllers.append(controller)
-                self._worker_tasks.spawn(
-                    self._run_controller(controller), name=f"controller-{name}"
-                )
-            self._enqueue_all()
-            log.info("workers_started", workers=self._settings.controller.concurrent)
-
-    async def _run_controller(self, controller: Controller[str]) -> None:
-        """Run ``controller``; after a normal end, wait to be cancelled with its term.
-
-        ``Controller.run`` returns once ``stop`` drained it; the TaskSet would report that as an
-        unexpected exit, so only a return while the term is still active is logged (a bug).
-        """
-        await controller.run()
-        if controller in self._controllers:
-            log.error("controller_exited", controller=controller.name)
-        await asyncio.Event().wait()
+        """Start workers, with every cached object enqueued (no-op once stopping)."""
+        await self._terms.start(fill=self._enqueue_all)
 
     def _enqueue_all(self) -> None:
         self._enqueue(SS, self.secret_stores.cache.keys())
         if self.cluster_secret_stores is not None:
             self._enqueue(CSS, self.cluster_secret_stores.cache.keys())
         self._enqueue(ES, self.external_secrets.cache.keys())
-
-    async def _end_term(self, grace: float) -> None:
-        async with self._term_lock:
-            controllers, self._controllers = self._controllers, []
-            self._queues = {}
-            for controller in controllers:
-                await controller.stop(grace)
-            await self._worker_tasks.close()
-            if controllers:
-                log.info("workers_stopped")

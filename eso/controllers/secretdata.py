@@ -26,8 +26,10 @@ from typing import Any
 from eso.api import conditions as c
 from eso.api.externalsecret import CreationPolicy
 from eso.api.hashing import data_hash, object_hash, owner_label_value
+from eso.kube.informer import LAST_APPLIED
 
 __all__ = [
+    "KEPT_RESOURCE_VERSION",
     "OwnershipError",
     "Target",
     "controller_of",
@@ -37,6 +39,7 @@ __all__ = [
     "desired_secret",
     "encode_data",
     "final_data",
+    "keep_synced_resource_version",
     "meta_hash",
     "metadata_is_current",
     "needs_write",
@@ -69,16 +72,40 @@ def meta_hash(*, labels: Mapping[str, str] | None, annotations: Mapping[str, str
     return object_hash(text)
 
 
+# Where the ExternalSecret informer keeps an object's synced resource version computed before
+# the cache dropped kubectl's last-applied-configuration annotation (eso.kube.informer): ESO
+# hashes every annotation, and matching its value exactly lets a cluster move between ESO and
+# eso without every kubectl-applied ExternalSecret counting as changed (a fresh provider read
+# and a status write each). Not a Kubernetes field; it lives only in the cache.
+KEPT_RESOURCE_VERSION = "eso:syncedResourceVersion"
+
+
 def synced_resource_version(metadata: Mapping[str, Any]) -> str:
     """ESO's ``GetResourceVersion``: ``<generation>-<meta hash>``.
 
     Changes when the spec (generation), labels or annotations change, which is what makes a
-    sync-once (refreshInterval 0) ExternalSecret sync again.
+    sync-once (refreshInterval 0) ExternalSecret sync again. A value kept by
+    ``keep_synced_resource_version`` (the full annotations, before the cache slimmed them) wins.
     """
+    kept = metadata.get(KEPT_RESOURCE_VERSION)
+    if kept is not None:
+        return str(kept)
     generation = int(metadata.get("generation") or 0)
     labels = metadata.get("labels")
     annotations = metadata.get("annotations")
     return f"{generation}-{meta_hash(labels=labels, annotations=annotations)}"
+
+
+def keep_synced_resource_version(obj: dict[str, Any]) -> dict[str, Any]:
+    """Informer transform: record the version while ``last-applied-configuration`` is there.
+
+    Only objects carrying that annotation get the extra key (one short string); for the rest
+    the informer drops nothing that the hash covers, so computing it later gives the same.
+    """
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and LAST_APPLIED in (meta.get("annotations") or {}):
+        meta[KEPT_RESOURCE_VERSION] = synced_resource_version(meta)
+    return obj
 
 
 # --- encoding -------------------------------------------------------------------------------

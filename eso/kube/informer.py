@@ -12,8 +12,10 @@
   (0.8 s doubling to 30 s, reset after ``backoff_reset`` seconds without failures); any other
   error relists after the backoff. A watch closed at once without events also backs off.
 - Every object passes one transform before it is cached or handed to a handler:
-  ``metadata.managedFields`` dropped, then the caller's ``transform``, then ``compact`` (keys
-  and short strings interned; about a third less memory). Metadata-only informers keep just
+  ``metadata.managedFields`` dropped, then the caller's ``transform`` (which still sees
+  kubectl's last-applied-configuration annotation), then that annotation dropped (a full JSON
+  copy of the object, and of a Secret's data), then ``compact`` (keys and short strings
+  interned; about a third less memory). Metadata-only informers keep just
   ``apiVersion``/``kind``/``metadata`` even if a server ignores the PartialObjectMetadata ask.
 - Handlers run synchronously in event order, in the informer's task; a raising handler is
   logged and never stops the informer. Handlers must be quick (enqueue a key, no I/O).
@@ -47,6 +49,7 @@ OnAdd = Callable[[Obj], None]
 OnUpdate = Callable[[Obj, Obj], None]
 OnDelete = Callable[[Obj | Tombstone], None]
 _SHORT_WATCH = 1.0
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +67,26 @@ def drop_managed_fields(obj: Obj) -> Obj:
     return obj
 
 
+def drop_last_applied(obj: Obj) -> Obj:
+    """Drop ``kubectl apply``'s copy of the whole object (for a Secret: its data, too).
+
+    Nothing eso does reads it; a caller whose logic covers all annotations (ESO's
+    syncedResourceVersion hash) derives what it needs in its own transform, which runs first.
+    """
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        return obj
+    annotations = meta.get("annotations")
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        del annotations[LAST_APPLIED]
+        if not annotations:
+            del meta["annotations"]
+    return obj
+
+
 def default_transform(obj: Obj) -> Obj:
-    """What every informer applies before caching: drop managedFields, intern strings."""
-    result: Obj = compact(drop_managed_fields(obj))
+    """What every informer applies before caching: drop bulky metadata, intern strings."""
+    result: Obj = compact(drop_last_applied(drop_managed_fields(obj)))
     return result
 
 
@@ -253,7 +273,7 @@ class Informer:
         obj = drop_managed_fields(obj)
         if self._user_transform is not None:
             obj = self._user_transform(obj)
-        result: Obj = compact(obj)
+        result: Obj = compact(drop_last_applied(obj))
         return result
 
     # ---------------------------------------------------------- watching

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 if TYPE_CHECKING:
-    from eso.api.externalsecret import ExternalSecretDataRemoteRef
     from eso.api.secretstore import AnyStore
+    from eso.api.sources import ExternalSecretDataRemoteRef
 
 
 # --- errors -------------------------------------------------------------------------------

@@ -44,9 +44,9 @@ from eso.providers.base import (
 from eso.settings import AWSSettings
 
 if TYPE_CHECKING:
-    from eso.api.externalsecret import ExternalSecretDataRemoteRef
     from eso.api.secretstore import AnyStore
     from eso.api.secretstore import AWSProvider as AWSProviderSpec
+    from eso.api.sources import ExternalSecretDataRemoteRef
 
 log = structlog.get_logger(__name__)
 

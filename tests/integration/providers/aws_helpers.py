@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from eso.api.externalsecret import ExternalSecretDataRemoteRef
 from eso.api.secretstore import AnyStore, ClusterSecretStore, SecretStore
+from eso.api.sources import ExternalSecretDataRemoteRef
 from eso.metrics import Metrics
 from eso.providers.aws.reader import PROVIDER_LABEL
 

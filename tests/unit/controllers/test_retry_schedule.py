@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eso.controllers.externalsecret import provider_failure
+from eso.controllers.storeaccess import provider_failure
 
 
 def test_transient_failures_are_retried_with_backoff_by_the_worker() -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ssl
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from kubernetes_asyncio.config import incluster_config
 
-from eso.kube.config import KubeConfigError, load_cluster_config
+from eso.clock import FakeClock
+from eso.kube.config import TOKEN_REFRESH_PERIOD, KubeConfigError, load_cluster_config
 from eso.testing.apiserver.tls import serving_cert
 
 
@@ -47,14 +46,31 @@ async def test_an_ipv6_service_host_is_bracketed(
     assert (await load_cluster_config(**pod)).host == "https://[fd00::1]:443"
 
 
-async def test_a_rotated_token_file_is_read_again(
-    pod: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_rotated_token_file_is_read_again(pod: dict[str, str]) -> None:
     """Projected tokens rotate; the loader re-reads the file once its period (1 min) is up."""
-    monkeypatch.setattr(incluster_config, "TOKEN_REFRESH_PERIOD", timedelta(0))
-    config = await load_cluster_config(**pod)
+    clock = FakeClock()
+    config = await load_cluster_config(**pod, clock=clock)
     rotate(pod["token_path"], "rotated-token")
+    await clock.advance(TOKEN_REFRESH_PERIOD - 1)
+    assert await config.authorization() == "Bearer first-token"
+    await clock.advance(1)
     assert await config.authorization() == "Bearer rotated-token"
+
+
+async def test_a_401_reads_the_token_file_again_at_once(pod: dict[str, str]) -> None:
+    config = await load_cluster_config(**pod, clock=FakeClock())
+    assert not await config.force_refresh()
+    rotate(pod["token_path"], "rotated-token\n")
+    assert await config.force_refresh()
+    assert await config.authorization() == "Bearer rotated-token"
+
+
+async def test_an_unreadable_rotated_token_keeps_the_last_good_one(pod: dict[str, str]) -> None:
+    clock = FakeClock()
+    config = await load_cluster_config(**pod, clock=clock)
+    rotate(pod["token_path"], "")
+    await clock.advance(TOKEN_REFRESH_PERIOD)
+    assert await config.authorization() == "Bearer first-token"
 
 
 async def test_kubeconfig_env_wins_over_in_cluster(
