@@ -5,13 +5,19 @@ manager (informers, queues, workers, leader election), then the metrics and prob
 so /readyz reflects the manager. On SIGTERM or SIGINT the manager stops taking keys, gives
 in-flight reconciles ``controller.shutdown_grace`` seconds, releases the lease, and the
 process exits 0. A manager that dies on its own (a bug) exits 1 so Kubernetes restarts us.
+
+Memory diagnosis: with ``ESO_TRACEMALLOC=<frames>`` set, allocations are traced from the start
+and ``SIGUSR1`` writes the top allocation sites to stderr (tracing costs memory and CPU of its
+own, so it is never on by default).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
+import tracemalloc
 
 import structlog
 
@@ -40,6 +46,7 @@ def run(settings: Settings) -> int:
 
 
 async def _main(settings: Settings) -> int:
+    _start_tracing(os.environ.get("ESO_TRACEMALLOC", ""))
     metrics = Metrics()
     try:
         client = await KubeClient.from_config(
@@ -72,6 +79,8 @@ async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) ->
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if tracemalloc.is_tracing():
+        loop.add_signal_handler(signal.SIGUSR1, _dump_allocations)
     log.info(
         "started",
         metrics_addr=settings.server.metrics_addr,
@@ -108,3 +117,24 @@ async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) ->
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         await endpoints.stop()
+
+
+_TOP_SITES = 30
+
+
+def _start_tracing(frames: str) -> None:
+    if frames.isdigit() and int(frames) > 0:
+        tracemalloc.start(int(frames))
+
+
+def _dump_allocations() -> None:
+    """The allocation sites holding the most memory now, grouped by traceback (stderr)."""
+    snapshot = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__)]
+    )
+    current, peak = tracemalloc.get_traced_memory()
+    lines = [f"tracemalloc: current={current / 2**20:.1f} MiB peak={peak / 2**20:.1f} MiB"]
+    for stat in snapshot.statistics("traceback")[:_TOP_SITES]:
+        lines.append(f"{stat.size / 2**20:8.2f} MiB {stat.count:8d} blocks")
+        lines.extend(f"    {line}" for line in stat.traceback.format(limit=4))
+    print("\n".join(lines), file=sys.stderr, flush=True)
