@@ -13,6 +13,7 @@ import math
 import os
 import shlex
 import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -69,6 +70,7 @@ async def run(cfg: BenchConfig, *, command: str = "python -m bench") -> dict[str
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "machine": report.machine(),
+        "git": _git_state(),
         "settings": _settings(cfg),
         # other work on the machine skews every figure; the 1-minute load says how much
         "load_average_1m": {"start": os.getloadavg()[0]},
@@ -108,6 +110,29 @@ def _write(doc: dict[str, Any], cfg: BenchConfig) -> None:
             if png
             else "plot skipped: matplotlib is not installed (pip install -e '.[bench]')"
         )
+
+
+def _git_state() -> str:
+    """``<short commit>`` plus ``+dirty`` when the working tree differs: what was measured."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "eso"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.strip() + ("+dirty" if dirty.strip() else "")
 
 
 def _finite(value: Any) -> Any:

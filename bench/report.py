@@ -264,7 +264,7 @@ def markdown(doc: dict[str, Any]) -> str:
         f"{'; controller profiled with py-spy' if s.get('profiled') else ''}"
         f"{'; eso run ' + ' '.join(s['controller_args']) if s.get('controller_args') else ''}.",
         "",
-        f"`{doc['command']}`",
+        f"`{doc['command']}` (eso at {doc.get('git', 'unknown')})",
         "",
         "| figure | " + " | ".join(r["label"] for r in runs) + " |",
         "| --- |" + " --- |" * len(runs),

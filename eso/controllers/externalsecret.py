@@ -142,14 +142,14 @@ class ExternalSecretReconciler:
             kind="ExternalSecret", namespace=ns, name=name
         ):
             start, ok = self._clock.now(), False
-            self._metrics.es_sync_calls.labels(name, ns).inc()
+            self._metrics.es.sync_call(namespace=ns, name=name)
             try:
                 result = await self._reconcile(key, raw)
                 ok = True
                 return result
             finally:
                 elapsed = self._clock.now() - start
-                self._metrics.es_reconcile_duration_ns.labels(name, ns).set(elapsed * 1e9)
+                self._metrics.es.reconcile_duration(namespace=ns, name=name, seconds=elapsed)
                 self._metrics.es_reconcile_seconds.labels("success" if ok else "error").observe(
                     elapsed
                 )
@@ -335,7 +335,7 @@ class ExternalSecretReconciler:
     ) -> None:
         """ESO's ``markAsFailed``: Warning event, Ready False, error counter."""
         self._event(raw, "Warning", c.EVENT_REASON_UPDATE_FAILED, failed.message)
-        self._metrics.es_sync_errors.labels(es.name, es.namespace).inc()
+        self._metrics.es.sync_error(namespace=es.namespace, name=es.name)
         log.warning("sync_failed", reason=failed.reason, error=failed.message)
         new = st.es_failed(
             status, reason=failed.reason, message=failed.message, now=self._clock.wall()

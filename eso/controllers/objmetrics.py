@@ -16,7 +16,6 @@ from eso.api import conditions as c
 from eso.metrics import Metrics
 
 _OPPOSITE = {c.STATUS_TRUE: c.STATUS_FALSE, c.STATUS_FALSE: c.STATUS_TRUE}
-_CONDITIONS = (c.CONDITION_READY, c.CONDITION_DELETED)
 _STATUSES = (c.STATUS_TRUE, c.STATUS_FALSE, c.STATUS_UNKNOWN)
 
 
@@ -27,21 +26,12 @@ def _remove(gauge: Gauge | Counter, *labels: str) -> None:
 
 def set_es_ready(metrics: Metrics, *, namespace: str, name: str, status: str) -> None:
     """ESO's ``UpdateExternalSecretCondition`` for the Ready condition."""
-    gauge = metrics.es_status_condition
-    for st in _STATUSES:
-        _remove(gauge, name, namespace, c.CONDITION_DELETED, st)
-    if status in _OPPOSITE:
-        gauge.labels(name, namespace, c.CONDITION_READY, _OPPOSITE[status]).set(0)
-    gauge.labels(name, namespace, c.CONDITION_READY, status).set(1)
+    metrics.es.ready(namespace=namespace, name=name, status=status)
 
 
 def forget_es(metrics: Metrics, *, namespace: str, name: str) -> None:
     """Remove every per-object series of a deleted ExternalSecret."""
-    for cond in _CONDITIONS:
-        for st in _STATUSES:
-            _remove(metrics.es_status_condition, name, namespace, cond, st)
-    for gauge in (metrics.es_sync_calls, metrics.es_sync_errors, metrics.es_reconcile_duration_ns):
-        _remove(gauge, name, namespace)
+    metrics.es.forget(namespace=namespace, name=name)
 
 
 def set_store_ready(
