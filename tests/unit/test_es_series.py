@@ -14,8 +14,7 @@ def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in text_string_to_metric_families(body)
         for s in family.samples
-        if s.name.startswith("externalsecret_")
-        and not s.name.startswith("externalsecret_provider")
+        if s.name.startswith("externalsecret_") and not s.name.startswith("externalsecret_provider")
     }
 
 

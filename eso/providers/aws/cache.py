@@ -11,7 +11,8 @@ the reader's refreshInterval: a reader refreshing every 10 s never gets a value 
 strict so that a reader refreshing exactly one interval after the fetch reads again.
 
 Values live only in this process's memory (never on disk, never in logs). The cache is bounded
-with least-recently-used eviction; ``enabled=False`` or ``ttl=0`` turns it off.
+with least-recently-used eviction, and expired entries are dropped as new ones arrive;
+``enabled=False`` or ``ttl=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -51,7 +52,11 @@ class ValueCache(Generic[V]):
             return None
         limit = self._ttl if max_age is None else min(self._ttl, max_age)
         fetched_at, value = entry
-        if self._clock.now() - fetched_at >= limit:
+        age = self._clock.now() - fetched_at
+        if age >= self._ttl:
+            del self._entries[key]  # no reader may use it any more
+            return None
+        if age >= limit:
             return None
         self._entries.move_to_end(key)
         return value
@@ -65,6 +70,17 @@ class ValueCache(Generic[V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
+        self._drop_expired()
+
+    def _drop_expired(self) -> None:
+        """Evict expired entries from the least-recently-used end (amortised O(1) per put):
+        values nobody may read must not sit in memory until the size bound pushes them out."""
+        now = self._clock.now()
+        while self._entries:
+            oldest_key = next(iter(self._entries))
+            if now - self._entries[oldest_key][0] < self._ttl:
+                return
+            del self._entries[oldest_key]
 
     def flush_identity(self, identity: str) -> int:
         """Drop every entry of ``identity``; returns how many were dropped."""

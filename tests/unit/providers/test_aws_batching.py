@@ -159,6 +159,17 @@ async def test_cache_entry_expires_at_the_smaller_of_ttl_and_max_age() -> None:
     assert cache.get(key(), max_age=60.0) is None  # ttl bounds everyone
 
 
+async def test_expired_values_leave_memory_when_new_ones_arrive() -> None:
+    clock = FakeClock()
+    cache: ValueCache[str] = ValueCache(ttl=30.0, max_entries=100, clock=clock)
+    for name in ("a", "b", "c"):
+        cache.put(key(secret=name), name)
+    await clock.advance(31.0)
+    cache.put(key(secret="fresh"), "fresh")
+    assert len(cache) == 1
+    assert cache.get(key(secret="fresh")) == "fresh"
+
+
 def test_cache_is_keyed_by_identity_and_flushed_per_identity() -> None:
     cache: ValueCache[str] = ValueCache(ttl=30.0, max_entries=10, clock=FakeClock())
     cache.put(key("id-a"), "a")
