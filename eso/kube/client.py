@@ -54,9 +54,6 @@ ACCEPT_META_LIST = (
     "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 )
 DEFAULT_FIELD_MANAGER = "external-secrets"
-_BACKOFF_BASE = 0.2
-_BACKOFF_CAP = 10.0
-_IDEMPOTENT = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 
 
 class KubeClient:
