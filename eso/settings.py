@@ -93,14 +93,14 @@ class ControllerSettings(_Section):
     """What eso reconciles and how hard."""
 
     concurrent: int = Field(
-        20,
+        64,
         description="Reconcile workers per controller. Reconciles are I/O bound (AWS + API "
-        "server) so asyncio workers are cheap. 20 is the BatchGetSecretValue batch size: each "
-        "worker waits on one read, so a cold sync of distinct secrets fills a batch only when 20 "
-        "workers read at once. Measured (tests/integration/controllers/test_call_economy.py, "
-        "100 ExternalSecrets of 100 distinct secrets): 16 workers take 7 batch calls, 20 take 5; "
-        "32 and 64 take 7 and 6 (workers drift out of step, leaving part-filled batches). "
-        "Keeps at most 20 reads, one batch, in flight per controller. ESO: 1.",
+        "server) so asyncio workers are cheap. Each worker waits on one read, so reads in flight "
+        "per credential identity (what a BatchGetSecretValue of up to 20 can gather) are at most "
+        "the workers divided by the identities in use. Measured with `make bench N=10000` "
+        "(4 identities): 20 workers 0.37 AWS calls per sync, 10k cold sync 30.9 s, peak RSS "
+        "189 MB, storm new-object p99 0.26 s; 64 workers 0.23 calls per sync, 23.5 s, 201 MB, "
+        "0.58 s. 64 buys 40% fewer AWS calls and a faster cold sync for ~12 MB. ESO: 1.",
     )
     namespace: str | None = Field(
         None, description="Watch only this namespace (scoped install); None watches all."

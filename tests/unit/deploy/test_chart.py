@@ -150,7 +150,7 @@ def test_default_args_map_values_onto_eso_run_flags(helm: Path) -> None:
     args = args_of(render(helm))
     assert args[0] == "run"
     for flag in (
-        "--concurrent=20",
+        "--concurrent=64",
         "--client-qps=1000",
         "--client-burst=2000",
         "--loglevel=info",
