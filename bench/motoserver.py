@@ -1,4 +1,4 @@
-"""moto for the benchmark: ``eso.testing.moto``'s server with O(1) secret lookups by name.
+"""moto for the benchmark: ``localkube.moto``'s server with O(1) secret lookups by name.
 
 moto keeps Secrets Manager secrets in a dict keyed by name but looks every id up by scanning
 all of them (``SecretsStore.__getitem__``/``__contains__``/``get`` iterate ``values()`` to
@@ -9,7 +9,7 @@ concurrent creates in the threaded server ("dictionary changed size during itera
 
 Real AWS looks a secret up in constant time, so here a plain name (anything not starting with
 ``arn:``) is looked up directly in the dict, which gives exactly the scan's answer for names;
-ARNs keep moto's own path. Everything else is ``eso.testing.moto`` unchanged.
+ARNs keep moto's own path. Everything else is ``localkube.moto`` unchanged.
 
     python -m bench.motoserver --port 5000
 """
@@ -20,7 +20,7 @@ from typing import Any
 
 from moto.secretsmanager.models import SecretsStore
 
-from eso.testing import moto as eso_moto
+from localkube import moto as eso_moto
 
 _scan_getitem = SecretsStore.__getitem__
 _scan_contains = SecretsStore.__contains__

@@ -43,7 +43,7 @@ from bench.workload import (
     delete_bench_namespaces,
     external_secret,
 )
-from eso.testing.rawclient import RawClient
+from localkube.rawclient import RawClient
 
 NEW_PREFIX = "new"
 # Seconds after /readyz before RSS is read, so both RSS figures include the start-up work that

@@ -21,8 +21,8 @@ from bench.procs import (
     wait_http_ok,
     wait_log_line,
 )
-from eso.testing.moto import fake_aws_env
-from eso.testing.rawclient import RawClient
+from localkube.moto import fake_aws_env
+from localkube.rawclient import RawClient
 
 START_TIMEOUT = 60.0
 REPO = Path(__file__).resolve().parent.parent

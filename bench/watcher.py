@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.workload import ES_API
-from eso.testing.rawclient import ApiStatusError, RawClient
+from localkube.rawclient import ApiStatusError, RawClient
 
 WATCH_SECONDS = 300
 STOP_ATTEMPTS = 30

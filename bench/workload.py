@@ -24,8 +24,8 @@ from typing import Any
 from aiobotocore.session import get_session
 from botocore.config import Config as BotoConfig
 
-from eso.testing.moto import REGION
-from eso.testing.rawclient import ApiStatusError, RawClient
+from localkube.moto import REGION
+from localkube.rawclient import ApiStatusError, RawClient
 
 ES_API = "external-secrets.io/v1"
 CRD_API = "apiextensions.k8s.io/v1"

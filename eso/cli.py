@@ -1,27 +1,42 @@
-"""Command line: ``eso run``, ``eso local-cluster``, ``eso demo``.
+"""The command line: ``eso run`` (the controller), plus the dev-only ``local-cluster`` and ``demo``.
 
-Only parsing lives here. Flag names are ESO's where the concept exists (``--concurrent``,
-``--client-qps``, ``--enable-leader-election`` ...) so an ESO user's Helm ``extraArgs`` carry
-over. Each subcommand's work is imported lazily so ``eso local-cluster`` does not pay for
-aiobotocore and the controllers.
+Only parsing lives here. ``eso run``'s flags are data (``RUN_FLAGS``): each names the settings
+field it sets, so help texts show the field's unit and default, flags are grouped as the
+settings are, and ``settings_from_args`` needs no hand-written mapping. Flag names are ESO's
+where ESO has the flag (``--concurrent``, ``--client-qps``, ``--enable-leader-election``, ...)
+so an ESO user's Helm ``extraArgs`` carry over.
+
+``local-cluster`` and ``demo`` belong to the test harness (``localkube``), which the product
+does not ship: they are reached through the one guarded import of the harness in the product,
+and an installation without it prints what to install and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from types import ModuleType
+from typing import Any
 
-from eso.api.duration import DurationError, parse_duration
-from eso.settings import (
-    AWSSettings,
-    ClientSettings,
-    ControllerSettings,
-    LeaderSettings,
-    LogSettings,
-    ServerSettings,
-    Settings,
+from pydantic import ValidationError
+
+from eso.api.duration import DurationError, format_duration, parse_duration
+from eso.settings import Settings
+
+DESCRIPTION = (
+    "eso: an asyncio External Secrets Operator for Kubernetes. It watches ExternalSecret "
+    "resources (the external-secrets.io API of ESO), fetches their values from AWS Secrets "
+    "Manager and writes ordinary Kubernetes Secrets."
 )
+HARNESS_MISSING = (
+    "eso {command}: this command needs eso's test harness (localkube), which is not installed; "
+    "from a checkout of eso run `make install` (or `pip install -e ./localkube`)"
+)
+HARNESS_COMMANDS = ("local-cluster", "demo")
 
 
 def _duration(text: str) -> float:
@@ -39,132 +54,250 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+@dataclass(frozen=True)
+class RunFlag:
+    """One ``eso run`` flag: the settings field it sets (``section.field``) and its help."""
+
+    name: str
+    field: str
+    help: str
+    parse: Callable[[str], Any] = str
+    unit: str = ""
+    choices: tuple[str, ...] = ()
+    default_text: str | None = None
+    """How the default reads when its value would not say it (None: all namespaces)."""
+
+
+_GROUPS = {
+    "controller": "controllers",
+    "client": "Kubernetes API client",
+    "leader": "leader election",
+    "server": "metrics and probes",
+    "log": "logging",
+    "aws": "AWS provider call economy",
+}
+
+# Table-like: one row per flag reads better than one function call per flag.
+RUN_FLAGS: tuple[RunFlag, ...] = (
+    RunFlag(
+        "--namespace", "controller.namespace", "watch only this namespace", default_text="all"
+    ),
+    RunFlag("--concurrent", "controller.concurrent", "reconcile workers per controller", int),
+    RunFlag(
+        "--controller-class",
+        "controller.controller_class",
+        "serve stores whose spec.controller is this class (or empty)",
+    ),
+    RunFlag(
+        "--store-requeue-interval",
+        "controller.store_requeue_interval",
+        "how often stores are revalidated (Go duration, e.g. 5m)",
+        _duration,
+        "seconds",
+    ),
+    RunFlag(
+        "--enable-cluster-store-reconciler",
+        "controller.process_cluster_store",
+        "reconcile ClusterSecretStores",
+        _bool,
+    ),
+    RunFlag("--client-qps", "client.qps", "sustained requests/s to the API server", float),
+    RunFlag("--client-burst", "client.burst", "API request burst (token bucket size)", int),
+    RunFlag(
+        "--enable-leader-election",
+        "leader.enabled",
+        "elect one active replica through a Lease (set with replicaCount > 1)",
+        _bool,
+    ),
+    RunFlag("--leader-election-id", "leader.lease_name", "name of the Lease"),
+    RunFlag(
+        "--leader-election-namespace",
+        "leader.lease_namespace",
+        "namespace of the Lease",
+        default_text="the pod's namespace",
+    ),
+    RunFlag(
+        "--leader-election-lease-duration",
+        "leader.lease_duration",
+        "how long a Lease is valid without renewal",
+        _duration,
+        "seconds",
+    ),
+    RunFlag(
+        "--leader-election-renew-deadline",
+        "leader.renew_deadline",
+        "how long the leader keeps trying to renew before it stops working",
+        _duration,
+        "seconds",
+    ),
+    RunFlag(
+        "--leader-election-retry-period",
+        "leader.retry_period",
+        "time between attempts to acquire or renew the Lease",
+        _duration,
+        "seconds",
+    ),
+    RunFlag("--metrics-addr", "server.metrics_addr", "host:port serving /metrics"),
+    RunFlag("--live-addr", "server.live_addr", "host:port serving /healthz and /readyz"),
+    RunFlag(
+        "--loglevel",
+        "log.level",
+        "log level",
+        choices=("debug", "info", "warning", "warn", "error"),
+    ),
+    RunFlag("--log-format", "log.format", "log format", choices=("auto", "json", "console")),
+    RunFlag(
+        "--aws-batch", "aws.batch_enabled", "gather concurrent reads into BatchGetSecretValue", _bool
+    ),
+    RunFlag(
+        "--aws-batch-window",
+        "aws.batch_window",
+        "how long a read waits for others to join its batch (Go duration)",
+        _duration,
+        "seconds",
+    ),
+    RunFlag("--aws-batch-size", "aws.batch_size", "secrets per BatchGetSecretValue (1-20)", int),
+    RunFlag(
+        "--aws-cache",
+        "aws.cache_enabled",
+        "share fetched values between ExternalSecrets of one credential identity",
+        _bool,
+    ),
+    RunFlag(
+        "--aws-cache-ttl",
+        "aws.cache_ttl",
+        "how long a fetched value may be reused (Go duration; 0 turns the cache off)",
+        _duration,
+        "seconds",
+    ),
+    RunFlag(
+        "--aws-cache-max-entries", "aws.cache_max_entries", "values kept in the cache", int
+    ),
+)
+
+
+def _default(settings: Settings, field: str) -> Any:
+    section, name = field.split(".")
+    return getattr(getattr(settings, section), name)
+
+
+_METAVARS: dict[Callable[[str], Any], str] = {
+    _duration: "DURATION",
+    _bool: "BOOL",
+    int: "N",
+    float: "N",
+}
+
+
+def _shown_default(flag: RunFlag, default: Any) -> str:
+    if flag.default_text is not None:
+        return flag.default_text
+    if flag.parse is _duration:
+        return format_duration(float(default))
+    if flag.parse is _bool:
+        return str(default).lower()
+    return str(default)
+
+
+def _add_flag(group: argparse._ArgumentGroup, flag: RunFlag, default: Any) -> None:
+    unit = f"in {flag.unit}; " if flag.unit and flag.parse is not _duration else ""
+    kwargs: dict[str, Any] = {
+        "dest": flag.field.replace(".", "__"),
+        "default": default,
+        "help": f"{flag.help} ({unit}default: {_shown_default(flag, default)})",
+        "type": flag.parse,
+    }
+    if flag.choices:
+        kwargs["choices"] = flag.choices
+    else:
+        name = "ADDR" if flag.field.endswith("_addr") else "VALUE"
+        kwargs["metavar"] = _METAVARS.get(flag.parse, name)
+    if flag.parse is _bool:
+        kwargs.update(nargs="?", const=True)
+    group.add_argument(flag.name, **kwargs)
+
+
 def _add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    d = Settings()
-    p = sub.add_parser("run", help="run the controllers (the default in the image)")
+    defaults = Settings()
+    p = sub.add_parser(
+        "run",
+        help="run the controllers (what the image runs)",
+        description="Run the ExternalSecret and store controllers until SIGTERM.",
+    )
     p.add_argument(
         "--kubeconfig",
         default=None,
-        help="path to a kubeconfig; default: "
-        "$KUBECONFIG, then in-cluster config, then ~/.kube/config",
+        help="path to a kubeconfig (default: $KUBECONFIG, then the in-cluster config, "
+        "then ~/.kube/config)",
     )
-    p.add_argument("--namespace", default=None, help="watch only this namespace")
-    p.add_argument(
-        "--concurrent",
-        type=int,
-        default=d.controller.concurrent,
-        help="reconcile workers per controller",
-    )
-    p.add_argument("--client-qps", type=float, default=d.client.qps)
-    p.add_argument("--client-burst", type=int, default=d.client.burst)
-    p.add_argument("--metrics-addr", default=d.server.metrics_addr)
-    p.add_argument("--live-addr", default=d.server.live_addr)
-    p.add_argument("--loglevel", default=d.log.level)
-    p.add_argument("--log-format", default=d.log.format, choices=["auto", "json", "console"])
-    p.add_argument(
-        "--enable-leader-election", type=_bool, nargs="?", const=True, default=d.leader.enabled
-    )
-    p.add_argument("--leader-election-id", default=d.leader.lease_name)
-    p.add_argument("--leader-election-namespace", default=None)
-    p.add_argument(
-        "--store-requeue-interval", type=_duration, default=d.controller.store_requeue_interval
-    )
-    p.add_argument("--controller-class", default=d.controller.controller_class)
-    p.add_argument(
-        "--enable-cluster-store-reconciler",
-        type=_bool,
-        nargs="?",
-        const=True,
-        default=d.controller.process_cluster_store,
-    )
-    p.add_argument(
-        "--aws-batch",
-        type=_bool,
-        nargs="?",
-        const=True,
-        default=d.aws.batch_enabled,
-        help="batch reads with BatchGetSecretValue",
-    )
-    p.add_argument("--aws-batch-window", type=_duration, default=d.aws.batch_window)
-    p.add_argument("--aws-batch-size", type=int, default=d.aws.batch_size)
-    p.add_argument(
-        "--aws-cache",
-        type=_bool,
-        nargs="?",
-        const=True,
-        default=d.aws.cache_enabled,
-        help="share fetched values between ExternalSecrets briefly",
-    )
-    p.add_argument("--aws-cache-ttl", type=_duration, default=d.aws.cache_ttl)
-    p.add_argument("--aws-cache-max-entries", type=int, default=d.aws.cache_max_entries)
+    groups = {key: p.add_argument_group(title) for key, title in _GROUPS.items()}
+    for flag in RUN_FLAGS:
+        section = flag.field.split(".")[0]
+        _add_flag(groups[section], flag, _default(defaults, flag.field))
 
 
 def settings_from_args(a: argparse.Namespace) -> Settings:
     """Build the typed Settings from parsed ``eso run`` flags."""
-    return Settings(
-        kubeconfig=a.kubeconfig,
-        client=ClientSettings(qps=a.client_qps, burst=a.client_burst),
-        controller=ControllerSettings(
-            concurrent=a.concurrent,
-            namespace=a.namespace,
-            controller_class=a.controller_class,
-            store_requeue_interval=a.store_requeue_interval,
-            process_cluster_store=a.enable_cluster_store_reconciler,
-        ),
-        leader=LeaderSettings(
-            enabled=a.enable_leader_election,
-            lease_name=a.leader_election_id,
-            lease_namespace=a.leader_election_namespace,
-        ),
-        server=ServerSettings(metrics_addr=a.metrics_addr, live_addr=a.live_addr),
-        log=LogSettings(level=a.loglevel, format=a.log_format),
-        aws=AWSSettings(
-            batch_enabled=a.aws_batch,
-            batch_window=a.aws_batch_window,
-            batch_size=a.aws_batch_size,
-            cache_enabled=a.aws_cache,
-            cache_ttl=a.aws_cache_ttl,
-            cache_max_entries=a.aws_cache_max_entries,
-        ),
-    )
+    sections: dict[str, dict[str, Any]] = {}
+    for flag in RUN_FLAGS:
+        section, name = flag.field.split(".")
+        sections.setdefault(section, {})[name] = getattr(a, flag.field.replace(".", "__"))
+    return Settings.model_validate({"kubeconfig": a.kubeconfig, **sections})
+
+
+def _version() -> str:
+    try:
+        return metadata.version("eso")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _harness() -> ModuleType | None:
+    """The harness's command module, or None when the harness is not installed."""
+    try:
+        # The product's one import of the test harness: lazy, and guarded.
+        return importlib.import_module("localkube.cli")
+    except ImportError:
+        return None
+
+
+def _add_harness_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    harness = _harness()
+    if harness is not None:
+        harness.add_commands(sub)
+        return
+    for name in HARNESS_COMMANDS:
+        sub.add_parser(name, help=f"{name} (needs the dev install: make install)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="eso", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="eso", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"eso {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_run(sub)
-    lc = sub.add_parser("local-cluster", help="serve a local Kubernetes control plane")
-    lc.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
-    lc.add_argument(
-        "--kubeconfig",
-        default="kubeconfig.local",
-        help="where to write a kubeconfig for kubectl and eso",
-    )
-    demo = sub.add_parser("demo", help="the walkthrough on a local control plane and moto")
-    demo.add_argument(
-        "--keep-running",
-        type=_bool,
-        nargs="?",
-        const=True,
-        default=None,
-        help="keep serving after the walkthrough (default: when on a terminal)",
-    )
+    _add_harness_commands(sub)
     return parser
 
 
+def _run_harness(args: argparse.Namespace) -> int:
+    harness = _harness()
+    if harness is None:
+        print(HARNESS_MISSING.format(command=args.command), file=sys.stderr)
+        return 2
+    code: int = harness.run_command(args)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "run":
-        from eso.app import run
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "run":
+        return _run_harness(args)
+    try:
+        settings = settings_from_args(args)
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        parser.error(f"invalid settings: {problems}")
+    from eso.app import run
 
-        return run(settings_from_args(args))
-    if args.command == "local-cluster":
-        from eso.testing.localcluster import main as local_cluster
-
-        return local_cluster(port=args.port, kubeconfig=args.kubeconfig)
-    if args.command == "demo":
-        from eso.demo import main as demo
-
-        keep = sys.stdin.isatty() if args.keep_running is None else args.keep_running
-        return demo(keep_running=keep)
-    raise AssertionError(args.command)
+    return run(settings)

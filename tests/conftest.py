@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-pytest_plugins = ["eso.testing.pytest_cluster", "eso.testing.pytest_aws"]
+pytest_plugins = ["localkube.pytest_cluster", "localkube.pytest_aws"]
 
 
 @pytest.fixture(autouse=True)

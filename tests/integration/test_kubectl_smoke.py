@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eso.testing.pytest_cluster import Cluster
+from localkube.pytest_cluster import Cluster
 
 pytestmark = pytest.mark.kubectl
 

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from test_process import ES_API, REGION, EsoProcess, eso_run, install_crds
 
-from eso.testing.moto import MotoSecrets, MotoServer
-from eso.testing.pytest_cluster import Cluster
-from eso.testing.rawclient import ApiStatusError
+from localkube.moto import MotoSecrets, MotoServer
+from localkube.pytest_cluster import Cluster
+from localkube.rawclient import ApiStatusError
 
 pytestmark = pytest.mark.slow
 

@@ -28,9 +28,9 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from eso.testing.moto import MotoSecrets, MotoServer, fake_aws_env
-from eso.testing.pytest_cluster import Cluster
-from eso.testing.rawclient import ApiStatusError
+from localkube.moto import MotoSecrets, MotoServer, fake_aws_env
+from localkube.pytest_cluster import Cluster
+from localkube.rawclient import ApiStatusError
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD_DIR = ROOT / "manifests" / "crds"

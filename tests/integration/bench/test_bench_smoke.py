@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 
 from bench.cli import run  # noqa: E402
 from bench.config import BenchConfig  # noqa: E402
-from eso.testing.pytest_cluster import real_kubeconfig  # noqa: E402
+from localkube.pytest_cluster import real_kubeconfig  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -18,8 +18,8 @@ from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import AWSSettings, ControllerSettings, Settings
-from eso.testing.moto import MotoServer
-from eso.testing.pytest_cluster import Cluster, wait_for
+from localkube.moto import MotoServer
+from localkube.pytest_cluster import Cluster, wait_for
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from typing import Any, Protocol
 
 from eso.controllers.manager import Manager
 from eso.metrics import Metrics
-from eso.testing.moto import MotoSecrets, MotoServer
-from eso.testing.pytest_cluster import Cluster, wait_for
-from eso.testing.rawclient import ApiStatusError
+from localkube.moto import MotoSecrets, MotoServer
+from localkube.pytest_cluster import Cluster, wait_for
+from localkube.rawclient import ApiStatusError
 
 CRD_DIR = Path(__file__).resolve().parents[3] / "manifests" / "crds"
 ES_API = "external-secrets.io/v1"

@@ -23,7 +23,7 @@ from eso.api import conditions as c
 from eso.providers.aws.reader import PROVIDER_LABEL
 from eso.providers.base import REASON_BATCH_DENIED
 from eso.settings import ControllerSettings
-from eso.testing.pytest_cluster import wait_for
+from localkube.pytest_cluster import wait_for
 
 BATCH = "BatchGetSecretValue"
 GET = "GetSecretValue"

@@ -19,7 +19,7 @@ from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import ControllerSettings, LeaderSettings, Settings
-from eso.testing.pytest_cluster import wait_for
+from localkube.pytest_cluster import wait_for
 
 LEASE = "eso-leader-test"
 # Short timings keep the tests quick; ratios as controller-runtime's 15/10/2.

@@ -9,7 +9,7 @@ import pytest
 from controller_env import ES_API, Env
 
 from eso.api import conditions as c
-from eso.testing.pytest_cluster import wait_for
+from localkube.pytest_cluster import wait_for
 
 DATA = [{"secretKey": "password", "remoteRef": {"key": "db"}}]
 

@@ -11,7 +11,7 @@ from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import ControllerSettings, LeaderSettings, Settings
-from eso.testing.pytest_cluster import Cluster, wait_for
+from localkube.pytest_cluster import Cluster, wait_for
 
 
 async def test_stop_before_caches_sync_returns_promptly(cluster: Cluster) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from controller_env import Env
 
 from eso.api import conditions as c
-from eso.testing.rawclient import ApiStatusError
+from localkube.rawclient import ApiStatusError
 
 WRONG_SECRET_KEY = "wrong-secret-key-value-0000"
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from cp_helpers import widget_crd
 
-from eso.testing.pytest_cluster import Cluster
+from localkube.pytest_cluster import Cluster
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from cp_helpers import API, GROUP, widget, widget_crd
 
-from eso.testing.pytest_cluster import Cluster, wait_for
-from eso.testing.rawclient import ApiStatusError
+from localkube.pytest_cluster import Cluster, wait_for
+from localkube.rawclient import ApiStatusError
 
 
 async def test_installed_crd_is_established(cluster: Cluster, widgets: dict[str, Any]) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from eso.testing.pytest_cluster import Cluster, wait_for
-from eso.testing.rawclient import ApiStatusError, RawClient
+from localkube.pytest_cluster import Cluster, wait_for
+from localkube.rawclient import ApiStatusError, RawClient
 
 
 def secret(name: str, **fields: Any) -> dict[str, Any]:

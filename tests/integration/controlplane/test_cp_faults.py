@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from eso.testing.apiserver.faults import Faults
-from eso.testing.pytest_cluster import Cluster
-from eso.testing.rawclient import ApiStatusError
+from localkube.apiserver.faults import Faults
+from localkube.pytest_cluster import Cluster
+from localkube.rawclient import ApiStatusError
 
 pytestmark = pytest.mark.fault_injection
 
@@ -68,7 +68,7 @@ async def test_dropping_watches_ends_open_streams(cluster: Cluster, ns: str) -> 
         async def dropped() -> int:
             return faults(cluster).drop_watches()
 
-        from eso.testing.pytest_cluster import wait_for
+        from localkube.pytest_cluster import wait_for
 
         assert await wait_for(dropped) >= 1
         assert await w.next() is None

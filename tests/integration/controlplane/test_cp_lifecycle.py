@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from eso.testing.pytest_cluster import Cluster, wait_for
-from eso.testing.rawclient import ApiStatusError
+from localkube.pytest_cluster import Cluster, wait_for
+from localkube.rawclient import ApiStatusError
 
 FINALIZER = "eso.example.com/hold"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eso.testing.pytest_cluster import Cluster
-from eso.testing.rawclient import ApiStatusError
+from localkube.pytest_cluster import Cluster
+from localkube.rawclient import ApiStatusError
 
 LABELLED = {
     "a": {"app": "web", "tier": "front"},

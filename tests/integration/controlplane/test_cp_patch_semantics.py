@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from eso.testing.apiserver.patch import json_patch, merge_patch, strategic_merge_patch
-from eso.testing.apiserver.selectors import parse_field_selector, parse_label_selector
-from eso.testing.apiserver.status import ApiError
+from localkube.apiserver.patch import json_patch, merge_patch, strategic_merge_patch
+from localkube.apiserver.selectors import parse_field_selector, parse_label_selector
+from localkube.apiserver.status import ApiError
 
 BASE: dict[str, Any] = {
     "metadata": {

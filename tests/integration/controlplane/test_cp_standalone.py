@@ -7,8 +7,8 @@ import signal
 import sys
 from pathlib import Path
 
-from eso.testing.pytest_cluster import wait_for
-from eso.testing.rawclient import RawClient
+from localkube.pytest_cluster import wait_for
+from localkube.rawclient import RawClient
 
 
 async def test_local_cluster_command_serves_until_terminated(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eso.testing.pytest_cluster import Cluster
-from eso.testing.rawclient import ApiStatusError, WatchStream
+from localkube.pytest_cluster import Cluster
+from localkube.rawclient import ApiStatusError, WatchStream
 
 # Real clusters add objects of their own to new namespaces (kube-root-ca.crt), so watches that
 # count events select this suite's objects by label.

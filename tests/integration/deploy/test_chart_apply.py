@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from eso.testing.pytest_cluster import Cluster, wait_for
-from eso.testing.rawclient import ApiStatusError, RawClient
+from localkube.pytest_cluster import Cluster, wait_for
+from localkube.rawclient import ApiStatusError, RawClient
 
 ROOT = Path(__file__).resolve().parents[3]
 HELM = ROOT / ".tools" / "bin" / "helm"

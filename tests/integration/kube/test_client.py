@@ -14,7 +14,7 @@ from eso.kube.client import KubeClient
 from eso.kube.resources import CONFIGMAPS, SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings
-from eso.testing.pytest_cluster import Cluster
+from localkube.pytest_cluster import Cluster
 
 OURS = "app=eso-test"
 

@@ -21,7 +21,7 @@ from eso.kube.resources import CONFIGMAPS, SECRETS, Resource, object_key
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
 from eso.tasks import TaskSet
-from eso.testing.pytest_cluster import Cluster, wait_for
+from localkube.pytest_cluster import Cluster, wait_for
 
 FAST = InformerSettings(backoff_initial=0.05, backoff_max=0.5, backoff_reset=5.0)
 # Clusters put objects of their own in new namespaces (kube-root-ca.crt), so informers and

@@ -22,7 +22,7 @@ from eso.providers.base import (
     SecretNotFoundError,
 )
 from eso.settings import AWSSettings
-from eso.testing.moto import MotoSecrets, MotoServer
+from localkube.moto import MotoSecrets, MotoServer
 
 BATCH = "BatchGetSecretValue"
 # A window long enough that a slow or loaded machine still gathers a cold sync's reads into

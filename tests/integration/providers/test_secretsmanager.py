@@ -29,7 +29,7 @@ from eso.providers.base import (
 )
 from eso.providers.registry import default_registry
 from eso.settings import AWSSettings
-from eso.testing.moto import MotoSecrets, MotoServer
+from localkube.moto import MotoSecrets, MotoServer
 
 PERSON = {
     "name": {"first": "Tom", "last": "Anderson"},

@@ -21,8 +21,8 @@ from eso.api.models import (
     SecretStoreStatusCondition,
     format_time,
 )
-from eso.testing.apiserver import crds
-from eso.testing.apiserver.schema import apply_defaults, prune, validate
+from localkube.apiserver import crds
+from localkube.apiserver.schema import apply_defaults, prune, validate
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "manifests" / "examples"
 

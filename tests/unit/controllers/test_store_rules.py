@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from eso.api.models import ClusterSecretStoreCondition, LabelSelector, SecretStore
-from eso.cli import build_parser
+from eso.cli import build_parser, settings_from_args
 from eso.controllers.indexes import es_store_index, es_target_index
 from eso.controllers.stores import (
     credential_secret_keys,
@@ -126,6 +126,6 @@ def test_default_controller_class_is_esos(store_class: str, expected: bool) -> N
     """ESO's --controller-class defaults to "default": stores claiming it are ours too."""
     ours = ControllerSettings().controller_class
     assert ours == "default"
-    assert build_parser().parse_args(["run"]).controller_class == "default"
+    assert settings_from_args(build_parser().parse_args(["run"])).controller.controller_class == "default"
     store = SecretStore.model_validate({"spec": {"controller": store_class}})
     assert should_process(store, ours) is expected

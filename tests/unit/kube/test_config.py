@@ -9,7 +9,7 @@ import pytest
 
 from eso.clock import FakeClock
 from eso.kube.config import TOKEN_REFRESH_PERIOD, KubeConfigError, load_cluster_config
-from eso.testing.apiserver.tls import serving_cert
+from localkube.apiserver.tls import serving_cert
 
 
 @pytest.fixture

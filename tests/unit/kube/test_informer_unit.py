@@ -18,7 +18,7 @@ from eso.kube.informer import Informer
 from eso.kube.resources import SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
-from eso.testing.pytest_cluster import wait_for
+from localkube.pytest_cluster import wait_for
 
 
 def secret(name: str, rv: int, **extra: Any) -> dict[str, Any]:

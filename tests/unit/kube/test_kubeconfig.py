@@ -26,7 +26,7 @@ from eso.kube.config import (
     PluginCredentials,
     load_cluster_config,
 )
-from eso.testing.apiserver.tls import server_context, serving_cert
+from localkube.apiserver.tls import server_context, serving_cert
 
 SERVER = "https://127.0.0.1:6443"
 
@@ -246,7 +246,7 @@ def test_the_controller_never_imports_kubernetes_asyncio_for_a_token_kubeconfig(
         "from eso.kube.config import load_cluster_config\n"
         f"asyncio.run(load_cluster_config({path!r}))\n"
         "print('kubernetes_asyncio' in sys.modules)\n"
-        "print(sorted(m for m in ('celpy', 'eso.testing') if m in sys.modules))\n"
+        "print(sorted(m for m in ('celpy', 'localkube') if m in sys.modules))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60

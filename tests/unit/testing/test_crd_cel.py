@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from eso.testing.apiserver.cel import compile_errors
-from eso.testing.apiserver.schema import validate
+from localkube.apiserver.cel import compile_errors
+from localkube.apiserver.schema import validate
 
 Spec = dict[str, Any]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from eso.testing.apiserver.cel import compile_errors
-from eso.testing.apiserver.schema import (
+from localkube.apiserver.cel import compile_errors
+from localkube.apiserver.schema import (
     FieldError,
     apply_defaults,
     check_structural,

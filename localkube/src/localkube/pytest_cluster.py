@@ -1,0 +1,171 @@
+"""pytest plugin: the ``cluster`` fixture (local control plane or ESO_TEST_KUBECONFIG).
+
+Integration tests take their cluster from here and nowhere else, so the same test runs
+against the in-process ``LocalControlPlane`` (default: a fresh one per test, it starts in
+milliseconds) and against a real kube-apiserver when ``ESO_TEST_KUBECONFIG`` names one.
+Tests marked ``fault_injection`` are skipped on a real cluster (``cluster.faults`` is None
+there); tests marked ``kubectl`` are skipped when the binary is absent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from localkube.apiserver.faults import Faults
+from localkube.apiserver.server import LocalControlPlane
+from localkube.rawclient import ApiStatusError, RawClient
+
+ENV_KUBECONFIG = "ESO_TEST_KUBECONFIG"
+# Bookmarks every 0.2 s instead of kube-apiserver's ~60 s so bookmark tests stay fast.
+TEST_BOOKMARK_INTERVAL = 0.2
+T = TypeVar("T")
+
+
+def real_kubeconfig() -> str | None:
+    return os.environ.get(ENV_KUBECONFIG) or None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("fault_injection") and real_kubeconfig():
+        pytest.skip(f"fault injection needs the local control plane ({ENV_KUBECONFIG} is set)")
+    if item.get_closest_marker("kubectl") and shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+
+
+async def wait_for(
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 10.0,  # noqa: ASYNC109
+    interval: float = 0.02,
+) -> T:
+    """Poll ``probe`` until it returns a truthy value; TimeoutError after ``timeout`` s.
+
+    ``timeout`` (not an ``asyncio.timeout`` block at the call site) because the poll interval
+    and the deadline belong together in tests; hence the ASYNC109 exemptions in this plugin.
+    """
+    async with asyncio.timeout(timeout):
+        while True:
+            value = await probe()
+            if value:
+                return value
+            await asyncio.sleep(interval)
+
+
+@dataclass
+class Cluster:
+    """What a test gets: a kubeconfig, a RawClient and (locally) the control plane."""
+
+    kubeconfig: Path
+    client: RawClient
+    plane: LocalControlPlane | None = None
+    namespaces: list[str] = field(default_factory=list)
+
+    @property
+    def is_local(self) -> bool:
+        return self.plane is not None
+
+    @property
+    def faults(self) -> Faults | None:
+        return self.plane.faults if self.plane is not None else None
+
+    async def create_namespace(self, prefix: str = "eso-test-") -> str:
+        """A fresh namespace, deleted when the test ends."""
+        name = f"{prefix}{secrets.token_hex(4)}"
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        await self.client.create("v1", "namespaces", body)
+        self.namespaces.append(name)
+        return name
+
+    async def install_crd(self, crd: dict[str, Any], *, timeout: float = 30.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """Create or update ``crd`` and wait until it is Established and served."""
+        api = "apiextensions.k8s.io/v1"
+        name = crd["metadata"]["name"]
+        try:
+            await self.client.create(api, "customresourcedefinitions", crd)
+        except ApiStatusError as e:
+            if e.status != 409:
+                raise
+            await self._replace_crd(crd, timeout=timeout)
+        return await wait_for(lambda: self._served(name), timeout=timeout)
+
+    async def _replace_crd(self, crd: dict[str, Any], *, timeout: float) -> None:  # noqa: ASYNC109
+        api = "apiextensions.k8s.io/v1"
+        current = await self.client.get(api, "customresourcedefinitions", crd["metadata"]["name"])
+        if current["metadata"].get("deletionTimestamp"):
+            await wait_for(lambda: self._gone(crd["metadata"]["name"]), timeout=timeout)
+            await self.client.create(api, "customresourcedefinitions", crd)
+            return
+        body = {
+            **crd,
+            "metadata": {
+                **crd["metadata"],
+                "resourceVersion": current["metadata"]["resourceVersion"],
+            },
+        }
+        await self.client.update(api, "customresourcedefinitions", body)
+
+    async def _gone(self, name: str) -> bool:
+        try:
+            await self.client.get("apiextensions.k8s.io/v1", "customresourcedefinitions", name)
+        except ApiStatusError as e:
+            return e.status == 404
+        return False
+
+    async def _served(self, name: str) -> dict[str, Any] | None:
+        crd = await self.client.get("apiextensions.k8s.io/v1", "customresourcedefinitions", name)
+        conditions = {c["type"]: c["status"] for c in crd.get("status", {}).get("conditions", [])}
+        if conditions.get("Established") != "True":
+            return None
+        spec = crd["spec"]
+        served = [v["name"] for v in spec["versions"] if v.get("served")]
+        for version in served:
+            try:
+                await self.client.list(
+                    f"{spec['group']}/{version}", spec["names"]["plural"], limit=1
+                )
+            except ApiStatusError as e:
+                if e.status == 404:
+                    return None
+                raise
+        return crd
+
+    async def cleanup(self) -> None:
+        for ns in self.namespaces:
+            try:
+                await self.client.delete("v1", "namespaces", ns)
+            except ApiStatusError as e:
+                if e.status != 404:
+                    raise
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    """A cluster for one test: a fresh local control plane, or ESO_TEST_KUBECONFIG's."""
+    real = real_kubeconfig()
+    if real:
+        client = await RawClient.from_kubeconfig(real)
+        c = Cluster(kubeconfig=Path(real), client=client)
+        try:
+            yield c
+        finally:
+            await c.cleanup()
+            await client.close()
+        return
+    plane = LocalControlPlane(bookmark_interval=TEST_BOOKMARK_INTERVAL)
+    await plane.start()
+    kubeconfig = plane.write_kubeconfig(tmp_path / "kubeconfig")
+    client = await RawClient.from_kubeconfig(kubeconfig)
+    try:
+        yield Cluster(kubeconfig=kubeconfig, client=client, plane=plane)
+    finally:
+        await client.close()
+        await plane.stop()
