@@ -45,7 +45,7 @@ async def run(keys: int, consumers: int, *, delayed: bool) -> tuple[float, float
     queue = WorkQueue[str](
         "bench",
         rate_limiter=default_controller_rate_limiter(QueueSettings(), clock=clock),
-        metrics=Metrics(),
+        metrics=Metrics().workqueue,
         clock=clock,
     )
     counter = [0]

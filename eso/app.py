@@ -50,7 +50,7 @@ async def _main(settings: Settings) -> int:
     metrics = Metrics()
     try:
         client = await KubeClient.from_config(
-            kubeconfig=settings.kubeconfig, settings=settings.client, metrics=metrics
+            kubeconfig=settings.kubeconfig, settings=settings.client, metrics=metrics.client
         )
     except (KubeError, OSError, ValueError) as e:
         log.error("kube_config_failed", error=str(e))

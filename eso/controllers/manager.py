@@ -35,9 +35,7 @@ import structlog
 
 from eso.api import conditions as c
 from eso.clock import Clock, SystemClock
-from eso.controllers.externalsecret import ExternalSecretReconciler
-from eso.controllers.indexes import (
-    INDEX_CREDENTIAL,
+from eso.controllers.externalsecret.indexes import (
     INDEX_OWNER,
     INDEX_STORE,
     INDEX_TARGET,
@@ -45,25 +43,36 @@ from eso.controllers.indexes import (
     es_target_index,
     managed_owner_index,
     meta_changed,
-    ready_status,
-    secret_stub,
-    unwrap,
 )
-from eso.controllers.secretdata import keep_synced_resource_version
-from eso.controllers.secretstore import StoreReconciler
-from eso.controllers.stores import CredentialReader, credential_secret_keys, store_ref_key
-from eso.controllers.term import Reconcile, Terms
-from eso.kube.cache import Cache, Obj
+from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
+from eso.controllers.externalsecret.reconciler import (
+    ExternalSecretCaches,
+    ExternalSecretReconciler,
+)
+from eso.controllers.externalsecret.statuswriter import StatusWriter
+from eso.controllers.externalsecret.versions import keep_synced_resource_version
+from eso.controllers.runtime.conditions import ready_status
+from eso.controllers.runtime.terms import Reconcile, Terms
+from eso.controllers.secretstore.access import ProviderAccess
+from eso.controllers.secretstore.credentials import CredentialReader, secret_stub
+from eso.controllers.secretstore.reconciler import StoreReconciler
+from eso.controllers.secretstore.refs import (
+    INDEX_CREDENTIAL,
+    credential_secret_keys,
+    store_ref_key,
+)
+from eso.kube.cache import Cache, Obj, unwrap
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
 from eso.kube.informer import Informer
+from eso.kube.keys import ObjectKey, object_key
 from eso.kube.leader import LeaderElector
 from eso.kube.resources import (
     CLUSTER_SECRET_STORES,
     EXTERNAL_SECRETS,
     SECRET_STORES,
     SECRETS,
-    object_key,
+    Resource,
 )
 from eso.metrics import Metrics
 from eso.providers.registry import ProviderRegistry, default_registry
@@ -105,7 +114,7 @@ class Manager:
         self._clock = clock or SystemClock()
         self._own_registry = registry is None
         self._registry = registry or default_registry(
-            settings=settings.aws, metrics=metrics, clock=self._clock
+            settings=settings.aws, metrics=metrics.provider, clock=self._clock
         )
         self._identity = identity
         self._tasks = TaskSet()
@@ -118,19 +127,21 @@ class Manager:
             self._reconcilers,
             workers=settings.controller.concurrent,
             queue_settings=settings.queue,
-            metrics=metrics,
+            queue_metrics=metrics.workqueue,
+            runtime_metrics=metrics.runtime,
             clock=self._clock,
         )
         self._add_handlers()
 
     # ------------------------------------------------------------------ construction
 
-    def _informer(self, resource: Any, **kwargs: Any) -> Informer:
+    def _informer(self, resource: Resource, **kwargs: Any) -> Informer:
+        # kwargs: the Informer's own keyword options (namespace, selectors, indexers...).
         return Informer(
             self._client,
             resource,
             settings=self._settings.informer,
-            metrics=self._metrics,
+            metrics=self._metrics.informer,
             clock=self._clock,
             **kwargs,
         )
@@ -168,57 +179,69 @@ class Manager:
         return [*found, self.secret_versions]
 
     def _build_reconcilers(self) -> None:
-        def version_of(key: str) -> str | None:
+        def version_of(key: ObjectKey) -> str | None:
             stub = self.secret_versions.cache.get(key)
             return None if stub is None else str(stub["metadata"].get("resourceVersion", ""))
 
         self.credentials = CredentialReader(self._client, current_version=version_of)
+        access = ProviderAccess(
+            client=self._client, registry=self._registry, credentials=self.credentials
+        )
         self._recorders = {
-            ES: EventRecorder(
-                self._client, component=c.COMPONENT_EXTERNAL_SECRETS, clock=self._clock
-            ),
-            SS: EventRecorder(self._client, component=c.COMPONENT_SECRET_STORE, clock=self._clock),
-            CSS: EventRecorder(
-                self._client, component=c.COMPONENT_CLUSTER_SECRET_STORE, clock=self._clock
-            ),
+            name: EventRecorder(self._client, component=component, clock=self._clock)
+            for name, component in (
+                (ES, c.COMPONENT_EXTERNAL_SECRETS),
+                (SS, c.COMPONENT_SECRET_STORE),
+                (CSS, c.COMPONENT_CLUSTER_SECRET_STORE),
+            )
         }
         css_cache = self.cluster_secret_stores.cache if self.cluster_secret_stores else Cache()
-        common: dict[str, Any] = {
-            "client": self._client,
-            "registry": self._registry,
-            "credentials": self.credentials,
-            "metrics": self._metrics,
-            "settings": self._settings.controller,
-            "clock": self._clock,
+        self.own_versions = OwnSecretVersions()
+        self.statuses = StatusWriter(
+            client=self._client, external_secrets=self.external_secrets.cache
+        )
+        self.es_reconciler = self._es_reconciler(access, css_cache)
+        self._reconcilers: dict[str, Reconcile] = {
+            ES: self.es_reconciler.reconcile,
+            SS: self._store_reconciler(c.KIND_SECRET_STORE, access, self.secret_stores.cache),
         }
-        self.es_reconciler = ExternalSecretReconciler(
+        if self.cluster_secret_stores is not None:
+            self._reconcilers[CSS] = self._store_reconciler(
+                c.KIND_CLUSTER_SECRET_STORE, access, css_cache
+            )
+
+    def _es_reconciler(self, access: ProviderAccess, css_cache: Cache) -> ExternalSecretReconciler:
+        caches = ExternalSecretCaches(
             external_secrets=self.external_secrets.cache,
             secret_stores=self.secret_stores.cache,
             cluster_secret_stores=css_cache,
             managed_secrets=self.managed_secrets.cache,
-            recorder=self._recorders[ES],
-            **common,
         )
-        self._reconcilers: dict[str, Reconcile] = {
-            ES: self.es_reconciler.reconcile,
-            SS: StoreReconciler(
-                c.KIND_SECRET_STORE,
-                cache=self.secret_stores.cache,
-                recorder=self._recorders[SS],
-                **common,
-            ).reconcile,
-        }
-        if self.cluster_secret_stores is not None:
-            self._reconcilers[CSS] = StoreReconciler(
-                c.KIND_CLUSTER_SECRET_STORE,
-                cache=css_cache,
-                recorder=self._recorders[CSS],
-                **common,
-            ).reconcile
+        return ExternalSecretReconciler(
+            caches=caches,
+            access=access,
+            versions=self.own_versions,
+            statuses=self.statuses,
+            recorder=self._recorders[ES],
+            metrics=self._metrics.es,
+            settings=self._settings.controller,
+            clock=self._clock,
+        )
+
+    def _store_reconciler(self, kind: str, access: ProviderAccess, cache: Cache) -> Reconcile:
+        return StoreReconciler(
+            kind,
+            cache=cache,
+            access=access,
+            recorder=self._recorders[CSS if kind == c.KIND_CLUSTER_SECRET_STORE else SS],
+            metrics=self._metrics.stores,
+            settings=self._settings.controller,
+            clock=self._clock,
+        ).reconcile
 
     # ------------------------------------------------------------------ event handlers
 
-    def _enqueue(self, queue: str, keys: Iterable[str]) -> None:
+    def _enqueue(self, queue: str, keys: Iterable[ObjectKey]) -> None:
         self._terms.enqueue(queue, keys)
 
     def _add_handlers(self) -> None:
@@ -242,7 +265,7 @@ class Manager:
 
     def _external_secret_updated(self, old: Obj, new: Obj) -> None:
         key = object_key(new)
-        self.es_reconciler.observed(key, new)
+        self.statuses.observed(key, new)
         if meta_changed(old, new):
             self._enqueue(ES, [key])
 
@@ -252,9 +275,11 @@ class Manager:
             spec_moved = old is None or deleted or meta_changed(old, new)
             if spec_moved:
                 self._enqueue(queue, [object_key(new)])
-            if spec_moved or ready_status(old or {}) != ready_status(new):
+            if spec_moved or ready_status((old or {}).get("status")) != ready_status(
+                new.get("status")
+            ):
                 ref = store_ref_key(kind, meta.get("namespace"), meta.get("name", ""))
-                self._enqueue(ES, self.external_secrets.cache.index_keys(INDEX_STORE, ref))
+                self._enqueue(ES, self._index_keys(INDEX_STORE, ref))
 
         informer.add_handler(
             on_add=lambda o: store_changed(None, o),
@@ -263,20 +288,23 @@ class Manager:
         )
 
     def _managed_secret_changed(self, secret: Obj, *, deleted: bool = False) -> None:
-        key = object_key(secret)
-        owners = self.external_secrets.cache.index_keys(INDEX_TARGET, key)
+        owners = self._index_keys(INDEX_TARGET, object_key(secret))
         if not deleted:
-            owners = {k for k in owners if not self.es_reconciler.is_own_write(k, secret)}
+            owners = [k for k in owners if not self.own_versions.is_own_write(k, secret)]
         self._enqueue(ES, owners)
+
+    def _index_keys(self, index: str, value: str) -> list[ObjectKey]:
+        """ExternalSecret keys under ``value`` of ``index`` (the cache stores keys it made)."""
+        return [ObjectKey(k) for k in self.external_secrets.cache.index_keys(index, value)]
 
     def _credential_changed(self, stub: Obj, *, deleted: bool = False) -> None:
         key = object_key(stub)
         if deleted:
             self.credentials.forget(key)
-        self._enqueue(SS, self.secret_stores.cache.index_keys(INDEX_CREDENTIAL, key))
+        self._enqueue(SS, _keys(self.secret_stores.cache.index_keys(INDEX_CREDENTIAL, key)))
         if self.cluster_secret_stores is not None:
             css = self.cluster_secret_stores.cache.index_keys(INDEX_CREDENTIAL, key)
-            self._enqueue(CSS, css)
+            self._enqueue(CSS, _keys(css))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -351,7 +379,7 @@ class Manager:
                 self._client,
                 settings=self._settings.leader,
                 identity=self._identity,
-                metrics=self._metrics,
+                metrics=self._metrics.leader,
                 clock=self._clock,
             )
             await self._elector.run(self._start_term, self._lost_leadership)
@@ -367,7 +395,12 @@ class Manager:
         await self._terms.start(fill=self._enqueue_all)
 
     def _enqueue_all(self) -> None:
-        self._enqueue(SS, self.secret_stores.cache.keys())
+        self._enqueue(SS, _keys(self.secret_stores.cache.keys()))
         if self.cluster_secret_stores is not None:
-            self._enqueue(CSS, self.cluster_secret_stores.cache.keys())
-        self._enqueue(ES, self.external_secrets.cache.keys())
+            self._enqueue(CSS, _keys(self.cluster_secret_stores.cache.keys()))
+        self._enqueue(ES, _keys(self.external_secrets.cache.keys()))
+
+
+def _keys(keys: Iterable[str]) -> list[ObjectKey]:
+    """Keys from an informer cache, which only holds keys made by ``object_key``."""
+    return [ObjectKey(k) for k in keys]

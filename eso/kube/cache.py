@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 
-from eso.kube.resources import object_key
+from eso.kube.keys import make_key, object_key
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +42,11 @@ class Tombstone:
 
     key: str
     obj: Obj
+
+
+def unwrap(value: Obj | Tombstone) -> Obj:
+    """A deleted object, whether the watch saw its deletion or only a relist did."""
+    return value.obj if isinstance(value, Tombstone) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +110,7 @@ class Cache:
         return self._items.get(key)
 
     def get_by_name(self, namespace: str | None, name: str) -> Obj | None:
-        return self._items.get(f"{namespace}/{name}" if namespace else name)
+        return self._items.get(make_key(namespace, name))
 
     def list(self) -> _List[Obj]:
         return list(self._items.values())

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import aiohttp
 import structlog
+from prometheus_client import CollectorRegistry
 
 from eso.clock import Clock
 from eso.kube.config import ClusterConfig, load_cluster_config
@@ -33,7 +34,7 @@ from eso.kube.errors import Gone
 from eso.kube.resources import Resource
 from eso.kube.transport import Transport, chunks
 from eso.kube.watchstream import iter_json_lines
-from eso.metrics import Metrics
+from eso.metrics import ClientMetrics
 from eso.settings import ClientSettings
 
 log = structlog.get_logger(__name__)
@@ -64,7 +65,7 @@ class KubeClient:
         config: ClusterConfig,
         *,
         settings: ClientSettings,
-        metrics: Metrics,
+        metrics: ClientMetrics,
         clock: Clock | None = None,
         user_agent: str = "eso/0.1",
     ) -> None:
@@ -78,13 +79,16 @@ class KubeClient:
         *,
         kubeconfig: str | None = None,
         settings: ClientSettings | None = None,
-        metrics: Metrics | None = None,
+        metrics: ClientMetrics | None = None,
         clock: Clock | None = None,
     ) -> KubeClient:
         """Load configuration in the standard order (see ``eso.kube.config``) and connect."""
         config = await load_cluster_config(kubeconfig)
         return cls(
-            config, settings=settings or ClientSettings(), metrics=metrics or Metrics(), clock=clock
+            config,
+            settings=settings or ClientSettings(),
+            metrics=metrics or ClientMetrics(CollectorRegistry()),
+            clock=clock,
         )
 
     @property
@@ -262,31 +266,8 @@ class KubeClient:
         field_manager: str | None = DEFAULT_FIELD_MANAGER,
     ) -> Obj:
         """PUT; with ``metadata.resourceVersion`` set, raises ``Conflict`` if it moved."""
-        return await self._put(resource, body, name, namespace, None, field_manager)
-
-    async def replace_status(
-        self,
-        resource: Resource,
-        *,
-        body: Obj,
-        name: str | None = None,
-        namespace: str | None = None,
-        field_manager: str | None = DEFAULT_FIELD_MANAGER,
-    ) -> Obj:
-        """PUT to the ``status`` subresource."""
-        return await self._put(resource, body, name, namespace, "status", field_manager)
-
-    async def _put(
-        self,
-        resource: Resource,
-        body: Obj,
-        name: str | None,
-        namespace: str | None,
-        subresource: str | None,
-        field_manager: str | None,
-    ) -> Obj:
         meta = _meta(body)
-        path = resource.path(namespace or meta.get("namespace"), name or meta["name"], subresource)
+        path = resource.path(namespace or meta.get("namespace"), name or meta["name"])
         params = _params(fieldManager=field_manager)
         return await self._t.request("PUT", resource, path=path, params=params, body=body)
 

@@ -33,13 +33,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from prometheus_client import CollectorRegistry
 
 from eso.clock import Clock, SystemClock
 from eso.kube.cache import Cache, Delta, IndexFunc, Obj, Tombstone, compact, resource_version
 from eso.kube.client import KubeClient
 from eso.kube.errors import Gone, KubeError, error_from_status, is_transient
 from eso.kube.resources import Resource
-from eso.metrics import Metrics
+from eso.metrics import InformerMetrics
 from eso.settings import InformerSettings
 
 log = structlog.get_logger(__name__)
@@ -84,9 +85,16 @@ def drop_last_applied(obj: Obj) -> Obj:
     return obj
 
 
-def default_transform(obj: Obj) -> Obj:
-    """What every informer applies before caching: drop bulky metadata, intern strings."""
-    result: Obj = compact(drop_last_applied(drop_managed_fields(obj)))
+def default_transform(obj: Obj, *, then: Callable[[Obj], Obj] | None = None) -> Obj:
+    """What every informer applies before caching: drop bulky metadata, intern strings.
+
+    ``then`` (an informer's own transform) runs after managedFields are dropped and before
+    kubectl's last-applied annotation is, so it can still read that annotation.
+    """
+    obj = drop_managed_fields(obj)
+    if then is not None:
+        obj = then(obj)
+    result: Obj = compact(drop_last_applied(obj))
     return result
 
 
@@ -125,7 +133,7 @@ class Informer:
         transform: Transform | None = None,
         indexers: Mapping[str, IndexFunc] | None = None,
         settings: InformerSettings | None = None,
-        metrics: Metrics | None = None,
+        metrics: InformerMetrics | None = None,
         clock: Clock | None = None,
         name: str | None = None,
     ) -> None:
@@ -137,7 +145,7 @@ class Informer:
         self._metadata_only = metadata_only
         self._user_transform = transform
         self._settings = settings or InformerSettings()
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics or InformerMetrics(CollectorRegistry())
         self._clock = clock or SystemClock()
         self.name = name or resource.plural
         self.cache = Cache(indexers=indexers)
@@ -215,7 +223,7 @@ class Informer:
         so a relist of 10k mostly-unchanged objects holds one raw page at a time, not a second
         copy of the cache. Deltas are applied only once the whole list is in, as one step.
         """
-        self._metrics.informer_relists.labels(self.name, reason).inc()
+        self._metrics.relists.labels(self.name, reason).inc()
         try:
             changed, seen, list_rv = await self._collect(self._settings.list_page_size)
         except _ContinueExpiredError:
@@ -270,11 +278,7 @@ class Informer:
         else:
             obj.setdefault("apiVersion", self._resource.api_version)
             obj.setdefault("kind", self._resource.kind)
-        obj = drop_managed_fields(obj)
-        if self._user_transform is not None:
-            obj = self._user_transform(obj)
-        result: Obj = compact(drop_last_applied(obj))
-        return result
+        return default_transform(obj, then=self._user_transform)
 
     # ---------------------------------------------------------- watching
 
@@ -322,7 +326,7 @@ class Informer:
     def _apply(self, event: Obj) -> None:
         type_ = str(event.get("type"))
         obj = event.get("object") or {}
-        self._metrics.informer_events.labels(self.name, type_).inc()
+        self._metrics.events.labels(self.name, type_).inc()
         if type_ == "ERROR":
             code = int(obj.get("code") or 500)
             raise error_from_status(code, obj)
@@ -352,7 +356,7 @@ class Informer:
                 _call(h.on_delete, delta.new)
 
     def _set_gauge(self) -> None:
-        self._metrics.informer_objects.labels(self.name).set(len(self.cache))
+        self._metrics.objects.labels(self.name).set(len(self.cache))
 
     def _mark_synced(self) -> None:
         self._synced = True

@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from prometheus_client import CollectorRegistry
 
 from eso.clock import Clock, SystemClock
 from eso.kube.client import KubeClient
 from eso.kube.errors import AlreadyExists, KubeError, NotFound
 from eso.kube.resources import LEASES
-from eso.metrics import Metrics
+from eso.metrics import LeaderMetrics
 from eso.settings import LeaderSettings
 
 log = structlog.get_logger(__name__)
@@ -70,14 +71,14 @@ class LeaderElector:
         *,
         settings: LeaderSettings,
         identity: str | None = None,
-        metrics: Metrics | None = None,
+        metrics: LeaderMetrics | None = None,
         clock: Clock | None = None,
         release_on_cancel: bool = True,
     ) -> None:
         self._client = client
         self._s = settings
         self.identity = identity or default_identity()
-        self._metrics = metrics or Metrics()
+        self._metrics = metrics or LeaderMetrics(CollectorRegistry())
         self._clock = clock or SystemClock()
         self._release_on_cancel = release_on_cancel
         self.namespace = settings.lease_namespace or pod_namespace()
@@ -88,7 +89,7 @@ class LeaderElector:
         self._observed: tuple[Any, ...] | None = None
         self._observed_at = 0.0
         self._log = log.bind(lease=f"{self.namespace}/{self.name}", identity=self.identity)
-        self._metrics.leader_status.labels(self.name).set(0)
+        self._metrics.status.labels(self.name).set(0)
 
     @property
     def is_leader(self) -> bool:
@@ -248,7 +249,7 @@ class LeaderElector:
 
     def _set_leader(self, value: bool) -> None:
         self._is_leader = value
-        self._metrics.leader_status.labels(self.name).set(1 if value else 0)
+        self._metrics.status.labels(self.name).set(1 if value else 0)
 
 
 async def _maybe_await(result: Any) -> None:

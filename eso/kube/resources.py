@@ -62,19 +62,3 @@ SECRET_STORES = Resource(ESO_GROUP, ESO_VERSION, "secretstores", "SecretStore", 
 CLUSTER_SECRET_STORES = Resource(
     ESO_GROUP, ESO_VERSION, "clustersecretstores", "ClusterSecretStore", False
 )
-
-
-def object_key(obj: dict[str, object]) -> str:
-    """``namespace/name``, or ``name`` for cluster-scoped objects (client-go's key func)."""
-    meta = obj.get("metadata")
-    if not isinstance(meta, dict):
-        raise ValueError("object has no metadata")
-    name = meta.get("name", "")
-    namespace = meta.get("namespace")
-    return f"{namespace}/{name}" if namespace else str(name)
-
-
-def split_key(key: str) -> tuple[str | None, str]:
-    """Inverse of ``object_key``: ``(namespace or None, name)``."""
-    namespace, sep, name = key.partition("/")
-    return (namespace, name) if sep else (None, namespace)

@@ -36,7 +36,7 @@ from eso.kube.errors import (
 )
 from eso.kube.resources import Resource
 from eso.kube.throttle import TokenBucket
-from eso.metrics import Metrics
+from eso.metrics import ClientMetrics
 from eso.settings import ClientSettings
 
 log = structlog.get_logger(__name__)
@@ -57,7 +57,7 @@ class Transport:
         config: ClusterConfig,
         *,
         settings: ClientSettings,
-        metrics: Metrics,
+        metrics: ClientMetrics,
         clock: Clock | None = None,
         user_agent: str = "eso/0.1",
     ) -> None:
@@ -213,10 +213,8 @@ class Transport:
                 raise await _error(resp)
             return resp
         finally:
-            self._metrics.rest_requests.labels(verb, resource.plural, code).inc()
-            self._metrics.rest_latency.labels(verb, resource.plural).observe(
-                self._clock.now() - start
-            )
+            self._metrics.requests.labels(verb, resource.plural, code).inc()
+            self._metrics.latency.labels(verb, resource.plural).observe(self._clock.now() - start)
 
 
 async def _error(resp: aiohttp.ClientResponse) -> ApiError:

@@ -41,7 +41,7 @@ from typing import Generic, TypeVar
 
 from eso.clock import Clock, SystemClock
 from eso.kube.ratelimit import RateLimiter
-from eso.metrics import Metrics
+from eso.metrics import WorkqueueMetrics
 from eso.tasks import TaskSet
 
 K = TypeVar("K", bound=Hashable)
@@ -73,7 +73,7 @@ class WorkQueue(Generic[K]):
         name: str,
         *,
         rate_limiter: RateLimiter[K],
-        metrics: Metrics,
+        metrics: WorkqueueMetrics,
         clock: Clock | None = None,
         unfinished_work_period: float = UNFINISHED_WORK_PERIOD,
     ) -> None:
@@ -100,15 +100,15 @@ class WorkQueue(Generic[K]):
         self._unfinished_shown = False
         self._init_metrics(metrics)
 
-    def _init_metrics(self, metrics: Metrics) -> None:
+    def _init_metrics(self, metrics: WorkqueueMetrics) -> None:
         labels = (self.name, self.name)  # controller, name
-        self._m_depth = metrics.wq_depth.labels(*labels)
-        self._m_adds = metrics.wq_adds.labels(*labels)
-        self._m_queue_duration = metrics.wq_queue_duration.labels(*labels)
-        self._m_work_duration = metrics.wq_work_duration.labels(*labels)
-        self._m_retries = metrics.wq_retries.labels(*labels)
-        self._m_unfinished = metrics.wq_unfinished.labels(*labels)
-        self._m_longest = metrics.wq_longest_running.labels(*labels)
+        self._m_depth = metrics.depth.labels(*labels)
+        self._m_adds = metrics.adds.labels(*labels)
+        self._m_queue_duration = metrics.queue_duration.labels(*labels)
+        self._m_work_duration = metrics.work_duration.labels(*labels)
+        self._m_retries = metrics.retries.labels(*labels)
+        self._m_unfinished = metrics.unfinished.labels(*labels)
+        self._m_longest = metrics.longest_running.labels(*labels)
 
     # --- adding ---
 

@@ -18,7 +18,7 @@ from eso.providers.base import ConfigError, NotImplementedFeatureError
 if TYPE_CHECKING:
     from eso.api.secretstore import AnyStore
     from eso.clock import Clock
-    from eso.metrics import Metrics
+    from eso.metrics import ProviderMetrics
     from eso.providers.base import Provider
     from eso.settings import AWSSettings
 
@@ -73,7 +73,7 @@ class ProviderRegistry:
 
 
 def default_registry(
-    *, settings: AWSSettings, metrics: Metrics, clock: Clock | None = None
+    *, settings: AWSSettings, metrics: ProviderMetrics, clock: Clock | None = None
 ) -> ProviderRegistry:
     """The registry of every provider eso ships, sharing ``metrics`` and ``clock``."""
     from eso.providers.aws.secretsmanager import AWSProvider

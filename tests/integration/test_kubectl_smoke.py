@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from localkube.pytest_cluster import Cluster
 
 pytestmark = pytest.mark.kubectl

@@ -26,11 +26,10 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
-
 from localkube.moto import MotoSecrets, MotoServer, fake_aws_env
 from localkube.pytest_cluster import Cluster
 from localkube.rawclient import ApiStatusError
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD_DIR = ROOT / "manifests" / "crds"

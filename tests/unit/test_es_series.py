@@ -20,11 +20,11 @@ def samples(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], f
 
 def test_an_external_secret_shows_esos_four_series_with_esos_names() -> None:
     m = Metrics()
-    m.es.sync_call(namespace="ns", name="db")
-    m.es.sync_call(namespace="ns", name="db")
-    m.es.sync_error(namespace="ns", name="db")
-    m.es.reconcile_duration(namespace="ns", name="db", seconds=0.25)
-    m.es.ready(namespace="ns", name="db", status="False")
+    m.es.series.sync_call(namespace="ns", name="db")
+    m.es.series.sync_call(namespace="ns", name="db")
+    m.es.series.sync_error(namespace="ns", name="db")
+    m.es.series.reconcile_duration(namespace="ns", name="db", seconds=0.25)
+    m.es.series.ready(namespace="ns", name="db", status="False")
     got = samples(m)
     obj = (("name", "db"), ("namespace", "ns"))
     assert got[("externalsecret_sync_calls_total", obj)] == 2
@@ -37,10 +37,10 @@ def test_an_external_secret_shows_esos_four_series_with_esos_names() -> None:
 
 def test_a_forgotten_external_secret_has_no_series_left() -> None:
     m = Metrics()
-    m.es.sync_call(namespace="ns", name="gone")
-    m.es.ready(namespace="ns", name="gone", status="True")
-    m.es.sync_call(namespace="ns", name="kept")
-    m.es.forget(namespace="ns", name="gone")
+    m.es.series.sync_call(namespace="ns", name="gone")
+    m.es.series.ready(namespace="ns", name="gone", status="True")
+    m.es.series.sync_call(namespace="ns", name="kept")
+    m.es.series.forget(namespace="ns", name="gone")
     names = {dict(labels)["name"] for _, labels in samples(m)}
     assert names == {"kept"}
-    assert len(m.es) == 1
+    assert len(m.es.series) == 1

@@ -86,8 +86,8 @@ async def test_endpoints_bind_two_distinct_free_ports(served: Served) -> None:
 
 
 async def test_metrics_serves_our_registry_in_prometheus_text_format(served: Served) -> None:
-    served.metrics.es.sync_call(namespace="ns", name="es")
-    served.metrics.wq_depth.labels(controller="externalsecret", name="externalsecret").set(3)
+    served.metrics.es.series.sync_call(namespace="ns", name="es")
+    served.metrics.workqueue.depth.labels(controller="externalsecret", name="externalsecret").set(3)
 
     async with served.http.get(served.metrics_url + "/metrics") as resp:
         assert resp.status == 200
@@ -114,8 +114,8 @@ async def test_metrics_does_not_serve_the_default_registry(served: Served) -> No
 
 async def test_metrics_has_no_created_series(served: Served) -> None:
     """Like ESO and client-go: no ``*_created`` twin doubling every per-object series."""
-    served.metrics.es.sync_call(namespace="ns", name="es")
-    served.metrics.reconcile_time.labels(controller="externalsecret").observe(0.1)
+    served.metrics.es.series.sync_call(namespace="ns", name="es")
+    served.metrics.runtime.reconcile_time.labels(controller="externalsecret").observe(0.1)
     async with served.http.get(served.metrics_url + "/metrics") as resp:
         body = await resp.text()
     assert "_created" not in body

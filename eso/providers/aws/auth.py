@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from eso.api.credentialrefs import CredentialRefError, credential_namespace
 from eso.providers.base import (
     AuthError,
     ConfigError,
@@ -31,13 +32,8 @@ if TYPE_CHECKING:
     from eso.api.meta import SecretKeySelector
     from eso.api.secretstore import AWSProvider
 
-CLUSTER_KIND = "ClusterSecretStore"
 
-MSG_NEEDS_NAMESPACE = "ClusterSecretStore: {field} must set namespace"
-MSG_CROSS_NAMESPACE = (
-    "SecretStore in namespace {store_ns!r} may not read credentials from namespace {ref_ns!r} "
-    "({field}); use a ClusterSecretStore for that"
-)
+MSG_REF_NAMESPACE = "{field}: {error}"
 MSG_REF_INCOMPLETE = "{field} must set name and key"
 MSG_SECRET_MISSING = "cannot get Kubernetes secret {name!r} from namespace {namespace!r}: not found"
 MSG_SECRET_UNREADABLE = (
@@ -78,16 +74,12 @@ def _namespace_of(
     """The namespace to read ``sel`` from, enforcing the store-kind rules."""
     if not sel.name or not sel.key:
         raise ConfigError(MSG_REF_INCOMPLETE.format(field=field_name))
-    if store_kind == CLUSTER_KIND:
-        if not sel.namespace:
-            raise ConfigError(MSG_NEEDS_NAMESPACE.format(field=field_name))
-        return sel.namespace
-    own = store_namespace or ""
-    if sel.namespace and sel.namespace != own:
-        raise ConfigError(
-            MSG_CROSS_NAMESPACE.format(store_ns=own, ref_ns=sel.namespace, field=field_name)
+    try:
+        return credential_namespace(
+            store_kind=store_kind, store_namespace=store_namespace, ref_namespace=sel.namespace
         )
-    return own
+    except CredentialRefError as e:
+        raise ConfigError(MSG_REF_NAMESPACE.format(field=field_name, error=e)) from None
 
 
 def check_auth(aws: AWSProvider, *, store_kind: str, store_namespace: str | None) -> None:

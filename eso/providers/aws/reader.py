@@ -42,7 +42,7 @@ from typing import Any
 import structlog
 
 from eso.clock import Clock
-from eso.metrics import Metrics
+from eso.metrics import ProviderMetrics
 from eso.providers.aws.batching import Batcher
 from eso.providers.aws.cache import CacheKey, ValueCache
 from eso.providers.aws.errors import classify, from_code, is_access_denied
@@ -107,7 +107,7 @@ class IdentityReader:
         identity: str,
         cache: ValueCache[SecretValue],
         settings: AWSSettings,
-        metrics: Metrics,
+        metrics: ProviderMetrics,
         clock: Clock,
     ) -> None:
         self.identity = identity
@@ -117,7 +117,7 @@ class IdentityReader:
         self._metrics = metrics
         self._clock = clock
         self._flight: SingleFlight[CacheKey, SecretValue] = SingleFlight(
-            on_coalesced=metrics.provider_coalesced.labels(PROVIDER_LABEL).inc
+            on_coalesced=metrics.coalesced.labels(PROVIDER_LABEL).inc
         )
         self._batcher: Batcher[SecretValue] = Batcher(
             self._fetch_batch,
@@ -140,9 +140,9 @@ class IdentityReader:
         if self._cache.enabled:
             hit = self._cache.get(key, max_age=max_age) if max_age != 0 else None
             if hit is not None:
-                self._metrics.provider_cache_hits.labels(PROVIDER_LABEL).inc()
+                self._metrics.cache_hits.labels(PROVIDER_LABEL).inc()
                 return hit
-            self._metrics.provider_cache_misses.labels(PROVIDER_LABEL).inc()
+            self._metrics.cache_misses.labels(PROVIDER_LABEL).inc()
         return await self._flight.do(key, lambda: self._fetch(key))
 
     async def read_tags(self, secret_id: str, *, max_age: float | None = None) -> SecretValue:
@@ -187,15 +187,15 @@ class IdentityReader:
         try:
             resp = await method(**params)
         except Exception as e:
-            self._metrics.provider_api_calls.labels(PROVIDER_LABEL, call, "error").inc()
+            self._metrics.api_calls.labels(PROVIDER_LABEL, call, "error").inc()
             raise classify(e, what=what) from e
-        self._metrics.provider_api_calls.labels(PROVIDER_LABEL, call, "success").inc()
+        self._metrics.api_calls.labels(PROVIDER_LABEL, call, "success").inc()
         return resp
 
     # --- batches --------------------------------------------------------------------------
 
     async def _fetch_batch(self, ids: list[str]) -> dict[str, SecretValue | BaseException]:
-        self._metrics.provider_batch_size.labels(PROVIDER_LABEL).observe(len(ids))
+        self._metrics.batch_size.labels(PROVIDER_LABEL).observe(len(ids))
         results: dict[str, SecretValue | BaseException] = {}
         token: str | None = None
         for _ in range(MAX_BATCH_PAGES):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from eso.clock import Clock, SystemClock
-from eso.metrics import Metrics
+from eso.metrics import ProviderMetrics
 from eso.providers import paths
 from eso.providers.aws.auth import check_auth, resolve_credentials
 from eso.providers.aws.cache import ValueCache
@@ -83,7 +83,7 @@ class AWSProvider:
     name = PROVIDER_NAME
 
     def __init__(
-        self, *, settings: AWSSettings, metrics: Metrics, clock: Clock | None = None
+        self, *, settings: AWSSettings, metrics: ProviderMetrics, clock: Clock | None = None
     ) -> None:
         self._settings = settings
         self._metrics = metrics

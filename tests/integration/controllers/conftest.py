@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 import pytest
 import yaml
 from controller_env import CRD_DIR, Env
+from localkube.moto import MotoServer
+from localkube.pytest_cluster import Cluster, wait_for
 
 from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import AWSSettings, ControllerSettings, Settings
-from localkube.moto import MotoServer
-from localkube.pytest_cluster import Cluster, wait_for
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ class _ManagerRunner:
         client = await KubeClient.from_config(
             kubeconfig=str(self._cluster.kubeconfig),
             settings=self._settings.client,
-            metrics=self._metrics,
+            metrics=self._metrics.client,
         )
         manager = Manager(client, settings=self._settings, metrics=self._metrics)
         task = asyncio.create_task(manager.run(), name="manager")

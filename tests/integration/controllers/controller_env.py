@@ -6,11 +6,12 @@ import secrets
 from pathlib import Path
 from typing import Any, Protocol
 
-from eso.controllers.manager import Manager
-from eso.metrics import Metrics
 from localkube.moto import MotoSecrets, MotoServer
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError
+
+from eso.controllers.manager import Manager
+from eso.metrics import Metrics
 
 CRD_DIR = Path(__file__).resolve().parents[3] / "manifests" / "crds"
 ES_API = "external-secrets.io/v1"

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 from controller_env import Env
+from localkube.pytest_cluster import wait_for
 from structlog.testing import capture_logs
 
 from eso.api import conditions as c
 from eso.providers.aws.reader import PROVIDER_LABEL
 from eso.providers.base import REASON_BATCH_DENIED
 from eso.settings import ControllerSettings
-from localkube.pytest_cluster import wait_for
 
 BATCH = "BatchGetSecretValue"
 GET = "GetSecretValue"

@@ -6,7 +6,7 @@ import json
 
 from controller_env import ES_API, Env
 
-from eso.controllers.secretdata import synced_resource_version
+from eso.controllers.externalsecret.versions import synced_resource_version
 from eso.kube.informer import LAST_APPLIED
 
 

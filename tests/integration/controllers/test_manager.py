@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from controller_env import Env
+from localkube.pytest_cluster import Cluster, wait_for
 from structlog.testing import capture_logs
 
 from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import ControllerSettings, LeaderSettings, Settings
-from localkube.pytest_cluster import Cluster, wait_for
 
 
 async def test_stop_before_caches_sync_returns_promptly(cluster: Cluster) -> None:
@@ -19,7 +19,7 @@ async def test_stop_before_caches_sync_returns_promptly(cluster: Cluster) -> Non
     metrics = Metrics()
     settings = Settings(kubeconfig=str(cluster.kubeconfig))
     client = await KubeClient.from_config(
-        kubeconfig=str(cluster.kubeconfig), settings=settings.client, metrics=metrics
+        kubeconfig=str(cluster.kubeconfig), settings=settings.client, metrics=metrics.client
     )
     manager = Manager(client, settings=settings, metrics=metrics)
     task = asyncio.create_task(manager.run())
@@ -48,7 +48,7 @@ async def test_with_leader_election_workers_run_while_leading_and_release_on_sto
         leader=LeaderSettings(enabled=True, lease_namespace=ns, lease_name="eso-test"),
     )
     client = await KubeClient.from_config(
-        kubeconfig=str(env.cluster.kubeconfig), settings=settings.client, metrics=metrics
+        kubeconfig=str(env.cluster.kubeconfig), settings=settings.client, metrics=metrics.client
     )
     # The env fixture's own manager also serves this namespace; stop it so only the
     # leader-elected one can be the writer.

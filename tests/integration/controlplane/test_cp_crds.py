@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from cp_helpers import API, GROUP, widget, widget_crd
-
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError
 

@@ -6,7 +6,6 @@ import base64
 from typing import Any
 
 import pytest
-
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError, RawClient
 

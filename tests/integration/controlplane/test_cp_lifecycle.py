@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError
 

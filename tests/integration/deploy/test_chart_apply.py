@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError, RawClient
 

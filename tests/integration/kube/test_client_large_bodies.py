@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 
+from localkube.pytest_cluster import Cluster
+
 from eso.kube.client import KubeClient
 from eso.kube.resources import SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings
-from localkube.pytest_cluster import Cluster
 
 
 async def test_a_secret_near_the_size_limit_is_created_and_read_back(cluster: Cluster) -> None:
@@ -21,7 +22,7 @@ async def test_a_secret_near_the_size_limit_is_created_and_read_back(cluster: Cl
         "data": {"blob": base64.b64encode(value).decode()},
     }
     async with await KubeClient.from_config(
-        kubeconfig=str(cluster.kubeconfig), settings=ClientSettings(), metrics=Metrics()
+        kubeconfig=str(cluster.kubeconfig), settings=ClientSettings(), metrics=Metrics().client
     ) as kube:
         await kube.create(SECRETS, body=body)
         got = await kube.get(SECRETS, namespace=ns, name="big")

@@ -12,16 +12,17 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from localkube.pytest_cluster import Cluster, wait_for
 
 from eso.kube.cache import Tombstone
 from eso.kube.client import KubeClient
 from eso.kube.errors import KubeError
 from eso.kube.informer import Informer
-from eso.kube.resources import CONFIGMAPS, SECRETS, Resource, object_key
+from eso.kube.keys import object_key
+from eso.kube.resources import CONFIGMAPS, SECRETS, Resource
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
 from eso.tasks import TaskSet
-from localkube.pytest_cluster import Cluster, wait_for
 
 FAST = InformerSettings(backoff_initial=0.05, backoff_max=0.5, backoff_reset=5.0)
 # Clusters put objects of their own in new namespaces (kube-root-ca.crt), so informers and
@@ -61,7 +62,7 @@ class Mirror:
 @pytest.fixture
 async def kube(cluster: Cluster) -> AsyncIterator[KubeClient]:
     client = await KubeClient.from_config(
-        kubeconfig=str(cluster.kubeconfig), settings=ClientSettings(), metrics=Metrics()
+        kubeconfig=str(cluster.kubeconfig), settings=ClientSettings(), metrics=Metrics().client
     )
     try:
         yield client
@@ -94,7 +95,7 @@ async def start(
         namespace=namespace,
         label_selector=label_selector,
         settings=FAST,
-        metrics=metrics or Metrics(),
+        metrics=(metrics or Metrics()).informer,
         **kwargs,
     )
     mirror = Mirror()

@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
+from localkube.pytest_cluster import Cluster, wait_for
 
 from eso.kube.client import KubeClient
 from eso.kube.leader import LeaderElector
@@ -15,7 +16,6 @@ from eso.kube.resources import LEASES
 from eso.metrics import Metrics
 from eso.settings import LeaderSettings
 from eso.tasks import TaskSet
-from localkube.pytest_cluster import Cluster, wait_for
 
 # Short timings keep crash takeover quick; ratios as controller-runtime's 15/10/2.
 SHORT = {"lease_duration": 3.0, "renew_deadline": 2.0, "retry_period": 0.3}
@@ -77,7 +77,7 @@ class Pool:
             enabled=True, lease_name="eso-test", lease_namespace=ns, **(SHORT | timing)
         )
         elector = LeaderElector(
-            client, settings=settings, metrics=metrics, release_on_cancel=release_on_cancel
+            client, settings=settings, metrics=metrics.leader, release_on_cancel=release_on_cancel
         )
         c = Candidate(elector, metrics, self.tracker)
         c.task = self._tasks.spawn(elector.run(c.on_started, c.on_stopped), name=elector.identity)

@@ -40,6 +40,6 @@ async def provider(
     moto_server: object, aws_settings: AWSSettings, metrics: Metrics, clock: Clock | None
 ) -> AsyncIterator[AWSProvider]:
     """The AWS provider against the moto server, closed after the test."""
-    p = AWSProvider(settings=aws_settings, metrics=metrics, clock=clock)
+    p = AWSProvider(settings=aws_settings, metrics=metrics.provider, clock=clock)
     yield p
     await p.close()

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
+from localkube.apiserver import crds
+from localkube.apiserver.schema import apply_defaults, prune, validate
 
 from eso.api.crdgen import CRDS, build_crd, root_schema
 from eso.api.models import (
@@ -21,8 +23,6 @@ from eso.api.models import (
     SecretStoreStatusCondition,
     format_time,
 )
-from localkube.apiserver import crds
-from localkube.apiserver.schema import apply_defaults, prune, validate
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "manifests" / "examples"
 

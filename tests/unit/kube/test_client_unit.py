@@ -101,7 +101,7 @@ async def api(
     client = await KubeClient.from_config(
         kubeconfig=str(write_kubeconfig(tmp_path / "kc", url)),
         settings=ClientSettings(qps=0, max_retries=3),
-        metrics=metrics,
+        metrics=metrics.client,
         clock=clock,
     )
     try:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from localkube.pytest_cluster import wait_for
 
 from eso.kube.cache import Tombstone
 from eso.kube.client import KubeClient
@@ -18,7 +19,6 @@ from eso.kube.informer import Informer
 from eso.kube.resources import SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
-from localkube.pytest_cluster import wait_for
 
 
 def secret(name: str, rv: int, **extra: Any) -> dict[str, Any]:
@@ -104,7 +104,7 @@ async def test_watch_events_reach_handlers_in_order_and_410_relists_with_tombsto
         client,
         SECRETS,
         settings=InformerSettings(backoff_initial=0.01),
-        metrics=Metrics(),
+        metrics=Metrics().informer,
         indexers={"name": lambda o: [o["metadata"]["name"]]},
     )
     informer.add_handler(
@@ -145,7 +145,7 @@ async def test_late_handler_gets_existing_objects_as_adds(
 ) -> None:
     api, client = fake
     api.objects = [secret("a", 1)]
-    informer = Informer(client, SECRETS, metrics=Metrics())
+    informer = Informer(client, SECRETS, metrics=Metrics().informer)
     task = asyncio.create_task(informer.run())
     try:
         await informer.wait_synced()
@@ -162,7 +162,7 @@ async def test_silent_watch_is_restarted_after_the_inactivity_timeout(
 ) -> None:
     api, client = fake
     settings = InformerSettings(inactivity_timeout=0.2, backoff_initial=0.01, backoff_max=0.02)
-    informer = Informer(client, SECRETS, settings=settings, metrics=Metrics())
+    informer = Informer(client, SECRETS, settings=settings, metrics=Metrics().informer)
     task = asyncio.create_task(informer.run())
     try:
         await wait_for(lambda: holds(len(api.watch_rvs) >= 3), timeout=5)
@@ -186,7 +186,9 @@ async def test_relist_pages_and_transforms_only_changed_objects(
         return obj
 
     settings = InformerSettings(list_page_size=2, backoff_initial=0.01)
-    informer = Informer(client, SECRETS, settings=settings, metrics=Metrics(), transform=transform)
+    informer = Informer(
+        client, SECRETS, settings=settings, metrics=Metrics().informer, transform=transform
+    )
     task = asyncio.create_task(informer.run())
     try:
         await informer.wait_synced()

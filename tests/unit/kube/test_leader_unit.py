@@ -75,7 +75,7 @@ async def setup() -> AsyncIterator[tuple[FakeClock, FakeLeases, LeaderElector, R
         leases,  # type: ignore[arg-type]
         settings=SETTINGS,
         identity="me",
-        metrics=Metrics(),
+        metrics=Metrics().leader,
         clock=clock,
         release_on_cancel=False,
     )

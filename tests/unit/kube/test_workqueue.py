@@ -34,7 +34,7 @@ async def queue(clock: FakeClock, metrics: Metrics) -> AsyncIterator[WorkQueue[s
     limiter = MaxOfRateLimiter[str](
         ItemExponentialFailureRateLimiter(1.0, 60.0), BucketRateLimiter(1000.0, 1000, clock=clock)
     )
-    q = WorkQueue[str](NAME, rate_limiter=limiter, metrics=metrics, clock=clock)
+    q = WorkQueue[str](NAME, rate_limiter=limiter, metrics=metrics.workqueue, clock=clock)
     yield q
     q.shutdown()
     await settle()

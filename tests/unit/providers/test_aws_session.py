@@ -96,7 +96,7 @@ async def test_releasing_the_last_slot_of_an_identity_retires_its_client() -> No
 
 async def test_a_deleted_store_gives_back_its_aws_client() -> None:
     """The store controller's delete path reaches the provider through the registry."""
-    registry = default_registry(settings=AWSSettings(), metrics=Metrics())
+    registry = default_registry(settings=AWSSettings(), metrics=Metrics().provider)
     store = SecretStore.model_validate(
         {
             "kind": "SecretStore",

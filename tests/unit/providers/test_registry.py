@@ -22,7 +22,7 @@ def store(provider: dict[str, Any]) -> SecretStore:
 
 
 async def test_aws_store_gets_the_aws_provider() -> None:
-    registry = default_registry(settings=AWSSettings(), metrics=Metrics())
+    registry = default_registry(settings=AWSSettings(), metrics=Metrics().provider)
     assert registry.for_store(store({"aws": AWS})).name == "aws"
     await registry.close()
 

@@ -1,0 +1,34 @@
+"""A store's status: its Ready condition and, once validated, its capabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from eso.api import conditions as c
+from eso.controllers.runtime.conditions import set_condition
+
+
+def store_ready(
+    status: Mapping[str, Any],
+    *,
+    ready: bool,
+    reason: str,
+    message: str,
+    now: datetime,
+    capabilities: str | None = None,
+) -> dict[str, Any]:
+    """A store's status with its Ready condition (and capabilities once validated)."""
+    new = dict(status)
+    new["conditions"] = set_condition(
+        status.get("conditions"),
+        type_=c.CONDITION_READY,
+        status=c.STATUS_TRUE if ready else c.STATUS_FALSE,
+        reason=reason,
+        message=message,
+        now=now,
+    )
+    if capabilities is not None:
+        new["capabilities"] = capabilities
+    return new

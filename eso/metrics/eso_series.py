@@ -1,0 +1,207 @@
+"""ESO's own series, with ESO's exact names and labels: dashboards and alerts written for ESO
+keep working.
+
+Per-object series (one per ExternalSecret or store) would grow without bound if deleted objects
+kept them, so each group has ``forget``. The ExternalSecret series are rendered at scrape time
+from compact per-object state (``ExternalSecretSeries``) rather than held as prometheus_client
+labelled children (~2.8 KiB each, 28 MB at 10k objects). Where ESO's choice is poor we keep its
+series and add a better one beside it (``externalsecret_reconcile_duration`` is a gauge in
+nanoseconds; we add ``eso_externalsecret_reconcile_duration_seconds``, a histogram).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+
+from eso.metrics import _buckets
+
+# ESO's ``*_status_condition`` gauges: the current status is 1 and the opposite status of the
+# Ready condition 0, so a dashboard can ``sum(... == 1)`` either way.
+OPPOSITE_STATUS = {"True": "False", "False": "True"}
+_STATUSES = ("True", "False", "Unknown")
+_READY = "Ready"
+
+
+class ExternalSecretMetrics:
+    """The ExternalSecret controller's series: ESO's per-object ones and a latency histogram."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.series = ExternalSecretSeries()
+        registry.register(self.series)
+        self.reconcile_seconds = Histogram(
+            "eso_externalsecret_reconcile_duration_seconds",
+            "Time to reconcile one ExternalSecret, in seconds",
+            ["result"],
+            buckets=_buckets.LATENCY,
+            registry=registry,
+        )
+
+    def reconciled(self, *, namespace: str, name: str, seconds: float, ok: bool) -> None:
+        """One sync attempt ended after ``seconds``."""
+        self.series.sync_call(namespace=namespace, name=name)
+        self.series.reconcile_duration(namespace=namespace, name=name, seconds=seconds)
+        self.reconcile_seconds.labels("success" if ok else "error").observe(seconds)
+
+    def sync_error(self, *, namespace: str, name: str) -> None:
+        self.series.sync_error(namespace=namespace, name=name)
+
+    def ready(self, *, namespace: str, name: str, status: str) -> None:
+        """ESO's ``UpdateExternalSecretCondition`` for the Ready condition."""
+        self.series.ready(namespace=namespace, name=name, status=status)
+
+    def forget(self, *, namespace: str, name: str) -> None:
+        """Remove every per-object series of a deleted ExternalSecret."""
+        self.series.forget(namespace=namespace, name=name)
+
+
+class StoreMetrics:
+    """``secretstore_status_condition`` and ``clustersecretstore_status_condition``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.secret_store = Gauge(
+            "secretstore_status_condition",
+            "The status condition of a specific Secret Store",
+            ["name", "namespace", "condition", "status"],
+            registry=registry,
+        )
+        self.cluster_secret_store = Gauge(
+            "clustersecretstore_status_condition",
+            "The status condition of a specific Cluster Secret Store",
+            ["name", "condition", "status"],
+            registry=registry,
+        )
+
+    def _series(self, namespace: str | None, name: str) -> tuple[Gauge, tuple[str, ...]]:
+        if namespace is None:
+            return self.cluster_secret_store, (name,)
+        return self.secret_store, (name, namespace)
+
+    def ready(self, *, namespace: str | None, name: str, status: str) -> None:
+        """ESO's store ``UpdateStatusCondition`` for Ready; ``namespace`` None: cluster store."""
+        gauge, labels = self._series(namespace, name)
+        if status in OPPOSITE_STATUS:
+            gauge.labels(*labels, _READY, OPPOSITE_STATUS[status]).set(0)
+        gauge.labels(*labels, _READY, status).set(1)
+
+    def forget(self, *, namespace: str | None, name: str) -> None:
+        """Remove the per-object series of a deleted store."""
+        gauge, labels = self._series(namespace, name)
+        for status in _STATUSES:
+            with contextlib.suppress(KeyError):
+                gauge.remove(*labels, _READY, status)
+
+
+class EsoCounterNames(Collector):
+    """Exposes counters under their base name, without ``_total``, as ESO's Go client does.
+
+    ``externalsecret_sync_calls_error`` and ``externalsecret_provider_api_calls_count`` are
+    ESO's names; Prometheus' Go client writes counter samples exactly as named, while
+    prometheus_client always adds ``_total``. PromQL's ``rate()`` and ``increase()`` work on
+    untyped series alike.
+    """
+
+    def __init__(self, counters: list[Counter]) -> None:
+        self._counters = counters
+
+    def collect(self) -> Iterator[Metric]:
+        for counter in self._counters:
+            for family in counter.collect():
+                # "unknown" (untyped) keeps the TYPE line's name equal to the sample name;
+                # as "counter" prometheus_client would announce a ``_total`` name instead.
+                out = Metric(family.name, family.documentation, "unknown")
+                for sample in family.samples:
+                    if sample.name.endswith("_total"):
+                        out.add_sample(family.name, sample.labels, sample.value)
+                yield out
+
+
+class _EsState:
+    """One ExternalSecret's numbers; ``__slots__`` keeps it at a few dozen bytes."""
+
+    __slots__ = ("calls", "duration_ns", "errors", "ready")
+
+    def __init__(self) -> None:
+        self.calls = 0.0
+        self.errors = 0.0
+        self.duration_ns = 0.0
+        self.ready: str | None = None
+
+
+class ExternalSecretSeries(Collector):
+    """ESO's per-ExternalSecret series, rendered at scrape time from compact state.
+
+    ``externalsecret_sync_calls_total`` (counter), ``externalsecret_sync_calls_error`` (ESO's
+    name, no ``_total``: untyped), ``externalsecret_reconcile_duration`` (gauge, nanoseconds)
+    and ``externalsecret_status_condition{condition="Ready"}`` (gauge: 1 for the current status,
+    0 for the opposite one, as ESO sets them). ``forget`` removes every series of an object.
+    """
+
+    def __init__(self) -> None:
+        self._objects: dict[tuple[str, str], _EsState] = {}
+
+    def _state(self, namespace: str, name: str) -> _EsState:
+        key = (namespace, name)
+        state = self._objects.get(key)
+        if state is None:
+            state = self._objects[key] = _EsState()
+        return state
+
+    def sync_call(self, *, namespace: str, name: str) -> None:
+        self._state(namespace, name).calls += 1
+
+    def sync_error(self, *, namespace: str, name: str) -> None:
+        self._state(namespace, name).errors += 1
+
+    def reconcile_duration(self, *, namespace: str, name: str, seconds: float) -> None:
+        self._state(namespace, name).duration_ns = seconds * 1e9
+
+    def ready(self, *, namespace: str, name: str, status: str) -> None:
+        self._state(namespace, name).ready = status
+
+    def forget(self, *, namespace: str, name: str) -> None:
+        self._objects.pop((namespace, name), None)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def collect(self) -> Iterator[Metric]:
+        calls = Metric(
+            "externalsecret_sync_calls", "Total number of the External Secret sync calls", "counter"
+        )
+        errors = Metric(
+            "externalsecret_sync_calls_error",
+            "Total number of the External Secret sync errors",
+            "unknown",
+        )
+        duration = Metric(
+            "externalsecret_reconcile_duration",
+            "The duration time to reconcile the External Secret (nanoseconds; ESO-compatible)",
+            "gauge",
+        )
+        condition = Metric(
+            "externalsecret_status_condition",
+            "The status condition of a specific External Secret",
+            "gauge",
+        )
+        for (namespace, name), st in list(self._objects.items()):
+            labels = {"name": name, "namespace": namespace}
+            calls.add_sample("externalsecret_sync_calls_total", labels, st.calls)
+            errors.add_sample("externalsecret_sync_calls_error", labels, st.errors)
+            duration.add_sample("externalsecret_reconcile_duration", labels, st.duration_ns)
+            if st.ready is None:
+                continue
+            cond = {**labels, "condition": "Ready"}
+            opposite = OPPOSITE_STATUS.get(st.ready)
+            if opposite is not None:
+                condition.add_sample(
+                    "externalsecret_status_condition", {**cond, "status": opposite}, 0.0
+                )
+            condition.add_sample(
+                "externalsecret_status_condition", {**cond, "status": st.ready}, 1.0
+            )
+        yield from (calls, errors, duration, condition)
