@@ -15,9 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from eso.api import conditions as c
 from eso.api.meta import format_time, parse_time
-from eso.controllers.runtime.conditions import set_condition
+from eso.controllers.runtime.conditions import with_ready
 
 
 def _parsed(text: str | None) -> datetime | None:
@@ -40,15 +39,7 @@ def es_synced(
     binding: str | None,
 ) -> dict[str, Any]:
     """ESO's ``markAsDone``: Ready True, refreshTime and syncedResourceVersion updated."""
-    new = dict(status)
-    new["conditions"] = set_condition(
-        status.get("conditions"),
-        type_=c.CONDITION_READY,
-        status=c.STATUS_TRUE,
-        reason=reason,
-        message=message,
-        now=now,
-    )
+    new = with_ready(status, ready=True, reason=reason, message=message, now=now)
     new["refreshTime"] = format_time(now)
     new["syncedResourceVersion"] = synced_resource_version
     if binding is not None:
@@ -60,16 +51,7 @@ def es_failed(
     status: Mapping[str, Any], *, reason: str, message: str, now: datetime
 ) -> dict[str, Any]:
     """ESO's ``markAsFailed``: Ready False; refresh bookkeeping untouched so it retries."""
-    new = dict(status)
-    new["conditions"] = set_condition(
-        status.get("conditions"),
-        type_=c.CONDITION_READY,
-        status=c.STATUS_FALSE,
-        reason=reason,
-        message=message,
-        now=now,
-    )
-    return new
+    return with_ready(status, ready=False, reason=reason, message=message, now=now)
 
 
 def should_refresh(

@@ -112,3 +112,19 @@ def set_condition(
         "lastTransitionTime": transition,
     }
     return [cond for cond in current if cond.get("type") != type_] + [new]
+
+
+def with_ready(
+    status: Mapping[str, Any], *, ready: bool, reason: str, message: str, now: datetime
+) -> dict[str, Any]:
+    """A copy of ``status`` with its Ready condition set (``set_condition``'s rules)."""
+    new = dict(status)
+    new["conditions"] = set_condition(
+        status.get("conditions"),
+        type_=c.CONDITION_READY,
+        status=c.STATUS_TRUE if ready else c.STATUS_FALSE,
+        reason=reason,
+        message=message,
+        now=now,
+    )
+    return new

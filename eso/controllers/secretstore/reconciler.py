@@ -159,17 +159,11 @@ class StoreReconciler:
                 store, namespace=store.metadata.namespace or "", recorder=self._recorder
             )
         except ProviderError as e:
-            transient = isinstance(e, ProviderUnavailableError)
-            raise StoreValidationError(
-                c.MSG_UNABLE_CREATE_CLIENT, str(e), transient=transient
-            ) from e
+            raise _invalid(c.MSG_UNABLE_CREATE_CLIENT, e) from e
         try:
             await client.validate()
         except ProviderError as e:
-            transient = isinstance(e, ProviderUnavailableError)
-            raise StoreValidationError(
-                c.MSG_UNABLE_VALIDATE_STORE, str(e), transient=transient
-            ) from e
+            raise _invalid(c.MSG_UNABLE_VALIDATE_STORE, e) from e
         finally:
             await client.close()
         return CAPABILITIES.get(provider.name, DEFAULT_CAPABILITIES)
@@ -217,3 +211,8 @@ class StoreReconciler:
             body={"status": new},
             subresource="status",
         )
+
+
+def _invalid(message: str, error: ProviderError) -> StoreValidationError:
+    transient = isinstance(error, ProviderUnavailableError)
+    return StoreValidationError(message, str(error), transient=transient)

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from eso.api import conditions as c
-from eso.controllers.runtime.conditions import set_condition
+from eso.controllers.runtime.conditions import with_ready
 
 
 def store_ready(
@@ -20,15 +19,7 @@ def store_ready(
     capabilities: str | None = None,
 ) -> dict[str, Any]:
     """A store's status with its Ready condition (and capabilities once validated)."""
-    new = dict(status)
-    new["conditions"] = set_condition(
-        status.get("conditions"),
-        type_=c.CONDITION_READY,
-        status=c.STATUS_TRUE if ready else c.STATUS_FALSE,
-        reason=reason,
-        message=message,
-        now=now,
-    )
+    new = with_ready(status, ready=ready, reason=reason, message=message, now=now)
     if capabilities is not None:
         new["capabilities"] = capabilities
     return new
