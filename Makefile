@@ -29,8 +29,8 @@ test-integration: install
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check eso localkube tests bench scripts/get-helm scripts/render-manifests
-	$(BIN)/ruff format --check eso localkube tests bench scripts/get-helm scripts/render-manifests
+	$(BIN)/ruff check eso localkube tests bench scripts/get-helm scripts/render-manifests scripts/module-table
+	$(BIN)/ruff format --check eso localkube tests bench scripts/get-helm scripts/render-manifests scripts/module-table
 	$(BIN)/mypy
 
 demo: install

@@ -297,6 +297,3 @@ class ExternalSecret(EsoModel):
     @property
     def store_kind(self) -> StoreKind:
         return self.spec.secret_store_ref.kind
-
-    def ready_condition(self) -> ExternalSecretStatusCondition | None:
-        return self.status.condition("Ready")

@@ -19,12 +19,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from eso.api import conditions as c
 from eso.api.externalsecret import CreationPolicy
 from eso.api.hashing import data_hash, owner_label_value
-from eso.kube.objects import decode_data, encode_data
+from eso.kube.objects import OwnerReference, decode_data, encode_data
 
 
 class OwnershipError(Exception):
@@ -38,7 +38,7 @@ class OwnershipError(Exception):
 # --- ownership ------------------------------------------------------------------------------
 
 
-def owner_reference(*, name: str, uid: str) -> dict[str, Any]:
+def owner_reference(*, name: str, uid: str) -> OwnerReference:
     """A controller reference to an ExternalSecret, as controller-runtime writes it."""
     return {
         "apiVersion": c.API_VERSION,
@@ -50,15 +50,15 @@ def owner_reference(*, name: str, uid: str) -> dict[str, Any]:
     }
 
 
-def controller_of(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+def controller_of(obj: Mapping[str, Any]) -> OwnerReference | None:
     """The ownerReference with ``controller: true``, if any."""
     for ref in obj.get("metadata", {}).get("ownerReferences") or []:
         if ref.get("controller"):
-            return dict(ref)
+            return cast(OwnerReference, dict(ref))
     return None
 
 
-def _is_es_ref(ref: Mapping[str, Any]) -> bool:
+def _is_es_ref(ref: OwnerReference) -> bool:
     group = str(ref.get("apiVersion", "")).split("/")[0]
     return group == c.GROUP and ref.get("kind") == c.KIND_EXTERNAL_SECRET
 
@@ -78,7 +78,9 @@ class Target:
 def _apply_ownership(secret: dict[str, Any], target: Target) -> None:
     """ESO's ``applyOwnership``; raises OwnershipError when the Secret is not ours to take."""
     meta = secret.setdefault("metadata", {})
-    refs = [dict(r) for r in meta.get("ownerReferences") or []]
+    refs: list[OwnerReference] = [
+        cast(OwnerReference, dict(r)) for r in meta.get("ownerReferences") or []
+    ]
     current = next((r for r in refs if r.get("controller")), None)
     owned_by_es = current is not None and _is_es_ref(current)
     owned_by_us = owned_by_es and current is not None and current.get("name") == target.es_name

@@ -27,8 +27,9 @@ from eso.api.duration import DurationError
 from eso.api.models import AnyStore, ClusterSecretStore, SecretStore, unimplemented_features
 from eso.clock import Clock, SystemClock
 from eso.controllers.runtime.conditions import get_condition
-from eso.controllers.runtime.worker import HandledError, Result
+from eso.controllers.runtime.worker import Result
 from eso.controllers.secretstore.access import ProviderAccess
+from eso.controllers.secretstore.errors import StoreValidationError, invalid
 from eso.controllers.secretstore.refs import event_target, should_process
 from eso.controllers.secretstore.status import store_ready
 from eso.kube.cache import Cache
@@ -36,7 +37,7 @@ from eso.kube.events import EventRecorder
 from eso.kube.keys import ObjectKey, split_key
 from eso.kube.resources import CLUSTER_SECRET_STORES, SECRET_STORES
 from eso.metrics import StoreMetrics
-from eso.providers.base import ProviderError, ProviderUnavailableError
+from eso.providers.base import ProviderError
 from eso.settings import ControllerSettings
 
 log = structlog.get_logger(__name__)
@@ -44,20 +45,6 @@ log = structlog.get_logger(__name__)
 # ESO reports a store's capabilities; every provider eso ships reads and writes.
 CAPABILITIES = {"aws": "ReadWrite"}
 DEFAULT_CAPABILITIES = "ReadOnly"
-
-
-class StoreValidationError(HandledError):
-    """Validation failed; ``message`` is the condition message, ``cause`` the event text.
-
-    A ``HandledError``: the reconciler logs it (``store_invalid``) and writes status and an
-    event before re-raising a transient one, so the worker only retries it.
-    """
-
-    def __init__(self, message: str, cause: str, *, transient: bool = False) -> None:
-        super().__init__(f"{message}: {cause}")
-        self.message = message
-        self.cause = cause
-        self.transient = transient
 
 
 class StoreReconciler:
@@ -159,11 +146,11 @@ class StoreReconciler:
                 store, namespace=store.metadata.namespace or "", recorder=self._recorder
             )
         except ProviderError as e:
-            raise _invalid(c.MSG_UNABLE_CREATE_CLIENT, e) from e
+            raise invalid(c.MSG_UNABLE_CREATE_CLIENT, e) from e
         try:
             await client.validate()
         except ProviderError as e:
-            raise _invalid(c.MSG_UNABLE_VALIDATE_STORE, e) from e
+            raise invalid(c.MSG_UNABLE_VALIDATE_STORE, e) from e
         finally:
             await client.close()
         return CAPABILITIES.get(provider.name, DEFAULT_CAPABILITIES)
@@ -211,8 +198,3 @@ class StoreReconciler:
             body={"status": new},
             subresource="status",
         )
-
-
-def _invalid(message: str, error: ProviderError) -> StoreValidationError:
-    transient = isinstance(error, ProviderUnavailableError)
-    return StoreValidationError(message, str(error), transient=transient)

@@ -275,7 +275,7 @@ def test_malformed_status_is_tolerated(status: Any) -> None:
 
 def test_status_conditions_are_readable() -> None:
     es = ExternalSecret.model_validate(yaml.safe_load(ES_FULL))
-    ready = es.ready_condition()
+    ready = es.status.condition("Ready")
     assert ready is not None and (ready.status, ready.reason) == ("True", "SecretSynced")
     store = ClusterSecretStore.model_validate(yaml.safe_load(CLUSTER_STORE_VAULT))
     assert store.is_ready()
