@@ -32,13 +32,17 @@ ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_IMAGE = "eso:dev"
 IMAGE = os.environ.get("ESO_TEST_IMAGE", DEFAULT_IMAGE)
 NONROOT = "65532"
-# How a cluster runs the Deployment (charts/eso: runAsNonRoot, readOnlyRootFilesystem, drop ALL).
+# As the chart runs the Deployment: runAsNonRoot, readOnlyRootFilesystem, drop ALL, and an
+# emptyDir on /tmp (client certificates given inline in a kubeconfig are written there).
 HARDENED = [
     f"--user={NONROOT}:{NONROOT}",
     "--read-only",
+    "--tmpfs=/tmp",
     "--cap-drop=ALL",
     "--security-opt=no-new-privileges",
 ]
+# podman's --read-only also mounts tmpfs on /run and /var/tmp; a pod gets only what it mounts.
+PODMAN_ONLY = ["--read-only-tmpfs=false"]
 REGION = "ap-south-1"
 ES_API = "external-secrets.io/v1"
 CLI_DEADLINE = 30.0
@@ -73,13 +77,17 @@ def engine() -> str:
     return container_engine()
 
 
+def hardened(engine: str) -> list[str]:
+    return HARDENED + (PODMAN_ONLY if Path(engine).name == "podman" else [])
+
+
 def run_image(
     engine: str, *args: str, entrypoint: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``run --rm`` the image hardened as in a cluster, with ``args`` after the image name."""
     prefix = [f"--entrypoint={entrypoint}"] if entrypoint else []
     return subprocess.run(
-        [engine, "run", "--rm", *HARDENED, *prefix, IMAGE, *args],
+        [engine, "run", "--rm", *hardened(engine), *prefix, IMAGE, *args],
         capture_output=True,
         text=True,
         timeout=CLI_DEADLINE,
@@ -216,7 +224,7 @@ async def controller(
     name = f"eso-smoke-{secrets.token_hex(4)}"
     env = [f"--env={k}={v}" for k, v in fake_aws_env(moto_server.url, region=REGION).items()]
     args = [
-        "run", "--detach", f"--name={name}", *HARDENED, "--network=host", *env,
+        "run", "--detach", f"--name={name}", *hardened(engine), "--network=host", *env,
         f"--volume={kubeconfig}:/etc/eso/kubeconfig:ro",
         IMAGE, "run",
         "--kubeconfig=/etc/eso/kubeconfig",
