@@ -1,11 +1,12 @@
-# syntax=docker/dockerfile:1
 # eso's image: the eso wheel and its runtime dependencies in a venv at /opt/eso, copied onto a
 # clean slim Python. The builder stage may hold pip, compilers and caches; the final stage holds
 # none of them. `make image` builds it (see README, "The container image").
 #
 # The Dockerfile names no interpreter path: `python` is /usr/local/bin/python in the official
 # python:3.11-slim and /usr/bin/python in the Debian-made stand-in (scripts/make-standin-base);
-# the venv points at whichever the base has, and both stages share that base.
+# the venv points at whichever the base has, and both stages share that base. No `# syntax=`
+# line: it would make BuildKit pull its frontend from Docker Hub, and the built-in one (Docker
+# 23+, buildah/podman) already knows RUN --mount.
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS builder
