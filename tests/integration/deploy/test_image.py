@@ -3,9 +3,9 @@
 Checks the image ``make image`` built (``eso:dev``, or ``ESO_TEST_IMAGE``); it never builds one,
 which takes minutes. Without podman or docker, or without the image, every test skips with that
 reason. The controller container joins the host network, so it reaches the ``cluster`` fixture's
-API server and the ``moto_server`` fixture on 127.0.0.1, and gets the kubeconfig as a cluster
-would hand it a mounted file: a copy readable by its uid (``eso local-cluster`` and the fixture
-write theirs 0600 for root). Everything waits by polling on a deadline.
+API server and the ``moto_server`` fixture on 127.0.0.1. Its kubeconfig is a mounted copy its
+uid can read: ``eso local-cluster`` and the ``cluster`` fixture write theirs mode 0600, owned by
+whoever ran them. Everything waits by polling on a deadline.
 """
 
 from __future__ import annotations
