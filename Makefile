@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 N      ?= 1000
 
-.PHONY: install test test-unit test-integration lint demo bench manifests helm clean
+.PHONY: install test test-unit test-integration lint demo bench manifests helm image image-base clean
 
 install: $(STAMP)
 
@@ -46,6 +46,22 @@ helm: .tools/bin/helm
 
 .tools/bin/helm: scripts/get-helm
 	$(PYTHON) scripts/get-helm .tools/bin
+
+# The container image (podman, else docker). The base is PYTHON_IMAGE when given, else
+# python:3.11-slim, else (no registry reachable) a stand-in made from Debian packages.
+# IMAGE_BUILD_ARGS go to `build`, e.g. the proxy secrets of the README.
+IMAGE            ?= eso:dev
+PYTHON_IMAGE     ?=
+ENGINE           ?=
+IMAGE_BUILD_ARGS ?=
+
+image:
+	IMAGE='$(IMAGE)' PYTHON_IMAGE='$(PYTHON_IMAGE)' ENGINE='$(ENGINE)' \
+		scripts/build-image $(IMAGE_BUILD_ARGS)
+
+# The stand-in python:3.11-slim alone (Debian bookworm's python3.11; needs mmdebstrap).
+image-base:
+	scripts/make-standin-base $(ENGINE)
 
 manifests: install helm
 	$(BIN)/python -m eso.api.crdgen manifests/crds
