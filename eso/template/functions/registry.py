@@ -29,7 +29,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Func", "FuncError", "FuncMap"]
+__all__ = ["MAX_ITEMS", "MAX_OUTPUT", "Func", "FuncError", "FuncMap"]
+
+# Hostile templates must not exhaust the controller: a function whose output Go would grow
+# without bound (``repeat``, ``until``, ``seq``, ``randAlphaNum``...) refuses to build more than
+# this and says so (``FuncError(f"... exceeds the template limit of {MAX_OUTPUT} bytes")``).
+# 1 MiB is the Kubernetes Secret size limit: a larger single value could never be written.
+MAX_OUTPUT = 1 << 20
+"""Characters (or bytes) one function call may produce."""
+MAX_ITEMS = 1 << 20
+"""Items one function call may put in a list or map."""
 
 
 class FuncError(Exception):
