@@ -1,0 +1,515 @@
+"""Executes parsed trees against data with Go's ``text/template`` semantics and limits.
+
+The walk mirrors Go's ``exec.go``: which node is "current" when an error happens (that is what
+``at <...>`` and the line:column in messages show), when a pipeline's nil interface becomes "no
+value", how the final pipeline value is appended to a call, and how arguments are checked
+against parameter types (``args``). Every node evaluation and loop iteration counts against
+``Limits.max_steps``, output against ``max_output`` and ``template`` calls against
+``max_depth``; exceeding one ends the execution with a ``TemplateExecError`` naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+from eso.template import args as conv
+from eso.template import nodes as n
+from eso.template.builtins import BUILTINS, REFLECT
+from eso.template.errors import TemplateExecError
+from eso.template.functions.registry import Func, FuncError, FuncMap
+from eso.template.gofmt import FormatTooLarge, sprint, sprintf
+from eso.template.gostrconv import quote
+from eso.template.limits import Limits
+from eso.template.missing import MISSING
+from eso.template.truth import is_true
+from eso.template.values import StringMap, StringSlice, Uint8
+
+__all__ = ["execute"]
+
+_NO_FINAL = object()
+"""No value piped in from the previous command (Go's ``missingVal``)."""
+
+
+class _Iface:
+    """A dot or range variable whose Go static type is ``interface {}`` (an element of an
+    untyped list or map); only error messages about fields care."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _un(v: Any) -> Any:
+    return v.value if isinstance(v, _Iface) else v
+
+
+class _Break(Exception):  # noqa: N818 - control flow, not an error
+    pass
+
+
+class _Continue(Exception):  # noqa: N818 - control flow, not an error
+    pass
+
+
+def execute(
+    trees: dict[str, n.ListNode],
+    name: str,
+    data: Any,
+    *,
+    funcs: FuncMap,
+    builtins: FuncMap,
+    missingkey: str,
+    limits: Limits,
+) -> str:
+    """Run tree ``name`` with dot ``data``; the output, or ``TemplateExecError``."""
+    state = _State(trees, name, funcs, builtins, missingkey, limits)
+    dot = MISSING if data is None else data
+    state.vars = [["$", dot]]
+    state.walk(dot, trees[name])
+    return "".join(state.out)
+
+
+class _State:
+    """One execution: output buffer, variable stack, current node and resource counters."""
+
+    def __init__(
+        self,
+        trees: dict[str, n.ListNode],
+        name: str,
+        funcs: FuncMap,
+        builtins: FuncMap,
+        missingkey: str,
+        limits: Limits,
+    ) -> None:
+        self.trees = trees
+        self.name = name
+        self.funcs = funcs
+        self.builtins = builtins
+        self.missingkey = missingkey
+        self.limits = limits
+        self.out: list[str] = []
+        self.size = 0
+        self.steps = 0
+        self.depth = 0
+        self.node: n.Node | None = None
+        self.vars: list[list[Any]] = []
+
+    # -- errors, limits, output ------------------------------------------------------------
+
+    def error(self, msg: str) -> NoReturn:
+        if self.node is None:
+            raise TemplateExecError(f"template: {self.name}: {msg}")
+        loc = self.node.src.location(self.node.pos)
+        raise TemplateExecError(
+            f"template: {loc}: executing {quote(self.name)} at <{self.node}>: {msg}"
+        )
+
+    def at(self, node: n.Node) -> None:
+        self.node = node
+        self.steps += 1
+        if self.steps > self.limits.max_steps:
+            self.error(f"exceeded the limit of {self.limits.max_steps} evaluation steps")
+
+    def write(self, text: str) -> None:
+        self.size += len(text)
+        if self.size > self.limits.max_output:
+            self.error(f"output exceeds the limit of {self.limits.max_output} characters")
+        self.out.append(text)
+
+    # -- variables -------------------------------------------------------------------------
+
+    def push(self, name: str, value: Any) -> None:
+        self.vars.append([name, value])
+
+    def set_var(self, name: str, value: Any) -> None:
+        for slot in reversed(self.vars):
+            if slot[0] == name:
+                slot[1] = value
+                return
+        self.error(f"undefined variable: {name}")
+
+    def var_value(self, name: str) -> Any:
+        for slot in reversed(self.vars):
+            if slot[0] == name:
+                return slot[1]
+        self.error(f"undefined variable: {name}")
+
+    # -- walking ---------------------------------------------------------------------------
+
+    def walk(self, dot: Any, node: n.Node) -> None:
+        self.at(node)
+        if isinstance(node, n.ListNode):
+            for child in node.nodes:
+                self.walk(dot, child)
+        elif isinstance(node, n.TextNode):
+            self.write(node.text)
+        elif isinstance(node, n.ActionNode):
+            value = self.eval_pipeline(dot, node.pipe)
+            if not node.pipe.decl:
+                self.at(node)
+                self.write("<no value>" if value is MISSING else sprint(value))
+        elif isinstance(node, n.IfNode | n.WithNode):
+            self.walk_if_with(dot, node)
+        elif isinstance(node, n.RangeNode):
+            self.walk_range(dot, node)
+        elif isinstance(node, n.TemplateNode):
+            self.walk_template(dot, node)
+        elif isinstance(node, n.BreakNode):
+            raise _Break
+        elif isinstance(node, n.ContinueNode):
+            raise _Continue
+        else:
+            self.error(f"unknown node: {node}")
+
+    def walk_if_with(self, dot: Any, node: n.BranchNode) -> None:
+        mark = len(self.vars)
+        try:
+            value = self.eval_pipeline(dot, node.pipe)
+            if is_true(value)[0]:
+                self.walk(value if isinstance(node, n.WithNode) else dot, node.body)
+            elif node.else_body is not None:
+                self.walk(dot, node.else_body)
+        finally:
+            del self.vars[mark:]
+
+    def walk_range(self, dot: Any, node: n.RangeNode) -> None:
+        self.at(node)
+        mark = len(self.vars)
+        try:
+            value = self.eval_pipeline(dot, node.pipe)
+            ran = self.range_items(node, value)
+            if not ran and node.else_body is not None:
+                self.walk(dot, node.else_body)
+        except _Break:
+            pass
+        finally:
+            del self.vars[mark:]
+
+    def range_items(self, node: n.RangeNode, value: Any) -> bool:
+        """Run the body once per element; False when there were none."""
+        inner = len(self.vars)
+        ran = False
+        for key, elem in self.iterate(node, value):
+            ran = True
+            self.at(node)
+            self.bind_range(node, key, elem)
+            try:
+                self.walk(elem, node.body)
+            except _Continue:
+                pass
+            finally:
+                del self.vars[inner:]
+        return ran
+
+    def iterate(self, node: n.RangeNode, value: Any) -> Iterator[tuple[Any, Any]]:
+        if value is MISSING:
+            return iter(())
+        if isinstance(value, int) and not isinstance(value, bool):
+            if len(node.pipe.decl) > 1:
+                self.error(
+                    f"can't use value of type {conv.type_name(value)} "
+                    "to iterate over more than one variable"
+                )
+            kind = type(value)
+            return ((MISSING, kind(i)) for i in range(max(value, 0)))
+        if isinstance(value, bytes):
+            return ((i, Uint8(c)) for i, c in enumerate(value))
+        if isinstance(value, list):
+            typed = isinstance(value, StringSlice)
+            return ((i, e if typed else _Iface(e)) for i, e in enumerate(value))
+        if isinstance(value, dict):
+            typed = isinstance(value, StringMap)
+            return ((k, value[k] if typed else _Iface(value[k])) for k in sorted(value))
+        self.error(f"range can't iterate over value of type {conv.type_name(value)}")
+
+    def bind_range(self, node: n.RangeNode, key: Any, elem: Any) -> None:
+        decl = node.pipe.decl
+        if not decl:
+            return
+        if node.pipe.is_assign:
+            if len(decl) > 1:
+                self.set_var(decl[0].ident[0], key)
+                self.set_var(decl[1].ident[0], elem)
+            else:
+                self.set_var(decl[0].ident[0], elem)
+            return
+        self.vars[-1][1] = elem
+        if len(decl) > 1:
+            self.vars[-2][1] = key
+
+    def walk_template(self, dot: Any, node: n.TemplateNode) -> None:
+        self.at(node)
+        tree = self.trees.get(node.name)
+        if tree is None:
+            self.error(f"template {quote(node.name)} not defined")
+        if self.depth >= self.limits.max_depth:
+            self.error(f"exceeded maximum template depth ({self.limits.max_depth})")
+        new_dot = self.eval_pipeline(dot, node.pipe) if node.pipe is not None else MISSING
+        saved = (self.vars, self.name)
+        self.vars, self.name = [["$", new_dot]], node.name
+        self.depth += 1
+        try:
+            self.walk(new_dot, tree)
+        finally:
+            self.vars, self.name = saved
+            self.depth -= 1
+
+    # -- pipelines and commands ------------------------------------------------------------
+
+    def eval_pipeline(self, dot: Any, pipe: n.PipeNode) -> Any:
+        self.at(pipe)
+        value: Any = _NO_FINAL
+        for cmd in pipe.cmds:
+            value = _un(self.eval_command(dot, cmd, value))
+            if value is None:
+                value = MISSING
+        for var in pipe.decl:
+            if pipe.is_assign:
+                self.set_var(var.ident[0], value)
+            else:
+                self.push(var.ident[0], value)
+        return value
+
+    def not_a_function(self, args: list[n.Node], final: Any) -> None:
+        if len(args) > 1 or final is not _NO_FINAL:
+            self.error(f"can't give argument to non-function {args[0]}")
+
+    def eval_command(self, dot: Any, cmd: n.CommandNode, final: Any) -> Any:
+        first = cmd.args[0]
+        if isinstance(first, n.FieldNode):
+            return self.eval_field_node(dot, first, cmd.args, final)
+        if isinstance(first, n.ChainNode):
+            return self.eval_chain_node(dot, first, cmd.args, final)
+        if isinstance(first, n.IdentifierNode):
+            return self.eval_function(dot, first, cmd, cmd.args, final)
+        if isinstance(first, n.PipeNode):
+            self.not_a_function(cmd.args, final)
+            return self.eval_pipeline(dot, first)
+        if isinstance(first, n.VariableNode):
+            return self.eval_variable_node(dot, first, cmd.args, final)
+        self.at(first)
+        self.not_a_function(cmd.args, final)
+        if isinstance(first, n.BoolNode):
+            return first.value
+        if isinstance(first, n.DotNode):
+            return dot
+        if isinstance(first, n.NilNode):
+            self.error("nil is not a command")
+        if isinstance(first, n.NumberNode):
+            return self.ideal_constant(first)
+        if isinstance(first, n.StringNode):
+            return first.text
+        self.error(f"can't evaluate command {quote(str(first))}")
+
+    def ideal_constant(self, node: n.NumberNode) -> Any:
+        self.at(node)
+        text = node.text
+        is_hex_int = text[:2].lower() == "0x" and not any(c in text for c in "pP")
+        floaty = any(c in text for c in ".eEpP") and not is_hex_int and text[0] != "'"
+        if floaty and node.float_value is not None:
+            return node.float_value
+        if node.int_value is not None:
+            return node.int_value
+        if node.uint_value is not None:
+            self.error(f"{text} overflows int")
+        return MISSING
+
+    # -- fields ----------------------------------------------------------------------------
+
+    def eval_field_node(self, dot: Any, node: n.FieldNode, args: list[n.Node], final: Any) -> Any:
+        self.at(node)
+        return self.eval_field_chain(dot, node, node.ident, args, final)
+
+    def eval_chain_node(self, dot: Any, node: n.ChainNode, args: list[n.Node], final: Any) -> Any:
+        self.at(node)
+        if isinstance(node.node, n.NilNode):
+            self.error(f"indirection through explicit nil in {node}")
+        receiver = self.eval_arg(dot, None, node.node)
+        return self.eval_field_chain(receiver, node, node.fields, args, final)
+
+    def eval_variable_node(
+        self, dot: Any, node: n.VariableNode, args: list[n.Node] | None, final: Any
+    ) -> Any:
+        self.at(node)
+        value = self.var_value(node.ident[0])
+        if len(node.ident) == 1:
+            self.not_a_function(args or [node], final)
+            return value
+        return self.eval_field_chain(value, node, node.ident[1:], args, final)
+
+    def eval_field_chain(
+        self, receiver: Any, node: n.Node, ident: list[str], args: list[n.Node] | None, final: Any
+    ) -> Any:
+        for name in ident[:-1]:
+            receiver = self.eval_field(name, None, _NO_FINAL, receiver)
+        return self.eval_field(ident[-1], args, final, receiver)
+
+    def eval_field(self, name: str, args: list[n.Node] | None, final: Any, receiver: Any) -> Any:
+        iface = isinstance(receiver, _Iface)
+        receiver = _un(receiver)
+        if receiver is MISSING:
+            if self.missingkey == "error":
+                self.error(f"nil data; no entry for key {quote(name)}")
+            return MISSING
+        if receiver is None:
+            self.error(f"nil pointer evaluating interface {{}}.{name}")
+        if isinstance(receiver, dict):
+            if (args is not None and len(args) > 1) or final is not _NO_FINAL:
+                self.error(f"{name} is not a method but has arguments")
+            if name in receiver:
+                value = receiver[name]
+                return value if isinstance(receiver, StringMap) else _Iface(value)
+            return self.missing_key(name, receiver)
+        kind = "interface {}" if iface else conv.type_name(receiver)
+        self.error(f"can't evaluate field {name} in type {kind}")
+
+    def missing_key(self, name: str, receiver: dict[str, Any]) -> Any:
+        if self.missingkey == "error":
+            self.error(f"map has no entry for key {quote(name)}")
+        if self.missingkey == "zero":
+            return "" if isinstance(receiver, StringMap) else _Iface(None)
+        return MISSING
+
+    # -- functions -------------------------------------------------------------------------
+
+    def eval_function(
+        self,
+        dot: Any,
+        node: n.IdentifierNode,
+        cmd: n.Node,
+        args: list[n.Node] | None,
+        final: Any,
+    ) -> Any:
+        self.at(node)
+        func = self.funcs.get(node.name)
+        builtin = func is None
+        if func is None:
+            func = self.builtins.get(node.name)
+        if func is None:
+            self.error(f"{quote(node.name)} is not a defined function")
+        return self.eval_call(dot, func, builtin, cmd, args or [node], final)
+
+    def check_arity(self, func: Func, args: list[n.Node], final: Any) -> int:
+        """Number of fixed parameters the explicit arguments fill (Go's ``numFixed``)."""
+        num_in = len(args) + (final is not _NO_FINAL)
+        if func.variadic is not None:
+            if num_in < len(func.params):
+                self.error(
+                    f"wrong number of args for {func.name}: "
+                    f"want at least {len(func.params)} got {len(args)}"
+                )
+            return len(func.params)
+        if num_in != len(func.params):
+            self.error(
+                f"wrong number of args for {func.name}: want {len(func.params)} got {num_in}"
+            )
+        return len(args)
+
+    def eval_call(
+        self, dot: Any, func: Func, builtin: bool, node: n.Node, args: list[n.Node], final: Any
+    ) -> Any:
+        args = args[1:]
+        fixed = self.check_arity(func, args, final)
+        if builtin and func.name in ("and", "or"):
+            return self.and_or(dot, func.name, args, final)
+        argv = [self.eval_arg(dot, func.params[i], a) for i, a in enumerate(args[:fixed])]
+        argv += [self.eval_arg(dot, func.variadic, a) for a in args[fixed:]]
+        if final is not _NO_FINAL:
+            argv.append(self.validate(final, self.final_type(func, len(argv))))
+        if builtin and func.name == "call":
+            callee = str(args[0]) if args else "value"
+            self.call_error(node, "call", _call_message(callee, argv[0]))
+        return self.invoke(func, builtin, node, argv)
+
+    def final_type(self, func: Func, index: int) -> str | None:
+        if index < len(func.params):
+            return func.params[index]
+        return func.variadic if func.variadic is not None else func.params[-1]
+
+    def and_or(self, dot: Any, name: str, args: list[n.Node], final: Any) -> Any:
+        value: Any = MISSING
+        for a in args:
+            value = self.eval_arg(dot, REFLECT, a)
+            if is_true(_un(value))[0] == (name == "or"):
+                return value
+        if final is not _NO_FINAL:
+            value = final
+        return value
+
+    def invoke(self, func: Func, builtin: bool, node: n.Node, argv: list[Any]) -> Any:
+        argv = [_un(a) for a in argv]
+        try:
+            if builtin and func.name == "printf":
+                return sprintf(*argv, limit=self.limits.max_output - self.size)
+            return func.fn(*argv)
+        except FuncError as e:
+            self.call_error(node, func.name, str(e))
+        except FormatTooLarge:
+            self.call_error(node, func.name, "output exceeds the template output limit")
+        except RecursionError:
+            self.error("exceeded the interpreter's recursion limit")
+        except Exception as e:  # noqa: BLE001 - a broken function must not crash the engine
+            self.call_error(node, func.name, f"internal error ({type(e).__name__})")
+
+    def call_error(self, node: n.Node, name: str, msg: str) -> NoReturn:
+        self.node = node
+        self.error(f"error calling {name}: {msg}")
+
+    # -- arguments -------------------------------------------------------------------------
+
+    def validate(self, value: Any, typ: str | None) -> Any:
+        try:
+            return conv.validate(_un(value), typ, iface=isinstance(value, _Iface))
+        except conv.ArgError as e:
+            self.error(str(e))
+
+    def eval_arg(self, dot: Any, typ: str | None, node: n.Node) -> Any:
+        self.at(node)
+        if isinstance(node, n.DotNode):
+            return self.validate(dot, typ)
+        if isinstance(node, n.NilNode):
+            if conv.can_be_nil(typ):
+                return conv.zero(typ)
+            self.error(f"cannot assign nil to {typ}")
+        value = self.eval_operand(dot, node)
+        if value is not _NO_FINAL:
+            return self.validate(value, typ)
+        if typ in (REFLECT, "interface {}"):
+            return self.eval_empty_interface(dot, node)
+        try:
+            return conv.literal(node, typ)
+        except conv.ArgError as e:
+            self.error(str(e))
+
+    def eval_operand(self, dot: Any, node: n.Node) -> Any:
+        """Value of a non-literal argument node; ``_NO_FINAL`` for a literal."""
+        if isinstance(node, n.FieldNode):
+            return self.eval_field_node(dot, node, [node], _NO_FINAL)
+        if isinstance(node, n.VariableNode):
+            return self.eval_variable_node(dot, node, None, _NO_FINAL)
+        if isinstance(node, n.PipeNode):
+            return self.eval_pipeline(dot, node)
+        if isinstance(node, n.IdentifierNode):
+            return self.eval_function(dot, node, node, None, _NO_FINAL)
+        if isinstance(node, n.ChainNode):
+            return self.eval_chain_node(dot, node, [], _NO_FINAL)
+        return _NO_FINAL
+
+    def eval_empty_interface(self, dot: Any, node: n.Node) -> Any:
+        self.at(node)
+        if isinstance(node, n.BoolNode):
+            return node.value
+        if isinstance(node, n.NumberNode):
+            return self.ideal_constant(node)
+        if isinstance(node, n.StringNode):
+            return node.text
+        self.error(f"can't handle assignment of {node} to empty interface argument")
+
+
+def _call_message(callee: str, fn: Any) -> str:
+    fn = _un(fn)
+    if fn is MISSING or fn is None:
+        return "call of nil"
+    return f"non-function {callee} of type {conv.type_name(fn)}"

@@ -1,0 +1,35 @@
+"""Resource limits for one template execution.
+
+A template comes from a user's ExternalSecret; one hostile or buggy template must not hang or
+exhaust the controller. Go's only guard is a template call depth of 100000, far too deep for
+Python's stack, so every cost is capped here and exceeding a cap fails that execution with a
+``TemplateExecError`` naming the limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eso.template.functions.registry import MAX_OUTPUT
+
+__all__ = ["DEFAULT_LIMITS", "MAX_PARSE_DEPTH", "Limits"]
+
+MAX_PARSE_DEPTH = 200
+"""Nesting of parentheses and control blocks the parser accepts (Go allows 10000 parens; a
+recursive-descent parser in Python needs a much lower bound to stay off the C stack)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps for one ``Template.execute`` call."""
+
+    max_output: int = MAX_OUTPUT
+    """Characters of output; 1 MiB is the Kubernetes Secret size limit."""
+    max_steps: int = 1_000_000
+    """Node evaluations and loop iterations; far above any real template (a few hundred)."""
+    max_depth: int = 1000
+    """Nested ``template``/``block`` calls (Go: 100000); deep enough for any real recursion
+    while keeping Python's stack safe."""
+
+
+DEFAULT_LIMITS = Limits()
