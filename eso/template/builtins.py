@@ -24,7 +24,6 @@ from eso.template.values import StringMap, StringSlice, Uint8, go_type_name
 __all__ = ["BUILTINS", "REFLECT", "builtin_funcs"]
 
 
-
 def _index_arg(index: Any, cap: int) -> int:
     if index is MISSING:
         raise FuncError("cannot index slice/array with nil")
@@ -164,14 +163,14 @@ def builtin_funcs() -> FuncMap:
     fm.add(Func("println", sprintln, (), "interface {}", result="string"))
     fm.add(Func("printf", sprintf, ("string",), "interface {}", result="string"))
     fm.add(Func("eq", compare.eq, (REFLECT,), REFLECT, result="bool", returns_error=True))
-    for name, fn in (
+    for cmp_name, cmp in (
         ("ne", compare.ne),
         ("lt", compare.lt),
         ("le", compare.le),
         ("gt", compare.gt),
         ("ge", compare.ge),
     ):
-        fm.add(Func(name, fn, (REFLECT, REFLECT), result="bool", returns_error=True))
+        fm.add(Func(cmp_name, cmp, (REFLECT, REFLECT), result="bool", returns_error=True))
     return fm
 
 

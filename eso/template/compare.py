@@ -49,9 +49,7 @@ def _reflect_kind(v: Any) -> str:
 
 
 def _incompatible(a: Any, b: Any) -> FuncError:
-    return FuncError(
-        f"incompatible types for comparison: {go_type_name(a)} and {go_type_name(b)}"
-    )
+    return FuncError(f"incompatible types for comparison: {go_type_name(a)} and {go_type_name(b)}")
 
 
 def _eq_one(a: Any, ka: str, b: Any) -> bool:

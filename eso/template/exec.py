@@ -11,11 +11,11 @@ against parameter types (``args``). Every node evaluation and loop iteration cou
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 from eso.template import args as conv
 from eso.template import nodes as n
-from eso.template.builtins import BUILTINS, REFLECT
+from eso.template.builtins import REFLECT
 from eso.template.errors import TemplateExecError
 from eso.template.functions.registry import Func, FuncError, FuncMap
 from eso.template.gofmt import FormatTooLarge, sprint, sprintf
@@ -98,11 +98,12 @@ class _State:
 
     # -- errors, limits, output ------------------------------------------------------------
 
-    def error(self, msg: str) -> NoReturn:
+    def err(self, msg: str) -> TemplateExecError:
+        """Go's execution error at the current node (the caller raises it)."""
         if self.node is None:
-            raise TemplateExecError(f"template: {self.name}: {msg}")
+            return TemplateExecError(f"template: {self.name}: {msg}")
         loc = self.node.src.location(self.node.pos)
-        raise TemplateExecError(
+        return TemplateExecError(
             f"template: {loc}: executing {quote(self.name)} at <{self.node}>: {msg}"
         )
 
@@ -110,12 +111,12 @@ class _State:
         self.node = node
         self.steps += 1
         if self.steps > self.limits.max_steps:
-            self.error(f"exceeded the limit of {self.limits.max_steps} evaluation steps")
+            raise self.err(f"exceeded the limit of {self.limits.max_steps} evaluation steps")
 
     def write(self, text: str) -> None:
         self.size += len(text)
         if self.size > self.limits.max_output:
-            self.error(f"output exceeds the limit of {self.limits.max_output} characters")
+            raise self.err(f"output exceeds the limit of {self.limits.max_output} characters")
         self.out.append(text)
 
     # -- variables -------------------------------------------------------------------------
@@ -128,13 +129,13 @@ class _State:
             if slot[0] == name:
                 slot[1] = value
                 return
-        self.error(f"undefined variable: {name}")
+        raise self.err(f"undefined variable: {name}")
 
     def var_value(self, name: str) -> Any:
         for slot in reversed(self.vars):
             if slot[0] == name:
                 return slot[1]
-        self.error(f"undefined variable: {name}")
+        raise self.err(f"undefined variable: {name}")
 
     # -- walking ---------------------------------------------------------------------------
 
@@ -161,7 +162,7 @@ class _State:
         elif isinstance(node, n.ContinueNode):
             raise _Continue
         else:
-            self.error(f"unknown node: {node}")
+            raise self.err(f"unknown node: {node}")
 
     def walk_if_with(self, dot: Any, node: n.BranchNode) -> None:
         mark = len(self.vars)
@@ -208,7 +209,7 @@ class _State:
             return iter(())
         if isinstance(value, int) and not isinstance(value, bool):
             if len(node.pipe.decl) > 1:
-                self.error(
+                raise self.err(
                     f"can't use value of type {conv.type_name(value)} "
                     "to iterate over more than one variable"
                 )
@@ -222,7 +223,7 @@ class _State:
         if isinstance(value, dict):
             typed = isinstance(value, StringMap)
             return ((k, value[k] if typed else _Iface(value[k])) for k in sorted(value))
-        self.error(f"range can't iterate over value of type {conv.type_name(value)}")
+        raise self.err(f"range can't iterate over value of type {conv.type_name(value)}")
 
     def bind_range(self, node: n.RangeNode, key: Any, elem: Any) -> None:
         decl = node.pipe.decl
@@ -243,9 +244,9 @@ class _State:
         self.at(node)
         tree = self.trees.get(node.name)
         if tree is None:
-            self.error(f"template {quote(node.name)} not defined")
+            raise self.err(f"template {quote(node.name)} not defined")
         if self.depth >= self.limits.max_depth:
-            self.error(f"exceeded maximum template depth ({self.limits.max_depth})")
+            raise self.err(f"exceeded maximum template depth ({self.limits.max_depth})")
         new_dot = self.eval_pipeline(dot, node.pipe) if node.pipe is not None else MISSING
         saved = (self.vars, self.name)
         self.vars, self.name = [["$", new_dot]], node.name
@@ -274,7 +275,7 @@ class _State:
 
     def not_a_function(self, args: list[n.Node], final: Any) -> None:
         if len(args) > 1 or final is not _NO_FINAL:
-            self.error(f"can't give argument to non-function {args[0]}")
+            raise self.err(f"can't give argument to non-function {args[0]}")
 
     def eval_command(self, dot: Any, cmd: n.CommandNode, final: Any) -> Any:
         first = cmd.args[0]
@@ -296,12 +297,12 @@ class _State:
         if isinstance(first, n.DotNode):
             return dot
         if isinstance(first, n.NilNode):
-            self.error("nil is not a command")
+            raise self.err("nil is not a command")
         if isinstance(first, n.NumberNode):
             return self.ideal_constant(first)
         if isinstance(first, n.StringNode):
             return first.text
-        self.error(f"can't evaluate command {quote(str(first))}")
+        raise self.err(f"can't evaluate command {quote(str(first))}")
 
     def ideal_constant(self, node: n.NumberNode) -> Any:
         self.at(node)
@@ -313,7 +314,7 @@ class _State:
         if node.int_value is not None:
             return node.int_value
         if node.uint_value is not None:
-            self.error(f"{text} overflows int")
+            raise self.err(f"{text} overflows int")
         return MISSING
 
     # -- fields ----------------------------------------------------------------------------
@@ -325,7 +326,7 @@ class _State:
     def eval_chain_node(self, dot: Any, node: n.ChainNode, args: list[n.Node], final: Any) -> Any:
         self.at(node)
         if isinstance(node.node, n.NilNode):
-            self.error(f"indirection through explicit nil in {node}")
+            raise self.err(f"indirection through explicit nil in {node}")
         receiver = self.eval_arg(dot, None, node.node)
         return self.eval_field_chain(receiver, node, node.fields, args, final)
 
@@ -351,23 +352,23 @@ class _State:
         receiver = _un(receiver)
         if receiver is MISSING:
             if self.missingkey == "error":
-                self.error(f"nil data; no entry for key {quote(name)}")
+                raise self.err(f"nil data; no entry for key {quote(name)}")
             return MISSING
         if receiver is None:
-            self.error(f"nil pointer evaluating interface {{}}.{name}")
+            raise self.err(f"nil pointer evaluating interface {{}}.{name}")
         if isinstance(receiver, dict):
             if (args is not None and len(args) > 1) or final is not _NO_FINAL:
-                self.error(f"{name} is not a method but has arguments")
+                raise self.err(f"{name} is not a method but has arguments")
             if name in receiver:
                 value = receiver[name]
                 return value if isinstance(receiver, StringMap) else _Iface(value)
             return self.missing_key(name, receiver)
         kind = "interface {}" if iface else conv.type_name(receiver)
-        self.error(f"can't evaluate field {name} in type {kind}")
+        raise self.err(f"can't evaluate field {name} in type {kind}")
 
     def missing_key(self, name: str, receiver: dict[str, Any]) -> Any:
         if self.missingkey == "error":
-            self.error(f"map has no entry for key {quote(name)}")
+            raise self.err(f"map has no entry for key {quote(name)}")
         if self.missingkey == "zero":
             return "" if isinstance(receiver, StringMap) else _Iface(None)
         return MISSING
@@ -388,7 +389,7 @@ class _State:
         if func is None:
             func = self.builtins.get(node.name)
         if func is None:
-            self.error(f"{quote(node.name)} is not a defined function")
+            raise self.err(f"{quote(node.name)} is not a defined function")
         return self.eval_call(dot, func, builtin, cmd, args or [node], final)
 
     def check_arity(self, func: Func, args: list[n.Node], final: Any) -> int:
@@ -396,13 +397,13 @@ class _State:
         num_in = len(args) + (final is not _NO_FINAL)
         if func.variadic is not None:
             if num_in < len(func.params):
-                self.error(
+                raise self.err(
                     f"wrong number of args for {func.name}: "
                     f"want at least {len(func.params)} got {len(args)}"
                 )
             return len(func.params)
         if num_in != len(func.params):
-            self.error(
+            raise self.err(
                 f"wrong number of args for {func.name}: want {len(func.params)} got {num_in}"
             )
         return len(args)
@@ -420,7 +421,7 @@ class _State:
             argv.append(self.validate(final, self.final_type(func, len(argv))))
         if builtin and func.name == "call":
             callee = str(args[0]) if args else "value"
-            self.call_error(node, "call", _call_message(callee, argv[0]))
+            raise self.call_err(node, "call", _call_message(callee, argv[0]))
         return self.invoke(func, builtin, node, argv)
 
     def final_type(self, func: Func, index: int) -> str | None:
@@ -445,17 +446,19 @@ class _State:
                 return sprintf(*argv, limit=self.limits.max_output - self.size)
             return func.fn(*argv)
         except FuncError as e:
-            self.call_error(node, func.name, str(e))
+            raise self.call_err(node, func.name, str(e)) from None
         except FormatTooLarge:
-            self.call_error(node, func.name, "output exceeds the template output limit")
+            msg = "output exceeds the template output limit"
+            raise self.call_err(node, func.name, msg) from None
         except RecursionError:
-            self.error("exceeded the interpreter's recursion limit")
-        except Exception as e:  # noqa: BLE001 - a broken function must not crash the engine
-            self.call_error(node, func.name, f"internal error ({type(e).__name__})")
+            raise self.err("exceeded the interpreter's recursion limit") from None
+        except Exception as e:  # a buggy function must fail one render, not the controller
+            msg = f"internal error ({type(e).__name__})"
+            raise self.call_err(node, func.name, msg) from None
 
-    def call_error(self, node: n.Node, name: str, msg: str) -> NoReturn:
+    def call_err(self, node: n.Node, name: str, msg: str) -> TemplateExecError:
         self.node = node
-        self.error(f"error calling {name}: {msg}")
+        return self.err(f"error calling {name}: {msg}")
 
     # -- arguments -------------------------------------------------------------------------
 
@@ -463,7 +466,7 @@ class _State:
         try:
             return conv.validate(_un(value), typ, iface=isinstance(value, _Iface))
         except conv.ArgError as e:
-            self.error(str(e))
+            raise self.err(str(e)) from None
 
     def eval_arg(self, dot: Any, typ: str | None, node: n.Node) -> Any:
         self.at(node)
@@ -472,7 +475,7 @@ class _State:
         if isinstance(node, n.NilNode):
             if conv.can_be_nil(typ):
                 return conv.zero(typ)
-            self.error(f"cannot assign nil to {typ}")
+            raise self.err(f"cannot assign nil to {typ}")
         value = self.eval_operand(dot, node)
         if value is not _NO_FINAL:
             return self.validate(value, typ)
@@ -481,7 +484,7 @@ class _State:
         try:
             return conv.literal(node, typ)
         except conv.ArgError as e:
-            self.error(str(e))
+            raise self.err(str(e)) from None
 
     def eval_operand(self, dot: Any, node: n.Node) -> Any:
         """Value of a non-literal argument node; ``_NO_FINAL`` for a literal."""
@@ -505,7 +508,7 @@ class _State:
             return self.ideal_constant(node)
         if isinstance(node, n.StringNode):
             return node.text
-        self.error(f"can't handle assignment of {node} to empty interface argument")
+        raise self.err(f"can't handle assignment of {node} to empty interface argument")
 
 
 def _call_message(callee: str, fn: Any) -> str:

@@ -173,7 +173,7 @@ def _underscore_ok(s: str) -> bool:
 
 def parse_int(text: str) -> int | None:
     """``strconv.ParseInt(text, 0, 64)`` without the range check; None on a syntax error."""
-    if not text or "_" in text and not _underscore_ok(text):
+    if not text or ("_" in text and not _underscore_ok(text)):
         return None
     body = text.replace("_", "")
     try:
@@ -208,7 +208,7 @@ def parse_float(text: str) -> float | None:
 
 
 def _shortest_digits(f: float, bits: int) -> tuple[str, int]:
-    """Shortest digits that read back as ``f``, and the decimal point position (0.ddd×10^dp)."""
+    """Shortest digits reading back as ``f`` and the decimal point: ``0.DIGITS * 10**dp``."""
     if f == 0:
         return "0", 1
     if bits == 32:
