@@ -21,7 +21,16 @@ from eso.template.missing import MISSING
 from eso.template.truth import is_true
 from eso.template.values import StringMap, StringSlice, Uint8, go_type_name
 
-__all__ = ["BUILTINS", "REFLECT", "builtin_funcs"]
+__all__ = ["REFLECT", "IndexValueError", "builtin_funcs"]
+
+
+class IndexValueError(FuncError):
+    """An index or slice bound is out of range. Go's message quotes the number; ``redacted``
+    does not, for when the number came from the data rather than the template text."""
+
+    def __init__(self, message: str, redacted: str) -> None:
+        super().__init__(message)
+        self.redacted = redacted
 
 
 def _index_arg(index: Any, cap: int) -> int:
@@ -30,7 +39,7 @@ def _index_arg(index: Any, cap: int) -> int:
     if not isinstance(index, int) or isinstance(index, bool):
         raise FuncError(f"cannot index slice/array with type {go_type_name(index)}")
     if index < 0 or index > cap:
-        raise FuncError(f"index out of range: {index}")
+        raise IndexValueError(f"index out of range: {index}", "index out of range")
     return int(index)
 
 
@@ -65,6 +74,9 @@ def index(item: Any, *indexes: Any) -> Any:
     return item
 
 
+_INVERTED = "invalid slice index: a bound exceeds the next one"
+
+
 def slice_(item: Any, *indexes: Any) -> Any:
     """``slice x 1 2``: ``x[1:2]`` (strings by byte, like Go)."""
     item = compare.indirect(item)
@@ -84,9 +96,9 @@ def slice_(item: Any, *indexes: Any) -> Any:
     for i, x in enumerate(indexes):
         idx[i] = _index_arg(compare.indirect(x), len(raw))
     if idx[0] > idx[1]:
-        raise FuncError(f"invalid slice index: {idx[0]} > {idx[1]}")
+        raise IndexValueError(f"invalid slice index: {idx[0]} > {idx[1]}", _INVERTED)
     if len(indexes) == 3 and idx[1] > idx[2]:
-        raise FuncError(f"invalid slice index: {idx[1]} > {idx[2]}")
+        raise IndexValueError(f"invalid slice index: {idx[1]} > {idx[2]}", _INVERTED)
     part = raw[idx[0] : idx[1]]
     if isinstance(item, str):
         return part.decode("utf-8", "surrogateescape")
@@ -172,6 +184,3 @@ def builtin_funcs() -> FuncMap:
     ):
         fm.add(Func(cmp_name, cmp, (REFLECT, REFLECT), result="bool", returns_error=True))
     return fm
-
-
-BUILTINS = frozenset(builtin_funcs().names())

@@ -15,7 +15,7 @@ from typing import Any
 
 from eso.template import args as conv
 from eso.template import nodes as n
-from eso.template.builtins import REFLECT
+from eso.template.builtins import REFLECT, IndexValueError
 from eso.template.errors import TemplateExecError
 from eso.template.functions.registry import Func, FuncError, FuncMap
 from eso.template.gofmt import FormatTooLarge, sprint, sprintf
@@ -26,6 +26,8 @@ from eso.template.truth import is_true
 from eso.template.values import StringMap, StringSlice, Uint8
 
 __all__ = ["execute"]
+
+NESTING_TOO_DEEP = "exceeded the engine's nesting limit (templates nested too deeply)"
 
 _NO_FINAL = object()
 """No value piped in from the previous command (Go's ``missingVal``)."""
@@ -67,7 +69,11 @@ def execute(
     state = _State(trees, name, funcs, builtins, missingkey, limits)
     dot = MISSING if data is None else data
     state.vars = [["$", dot]]
-    state.walk(dot, trees[name])
+    try:
+        state.walk(dot, trees[name])
+    except RecursionError:
+        # Only reachable through nesting that each limit allows but their sum does not.
+        raise TemplateExecError(f"template: {name}: {NESTING_TOO_DEEP}") from None
     return "".join(state.out)
 
 
@@ -422,7 +428,8 @@ class _State:
         if builtin and func.name == "call":
             callee = str(args[0]) if args else "value"
             raise self.call_err(node, "call", _call_message(callee, argv[0]))
-        return self.invoke(func, builtin, node, argv)
+        quoted = final is _NO_FINAL and all(isinstance(a, n.NumberNode) for a in args[1:])
+        return self.invoke(func, builtin, node, argv, literal_indexes=quoted)
 
     def final_type(self, func: Func, index: int) -> str | None:
         if index < len(func.params):
@@ -439,12 +446,19 @@ class _State:
             value = final
         return value
 
-    def invoke(self, func: Func, builtin: bool, node: n.Node, argv: list[Any]) -> Any:
+    def invoke(
+        self, func: Func, builtin: bool, node: n.Node, argv: list[Any], *, literal_indexes: bool
+    ) -> Any:
+        """Call ``func``; a failure becomes ``error calling NAME: ...`` at ``node``. Index
+        numbers are quoted only when the template text spelled them (``literal_indexes``)."""
         argv = [_un(a) for a in argv]
         try:
             if builtin and func.name == "printf":
                 return sprintf(*argv, limit=self.limits.max_output - self.size)
             return func.fn(*argv)
+        except IndexValueError as e:
+            msg = str(e) if literal_indexes else e.redacted
+            raise self.call_err(node, func.name, msg) from None
         except FuncError as e:
             raise self.call_err(node, func.name, str(e)) from None
         except FormatTooLarge:

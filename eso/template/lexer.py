@@ -106,11 +106,17 @@ class _Lexer:
         self.items: list[Item] = []
         self.paren_depth = 0
         self.done = False
+        self._line = (0, 1)  # (offset, line there): tokens come in order, so count forward
 
     # -- plumbing --------------------------------------------------------------------------
 
     def line_at(self, pos: int) -> int:
-        return self.text.count("\n", 0, pos) + 1
+        at, line = self._line
+        if pos < at:
+            at, line = 0, 1
+        line += self.text.count("\n", at, pos)
+        self._line = (pos, line)
+        return line
 
     def emit(self, typ: T) -> None:
         val = self.text[self.start : self.pos]

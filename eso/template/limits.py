@@ -14,9 +14,10 @@ from eso.template.functions.registry import MAX_OUTPUT
 
 __all__ = ["DEFAULT_LIMITS", "MAX_PARSE_DEPTH", "Limits"]
 
-MAX_PARSE_DEPTH = 200
-"""Nesting of parentheses and control blocks the parser accepts (Go allows 10000 parens; a
-recursive-descent parser in Python needs a much lower bound to stay off the C stack)."""
+MAX_PARSE_DEPTH = 50
+"""Nesting of parentheses and control blocks (together) the parser accepts. Go allows 10000
+parentheses; both our parser and executor recurse once per level on Python's stack (about
+1000 frames, shared with the caller), and real templates nest fewer than ten levels."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +28,10 @@ class Limits:
     """Characters of output; 1 MiB is the Kubernetes Secret size limit."""
     max_steps: int = 1_000_000
     """Node evaluations and loop iterations; far above any real template (a few hundred)."""
-    max_depth: int = 1000
-    """Nested ``template``/``block`` calls (Go: 100000); deep enough for any real recursion
-    while keeping Python's stack safe."""
+    max_depth: int = 100
+    """Nested ``template``/``block`` calls (Go: 100000). Each level costs several Python
+    frames, and Python's stack holds about 1000; deeper recursion fails with a
+    ``TemplateExecError`` either way (this limit, or the engine's stack guard)."""
 
 
 DEFAULT_LIMITS = Limits()

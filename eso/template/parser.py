@@ -69,10 +69,12 @@ class _Parser:
     # -- token plumbing --------------------------------------------------------------------
 
     def next(self) -> Item:
-        i = self.cursor[0]
-        self.cursor[0] = i + 1
-        self.cursor[1] = max(self.cursor[1], i)
-        return self.items[min(i, len(self.items) - 1)]
+        cursor = self.cursor
+        i = cursor[0]
+        cursor[0] = i + 1
+        if i > cursor[1]:
+            cursor[1] = i
+        return self.items[i] if i < len(self.items) else self.items[-1]
 
     def backup(self, count: int = 1) -> None:
         self.cursor[0] -= count
@@ -114,8 +116,10 @@ class _Parser:
         return item
 
     def nested(self) -> _Parser:
-        """A parser for a define/block body: same tokens, fresh variables."""
-        return _Parser(self.src, self.items, self.trees, self.has_func, self.cursor)
+        """A parser for a define/block body: same tokens, fresh variables, same depth."""
+        inner = _Parser(self.src, self.items, self.trees, self.has_func, self.cursor)
+        inner.depth = self.depth
+        return inner
 
     # -- structure -------------------------------------------------------------------------
 
