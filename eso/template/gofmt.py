@@ -4,55 +4,26 @@ Templates print every value through ``fmt``: actions use ``Sprint``'s rendering 
 ``map[a:1 b:2]`` with sorted keys, ``<nil>``, floats as ``1e+06``), ``printf`` is ``Sprintf``
 with all its flags and its in-band error forms (``%!d(string=x)``, ``%!(EXTRA ...)``). The
 function library reuses this module for sprig's ``printf``-like functions and ``toString``, so
-it depends on nothing but the value model and ``gostrconv``.
+it depends on nothing but the value model and ``gostrconv``. How one operand prints is
+``fmtvalue``; this module walks format strings.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from dataclasses import dataclass
 from typing import Any
 
-from eso.template.gostrconv import can_backquote, format_float, is_print, quote, quote_rune
-from eso.template.values import (
-    Duration,
-    Float32,
-    Uint,
-    Uint8,
-    Uint16,
-    Uint32,
-    Uint64,
-    go_type_name,
-)
+from eso.template.fmtvalue import Flags, FormatTooLarge, Printer
+from eso.template.gotime import format_duration, format_time
+from eso.template.values import go_type_name
 
 __all__ = ["FormatTooLarge", "format_duration", "format_time", "sprint", "sprintf", "sprintln"]
 
-_UNSIGNED = (Uint, Uint8, Uint16, Uint32, Uint64)
 _TOO_LARGE = 1_000_000  # Go's bound on widths and precisions
-
-
-class FormatTooLarge(ValueError):  # noqa: N818 - reads as a condition, like Go's ErrTooLarge
-    """The formatted text would exceed the caller's size limit."""
-
-
-@dataclass(slots=True)
-class _Flags:
-    plus: bool = False
-    minus: bool = False
-    sharp: bool = False
-    space: bool = False
-    zero: bool = False
-    plus_v: bool = False
-    sharp_v: bool = False
-    wid: int = 0
-    wid_present: bool = False
-    prec: int = 0
-    prec_present: bool = False
 
 
 def sprint(*args: Any) -> str:
     """``fmt.Sprint``: a space between operands when neither side is a string."""
-    p = _Printer()
+    p = _Formatter()
     prev_string = False
     for i, arg in enumerate(args):
         is_string = isinstance(arg, str)
@@ -65,7 +36,7 @@ def sprint(*args: Any) -> str:
 
 def sprintln(*args: Any) -> str:
     """``fmt.Sprintln``: operands separated by spaces, then a newline."""
-    p = _Printer()
+    p = _Formatter()
     for i, arg in enumerate(args):
         if i > 0:
             p.out.append(" ")
@@ -76,361 +47,13 @@ def sprintln(*args: Any) -> str:
 
 def sprintf(fmt: str, *args: Any, limit: int | None = None) -> str:
     """``fmt.Sprintf``; raises ``FormatTooLarge`` once the output passes ``limit`` chars."""
-    p = _Printer(limit)
+    p = _Formatter(limit)
     p.do_printf(fmt, list(args))
     return "".join(p.out)
 
 
-def format_duration(ns: int) -> str:
-    """``time.Duration.String``: ``1h2m3.5s``, ``1.5ms``, ``0s``."""
-    if ns == 0:
-        return "0s"
-    sign, u = ("-" if ns < 0 else ""), abs(ns)
-    if u < 1_000_000_000:
-        for unit, size in (("ns", 1), ("µs", 1_000), ("ms", 1_000_000)):
-            if u < size * 1000:
-                return sign + _frac(u, size) + unit
-    secs = _frac(u % 60_000_000_000, 1_000_000_000) + "s"
-    mins, hours = (u // 60_000_000_000) % 60, u // 3_600_000_000_000
-    if hours:
-        return f"{sign}{hours}h{mins}m{secs}"
-    if mins:
-        return f"{sign}{mins}m{secs}"
-    return sign + secs
-
-
-def _frac(value: int, size: int) -> str:
-    whole, rest = divmod(value, size)
-    if not rest:
-        return str(whole)
-    digits = len(str(size)) - 1
-    return f"{whole}.{rest:0{digits}d}".rstrip("0")
-
-
-def format_time(t: _dt.datetime) -> str:
-    """``time.Time.String``: ``2006-01-02 15:04:05.999999999 -0700 MST``."""
-    frac = f".{t.microsecond:06d}".rstrip("0") if t.microsecond else ""
-    off = t.utcoffset() or _dt.timedelta(0)
-    mins = int(off.total_seconds()) // 60
-    zone = f"{'+' if mins >= 0 else '-'}{abs(mins) // 60:02d}{abs(mins) % 60:02d}"
-    name = t.tzname() or ""
-    if name in ("", "UTC") and mins == 0:
-        name = "UTC"
-    elif not name or name.startswith(("UTC+", "UTC-")):
-        name = zone
-    return f"{t:%Y-%m-%d %H:%M:%S}{frac} {zone} {name}"
-
-
-class _Printer:
-    """One formatting run: Go's ``pp`` with its ``fmt`` flags."""
-
-    def __init__(self, limit: int | None = None) -> None:
-        self.out: list[str] = []
-        self.f = _Flags()
-        self.limit = limit
-        self.size = 0
-
-    def write(self, s: str) -> None:
-        self.out.append(s)
-        if self.limit is not None:
-            self.size += len(s)
-            if self.size > self.limit:
-                raise FormatTooLarge(f"formatted output exceeds {self.limit} characters")
-
-    # -- padding ---------------------------------------------------------------------------
-
-    def padding(self, n: int) -> None:
-        if n > 0:
-            self.write(("0" if self.f.zero and not self.f.minus else " ") * n)
-
-    def pad(self, s: str) -> None:
-        f = self.f
-        if not f.wid_present or f.wid == 0:
-            self.write(s)
-        elif f.minus:
-            self.write(s)
-            self.padding(f.wid - len(s))
-        else:
-            self.padding(f.wid - len(s))
-            self.write(s)
-
-    def pad_no_zero(self, s: str) -> None:
-        old, self.f.zero = self.f.zero, False
-        self.pad(s)
-        self.f.zero = old
-
-    # -- arguments -------------------------------------------------------------------------
-
-    def print_arg(self, arg: Any, verb: str) -> None:
-        if arg is None:
-            if verb in "Tv":
-                self.pad("<nil>")
-            else:
-                self.bad_verb(verb, arg)
-            return
-        if verb == "T":
-            self.fmt_s(go_type_name(arg))
-            return
-        self.print_value(arg, verb, 0)
-
-    def print_value(self, v: Any, verb: str, depth: int) -> None:  # dispatch on the Go kind
-        if self.stringer(v, verb):
-            return
-        if v is None:
-            if self.f.sharp_v:
-                self.write("interface {}(nil)")
-            elif verb == "v" or depth > 0:
-                self.write("<nil>")
-            else:
-                self.bad_verb(verb, v)
-        elif isinstance(v, bool):
-            self.fmt_bool(v, verb)
-        elif isinstance(v, int):
-            self.fmt_integer(v, verb, unsigned=isinstance(v, _UNSIGNED))
-        elif isinstance(v, float):
-            self.fmt_float(v, verb, 32 if isinstance(v, Float32) else 64)
-        elif isinstance(v, str):
-            self.fmt_string(v, verb)
-        elif isinstance(v, bytes):
-            self.fmt_bytes(v, verb, "[]byte" if depth == 0 else "[]uint8")
-        elif isinstance(v, dict):
-            self.fmt_map(v, verb, depth)
-        elif isinstance(v, list):
-            self.fmt_list(v, verb, depth)
-        elif isinstance(v, _dt.datetime):
-            self.fmt_string(format_time(v), verb)
-        else:
-            self.write(f"?{type(v).__name__}?")
-
-    def stringer(self, v: Any, verb: str) -> bool:
-        """Types with a ``String`` method (Duration, time.Time) print through it."""
-        if self.f.sharp_v or verb not in "vsxXq":
-            return False
-        if isinstance(v, Duration):
-            self.fmt_string(format_duration(v), verb)
-            return True
-        return False
-
-    def bad_verb(self, verb: str, arg: Any) -> None:
-        self.write(f"%!{verb}(")
-        if arg is None:
-            self.write("<nil>")
-        else:
-            self.write(go_type_name(arg) + "=")
-            self.print_arg(arg, "v")
-        self.write(")")
-
-    # -- kinds -----------------------------------------------------------------------------
-
-    def fmt_bool(self, v: bool, verb: str) -> None:
-        if verb in "tv":
-            self.pad("true" if v else "false")
-        else:
-            self.bad_verb(verb, v)
-
-    def fmt_integer(self, v: int, verb: str, *, unsigned: bool) -> None:
-        if verb == "v" and self.f.sharp_v and unsigned:
-            self.fmt_0x64(v, leading=True)
-        elif verb in "vd":
-            self.fmt_int(v, 10, verb, "0123456789abcdefx")
-        elif verb in "boOxX":
-            base = {"b": 2, "o": 8, "O": 8, "x": 16, "X": 16}[verb]
-            digits = "0123456789ABCDEFX" if verb == "X" else "0123456789abcdefx"
-            self.fmt_int(v, base, verb, digits)
-        elif verb == "c":
-            self.pad(chr(v) if 0 <= v <= 0x10FFFF and not 0xD800 <= v <= 0xDFFF else "\ufffd")
-        elif verb == "q":
-            self.fmt_qc(v)
-        elif verb == "U":
-            self.fmt_unicode(v)
-        else:
-            self.bad_verb(verb, v)
-
-    def fmt_0x64(self, v: int, *, leading: bool) -> None:
-        sharp, self.f.sharp = self.f.sharp, leading
-        self.fmt_int(v, 16, "v", "0123456789abcdefx")
-        self.f.sharp = sharp
-
-    def fmt_int(self, v: int, base: int, verb: str, digits: str) -> None:
-        f = self.f
-        negative, u = v < 0, abs(v)
-        prec = 0
-        if f.prec_present:
-            prec = f.prec
-            if prec == 0 and u == 0:
-                old, f.zero = f.zero, False
-                self.padding(f.wid)
-                f.zero = old
-                return
-        elif f.zero and not f.minus and f.wid_present:
-            prec = f.wid - (1 if negative or f.plus or f.space else 0)
-        body = _to_base(u, base, digits)
-        body = "0" * (prec - len(body)) + body
-        body = self.int_prefix(body, base, verb, digits)
-        sign = "-" if negative else "+" if f.plus else " " if f.space else ""
-        self.pad_no_zero(sign + body)
-
-    def int_prefix(self, body: str, base: int, verb: str, digits: str) -> str:
-        if self.f.sharp:
-            if base == 2:
-                body = "0b" + body
-            elif base == 8 and not body.startswith("0"):
-                body = "0" + body
-            elif base == 16:
-                body = "0" + digits[16] + body
-        if verb == "O":
-            body = "0o" + body
-        return body
-
-    def fmt_qc(self, v: int) -> None:
-        code = v if 0 <= v <= 0x10FFFF else 0xFFFD
-        c = chr(code) if not 0xD800 <= code <= 0xDFFF else "\ufffd"
-        if self.f.sharp and is_print(c):
-            self.pad(f"'{c}'")
-        else:
-            self.pad(quote_rune(code, ascii_only=self.f.plus))
-
-    def fmt_unicode(self, v: int) -> None:
-        prec = self.f.prec if self.f.prec_present and self.f.prec > 4 else 4
-        text = "U+" + f"{v & 0xFFFFFFFFFFFFFFFF:X}".rjust(prec, "0")
-        if self.f.sharp and 0 <= v <= 0x10FFFF and is_print(chr(v)):
-            text += f" '{chr(v)}'"
-        self.pad_no_zero(text)
-
-    def fmt_float(self, v: float, verb: str, bits: int) -> None:
-        if verb in "vbgGxX":
-            prec = -1
-            verb = "g" if verb == "v" else verb
-        elif verb in "feEF":
-            prec = 6
-        else:
-            self.bad_verb(verb, v)
-            return
-        if self.f.prec_present:
-            prec = self.f.prec
-        num = format_float(v, verb, prec, bits=bits)
-        num = num if num[0] in "+-" else "+" + num
-        self.write_float(num, verb, prec)
-
-    def write_float(self, num: str, verb: str, prec: int) -> None:
-        f = self.f
-        if f.space and num[0] == "+" and not f.plus:
-            num = " " + num[1:]
-        if num[1] in "IN":
-            if num[1] == "N" and not f.space and not f.plus:
-                num = num[1:]
-            self.pad_no_zero(num)
-            return
-        if f.sharp and verb != "b":
-            num = _sharp_float(num, verb, prec)
-        if f.plus or num[0] != "+":
-            if f.zero and not f.minus and f.wid_present and f.wid > len(num):
-                self.write(num[0])
-                self.padding(f.wid - len(num))
-                self.write(num[1:])
-            else:
-                self.pad(num)
-            return
-        self.pad(num[1:])
-
-    def fmt_string(self, v: str, verb: str) -> None:
-        if verb == "v" and self.f.sharp_v:
-            self.fmt_q(v)
-        elif verb in "vs":
-            self.fmt_s(v)
-        elif verb in "xX":
-            self.fmt_hex(v.encode("utf-8", "surrogateescape"), verb)
-        elif verb == "q":
-            self.fmt_q(v)
-        else:
-            self.bad_verb(verb, v)
-
-    def truncate(self, s: str) -> str:
-        return s[: self.f.prec] if self.f.prec_present else s
-
-    def fmt_s(self, s: str) -> None:
-        self.pad(self.truncate(s))
-
-    def fmt_q(self, s: str) -> None:
-        s = self.truncate(s)
-        if self.f.sharp and can_backquote(s):
-            self.pad(f"`{s}`")
-        else:
-            self.pad(quote(s, ascii_only=self.f.plus))
-
-    def fmt_hex(self, b: bytes, verb: str) -> None:
-        f = self.f
-        length = min(len(b), f.prec) if f.prec_present else len(b)
-        x = "X" if verb == "X" else "x"
-        if length == 0:
-            if f.wid_present:
-                self.padding(f.wid)
-            return
-        width = 2 * length
-        if f.space:
-            width = width * 2 if f.sharp else width
-            width += length - 1
-        elif f.sharp:
-            width += 2
-        pieces = [format(c, "02X" if verb == "X" else "02x") for c in b[:length]]
-        if f.space:
-            text = " ".join((f"0{x}" if f.sharp else "") + p for p in pieces)
-        else:
-            text = (f"0{x}" if f.sharp else "") + "".join(pieces)
-        if f.wid_present and f.wid > width and not f.minus:
-            self.padding(f.wid - width)
-        self.write(text)
-        if f.wid_present and f.wid > width and f.minus:
-            self.padding(f.wid - width)
-
-    def fmt_bytes(self, v: bytes, verb: str, type_name: str) -> None:
-        if verb in "vd":
-            if self.f.sharp_v:
-                self.write(type_name + "{")
-                for i, c in enumerate(v):
-                    self.write(", " if i else "")
-                    self.fmt_0x64(c, leading=True)
-                self.write("}")
-                return
-            self.write("[")
-            for i, c in enumerate(v):
-                self.write(" " if i else "")
-                self.fmt_int(c, 10, verb, "0123456789abcdefx")
-            self.write("]")
-        elif verb == "s":
-            self.fmt_s(v.decode("utf-8", "surrogateescape"))
-        elif verb in "xX":
-            self.fmt_hex(v, verb)
-        elif verb == "q":
-            self.fmt_q(v.decode("utf-8", "surrogateescape"))
-        else:
-            self.fmt_list([Uint8(c) for c in v], verb, 1)
-
-    def fmt_map(self, v: dict[Any, Any], verb: str, depth: int) -> None:
-        if self.f.sharp_v:
-            self.write(go_type_name(v) + "{")
-        else:
-            self.write("map[")
-        for i, key in enumerate(sorted(v)):
-            if i:
-                self.write(", " if self.f.sharp_v else " ")
-            self.print_value(key, verb, depth + 1)
-            self.write(":")
-            self.print_value(v[key], verb, depth + 1)
-        self.write("}" if self.f.sharp_v else "]")
-
-    def fmt_list(self, v: list[Any], verb: str, depth: int) -> None:
-        if self.f.sharp_v:
-            self.write(go_type_name(v) + "{")
-        else:
-            self.write("[")
-        for i, item in enumerate(v):
-            if i:
-                self.write(", " if self.f.sharp_v else " ")
-            self.print_value(item, verb, depth + 1)
-        self.write("}" if self.f.sharp_v else "]")
-
-    # -- Sprintf ---------------------------------------------------------------------------
+class _Formatter(Printer):
+    """A ``Printer`` that walks a format string (Go's ``doPrintf``)."""
 
     def do_printf(self, fmt: str, args: list[Any]) -> None:
         state = _Scan(fmt, args)
@@ -450,7 +73,7 @@ class _Printer:
             self.extra(args[state.arg :])
 
     def extra(self, rest: list[Any]) -> None:
-        self.f = _Flags()
+        self.f = Flags()
         self.write("%!(EXTRA ")
         for i, arg in enumerate(rest):
             self.write(", " if i else "")
@@ -463,7 +86,7 @@ class _Printer:
 
     def one_verb(self, s: _Scan) -> bool:
         """Format one ``%...`` directive; False when the format ends without a verb."""
-        self.f = f = _Flags()
+        self.f = f = Flags()
         s.good = True
         self.flags(s)
         after = s.arg_number()
@@ -601,36 +224,3 @@ class _Scan:
         if isinstance(v, int) and not isinstance(v, bool) and abs(v) <= _TOO_LARGE:
             return int(v), True
         return 0, False
-
-
-def _to_base(u: int, base: int, digits: str) -> str:
-    if u == 0:
-        return "0"
-    out = []
-    while u:
-        u, r = divmod(u, base)
-        out.append(digits[r])
-    return "".join(reversed(out))
-
-
-def _sharp_float(num: str, verb: str, prec: int) -> str:
-    """``%#g`` and friends: keep a decimal point and trailing zeros."""
-    digits = (6 if prec == -1 else prec) if verb in "vgGx" else 0
-    tail = ""
-    has_point, saw_nonzero = False, False
-    body = num
-    for i in range(1, len(num)):
-        c = num[i]
-        if c == ".":
-            has_point = True
-        elif c in "pP" or (c in "eE" and verb not in "xX"):
-            body, tail = num[:i], num[i:]
-            break
-        else:
-            saw_nonzero = saw_nonzero or c != "0"
-            digits -= 1 if saw_nonzero else 0
-    if not has_point:
-        if len(body) == 2 and body[1] == "0":
-            digits -= 1
-        body += "."
-    return body + "0" * max(digits, 0) + tail
