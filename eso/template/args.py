@@ -86,7 +86,7 @@ def zero(typ: str | None) -> Any:
     return None
 
 
-def validate(value: Any, typ: str | None, *, iface: bool = False) -> Any:
+def validate(value: Any, typ: str | None) -> Any:
     """Go's ``validateType``: ``value`` if assignable to ``typ``, else ``ArgError``."""
     if typ is None or typ == REFLECT:
         return value

@@ -455,7 +455,7 @@ class _State:
         try:
             if builtin and func.name == "printf":
                 return sprintf(*argv, limit=self.limits.max_output - self.size)
-            return func.fn(*argv)
+            result = func.fn(*argv)
         except IndexValueError as e:
             msg = str(e) if literal_indexes else e.redacted
             raise self.call_err(node, func.name, msg) from None
@@ -469,6 +469,11 @@ class _State:
         except Exception as e:  # a buggy function must fail one render, not the controller
             msg = f"internal error ({type(e).__name__})"
             raise self.call_err(node, func.name, msg) from None
+        if isinstance(result, str | bytes) and len(result) > self.limits.max_output:
+            # values never written out (``$x = print $x $x``) must not grow without bound
+            msg = f"result exceeds the limit of {self.limits.max_output} characters"
+            raise self.call_err(node, func.name, msg)
+        return result
 
     def call_err(self, node: n.Node, name: str, msg: str) -> TemplateExecError:
         self.node = node
@@ -478,7 +483,7 @@ class _State:
 
     def validate(self, value: Any, typ: str | None) -> Any:
         try:
-            return conv.validate(_un(value), typ, iface=isinstance(value, _Iface))
+            return conv.validate(_un(value), typ)
         except conv.ArgError as e:
             raise self.err(str(e)) from None
 

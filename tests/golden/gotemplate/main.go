@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
 )
 
 // caseFile is cases.json: shared data sets plus the cases; a case names a data set or
@@ -68,6 +69,12 @@ func funcs() template.FuncMap {
 		"upper":    strings.ToUpper,
 		"strmap":   func() map[string]string { return map[string]string{"k": "v", "a": "b"} },
 		"takesMap": func(m map[string]string) int { return len(m) },
+		"dur":      func(n int64) time.Duration { return time.Duration(n) },
+		"f32":      func(f float64) float32 { return float32(f) },
+		"bytesOf":  func(s string) []byte { return []byte(s) },
+		"i32":      func(n int32) int32 { return n },
+		"u64":      func(n uint64) uint64 { return n },
+		"takesAny": func(v []interface{}) int { return len(v) },
 	}
 }
 

@@ -6,11 +6,22 @@ error wrapping exactly as Go saw them.
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from eso.template.functions.registry import FuncError, FuncMap
 from eso.template.gofmt import sprint
-from eso.template.values import Int64, StringMap, StringSlice, Uint8, go_type_name
+from eso.template.values import (
+    Duration,
+    Float32,
+    Int32,
+    Int64,
+    StringMap,
+    StringSlice,
+    Uint8,
+    Uint64,
+    go_type_name,
+)
 
 
 def _fail(s: str) -> str:
@@ -31,6 +42,10 @@ def _atoi(s: str) -> int:
 def _add64(a: int, b: int) -> Int64:
     total = (a + b + (1 << 63)) % (1 << 64) - (1 << 63)
     return Int64(total)
+
+
+def _f32(f: float) -> Float32:
+    return Float32(struct.unpack("f", struct.pack("f", f))[0])
 
 
 def _dict(*kv: Any) -> dict[str, Any]:
@@ -58,4 +73,10 @@ def golden_funcs() -> FuncMap:
     reg("upper", "string", result="string")(str.upper)
     reg("strmap", result="map[string]string")(lambda: StringMap(k="v", a="b"))
     reg("takesMap", "map[string]string", result="int")(len)
+    reg("dur", "int64", result="time.Duration")(Duration)
+    reg("f32", "float64", result="float32")(_f32)
+    reg("bytesOf", "string", result="[]uint8")(lambda s: s.encode("utf-8"))
+    reg("i32", "int32", result="int32")(Int32)
+    reg("u64", "uint64", result="uint64")(Uint64)
+    reg("takesAny", "[]interface {}", result="int")(len)
     return fm

@@ -62,6 +62,12 @@ def test_output_limit_applies_inside_printf() -> None:
         render('{{ printf "%999999d%999999d" 1 2 }}', limits=Limits(max_output=1000))
 
 
+def test_values_that_are_never_output_cannot_grow_without_bound() -> None:
+    text = '{{ $x := "ab" }}{{ range 64 }}{{ $x = print $x $x }}{{ end }}'
+    with pytest.raises(TemplateExecError, match="error calling print: result exceeds the limit"):
+        render(text)
+
+
 def test_step_limit_stops_long_loops() -> None:
     with pytest.raises(TemplateExecError, match="limit of 1000 evaluation steps"):
         render("{{ range 100000 }}{{ end }}", limits=Limits(max_steps=1000))

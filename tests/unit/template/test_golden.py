@@ -36,6 +36,8 @@ REDACTED: dict[str, str] = {
     "eq_map_slice_noncomparable_types": "template: eq_map_slice_noncomparable_types:1:2: "
     'executing "eq_map_slice_noncomparable_types" at <eq .m .l>: error calling eq: '
     "non-comparable types map[string]interface {} and []interface {}",
+    "bytes_eq": 'template: bytes_eq:1:2: executing "bytes_eq" at <eq (bytesOf "a") '
+    '(bytesOf "a")>: error calling eq: non-comparable type []uint8',
 }
 # Not implemented: complex constants (no ESO template can use them: no function takes one).
 UNSUPPORTED: dict[str, tuple[str, str]] = {
