@@ -259,26 +259,43 @@ def _shortest(f: float, verb: str, bits: int) -> str:
 
 
 def _hex_float(f: float, prec: int, upper: bool) -> str:
-    """Go's ``%x`` of a float: ``0x1.8p+01``."""
-    if f == 0:
-        mant, exp = "0", 0
-    else:
-        h = f.hex()  # 0x1.8000000000000p+1
-        m, _, e = h[2:].partition("p")
-        mant, exp = m, int(e)
-    ip, _, fp = mant.partition(".")
+    """Go's ``%x`` of a float: ``0x1.8p+01``; rounding to ``prec`` digits is half-to-even."""
+    ip, fp, exp = "0", "", 0
+    if f != 0:
+        m, _, e = f.hex()[2:].partition("p")  # 1.8000000000000p+1
+        ip, _, fp = m.partition(".")
+        exp = int(e)
     fp = fp.rstrip("0")
-    if prec >= 0:
-        if len(fp) > prec:
-            value = int(ip + fp, 16) / (16 ** len(fp))
-            scaled = round(value * 16**prec)
-            ip, fp = f"{scaled >> (4 * prec):x}", f"{scaled % (16**prec):0{prec}x}" if prec else ""
-            if ip == "2":
-                ip, exp = "1", exp + 1
-        else:
-            fp = fp + "0" * (prec - len(fp))
+    if 0 <= prec < len(fp):
+        q, r = divmod(int(ip + fp, 16), 16 ** (len(fp) - prec))
+        half = 16 ** (len(fp) - prec) // 2
+        q += r > half or (r == half and q & 1)
+        if q >> (4 * prec) == 2:
+            q, exp = q >> 1, exp + 1
+        digits = f"{q:0{prec + 1}x}"
+        ip, fp = digits[0], digits[1:]
+    elif prec > len(fp):
+        fp += "0" * (prec - len(fp))
     out = f"0x{ip}" + (f".{fp}" if fp else "") + f"p{'+' if exp >= 0 else '-'}{abs(exp):02d}"
     return out.upper() if upper else out
+
+
+def _binary_exponent(f: float, bits: int) -> str:
+    """Go's ``%b``: integer mantissa and power of two, ``4503599627370496p-52``."""
+    if bits == 32:
+        raw, mbits, bias = struct.unpack("<I", struct.pack("<f", f))[0], 23, 127
+        ebits = 8
+    else:
+        raw, mbits, bias = struct.unpack("<Q", struct.pack("<d", f))[0], 52, 1023
+        ebits = 11
+    exp = (raw >> mbits) & ((1 << ebits) - 1)
+    mant = raw & ((1 << mbits) - 1)
+    if exp == 0:
+        exp = 1
+    else:
+        mant |= 1 << mbits
+    exp -= bias + mbits
+    return f"{mant}p{'+' if exp >= 0 else '-'}{abs(exp)}"
 
 
 def format_float(f: float, verb: str, prec: int, *, bits: int = 64) -> str:
@@ -293,6 +310,8 @@ def format_float(f: float, verb: str, prec: int, *, bits: int = 64) -> str:
     sign = "-" if math.copysign(1.0, f) < 0 else ""
     if verb in "xX":
         return sign + _hex_float(abs(f), prec, verb == "X")
+    if verb == "b":
+        return sign + _binary_exponent(abs(f), bits)
     if prec < 0:
         return sign + _shortest(f, verb, bits)
     if verb in "gG" and prec == 0:
