@@ -77,8 +77,8 @@ class Template:
         produced before a failure is discarded."""
         return execute(
             self._trees,
-            self.name,
-            data,
+            name=self.name,
+            data=data,
             funcs=self._funcs,
             builtins=self._builtins,
             missingkey=self._missingkey,

@@ -57,20 +57,22 @@ class _Continue(Exception):  # noqa: N818 - control flow, not an error
 
 def execute(
     trees: dict[str, n.ListNode],
+    *,
     name: str,
     data: Any,
-    *,
     funcs: FuncMap,
     builtins: FuncMap,
     missingkey: str,
     limits: Limits,
 ) -> str:
     """Run tree ``name`` with dot ``data``; the output, or ``TemplateExecError``."""
-    state = _State(trees, name, funcs, builtins, missingkey, limits)
+    state = _State(
+        trees, name=name, funcs=funcs, builtins=builtins, missingkey=missingkey, limits=limits
+    )
     dot = MISSING if data is None else data
     state.vars = [["$", dot]]
     try:
-        state.walk(dot, trees[name])
+        state.walk(trees[name], dot=dot)
     except RecursionError:
         # Only reachable through nesting that each limit allows but their sum does not.
         raise TemplateExecError(f"template: {name}: {NESTING_TOO_DEEP}") from None
@@ -83,6 +85,7 @@ class _State:
     def __init__(
         self,
         trees: dict[str, n.ListNode],
+        *,
         name: str,
         funcs: FuncMap,
         builtins: FuncMap,
@@ -127,10 +130,10 @@ class _State:
 
     # -- variables -------------------------------------------------------------------------
 
-    def push(self, name: str, value: Any) -> None:
+    def push(self, name: str, *, value: Any) -> None:
         self.vars.append([name, value])
 
-    def set_var(self, name: str, value: Any) -> None:
+    def set_var(self, name: str, *, value: Any) -> None:
         for slot in reversed(self.vars):
             if slot[0] == name:
                 slot[1] = value
@@ -145,24 +148,24 @@ class _State:
 
     # -- walking ---------------------------------------------------------------------------
 
-    def walk(self, dot: Any, node: n.Node) -> None:
+    def walk(self, node: n.Node, *, dot: Any) -> None:
         self.at(node)
         if isinstance(node, n.ListNode):
             for child in node.nodes:
-                self.walk(dot, child)
+                self.walk(child, dot=dot)
         elif isinstance(node, n.TextNode):
             self.write(node.text)
         elif isinstance(node, n.ActionNode):
-            value = self.eval_pipeline(dot, node.pipe)
+            value = self.eval_pipeline(node.pipe, dot=dot)
             if not node.pipe.decl:
                 self.at(node)
                 self.write("<no value>" if value is MISSING else sprint(value))
         elif isinstance(node, n.IfNode | n.WithNode):
-            self.walk_if_with(dot, node)
+            self.walk_if_with(node, dot=dot)
         elif isinstance(node, n.RangeNode):
-            self.walk_range(dot, node)
+            self.walk_range(node, dot=dot)
         elif isinstance(node, n.TemplateNode):
-            self.walk_template(dot, node)
+            self.walk_template(node, dot=dot)
         elif isinstance(node, n.BreakNode):
             raise _Break
         elif isinstance(node, n.ContinueNode):
@@ -170,47 +173,47 @@ class _State:
         else:
             raise self.err(f"unknown node: {node}")
 
-    def walk_if_with(self, dot: Any, node: n.BranchNode) -> None:
+    def walk_if_with(self, node: n.BranchNode, *, dot: Any) -> None:
         mark = len(self.vars)
         try:
-            value = self.eval_pipeline(dot, node.pipe)
+            value = self.eval_pipeline(node.pipe, dot=dot)
             if is_true(value)[0]:
-                self.walk(value if isinstance(node, n.WithNode) else dot, node.body)
+                self.walk(node.body, dot=value if isinstance(node, n.WithNode) else dot)
             elif node.else_body is not None:
-                self.walk(dot, node.else_body)
+                self.walk(node.else_body, dot=dot)
         finally:
             del self.vars[mark:]
 
-    def walk_range(self, dot: Any, node: n.RangeNode) -> None:
+    def walk_range(self, node: n.RangeNode, *, dot: Any) -> None:
         self.at(node)
         mark = len(self.vars)
         try:
-            value = self.eval_pipeline(dot, node.pipe)
-            ran = self.range_items(node, value)
+            value = self.eval_pipeline(node.pipe, dot=dot)
+            ran = self.range_items(node, value=value)
             if not ran and node.else_body is not None:
-                self.walk(dot, node.else_body)
+                self.walk(node.else_body, dot=dot)
         except _Break:
             pass
         finally:
             del self.vars[mark:]
 
-    def range_items(self, node: n.RangeNode, value: Any) -> bool:
+    def range_items(self, node: n.RangeNode, *, value: Any) -> bool:
         """Run the body once per element; False when there were none."""
         inner = len(self.vars)
         ran = False
-        for key, elem in self.iterate(node, value):
+        for key, elem in self.iterate(node, value=value):
             ran = True
             self.at(node)
-            self.bind_range(node, key, elem)
+            self.bind_range(node, key=key, elem=elem)
             try:
-                self.walk(elem, node.body)
+                self.walk(node.body, dot=elem)
             except _Continue:
                 pass
             finally:
                 del self.vars[inner:]
         return ran
 
-    def iterate(self, node: n.RangeNode, value: Any) -> Iterator[tuple[Any, Any]]:
+    def iterate(self, node: n.RangeNode, *, value: Any) -> Iterator[tuple[Any, Any]]:
         if value is MISSING:
             return iter(())
         if isinstance(value, int) and not isinstance(value, bool):
@@ -231,73 +234,73 @@ class _State:
             return ((k, value[k] if typed else _Iface(value[k])) for k in sorted(value))
         raise self.err(f"range can't iterate over value of type {conv.type_name(value)}")
 
-    def bind_range(self, node: n.RangeNode, key: Any, elem: Any) -> None:
+    def bind_range(self, node: n.RangeNode, *, key: Any, elem: Any) -> None:
         decl = node.pipe.decl
         if not decl:
             return
         if node.pipe.is_assign:
             if len(decl) > 1:
-                self.set_var(decl[0].ident[0], key)
-                self.set_var(decl[1].ident[0], elem)
+                self.set_var(decl[0].ident[0], value=key)
+                self.set_var(decl[1].ident[0], value=elem)
             else:
-                self.set_var(decl[0].ident[0], elem)
+                self.set_var(decl[0].ident[0], value=elem)
             return
         self.vars[-1][1] = elem
         if len(decl) > 1:
             self.vars[-2][1] = key
 
-    def walk_template(self, dot: Any, node: n.TemplateNode) -> None:
+    def walk_template(self, node: n.TemplateNode, *, dot: Any) -> None:
         self.at(node)
         tree = self.trees.get(node.name)
         if tree is None:
             raise self.err(f"template {quote(node.name)} not defined")
         if self.depth >= self.limits.max_depth:
             raise self.err(f"exceeded maximum template depth ({self.limits.max_depth})")
-        new_dot = self.eval_pipeline(dot, node.pipe) if node.pipe is not None else MISSING
+        new_dot = self.eval_pipeline(node.pipe, dot=dot) if node.pipe is not None else MISSING
         saved = (self.vars, self.name)
         self.vars, self.name = [["$", new_dot]], node.name
         self.depth += 1
         try:
-            self.walk(new_dot, tree)
+            self.walk(tree, dot=new_dot)
         finally:
             self.vars, self.name = saved
             self.depth -= 1
 
     # -- pipelines and commands ------------------------------------------------------------
 
-    def eval_pipeline(self, dot: Any, pipe: n.PipeNode) -> Any:
+    def eval_pipeline(self, pipe: n.PipeNode, *, dot: Any) -> Any:
         self.at(pipe)
         value: Any = _NO_FINAL
         for cmd in pipe.cmds:
-            value = _un(self.eval_command(dot, cmd, value))
+            value = _un(self.eval_command(cmd, dot=dot, final=value))
             if value is None:
                 value = MISSING
         for var in pipe.decl:
             if pipe.is_assign:
-                self.set_var(var.ident[0], value)
+                self.set_var(var.ident[0], value=value)
             else:
-                self.push(var.ident[0], value)
+                self.push(var.ident[0], value=value)
         return value
 
-    def not_a_function(self, args: list[n.Node], final: Any) -> None:
+    def not_a_function(self, args: list[n.Node], *, final: Any) -> None:
         if len(args) > 1 or final is not _NO_FINAL:
             raise self.err(f"can't give argument to non-function {args[0]}")
 
-    def eval_command(self, dot: Any, cmd: n.CommandNode, final: Any) -> Any:
+    def eval_command(self, cmd: n.CommandNode, *, dot: Any, final: Any) -> Any:
         first = cmd.args[0]
         if isinstance(first, n.FieldNode):
-            return self.eval_field_node(dot, first, cmd.args, final)
+            return self.eval_field_node(first, dot=dot, args=cmd.args, final=final)
         if isinstance(first, n.ChainNode):
-            return self.eval_chain_node(dot, first, cmd.args, final)
+            return self.eval_chain_node(first, dot=dot, args=cmd.args, final=final)
         if isinstance(first, n.IdentifierNode):
-            return self.eval_function(dot, first, cmd, cmd.args, final)
+            return self.eval_function(first, dot=dot, cmd=cmd, args=cmd.args, final=final)
         if isinstance(first, n.PipeNode):
-            self.not_a_function(cmd.args, final)
-            return self.eval_pipeline(dot, first)
+            self.not_a_function(cmd.args, final=final)
+            return self.eval_pipeline(first, dot=dot)
         if isinstance(first, n.VariableNode):
-            return self.eval_variable_node(dot, first, cmd.args, final)
+            return self.eval_variable_node(first, dot=dot, args=cmd.args, final=final)
         self.at(first)
-        self.not_a_function(cmd.args, final)
+        self.not_a_function(cmd.args, final=final)
         if isinstance(first, n.BoolNode):
             return first.value
         if isinstance(first, n.DotNode):
@@ -325,35 +328,39 @@ class _State:
 
     # -- fields ----------------------------------------------------------------------------
 
-    def eval_field_node(self, dot: Any, node: n.FieldNode, args: list[n.Node], final: Any) -> Any:
+    def eval_field_node(
+        self, node: n.FieldNode, *, dot: Any, args: list[n.Node], final: Any
+    ) -> Any:
         self.at(node)
-        return self.eval_field_chain(dot, node, node.ident, args, final)
+        return self.eval_field_chain(dot, ident=node.ident, args=args, final=final)
 
-    def eval_chain_node(self, dot: Any, node: n.ChainNode, args: list[n.Node], final: Any) -> Any:
+    def eval_chain_node(
+        self, node: n.ChainNode, *, dot: Any, args: list[n.Node], final: Any
+    ) -> Any:
         self.at(node)
         if isinstance(node.node, n.NilNode):
             raise self.err(f"indirection through explicit nil in {node}")
-        receiver = self.eval_arg(dot, None, node.node)
-        return self.eval_field_chain(receiver, node, node.fields, args, final)
+        receiver = self.eval_arg(node.node, dot=dot, typ=None)
+        return self.eval_field_chain(receiver, ident=node.fields, args=args, final=final)
 
     def eval_variable_node(
-        self, dot: Any, node: n.VariableNode, args: list[n.Node] | None, final: Any
+        self, node: n.VariableNode, *, dot: Any, args: list[n.Node] | None, final: Any
     ) -> Any:
         self.at(node)
         value = self.var_value(node.ident[0])
         if len(node.ident) == 1:
-            self.not_a_function(args or [node], final)
+            self.not_a_function(args or [node], final=final)
             return value
-        return self.eval_field_chain(value, node, node.ident[1:], args, final)
+        return self.eval_field_chain(value, ident=node.ident[1:], args=args, final=final)
 
     def eval_field_chain(
-        self, receiver: Any, node: n.Node, ident: list[str], args: list[n.Node] | None, final: Any
+        self, receiver: Any, *, ident: list[str], args: list[n.Node] | None, final: Any
     ) -> Any:
         for name in ident[:-1]:
-            receiver = self.eval_field(name, None, _NO_FINAL, receiver)
-        return self.eval_field(ident[-1], args, final, receiver)
+            receiver = self.eval_field(name, args=None, final=_NO_FINAL, receiver=receiver)
+        return self.eval_field(ident[-1], args=args, final=final, receiver=receiver)
 
-    def eval_field(self, name: str, args: list[n.Node] | None, final: Any, receiver: Any) -> Any:
+    def eval_field(self, name: str, *, receiver: Any, args: list[n.Node] | None, final: Any) -> Any:
         iface = isinstance(receiver, _Iface)
         receiver = _un(receiver)
         if receiver is MISSING:
@@ -368,11 +375,11 @@ class _State:
             if name in receiver:
                 value = receiver[name]
                 return value if isinstance(receiver, StringMap) else _Iface(value)
-            return self.missing_key(name, receiver)
+            return self.missing_key(name, receiver=receiver)
         kind = "interface {}" if iface else conv.type_name(receiver)
         raise self.err(f"can't evaluate field {name} in type {kind}")
 
-    def missing_key(self, name: str, receiver: dict[str, Any]) -> Any:
+    def missing_key(self, name: str, *, receiver: dict[str, Any]) -> Any:
         if self.missingkey == "error":
             raise self.err(f"map has no entry for key {quote(name)}")
         if self.missingkey == "zero":
@@ -383,8 +390,9 @@ class _State:
 
     def eval_function(
         self,
-        dot: Any,
         node: n.IdentifierNode,
+        *,
+        dot: Any,
         cmd: n.Node,
         args: list[n.Node] | None,
         final: Any,
@@ -396,9 +404,11 @@ class _State:
             func = self.builtins.get(node.name)
         if func is None:
             raise self.err(f"{quote(node.name)} is not a defined function")
-        return self.eval_call(dot, func, builtin, cmd, args or [node], final)
+        return self.eval_call(
+            func, dot=dot, builtin=builtin, node=cmd, args=args or [node], final=final
+        )
 
-    def check_arity(self, func: Func, args: list[n.Node], final: Any) -> int:
+    def check_arity(self, func: Func, *, args: list[n.Node], final: Any) -> int:
         """Number of fixed parameters the explicit arguments fill (Go's ``numFixed``)."""
         num_in = len(args) + (final is not _NO_FINAL)
         if func.variadic is not None:
@@ -415,31 +425,38 @@ class _State:
         return len(args)
 
     def eval_call(
-        self, dot: Any, func: Func, builtin: bool, node: n.Node, args: list[n.Node], final: Any
+        self,
+        func: Func,
+        *,
+        dot: Any,
+        builtin: bool,
+        node: n.Node,
+        args: list[n.Node],
+        final: Any,
     ) -> Any:
         args = args[1:]
-        fixed = self.check_arity(func, args, final)
+        fixed = self.check_arity(func, args=args, final=final)
         if builtin and func.name in ("and", "or"):
-            return self.and_or(dot, func.name, args, final)
-        argv = [self.eval_arg(dot, func.params[i], a) for i, a in enumerate(args[:fixed])]
-        argv += [self.eval_arg(dot, func.variadic, a) for a in args[fixed:]]
+            return self.and_or(func.name, dot=dot, args=args, final=final)
+        argv = [self.eval_arg(a, dot=dot, typ=func.params[i]) for i, a in enumerate(args[:fixed])]
+        argv += [self.eval_arg(a, dot=dot, typ=func.variadic) for a in args[fixed:]]
         if final is not _NO_FINAL:
-            argv.append(self.validate(final, self.final_type(func, len(argv))))
+            argv.append(self.validate(final, typ=self.final_type(func, index=len(argv))))
         if builtin and func.name == "call":
             callee = str(args[0]) if args else "value"
-            raise self.call_err(node, "call", _call_message(callee, argv[0]))
+            raise self.call_err(node, name="call", msg=_call_message(callee, fn=argv[0]))
         quoted = final is _NO_FINAL and all(isinstance(a, n.NumberNode) for a in args[1:])
-        return self.invoke(func, builtin, node, argv, literal_indexes=quoted)
+        return self.invoke(func, builtin=builtin, node=node, argv=argv, literal_indexes=quoted)
 
-    def final_type(self, func: Func, index: int) -> str | None:
+    def final_type(self, func: Func, *, index: int) -> str | None:
         if index < len(func.params):
             return func.params[index]
         return func.variadic if func.variadic is not None else func.params[-1]
 
-    def and_or(self, dot: Any, name: str, args: list[n.Node], final: Any) -> Any:
+    def and_or(self, name: str, *, dot: Any, args: list[n.Node], final: Any) -> Any:
         value: Any = MISSING
         for a in args:
-            value = self.eval_arg(dot, REFLECT, a)
+            value = self.eval_arg(a, dot=dot, typ=REFLECT)
             if is_true(_un(value))[0] == (name == "or"):
                 return value
         if final is not _NO_FINAL:
@@ -447,7 +464,7 @@ class _State:
         return value
 
     def invoke(
-        self, func: Func, builtin: bool, node: n.Node, argv: list[Any], *, literal_indexes: bool
+        self, func: Func, *, builtin: bool, node: n.Node, argv: list[Any], literal_indexes: bool
     ) -> Any:
         """Call ``func``; a failure becomes ``error calling NAME: ...`` at ``node``. Index
         numbers are quoted only when the template text spelled them (``literal_indexes``)."""
@@ -458,68 +475,68 @@ class _State:
             result = func.fn(*argv)
         except IndexValueError as e:
             msg = str(e) if literal_indexes else e.redacted
-            raise self.call_err(node, func.name, msg) from None
+            raise self.call_err(node, name=func.name, msg=msg) from None
         except FuncError as e:
-            raise self.call_err(node, func.name, str(e)) from None
+            raise self.call_err(node, name=func.name, msg=str(e)) from None
         except FormatTooLarge:
             msg = "output exceeds the template output limit"
-            raise self.call_err(node, func.name, msg) from None
+            raise self.call_err(node, name=func.name, msg=msg) from None
         except RecursionError:
             raise self.err("exceeded the interpreter's recursion limit") from None
         except Exception as e:  # a buggy function must fail one render, not the controller
             msg = f"internal error ({type(e).__name__})"
-            raise self.call_err(node, func.name, msg) from None
+            raise self.call_err(node, name=func.name, msg=msg) from None
         if isinstance(result, str | bytes) and len(result) > self.limits.max_output:
             # values never written out (``$x = print $x $x``) must not grow without bound
             msg = f"result exceeds the limit of {self.limits.max_output} characters"
-            raise self.call_err(node, func.name, msg)
+            raise self.call_err(node, name=func.name, msg=msg)
         return result
 
-    def call_err(self, node: n.Node, name: str, msg: str) -> TemplateExecError:
+    def call_err(self, node: n.Node, *, name: str, msg: str) -> TemplateExecError:
         self.node = node
         return self.err(f"error calling {name}: {msg}")
 
     # -- arguments -------------------------------------------------------------------------
 
-    def validate(self, value: Any, typ: str | None) -> Any:
+    def validate(self, value: Any, *, typ: str | None) -> Any:
         try:
             return conv.validate(_un(value), typ)
         except conv.ArgError as e:
             raise self.err(str(e)) from None
 
-    def eval_arg(self, dot: Any, typ: str | None, node: n.Node) -> Any:
+    def eval_arg(self, node: n.Node, *, dot: Any, typ: str | None) -> Any:
         self.at(node)
         if isinstance(node, n.DotNode):
-            return self.validate(dot, typ)
+            return self.validate(dot, typ=typ)
         if isinstance(node, n.NilNode):
             if conv.can_be_nil(typ):
                 return conv.zero(typ)
             raise self.err(f"cannot assign nil to {typ}")
-        value = self.eval_operand(dot, node)
+        value = self.eval_operand(node, dot=dot)
         if value is not _NO_FINAL:
-            return self.validate(value, typ)
+            return self.validate(value, typ=typ)
         if typ in (REFLECT, "interface {}"):
-            return self.eval_empty_interface(dot, node)
+            return self.eval_empty_interface(node, dot=dot)
         try:
             return conv.literal(node, typ)
         except conv.ArgError as e:
             raise self.err(str(e)) from None
 
-    def eval_operand(self, dot: Any, node: n.Node) -> Any:
+    def eval_operand(self, node: n.Node, *, dot: Any) -> Any:
         """Value of a non-literal argument node; ``_NO_FINAL`` for a literal."""
         if isinstance(node, n.FieldNode):
-            return self.eval_field_node(dot, node, [node], _NO_FINAL)
+            return self.eval_field_node(node, dot=dot, args=[node], final=_NO_FINAL)
         if isinstance(node, n.VariableNode):
-            return self.eval_variable_node(dot, node, None, _NO_FINAL)
+            return self.eval_variable_node(node, dot=dot, args=None, final=_NO_FINAL)
         if isinstance(node, n.PipeNode):
-            return self.eval_pipeline(dot, node)
+            return self.eval_pipeline(node, dot=dot)
         if isinstance(node, n.IdentifierNode):
-            return self.eval_function(dot, node, node, None, _NO_FINAL)
+            return self.eval_function(node, dot=dot, cmd=node, args=None, final=_NO_FINAL)
         if isinstance(node, n.ChainNode):
-            return self.eval_chain_node(dot, node, [], _NO_FINAL)
+            return self.eval_chain_node(node, dot=dot, args=[], final=_NO_FINAL)
         return _NO_FINAL
 
-    def eval_empty_interface(self, dot: Any, node: n.Node) -> Any:
+    def eval_empty_interface(self, node: n.Node, *, dot: Any) -> Any:
         self.at(node)
         if isinstance(node, n.BoolNode):
             return node.value
@@ -530,7 +547,7 @@ class _State:
         raise self.err(f"can't handle assignment of {node} to empty interface argument")
 
 
-def _call_message(callee: str, fn: Any) -> str:
+def _call_message(callee: str, *, fn: Any) -> str:
     fn = _un(fn)
     if fn is MISSING or fn is None:
         return "call of nil"
