@@ -86,7 +86,7 @@ def zero(typ: str | None) -> Any:
     return None
 
 
-def validate(value: Any, typ: str | None) -> Any:
+def validate(value: Any, *, typ: str | None) -> Any:
     """Go's ``validateType``: ``value`` if assignable to ``typ``, else ``ArgError``."""
     if typ is None or typ == REFLECT:
         return value
@@ -99,7 +99,7 @@ def validate(value: Any, typ: str | None) -> Any:
     raise ArgError(f"wrong type for value; expected {typ}; got {type_name(value)}")
 
 
-def literal(node: n.Node, typ: str | None) -> Any:
+def literal(node: n.Node, *, typ: str | None) -> Any:
     """A constant argument typed by its parameter (Go's ``evalBool``/``evalInteger``...)."""
     if typ == "bool":
         if isinstance(node, n.BoolNode):
@@ -112,12 +112,12 @@ def literal(node: n.Node, typ: str | None) -> Any:
     if typ in _SIGNED:
         cls, bits = _SIGNED[typ]
         if isinstance(node, n.NumberNode) and node.int_value is not None:
-            return cls(_wrap(node.int_value, bits, signed=True))
+            return cls(_wrap(node.int_value, bits=bits, signed=True))
         raise ArgError(f"expected integer; found {node}")
     if typ in _UNSIGNED:
         cls, bits = _UNSIGNED[typ]
         if isinstance(node, n.NumberNode) and node.uint_value is not None:
-            return cls(_wrap(node.uint_value, bits, signed=False))
+            return cls(_wrap(node.uint_value, bits=bits, signed=False))
         raise ArgError(f"expected unsigned integer; found {node}")
     if typ in ("float64", "float32"):
         if isinstance(node, n.NumberNode) and node.float_value is not None:
@@ -126,7 +126,7 @@ def literal(node: n.Node, typ: str | None) -> Any:
     raise ArgError(f"can't handle {node} for arg of type {typ}")
 
 
-def _wrap(value: int, bits: int, *, signed: bool) -> int:
+def _wrap(value: int, *, bits: int, signed: bool) -> int:
     """Go's reflect ``SetInt``/``SetUint`` keep the low bits of an oversized constant."""
     value &= (1 << bits) - 1
     if signed and value >= 1 << (bits - 1):

@@ -28,27 +28,27 @@ class IndexValueError(FuncError):
     """An index or slice bound is out of range. Go's message quotes the number; ``redacted``
     does not, for when the number came from the data rather than the template text."""
 
-    def __init__(self, message: str, redacted: str) -> None:
+    def __init__(self, message: str, *, redacted: str) -> None:
         super().__init__(message)
         self.redacted = redacted
 
 
-def _index_arg(index: Any, cap: int) -> int:
+def _index_arg(index: Any, *, cap: int) -> int:
     if index is MISSING:
         raise FuncError("cannot index slice/array with nil")
     if not isinstance(index, int) or isinstance(index, bool):
         raise FuncError(f"cannot index slice/array with type {go_type_name(index)}")
     if index < 0 or index > cap:
-        raise IndexValueError(f"index out of range: {index}", "index out of range")
+        raise IndexValueError(f"index out of range: {index}", redacted="index out of range")
     return int(index)
 
 
-def _index_one(item: Any, index: Any) -> Any:
+def _index_one(item: Any, *, index: Any) -> Any:
     if item is None:
         raise FuncError("index of nil pointer")
     if isinstance(item, str | bytes | list):
         raw = item.encode("utf-8", "surrogateescape") if isinstance(item, str) else item
-        x = _index_arg(index, len(raw))
+        x = _index_arg(index, cap=len(raw))
         if x == len(raw):
             what = "string" if isinstance(item, str) else "slice"
             raise FuncError(f"reflect: {what} index out of range")
@@ -70,7 +70,7 @@ def index(item: Any, *indexes: Any) -> Any:
     if item is MISSING:
         raise FuncError("index of untyped nil")
     for i in indexes:
-        item = _index_one(item, compare.indirect(i))
+        item = _index_one(item, index=compare.indirect(i))
     return item
 
 
@@ -94,11 +94,11 @@ def slice_(item: Any, *indexes: Any) -> Any:
         raise FuncError(f"can't slice item of type {go_type_name(item)}")
     idx = [0, len(raw), len(raw)]
     for i, x in enumerate(indexes):
-        idx[i] = _index_arg(compare.indirect(x), len(raw))
+        idx[i] = _index_arg(compare.indirect(x), cap=len(raw))
     if idx[0] > idx[1]:
-        raise IndexValueError(f"invalid slice index: {idx[0]} > {idx[1]}", _INVERTED)
+        raise IndexValueError(f"invalid slice index: {idx[0]} > {idx[1]}", redacted=_INVERTED)
     if len(indexes) == 3 and idx[1] > idx[2]:
-        raise IndexValueError(f"invalid slice index: {idx[1]} > {idx[2]}", _INVERTED)
+        raise IndexValueError(f"invalid slice index: {idx[1]} > {idx[2]}", redacted=_INVERTED)
     part = raw[idx[0] : idx[1]]
     if isinstance(item, str):
         return part.decode("utf-8", "surrogateescape")

@@ -500,7 +500,7 @@ class _State:
 
     def validate(self, value: Any, *, typ: str | None) -> Any:
         try:
-            return conv.validate(_un(value), typ)
+            return conv.validate(_un(value), typ=typ)
         except conv.ArgError as e:
             raise self.err(str(e)) from None
 
@@ -518,7 +518,7 @@ class _State:
         if typ in (REFLECT, "interface {}"):
             return self.eval_empty_interface(node, dot=dot)
         try:
-            return conv.literal(node, typ)
+            return conv.literal(node, typ=typ)
         except conv.ArgError as e:
             raise self.err(str(e)) from None
 

@@ -79,20 +79,20 @@ class Printer:
 
     # -- arguments -------------------------------------------------------------------------
 
-    def print_arg(self, arg: Any, verb: str) -> None:
+    def print_arg(self, arg: Any, *, verb: str) -> None:
         if arg is None:
             if verb in "Tv":
                 self.pad("<nil>")
             else:
-                self.bad_verb(verb, arg)
+                self.bad_verb(verb, arg=arg)
             return
         if verb == "T":
             self.fmt_s(go_type_name(arg))
             return
-        self.print_value(arg, verb, 0)
+        self.print_value(arg, verb=verb, depth=0)
 
-    def print_value(self, v: Any, verb: str, depth: int) -> None:  # dispatch on the Go kind
-        if self.stringer(v, verb):
+    def print_value(self, v: Any, *, verb: str, depth: int) -> None:  # dispatch on the Go kind
+        if self.stringer(v, verb=verb):
             return
         if v is None:
             if self.f.sharp_v:
@@ -100,61 +100,61 @@ class Printer:
             elif verb == "v" or depth > 0:
                 self.write("<nil>")
             else:
-                self.bad_verb(verb, v)
+                self.bad_verb(verb, arg=v)
         elif isinstance(v, bool):
-            self.fmt_bool(v, verb)
+            self.fmt_bool(v, verb=verb)
         elif isinstance(v, int):
-            self.fmt_integer(v, verb, unsigned=isinstance(v, _UNSIGNED))
+            self.fmt_integer(v, verb=verb, unsigned=isinstance(v, _UNSIGNED))
         elif isinstance(v, float):
-            self.fmt_float(v, verb, 32 if isinstance(v, Float32) else 64)
+            self.fmt_float(v, verb=verb, bits=32 if isinstance(v, Float32) else 64)
         elif isinstance(v, str):
-            self.fmt_string(v, verb)
+            self.fmt_string(v, verb=verb)
         elif isinstance(v, bytes):
-            self.fmt_bytes(v, verb, "[]byte" if depth == 0 else "[]uint8")
+            self.fmt_bytes(v, verb=verb, type_name="[]byte" if depth == 0 else "[]uint8")
         elif isinstance(v, dict):
-            self.fmt_map(v, verb, depth)
+            self.fmt_map(v, verb=verb, depth=depth)
         elif isinstance(v, list):
-            self.fmt_list(v, verb, depth)
+            self.fmt_list(v, verb=verb, depth=depth)
         elif isinstance(v, _dt.datetime):
-            self.fmt_string(format_time(v), verb)
+            self.fmt_string(format_time(v), verb=verb)
         else:
             self.write(f"?{type(v).__name__}?")
 
-    def stringer(self, v: Any, verb: str) -> bool:
+    def stringer(self, v: Any, *, verb: str) -> bool:
         """Types with a ``String`` method (Duration, time.Time) print through it."""
         if self.f.sharp_v or verb not in "vsxXq":
             return False
         if isinstance(v, Duration):
-            self.fmt_string(format_duration(v), verb)
+            self.fmt_string(format_duration(v), verb=verb)
             return True
         return False
 
-    def bad_verb(self, verb: str, arg: Any) -> None:
+    def bad_verb(self, verb: str, *, arg: Any) -> None:
         self.write(f"%!{verb}(")
         if arg is None:
             self.write("<nil>")
         else:
             self.write(go_type_name(arg) + "=")
-            self.print_arg(arg, "v")
+            self.print_arg(arg, verb="v")
         self.write(")")
 
     # -- kinds -----------------------------------------------------------------------------
 
-    def fmt_bool(self, v: bool, verb: str) -> None:
+    def fmt_bool(self, v: bool, *, verb: str) -> None:
         if verb in "tv":
             self.pad("true" if v else "false")
         else:
-            self.bad_verb(verb, v)
+            self.bad_verb(verb, arg=v)
 
-    def fmt_integer(self, v: int, verb: str, *, unsigned: bool) -> None:
+    def fmt_integer(self, v: int, *, verb: str, unsigned: bool) -> None:
         if verb == "v" and self.f.sharp_v and unsigned:
             self.fmt_0x64(v, leading=True)
         elif verb in "vd":
-            self.fmt_int(v, 10, verb, "0123456789abcdefx")
+            self.fmt_int(v, base=10, verb=verb, digits="0123456789abcdefx")
         elif verb in "boOxX":
             base = {"b": 2, "o": 8, "O": 8, "x": 16, "X": 16}[verb]
             digits = "0123456789ABCDEFX" if verb == "X" else "0123456789abcdefx"
-            self.fmt_int(v, base, verb, digits)
+            self.fmt_int(v, base=base, verb=verb, digits=digits)
         elif verb == "c":
             self.pad(chr(v) if 0 <= v <= 0x10FFFF and not 0xD800 <= v <= 0xDFFF else "\ufffd")
         elif verb == "q":
@@ -162,14 +162,14 @@ class Printer:
         elif verb == "U":
             self.fmt_unicode(v)
         else:
-            self.bad_verb(verb, v)
+            self.bad_verb(verb, arg=v)
 
     def fmt_0x64(self, v: int, *, leading: bool) -> None:
         sharp, self.f.sharp = self.f.sharp, leading
-        self.fmt_int(v, 16, "v", "0123456789abcdefx")
+        self.fmt_int(v, base=16, verb="v", digits="0123456789abcdefx")
         self.f.sharp = sharp
 
-    def fmt_int(self, v: int, base: int, verb: str, digits: str) -> None:
+    def fmt_int(self, v: int, *, base: int, verb: str, digits: str) -> None:
         f = self.f
         negative, u = v < 0, abs(v)
         prec = 0
@@ -182,13 +182,13 @@ class Printer:
                 return
         elif f.zero and not f.minus and f.wid_present:
             prec = f.wid - (1 if negative or f.plus or f.space else 0)
-        body = _to_base(u, base, digits)
+        body = _to_base(u, base=base, digits=digits)
         body = "0" * (prec - len(body)) + body
-        body = self.int_prefix(body, base, verb, digits)
+        body = self.int_prefix(body, base=base, verb=verb, digits=digits)
         sign = "-" if negative else "+" if f.plus else " " if f.space else ""
         self.pad_no_zero(sign + body)
 
-    def int_prefix(self, body: str, base: int, verb: str, digits: str) -> str:
+    def int_prefix(self, body: str, *, base: int, verb: str, digits: str) -> str:
         if self.f.sharp:
             if base == 2:
                 body = "0b" + body
@@ -215,22 +215,22 @@ class Printer:
             text += f" '{chr(v)}'"
         self.pad_no_zero(text)
 
-    def fmt_float(self, v: float, verb: str, bits: int) -> None:
+    def fmt_float(self, v: float, *, verb: str, bits: int) -> None:
         if verb in "vbgGxX":
             prec = -1
             verb = "g" if verb == "v" else verb
         elif verb in "feEF":
             prec = 6
         else:
-            self.bad_verb(verb, v)
+            self.bad_verb(verb, arg=v)
             return
         if self.f.prec_present:
             prec = self.f.prec
-        num = format_float(v, verb, prec, bits=bits)
+        num = format_float(v, verb=verb, prec=prec, bits=bits)
         num = num if num[0] in "+-" else "+" + num
-        self.write_float(num, verb, prec)
+        self.write_float(num, verb=verb, prec=prec)
 
-    def write_float(self, num: str, verb: str, prec: int) -> None:
+    def write_float(self, num: str, *, verb: str, prec: int) -> None:
         f = self.f
         if f.space and num[0] == "+" and not f.plus:
             num = " " + num[1:]
@@ -240,7 +240,7 @@ class Printer:
             self.pad_no_zero(num)
             return
         if f.sharp and verb != "b":
-            num = _sharp_float(num, verb, prec)
+            num = _sharp_float(num, verb=verb, prec=prec)
         if f.plus or num[0] != "+":
             if f.zero and not f.minus and f.wid_present and f.wid > len(num):
                 self.write(num[0])
@@ -251,17 +251,17 @@ class Printer:
             return
         self.pad(num[1:])
 
-    def fmt_string(self, v: str, verb: str) -> None:
+    def fmt_string(self, v: str, *, verb: str) -> None:
         if verb == "v" and self.f.sharp_v:
             self.fmt_q(v)
         elif verb in "vs":
             self.fmt_s(v)
         elif verb in "xX":
-            self.fmt_hex(v.encode("utf-8", "surrogateescape"), verb)
+            self.fmt_hex(v.encode("utf-8", "surrogateescape"), verb=verb)
         elif verb == "q":
             self.fmt_q(v)
         else:
-            self.bad_verb(verb, v)
+            self.bad_verb(verb, arg=v)
 
     def truncate(self, s: str) -> str:
         return s[: self.f.prec] if self.f.prec_present else s
@@ -276,7 +276,7 @@ class Printer:
         else:
             self.pad(quote(s, ascii_only=self.f.plus))
 
-    def fmt_hex(self, b: bytes, verb: str) -> None:
+    def fmt_hex(self, b: bytes, *, verb: str) -> None:
         f = self.f
         length = min(len(b), f.prec) if f.prec_present else len(b)
         x = "X" if verb == "X" else "x"
@@ -301,7 +301,7 @@ class Printer:
         if f.wid_present and f.wid > width and f.minus:
             self.padding(f.wid - width)
 
-    def fmt_bytes(self, v: bytes, verb: str, type_name: str) -> None:
+    def fmt_bytes(self, v: bytes, *, verb: str, type_name: str) -> None:
         if verb in "vd":
             if self.f.sharp_v:
                 self.write(type_name + "{")
@@ -313,18 +313,18 @@ class Printer:
             self.write("[")
             for i, c in enumerate(v):
                 self.write(" " if i else "")
-                self.fmt_int(c, 10, verb, "0123456789abcdefx")
+                self.fmt_int(c, base=10, verb=verb, digits="0123456789abcdefx")
             self.write("]")
         elif verb == "s":
             self.fmt_s(v.decode("utf-8", "surrogateescape"))
         elif verb in "xX":
-            self.fmt_hex(v, verb)
+            self.fmt_hex(v, verb=verb)
         elif verb == "q":
             self.fmt_q(v.decode("utf-8", "surrogateescape"))
         else:
-            self.fmt_list([Uint8(c) for c in v], verb, 1)
+            self.fmt_list([Uint8(c) for c in v], verb=verb, depth=1)
 
-    def fmt_map(self, v: dict[Any, Any], verb: str, depth: int) -> None:
+    def fmt_map(self, v: dict[Any, Any], *, verb: str, depth: int) -> None:
         if self.f.sharp_v:
             self.write(go_type_name(v) + "{")
         else:
@@ -332,12 +332,12 @@ class Printer:
         for i, key in enumerate(sorted(v)):
             if i:
                 self.write(", " if self.f.sharp_v else " ")
-            self.print_value(key, verb, depth + 1)
+            self.print_value(key, verb=verb, depth=depth + 1)
             self.write(":")
-            self.print_value(v[key], verb, depth + 1)
+            self.print_value(v[key], verb=verb, depth=depth + 1)
         self.write("}" if self.f.sharp_v else "]")
 
-    def fmt_list(self, v: list[Any], verb: str, depth: int) -> None:
+    def fmt_list(self, v: list[Any], *, verb: str, depth: int) -> None:
         if self.f.sharp_v:
             self.write(go_type_name(v) + "{")
         else:
@@ -345,11 +345,11 @@ class Printer:
         for i, item in enumerate(v):
             if i:
                 self.write(", " if self.f.sharp_v else " ")
-            self.print_value(item, verb, depth + 1)
+            self.print_value(item, verb=verb, depth=depth + 1)
         self.write("}" if self.f.sharp_v else "]")
 
 
-def _to_base(u: int, base: int, digits: str) -> str:
+def _to_base(u: int, *, base: int, digits: str) -> str:
     if u == 0:
         return "0"
     out = []
@@ -359,7 +359,7 @@ def _to_base(u: int, base: int, digits: str) -> str:
     return "".join(reversed(out))
 
 
-def _sharp_float(num: str, verb: str, prec: int) -> str:
+def _sharp_float(num: str, *, verb: str, prec: int) -> str:
     """``%#g`` and friends: keep a decimal point and trailing zeros."""
     digits = (6 if prec == -1 else prec) if verb in "vgGx" else 0
     tail = ""

@@ -29,7 +29,7 @@ def sprint(*args: Any) -> str:
         is_string = isinstance(arg, str)
         if i > 0 and not is_string and not prev_string:
             p.out.append(" ")
-        p.print_arg(arg, "v")
+        p.print_arg(arg, verb="v")
         prev_string = is_string
     return "".join(p.out)
 
@@ -40,7 +40,7 @@ def sprintln(*args: Any) -> str:
     for i, arg in enumerate(args):
         if i > 0:
             p.out.append(" ")
-        p.print_arg(arg, "v")
+        p.print_arg(arg, verb="v")
     p.out.append("\n")
     return "".join(p.out)
 
@@ -48,15 +48,15 @@ def sprintln(*args: Any) -> str:
 def sprintf(fmt: str, *args: Any, limit: int | None = None) -> str:
     """``fmt.Sprintf``; raises ``FormatTooLarge`` once the output passes ``limit`` chars."""
     p = _Formatter(limit)
-    p.do_printf(fmt, list(args))
+    p.do_printf(fmt, args=list(args))
     return "".join(p.out)
 
 
 class _Formatter(Printer):
     """A ``Printer`` that walks a format string (Go's ``doPrintf``)."""
 
-    def do_printf(self, fmt: str, args: list[Any]) -> None:
-        state = _Scan(fmt, args)
+    def do_printf(self, fmt: str, *, args: list[Any]) -> None:
+        state = _Scan(fmt, args=args)
         end = len(fmt)
         while state.i < end:
             lasti = state.i
@@ -81,7 +81,7 @@ class _Formatter(Printer):
                 self.write("<nil>")
             else:
                 self.write(go_type_name(arg) + "=")
-                self.print_arg(arg, "v")
+                self.print_arg(arg, verb="v")
         self.write(")")
 
     def one_verb(self, s: _Scan) -> bool:
@@ -103,7 +103,7 @@ class _Formatter(Printer):
             if after and f.wid_present:
                 s.good = False
         if s.i + 1 < len(s.fmt) and s.peek() == ".":
-            self.precision(s, after)
+            self.precision(s, after=after)
             after = s.after
         if not after:
             s.arg_number()
@@ -112,7 +112,7 @@ class _Formatter(Printer):
             return False
         verb = s.fmt[s.i]
         s.i += 1
-        self.dispatch(verb, s)
+        self.dispatch(verb, s=s)
         return True
 
     def flags(self, s: _Scan) -> None:
@@ -133,7 +133,7 @@ class _Formatter(Printer):
                 return
             s.i += 1
 
-    def precision(self, s: _Scan, after: bool) -> None:
+    def precision(self, s: _Scan, *, after: bool) -> None:
         f = self.f
         s.i += 1
         if after:
@@ -152,7 +152,7 @@ class _Formatter(Printer):
             if not f.prec_present:
                 f.prec, f.prec_present = 0, True
 
-    def dispatch(self, verb: str, s: _Scan) -> None:
+    def dispatch(self, verb: str, *, s: _Scan) -> None:
         f = self.f
         if verb == "%":
             self.write("%")
@@ -164,14 +164,14 @@ class _Formatter(Printer):
             if verb == "v":
                 f.sharp_v, f.sharp = f.sharp, False
                 f.plus_v, f.plus = f.plus, False
-            self.print_arg(s.args[s.arg], verb)
+            self.print_arg(s.args[s.arg], verb=verb)
             s.arg += 1
 
 
 class _Scan:
     """Cursor over a format string and its operands (Go's argNum/afterIndex/reordered)."""
 
-    def __init__(self, fmt: str, args: list[Any]) -> None:
+    def __init__(self, fmt: str, *, args: list[Any]) -> None:
         self.fmt = fmt
         self.args = args
         self.i = 0

@@ -36,7 +36,7 @@ def is_print(c: str) -> bool:
     return c == " " or (c.isprintable() and not (0xD800 <= ord(c) <= 0xDFFF))
 
 
-def _escape_rune(c: str, quote_char: str, *, ascii_only: bool) -> str:
+def _escape_rune(c: str, *, quote_char: str, ascii_only: bool) -> str:
     if c in (quote_char, "\\"):
         return "\\" + c
     code = ord(c)
@@ -57,14 +57,14 @@ def _escape_rune(c: str, quote_char: str, *, ascii_only: bool) -> str:
 
 def quote(s: str, *, ascii_only: bool = False) -> str:
     """``strconv.Quote`` (``QuoteToASCII`` with ``ascii_only``)."""
-    return '"' + "".join(_escape_rune(c, '"', ascii_only=ascii_only) for c in s) + '"'
+    return '"' + "".join(_escape_rune(c, quote_char='"', ascii_only=ascii_only) for c in s) + '"'
 
 
 def quote_rune(code: int, *, ascii_only: bool = False) -> str:
     """``strconv.QuoteRune``: invalid code points print as ``'�'``."""
     if code < 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         code = 0xFFFD
-    return "'" + _escape_rune(chr(code), "'", ascii_only=ascii_only) + "'"
+    return "'" + _escape_rune(chr(code), quote_char="'", ascii_only=ascii_only) + "'"
 
 
 def can_backquote(s: str) -> bool:
@@ -77,7 +77,7 @@ def can_backquote(s: str) -> bool:
     return True
 
 
-def unquote_char(s: str, quote_char: str) -> tuple[str, str]:
+def unquote_char(s: str, *, quote_char: str) -> tuple[str, str]:
     """``strconv.UnquoteChar``: the first character of ``s`` and the rest; ValueError if bad."""
     c = s[0]
     if c == quote_char and quote_char in "'\"":
@@ -93,10 +93,10 @@ def unquote_char(s: str, quote_char: str) -> tuple[str, str]:
         if e != quote_char:
             raise ValueError("invalid syntax")
         return e, s[2:]
-    return _unquote_numeric(e, s)
+    return _unquote_numeric(e, s=s)
 
 
-def _unquote_numeric(e: str, s: str) -> tuple[str, str]:
+def _unquote_numeric(e: str, *, s: str) -> tuple[str, str]:
     width = {"x": 2, "u": 4, "U": 8}.get(e)
     if width is not None:
         digits = s[2 : 2 + width]
@@ -131,7 +131,7 @@ def unquote(s: str) -> str:
         raise ValueError("invalid syntax")
     out: list[str] = []
     while body:
-        c, body = unquote_char(body, q)
+        c, body = unquote_char(body, quote_char=q)
         out.append(c)
     text = "".join(out)
     return _join_escaped_bytes(text)
@@ -207,7 +207,7 @@ def parse_float(text: str) -> float | None:
 # -- float formatting ------------------------------------------------------------------------
 
 
-def _shortest_digits(f: float, bits: int) -> tuple[str, int]:
+def _shortest_digits(f: float, *, bits: int) -> tuple[str, int]:
     """Shortest digits reading back as ``f`` and the decimal point: ``0.DIGITS * 10**dp``."""
     if f == 0:
         return "0", 1
@@ -225,7 +225,7 @@ def _shortest_digits(f: float, bits: int) -> tuple[str, int]:
     return digits.rstrip("0") or "0", dp
 
 
-def _fmt_e(digits: str, dp: int, prec: int, e: str) -> str:
+def _fmt_e(digits: str, *, dp: int, prec: int, e: str) -> str:
     first = digits[0]
     rest = (digits[1:] + "0" * prec)[:prec]
     exp = dp - 1 if digits != "0" else 0
@@ -234,7 +234,7 @@ def _fmt_e(digits: str, dp: int, prec: int, e: str) -> str:
     return f"{mant}{e}{sign}{abs(exp):02d}"
 
 
-def _fmt_f(digits: str, dp: int, prec: int) -> str:
+def _fmt_f(digits: str, *, dp: int, prec: int) -> str:
     if dp > 0:
         ip = (digits[:dp] + "0" * max(0, dp - len(digits)))[:dp]
         fp = digits[dp:]
@@ -245,20 +245,20 @@ def _fmt_f(digits: str, dp: int, prec: int) -> str:
     return ip + ("." + fp if prec > 0 else "")
 
 
-def _shortest(f: float, verb: str, bits: int) -> str:
-    digits, dp = _shortest_digits(abs(f), bits)
+def _shortest(f: float, *, verb: str, bits: int) -> str:
+    digits, dp = _shortest_digits(abs(f), bits=bits)
     nd = len(digits)
     if verb in "eE":
-        return _fmt_e(digits, dp, nd - 1, verb)
+        return _fmt_e(digits, dp=dp, prec=nd - 1, e=verb)
     if verb == "f":
-        return _fmt_f(digits, dp, max(nd - dp, 0))
+        return _fmt_f(digits, dp=dp, prec=max(nd - dp, 0))
     exp = dp - 1
     if exp < -4 or exp >= 6:
-        return _fmt_e(digits, dp, nd - 1, "e" if verb == "g" else "E")
-    return _fmt_f(digits, dp, max(nd - dp, 0))
+        return _fmt_e(digits, dp=dp, prec=nd - 1, e="e" if verb == "g" else "E")
+    return _fmt_f(digits, dp=dp, prec=max(nd - dp, 0))
 
 
-def _hex_float(f: float, prec: int, upper: bool) -> str:
+def _hex_float(f: float, *, prec: int, upper: bool) -> str:
     """Go's ``%x`` of a float: ``0x1.8p+01``; rounding to ``prec`` digits is half-to-even."""
     ip, fp, exp = "0", "", 0
     if f != 0:
@@ -280,7 +280,7 @@ def _hex_float(f: float, prec: int, upper: bool) -> str:
     return out.upper() if upper else out
 
 
-def _binary_exponent(f: float, bits: int) -> str:
+def _binary_exponent(f: float, *, bits: int) -> str:
     """Go's ``%b``: integer mantissa and power of two, ``4503599627370496p-52``."""
     if bits == 32:
         raw, mbits, bias = struct.unpack("<I", struct.pack("<f", f))[0], 23, 127
@@ -298,7 +298,7 @@ def _binary_exponent(f: float, bits: int) -> str:
     return f"{mant}p{'+' if exp >= 0 else '-'}{abs(exp)}"
 
 
-def format_float(f: float, verb: str, prec: int, *, bits: int = 64) -> str:
+def format_float(f: float, *, verb: str, prec: int, bits: int = 64) -> str:
     """``strconv.FormatFloat(f, verb, prec, bits)`` for verbs ``e E f F g G x X``.
 
     ``prec`` -1 means the shortest representation that reads back as ``f``."""
@@ -309,11 +309,11 @@ def format_float(f: float, verb: str, prec: int, *, bits: int = 64) -> str:
     verb = "f" if verb == "F" else verb
     sign = "-" if math.copysign(1.0, f) < 0 else ""
     if verb in "xX":
-        return sign + _hex_float(abs(f), prec, verb == "X")
+        return sign + _hex_float(abs(f), prec=prec, upper=verb == "X")
     if verb == "b":
-        return sign + _binary_exponent(abs(f), bits)
+        return sign + _binary_exponent(abs(f), bits=bits)
     if prec < 0:
-        return sign + _shortest(f, verb, bits)
+        return sign + _shortest(f, verb=verb, bits=bits)
     if verb in "gG" and prec == 0:
         prec = 1
     return sign + f"{abs(f):.{prec}{verb}}"

@@ -19,8 +19,8 @@ def format_duration(ns: int) -> str:
     if u < 1_000_000_000:
         for unit, size in (("ns", 1), ("µs", 1_000), ("ms", 1_000_000)):
             if u < size * 1000:
-                return sign + _frac(u, size) + unit
-    secs = _frac(u % 60_000_000_000, 1_000_000_000) + "s"
+                return sign + _frac(u, size=size) + unit
+    secs = _frac(u % 60_000_000_000, size=1_000_000_000) + "s"
     mins, hours = (u // 60_000_000_000) % 60, u // 3_600_000_000_000
     if hours:
         return f"{sign}{hours}h{mins}m{secs}"
@@ -29,7 +29,7 @@ def format_duration(ns: int) -> str:
     return sign + secs
 
 
-def _frac(value: int, size: int) -> str:
+def _frac(value: int, *, size: int) -> str:
     whole, rest = divmod(value, size)
     if not rest:
         return str(whole)

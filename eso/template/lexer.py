@@ -87,7 +87,7 @@ class Item:
 def lex(text: str, *, left: str = "{{", right: str = "}}") -> list[Item]:
     """Tokens of ``text``; the last is ``EOF`` or ``ERROR``. Keywords ``break``/``continue``
     are always keywords (ESO defines no functions of those names)."""
-    return _Lexer(text, left or "{{", right or "}}").run()
+    return _Lexer(text, left=left or "{{", right=right or "}}").run()
 
 
 def _is_alnum(c: str) -> bool:
@@ -97,7 +97,7 @@ def _is_alnum(c: str) -> bool:
 class _Lexer:
     """State machine over ``text``; one method per Go lexer state."""
 
-    def __init__(self, text: str, left: str, right: str) -> None:
+    def __init__(self, text: str, *, left: str, right: str) -> None:
         self.text = text
         self.left = left
         self.right = right

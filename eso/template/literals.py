@@ -16,11 +16,11 @@ __all__ = ["number_node"]
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
-def number_node(tok: Item, src: n.Source) -> n.NumberNode:
+def number_node(tok: Item, *, src: n.Source) -> n.NumberNode:
     """Go's ``newNumber``: which of int, uint and float the constant can be."""
     text = tok.val
     if tok.typ is T.CHAR_CONSTANT:
-        return _char_constant(tok, src)
+        return _char_constant(tok, src=src)
     if tok.typ is T.COMPLEX or text.endswith("i"):
         raise ValueError(f"complex constants are not supported: {text}")
     node = n.NumberNode(tok.pos, src, text)
@@ -37,13 +37,13 @@ def number_node(tok: Item, src: n.Source) -> n.NumberNode:
     elif node.uint_value is not None:
         node.float_value = float(node.uint_value)
     else:
-        _float_number(node, text)
+        _float_number(node, text=text)
     if node.int_value is None and node.uint_value is None and node.float_value is None:
         raise ValueError(f"illegal number syntax: {quote(text)}")
     return node
 
 
-def _float_number(node: n.NumberNode, text: str) -> None:
+def _float_number(node: n.NumberNode, *, text: str) -> None:
     f = parse_float(text)
     if f is None:
         return
@@ -56,10 +56,10 @@ def _float_number(node: n.NumberNode, text: str) -> None:
         node.uint_value = int(f)
 
 
-def _char_constant(tok: Item, src: n.Source) -> n.NumberNode:
+def _char_constant(tok: Item, *, src: n.Source) -> n.NumberNode:
     text = tok.val
     try:
-        c, tail = unquote_char(text[1:], text[0])
+        c, tail = unquote_char(text[1:], quote_char=text[0])
     except (ValueError, IndexError):
         raise ValueError("invalid syntax") from None
     if tail != "'":

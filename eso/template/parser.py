@@ -99,7 +99,7 @@ class _Parser:
         line = self.items[min(self.cursor[1], len(self.items) - 1)].line
         return TemplateParseError(f"template: {self.src.name}:{line}: {msg}")
 
-    def unexpected(self, item: Item, context: str) -> TemplateParseError:
+    def unexpected(self, item: Item, *, context: str) -> TemplateParseError:
         if item.typ is T.ERROR:
             extra = ""
             if self.action_line not in (0, item.line):
@@ -109,10 +109,10 @@ class _Parser:
             return self.errorf(f"{item}{extra}")
         return self.errorf(f"unexpected {item} in {context}")
 
-    def expect(self, typ: T, context: str) -> Item:
+    def expect(self, typ: T, *, context: str) -> Item:
         item = self.next_non_space()
         if item.typ is not typ:
-            raise self.unexpected(item, context)
+            raise self.unexpected(item, context=context)
         return item
 
     def nested(self) -> _Parser:
@@ -137,9 +137,9 @@ class _Parser:
             if isinstance(node, _End | _Else):
                 raise self.errorf(f"unexpected {node}")
             root.nodes.append(node)
-        self.add(self.src.name, root)
+        self.add(self.src.name, root=root)
 
-    def add(self, name: str, root: n.ListNode) -> None:
+    def add(self, name: str, *, root: n.ListNode) -> None:
         old = self.trees.get(name)
         if old is None or n.is_empty_tree(old):
             self.trees[name] = root
@@ -150,13 +150,13 @@ class _Parser:
         context = "define clause"
         item = self.next_non_space()
         if item.typ not in (T.STRING, T.RAW_STRING):
-            raise self.unexpected(item, context)
+            raise self.unexpected(item, context=context)
         name = self.unquote(item.val)
-        self.expect(T.RIGHT_DELIM, context)
+        self.expect(T.RIGHT_DELIM, context=context)
         body, end = self.item_list()
         if not isinstance(end, _End):
             raise self.errorf(f"unexpected {end} in {context}")
-        self.add(name, body)
+        self.add(name, root=body)
 
     def item_list(self) -> tuple[n.ListNode, n.Node]:
         body = n.ListNode(self.peek_non_space().pos, self.src)
@@ -177,7 +177,7 @@ class _Parser:
                 return self.action()
             finally:
                 self.action_line = 0
-        raise self.unexpected(item, "input")
+        raise self.unexpected(item, context="input")
 
     def action(self) -> n.Node:
         item = self.next_non_space()
@@ -187,7 +187,7 @@ class _Parser:
                 return handler(self, item)
         self.backup()
         item = self.peek()
-        pipe = self.pipeline("command", T.RIGHT_DELIM)
+        pipe = self.pipeline("command", end=T.RIGHT_DELIM)
         return n.ActionNode(item.pos, self.src, pipe)
 
     # -- control structures ----------------------------------------------------------------
@@ -196,7 +196,7 @@ class _Parser:
         word = item.val
         tok = self.next_non_space()
         if tok.typ is not T.RIGHT_DELIM:
-            raise self.unexpected(tok, f"{{{{{word}}}}}")
+            raise self.unexpected(tok, context=f"{{{{{word}}}}}")
         if self.range_depth == 0:
             raise self.errorf(f"{{{{{word}}}}} outside {{{{range}}}}")
         cls = n.BreakNode if word == "break" else n.ContinueNode
@@ -206,11 +206,11 @@ class _Parser:
         peek = self.peek_non_space()
         if peek.is_kw("if") or peek.is_kw("with"):
             return _Else(peek.pos, self.src)
-        tok = self.expect(T.RIGHT_DELIM, "else")
+        tok = self.expect(T.RIGHT_DELIM, context="else")
         return _Else(tok.pos, self.src)
 
     def end_control(self, item: Item) -> n.Node:
-        return _End(self.expect(T.RIGHT_DELIM, "end").pos, self.src)
+        return _End(self.expect(T.RIGHT_DELIM, context="end").pos, self.src)
 
     def branch(self, item: Item) -> n.Node:
         context = item.val
@@ -227,7 +227,7 @@ class _Parser:
         return cls(pipe.pos, self.src, pipe, body, else_body)
 
     def parse_control(self, context: str) -> tuple[n.PipeNode, n.ListNode, n.ListNode | None]:
-        pipe = self.pipeline(context, T.RIGHT_DELIM)
+        pipe = self.pipeline(context, end=T.RIGHT_DELIM)
         if context == "range":
             self.range_depth += 1
         body, end = self.item_list()
@@ -248,28 +248,28 @@ class _Parser:
     def template_control(self, item: Item) -> n.Node:
         context = "template clause"
         tok = self.next_non_space()
-        name = self.template_name(tok, context)
+        name = self.template_name(tok, context=context)
         pipe = None
         if self.next_non_space().typ is not T.RIGHT_DELIM:
             self.backup()
-            pipe = self.pipeline(context, T.RIGHT_DELIM)
+            pipe = self.pipeline(context, end=T.RIGHT_DELIM)
         return n.TemplateNode(tok.pos, self.src, name, pipe)
 
     def block_control(self, item: Item) -> n.Node:
         context = "block clause"
         tok = self.next_non_space()
-        name = self.template_name(tok, context)
-        pipe = self.pipeline(context, T.RIGHT_DELIM)
+        name = self.template_name(tok, context=context)
+        pipe = self.pipeline(context, end=T.RIGHT_DELIM)
         block = self.nested()
         body, end = block.item_list()
         if not isinstance(end, _End):
             raise self.errorf(f"unexpected {end} in {context}")
-        block.add(name, body)
+        block.add(name, root=body)
         return n.TemplateNode(tok.pos, self.src, name, pipe)
 
-    def template_name(self, tok: Item, context: str) -> str:
+    def template_name(self, tok: Item, *, context: str) -> str:
         if tok.typ not in (T.STRING, T.RAW_STRING):
-            raise self.unexpected(tok, context)
+            raise self.unexpected(tok, context=context)
         return self.unquote(tok.val)
 
     def unquote(self, quoted: str) -> str:
@@ -280,22 +280,22 @@ class _Parser:
 
     # -- pipelines -------------------------------------------------------------------------
 
-    def pipeline(self, context: str, end: T) -> n.PipeNode:
+    def pipeline(self, context: str, *, end: T) -> n.PipeNode:
         tok = self.peek_non_space()
         pipe = n.PipeNode(tok.pos, self.src, tok.line)
-        self.declarations(pipe, context)
+        self.declarations(pipe, context=context)
         while True:
             tok = self.next_non_space()
             if tok.typ is end:
-                self.check_pipeline(pipe, context)
+                self.check_pipeline(pipe, context=context)
                 return pipe
             if tok.typ in _OPERAND_START or tok.is_kw("nil"):
                 self.backup()
                 pipe.cmds.append(self.command())
             else:
-                raise self.unexpected(tok, context)
+                raise self.unexpected(tok, context=context)
 
-    def declarations(self, pipe: n.PipeNode, context: str) -> None:
+    def declarations(self, pipe: n.PipeNode, *, context: str) -> None:
         while True:
             start = self.cursor[0]
             v = self.next_non_space()
@@ -322,7 +322,7 @@ class _Parser:
             self.cursor[0] = start
             return
 
-    def check_pipeline(self, pipe: n.PipeNode, context: str) -> None:
+    def check_pipeline(self, pipe: n.PipeNode, *, context: str) -> None:
         if not pipe.cmds:
             raise self.errorf(f"missing value for {context}")
         for i, cmd in enumerate(pipe.cmds[1:]):
@@ -343,7 +343,7 @@ class _Parser:
             if tok.typ in (T.RIGHT_DELIM, T.RIGHT_PAREN):
                 self.backup()
             elif tok.typ is not T.PIPE:
-                raise self.unexpected(tok, "operand")
+                raise self.unexpected(tok, context="operand")
             break
         if not cmd.args:
             raise self.errorf("empty command")
@@ -395,7 +395,7 @@ class _Parser:
         if self.depth > MAX_PARSE_DEPTH:
             raise self.errorf("max expression depth exceeded")
         try:
-            return self.pipeline("parenthesized pipeline", T.RIGHT_PAREN)
+            return self.pipeline("parenthesized pipeline", end=T.RIGHT_PAREN)
         finally:
             self.depth -= 1
 
@@ -406,7 +406,7 @@ class _Parser:
 
     def number(self, tok: Item) -> n.NumberNode:
         try:
-            return number_node(tok, self.src)
+            return number_node(tok, src=self.src)
         except ValueError as e:
             raise self.errorf(str(e)) from None
 
