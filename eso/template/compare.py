@@ -48,11 +48,11 @@ def _reflect_kind(v: Any) -> str:
     return "struct" if isinstance(v, _dt.datetime) else "other"
 
 
-def _incompatible(a: Any, b: Any) -> FuncError:
+def _incompatible(a: Any, *, b: Any) -> FuncError:
     return FuncError(f"incompatible types for comparison: {go_type_name(a)} and {go_type_name(b)}")
 
 
-def _eq_one(a: Any, ka: str, b: Any) -> bool:
+def _eq_one(a: Any, *, ka: str, b: Any) -> bool:
     kb = _kind(b)
     if ka != kb:
         if ka == "int" and kb == "uint":
@@ -60,7 +60,7 @@ def _eq_one(a: Any, ka: str, b: Any) -> bool:
         if ka == "uint" and kb == "int":
             return bool(b >= 0 and a == b)
         if a is not MISSING and b is not MISSING:
-            raise _incompatible(a, b)
+            raise _incompatible(a, b=b)
         return False
     if ka != "invalid":
         return bool(a == b)
@@ -74,13 +74,17 @@ def _eq_one(a: Any, ka: str, b: Any) -> bool:
     return bool(a == b)
 
 
+# The builtins below take positional parameters: the executor calls every template function
+# positionally, as the function registry's contract says.
+
+
 def eq(arg1: Any, *args: Any) -> bool:
     """True if ``arg1`` equals any of ``args``."""
     a = indirect(arg1)
     if not args:
         raise FuncError("missing argument for comparison")
     ka = _kind(a)
-    return any(_eq_one(a, ka, indirect(b)) for b in args)
+    return any(_eq_one(a, ka=ka, b=indirect(b)) for b in args)
 
 
 def ne(arg1: Any, arg2: Any) -> bool:
@@ -97,7 +101,7 @@ def lt(arg1: Any, arg2: Any) -> bool:
             return bool(a < 0 or a < b)
         if ka == "uint" and kb == "int":
             return bool(b >= 0 and a < b)
-        raise _incompatible(a, b)
+        raise _incompatible(a, b=b)
     if ka == "bool":
         raise FuncError(_BAD_TYPE)
     return bool(a < b)

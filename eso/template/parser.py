@@ -41,7 +41,8 @@ def parse(
     """Trees by name; raises ``TemplateParseError`` with Go's message."""
     src = n.Source(name, text, left or "{{", right or "}}")
     trees: dict[str, n.ListNode] = {}
-    _Parser(src, lex(text, left=src.left, right=src.right), trees, has_func).parse_top()
+    items = lex(text, left=src.left, right=src.right)
+    _Parser(src, items=items, trees=trees, has_func=has_func).parse_top()
     return trees
 
 
@@ -51,6 +52,7 @@ class _Parser:
     def __init__(
         self,
         src: n.Source,
+        *,
         items: list[Item],
         trees: dict[str, n.ListNode],
         has_func: Callable[[str], bool],
@@ -117,7 +119,9 @@ class _Parser:
 
     def nested(self) -> _Parser:
         """A parser for a define/block body: same tokens, fresh variables, same depth."""
-        inner = _Parser(self.src, self.items, self.trees, self.has_func, self.cursor)
+        inner = _Parser(
+            self.src, items=self.items, trees=self.trees, has_func=self.has_func, cursor=self.cursor
+        )
         inner.depth = self.depth
         return inner
 
