@@ -6,6 +6,9 @@ value", how the final pipeline value is appended to a call, and how arguments ar
 against parameter types (``args``). Every node evaluation and loop iteration counts against
 ``Limits.max_steps``, output against ``max_output`` and ``template`` calls against
 ``max_depth``; exceeding one ends the execution with a ``TemplateExecError`` naming it.
+
+It is one module because it is one state machine (Go's ``exec.go`` is too): evaluation of
+fields, commands and calls recurse into each other through the same ``_State``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from eso.template import args as conv
+from eso.template import limits as lim
 from eso.template import nodes as n
 from eso.template.builtins import REFLECT, IndexValueError
 from eso.template.errors import TemplateExecError
@@ -26,8 +30,6 @@ from eso.template.truth import is_true
 from eso.template.values import StringMap, StringSlice, Uint8
 
 __all__ = ["execute"]
-
-NESTING_TOO_DEEP = "exceeded the engine's nesting limit (templates nested too deeply)"
 
 _NO_FINAL = object()
 """No value piped in from the previous command (Go's ``missingVal``)."""
@@ -75,7 +77,7 @@ def execute(
         state.walk(trees[name], dot=dot)
     except RecursionError:
         # Only reachable through nesting that each limit allows but their sum does not.
-        raise TemplateExecError(f"template: {name}: {NESTING_TOO_DEEP}") from None
+        raise TemplateExecError(f"template: {name}: {lim.MSG_NESTING}") from None
     return "".join(state.out)
 
 
@@ -120,12 +122,12 @@ class _State:
         self.node = node
         self.steps += 1
         if self.steps > self.limits.max_steps:
-            raise self.err(f"exceeded the limit of {self.limits.max_steps} evaluation steps")
+            raise self.err(lim.MSG_STEPS.format(limit=self.limits.max_steps))
 
     def write(self, text: str) -> None:
         self.size += len(text)
         if self.size > self.limits.max_output:
-            raise self.err(f"output exceeds the limit of {self.limits.max_output} characters")
+            raise self.err(lim.MSG_OUTPUT.format(limit=self.limits.max_output))
         self.out.append(text)
 
     # -- variables -------------------------------------------------------------------------
@@ -255,7 +257,7 @@ class _State:
         if tree is None:
             raise self.err(f"template {quote(node.name)} not defined")
         if self.depth >= self.limits.max_depth:
-            raise self.err(f"exceeded maximum template depth ({self.limits.max_depth})")
+            raise self.err(lim.MSG_DEPTH.format(limit=self.limits.max_depth))
         new_dot = self.eval_pipeline(node.pipe, dot=dot) if node.pipe is not None else MISSING
         saved = (self.vars, self.name)
         self.vars, self.name = [["$", new_dot]], node.name
@@ -479,16 +481,16 @@ class _State:
         except FuncError as e:
             raise self.call_err(node, name=func.name, msg=str(e)) from None
         except FormatTooLarge:
-            msg = "output exceeds the template output limit"
+            msg = lim.MSG_OUTPUT.format(limit=self.limits.max_output)
             raise self.call_err(node, name=func.name, msg=msg) from None
         except RecursionError:
-            raise self.err("exceeded the interpreter's recursion limit") from None
+            raise self.err(lim.MSG_STACK) from None
         except Exception as e:  # a buggy function must fail one render, not the controller
             msg = f"internal error ({type(e).__name__})"
             raise self.call_err(node, name=func.name, msg=msg) from None
         if isinstance(result, str | bytes) and len(result) > self.limits.max_output:
             # values never written out (``$x = print $x $x``) must not grow without bound
-            msg = f"result exceeds the limit of {self.limits.max_output} characters"
+            msg = lim.MSG_RESULT.format(limit=self.limits.max_output)
             raise self.call_err(node, name=func.name, msg=msg)
         return result
 

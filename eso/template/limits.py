@@ -12,7 +12,18 @@ from dataclasses import dataclass
 
 from eso.template.functions.registry import MAX_OUTPUT
 
-__all__ = ["DEFAULT_LIMITS", "MAX_PARSE_DEPTH", "Limits"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "MAX_PARSE_DEPTH",
+    "MSG_DEPTH",
+    "MSG_NESTING",
+    "MSG_OUTPUT",
+    "MSG_PARSE_DEPTH",
+    "MSG_RESULT",
+    "MSG_STACK",
+    "MSG_STEPS",
+    "Limits",
+]
 
 MAX_PARSE_DEPTH = 50
 """Nesting of parentheses and control blocks (together) the parser accepts. Go allows 10000
@@ -35,3 +46,14 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+# What a TemplateExecError says when a limit is hit; part of our API (users see them in
+# conditions). MSG_DEPTH and the parse-depth messages keep Go's wording.
+MSG_OUTPUT = "output exceeds the limit of {limit} characters"
+MSG_RESULT = "result exceeds the limit of {limit} characters"
+MSG_STEPS = "exceeded the limit of {limit} evaluation steps"
+MSG_DEPTH = "exceeded maximum template depth ({limit})"
+MSG_PARSE_DEPTH = "max nesting depth exceeded (limit {limit})"
+MSG_STACK = "exceeded the interpreter's recursion limit"
+MSG_NESTING = "exceeded the engine's nesting limit (templates nested too deeply)"

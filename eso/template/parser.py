@@ -15,7 +15,7 @@ from eso.template import nodes as n
 from eso.template.errors import TemplateParseError
 from eso.template.gostrconv import quote, unquote
 from eso.template.lexer import Item, T, lex
-from eso.template.limits import MAX_PARSE_DEPTH
+from eso.template.limits import MAX_PARSE_DEPTH, MSG_PARSE_DEPTH
 from eso.template.literals import number_node
 
 __all__ = ["parse"]
@@ -220,7 +220,7 @@ class _Parser:
         context = item.val
         self.depth += 1
         if self.depth > MAX_PARSE_DEPTH:
-            raise self.errorf(f"max nesting depth exceeded (limit {MAX_PARSE_DEPTH})")
+            raise self.errorf(MSG_PARSE_DEPTH.format(limit=MAX_PARSE_DEPTH))
         mark = len(self.vars)
         try:
             pipe, body, else_body = self.parse_control(context)
