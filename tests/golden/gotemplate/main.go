@@ -75,6 +75,8 @@ func funcs() template.FuncMap {
 		"i32":      func(n int32) int32 { return n },
 		"u64":      func(n uint64) uint64 { return n },
 		"takesAny": func(v []interface{}) int { return len(v) },
+		"epoch":    func(n int64) time.Time { return time.Unix(n, 0).UTC() },
+		"epochMs":  func(n int64) time.Time { return time.UnixMilli(n).UTC() },
 	}
 }
 

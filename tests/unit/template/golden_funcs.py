@@ -6,6 +6,7 @@ error wrapping exactly as Go saw them.
 
 from __future__ import annotations
 
+import datetime as _dt
 import struct
 from typing import Any
 
@@ -79,4 +80,8 @@ def golden_funcs() -> FuncMap:
     reg("i32", "int32", result="int32")(Int32)
     reg("u64", "uint64", result="uint64")(Uint64)
     reg("takesAny", "[]interface {}", result="int")(len)
+    reg("epoch", "int64", result="time.Time")(lambda n: _dt.datetime.fromtimestamp(n, _dt.UTC))
+    reg("epochMs", "int64", result="time.Time")(
+        lambda n: _dt.datetime.fromtimestamp(n / 1000, _dt.UTC)
+    )
     return fm

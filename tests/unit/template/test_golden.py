@@ -38,6 +38,8 @@ REDACTED: dict[str, str] = {
     "non-comparable types map[string]interface {} and []interface {}",
     "bytes_eq": 'template: bytes_eq:1:2: executing "bytes_eq" at <eq (bytesOf "a") '
     '(bytesOf "a")>: error calling eq: non-comparable type []uint8',
+    "time_range": 'template: time_range:1:14: executing "time_range" at <0>: '
+    "range can't iterate over value of type time.Time",
 }
 # Not implemented: complex constants (no ESO template can use them: no function takes one).
 UNSUPPORTED: dict[str, tuple[str, str]] = {
