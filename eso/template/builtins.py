@@ -17,7 +17,7 @@ from eso.template.args import REFLECT
 from eso.template.functions.registry import Func, FuncError, FuncMap
 from eso.template.gofmt import sprint, sprintf, sprintln
 from eso.template.gostrconv import is_print
-from eso.template.missing import MISSING
+from eso.template.missing import MISSING, Iface
 from eso.template.truth import is_true
 from eso.template.values import StringMap, StringSlice, Uint8, go_type_name
 
@@ -25,30 +25,35 @@ __all__ = ["REFLECT", "IndexValueError", "builtin_funcs"]
 
 
 class IndexValueError(FuncError):
-    """An index or slice bound is out of range. Go's message quotes the number; ``redacted``
-    does not, for when the number came from the data rather than the template text."""
+    """An index or slice bound is out of range. Go's message quotes the numbers; ``redacted``
+    does not, for when they came from the data rather than the template text. ``positions``
+    are the offending arguments among the indexes (0 is the first index)."""
 
-    def __init__(self, message: str, *, redacted: str) -> None:
+    def __init__(self, message: str, *, redacted: str, positions: tuple[int, ...]) -> None:
         super().__init__(message)
         self.redacted = redacted
+        self.positions = positions
 
 
-def _index_arg(index: Any, *, cap: int) -> int:
+def _index_arg(index: Any, *, cap: int, pos: int) -> int:
+    if isinstance(index, Iface):
+        raise FuncError("cannot index slice/array with type interface {}")
     if index is MISSING:
         raise FuncError("cannot index slice/array with nil")
     if not isinstance(index, int) or isinstance(index, bool):
         raise FuncError(f"cannot index slice/array with type {go_type_name(index)}")
     if index < 0 or index > cap:
-        raise IndexValueError(f"index out of range: {index}", redacted="index out of range")
+        msg = f"index out of range: {index}"
+        raise IndexValueError(msg, redacted="index out of range", positions=(pos,))
     return int(index)
 
 
-def _index_one(item: Any, *, index: Any) -> Any:
+def _index_one(item: Any, *, index: Any, pos: int) -> Any:
     if item is None:
         raise FuncError("index of nil pointer")
     if isinstance(item, str | bytes | list):
         raw = item.encode("utf-8", "surrogateescape") if isinstance(item, str) else item
-        x = _index_arg(index, cap=len(raw))
+        x = _index_arg(index, cap=len(raw), pos=pos)
         if x == len(raw):
             what = "string" if isinstance(item, str) else "slice"
             raise FuncError(f"reflect: {what} index out of range")
@@ -69,8 +74,8 @@ def index(item: Any, *indexes: Any) -> Any:
     item = compare.indirect(item)
     if item is MISSING:
         raise FuncError("index of untyped nil")
-    for i in indexes:
-        item = _index_one(item, index=compare.indirect(i))
+    for pos, i in enumerate(indexes):
+        item = _index_one(item, index=compare.indirect(i), pos=pos)
     return item
 
 
@@ -94,11 +99,13 @@ def slice_(item: Any, *indexes: Any) -> Any:
         raise FuncError(f"can't slice item of type {go_type_name(item)}")
     idx = [0, len(raw), len(raw)]
     for i, x in enumerate(indexes):
-        idx[i] = _index_arg(compare.indirect(x), cap=len(raw))
+        idx[i] = _index_arg(x, cap=len(raw), pos=i)
     if idx[0] > idx[1]:
-        raise IndexValueError(f"invalid slice index: {idx[0]} > {idx[1]}", redacted=_INVERTED)
+        msg = f"invalid slice index: {idx[0]} > {idx[1]}"
+        raise IndexValueError(msg, redacted=_INVERTED, positions=(0, 1))
     if len(indexes) == 3 and idx[1] > idx[2]:
-        raise IndexValueError(f"invalid slice index: {idx[1]} > {idx[2]}", redacted=_INVERTED)
+        msg = f"invalid slice index: {idx[1]} > {idx[2]}"
+        raise IndexValueError(msg, redacted=_INVERTED, positions=(1, 2))
     part = raw[idx[0] : idx[1]]
     if isinstance(item, str):
         return part.decode("utf-8", "surrogateescape")

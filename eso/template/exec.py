@@ -25,7 +25,7 @@ from eso.template.functions.registry import Func, FuncError, FuncMap
 from eso.template.gofmt import FormatTooLarge, sprint, sprintf
 from eso.template.gostrconv import quote
 from eso.template.limits import Limits
-from eso.template.missing import MISSING
+from eso.template.missing import MISSING, Iface
 from eso.template.truth import is_true
 from eso.template.values import StringMap, StringSlice, Uint8
 
@@ -35,18 +35,8 @@ _NO_FINAL = object()
 """No value piped in from the previous command (Go's ``missingVal``)."""
 
 
-class _Iface:
-    """A dot or range variable whose Go static type is ``interface {}`` (an element of an
-    untyped list or map); only error messages about fields care."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
 def _un(v: Any) -> Any:
-    return v.value if isinstance(v, _Iface) else v
+    return v.value if isinstance(v, Iface) else v
 
 
 class _Break(Exception):  # noqa: N818 - control flow, not an error
@@ -230,10 +220,10 @@ class _State:
             return ((i, Uint8(c)) for i, c in enumerate(value))
         if isinstance(value, list):
             typed = isinstance(value, StringSlice)
-            return ((i, e if typed else _Iface(e)) for i, e in enumerate(value))
+            return ((i, e if typed else Iface(e)) for i, e in enumerate(value))
         if isinstance(value, dict):
             typed = isinstance(value, StringMap)
-            return ((k, value[k] if typed else _Iface(value[k])) for k in sorted(value))
+            return ((k, value[k] if typed else Iface(value[k])) for k in sorted(value))
         raise self.err(f"range can't iterate over value of type {conv.type_name(value)}")
 
     def bind_range(self, node: n.RangeNode, *, key: Any, elem: Any) -> None:
@@ -363,7 +353,7 @@ class _State:
         return self.eval_field(ident[-1], args=args, final=final, receiver=receiver)
 
     def eval_field(self, name: str, *, receiver: Any, args: list[n.Node] | None, final: Any) -> Any:
-        iface = isinstance(receiver, _Iface)
+        iface = isinstance(receiver, Iface)
         receiver = _un(receiver)
         if receiver is MISSING:
             if self.missingkey == "error":
@@ -376,7 +366,7 @@ class _State:
                 raise self.err(f"{name} is not a method but has arguments")
             if name in receiver:
                 value = receiver[name]
-                return value if isinstance(receiver, StringMap) else _Iface(value)
+                return value if isinstance(receiver, StringMap) else Iface(value)
             return self.missing_key(name, receiver=receiver)
         kind = "interface {}" if iface else conv.type_name(receiver)
         raise self.err(f"can't evaluate field {name} in type {kind}")
@@ -385,7 +375,7 @@ class _State:
         if self.missingkey == "error":
             raise self.err(f"map has no entry for key {quote(name)}")
         if self.missingkey == "zero":
-            return "" if isinstance(receiver, StringMap) else _Iface(None)
+            return "" if isinstance(receiver, StringMap) else Iface(None)
         return MISSING
 
     # -- functions -------------------------------------------------------------------------
@@ -447,8 +437,7 @@ class _State:
         if builtin and func.name == "call":
             callee = str(args[0]) if args else "value"
             raise self.call_err(node, name="call", msg=_call_message(callee, fn=argv[0]))
-        quoted = final is _NO_FINAL and all(isinstance(a, n.NumberNode) for a in args[1:])
-        return self.invoke(func, builtin=builtin, node=node, argv=argv, literal_indexes=quoted)
+        return self.invoke(func, builtin=builtin, node=node, argv=argv, indexes=args[1:])
 
     def final_type(self, func: Func, *, index: int) -> str | None:
         if index < len(func.params):
@@ -466,17 +455,21 @@ class _State:
         return value
 
     def invoke(
-        self, func: Func, *, builtin: bool, node: n.Node, argv: list[Any], literal_indexes: bool
+        self, func: Func, *, builtin: bool, node: n.Node, argv: list[Any], indexes: list[n.Node]
     ) -> Any:
         """Call ``func``; a failure becomes ``error calling NAME: ...`` at ``node``. Index
-        numbers are quoted only when the template text spelled them (``literal_indexes``)."""
-        argv = [_un(a) for a in argv]
+        numbers are quoted only when the template text spelled them (``indexes``: the argument
+        nodes after the first; a piped value is never template text)."""
+        # Go's ``slice`` alone does not look inside interface-typed indexes
+        keep = 1 if builtin and func.name == "slice" else len(argv)
+        argv = [_un(a) if i < keep else a for i, a in enumerate(argv)]
         try:
             if builtin and func.name == "printf":
                 return sprintf(*argv, limit=self.limits.max_output - self.size)
             result = func.fn(*argv)
         except IndexValueError as e:
-            msg = str(e) if literal_indexes else e.redacted
+            spelled = all(p < len(indexes) and _constant(indexes[p]) for p in e.positions)
+            msg = str(e) if spelled else e.redacted
             raise self.call_err(node, name=func.name, msg=msg) from None
         except FuncError as e:
             raise self.call_err(node, name=func.name, msg=str(e)) from None
@@ -501,6 +494,8 @@ class _State:
     # -- arguments -------------------------------------------------------------------------
 
     def validate(self, value: Any, *, typ: str | None) -> Any:
+        if typ == REFLECT:
+            return value  # builtins see the interface box (``slice`` cares)
         try:
             return conv.validate(_un(value), typ=typ)
         except conv.ArgError as e:
@@ -547,6 +542,15 @@ class _State:
         if isinstance(node, n.StringNode):
             return node.text
         raise self.err(f"can't handle assignment of {node} to empty interface argument")
+
+
+def _constant(node: n.Node) -> bool:
+    """A number written in the template (``3``, ``(3)``), not computed from data."""
+    while isinstance(node, n.PipeNode) and len(node.cmds) == 1 and not node.decl:
+        if len(node.cmds[0].args) != 1:
+            return False
+        node = node.cmds[0].args[0]
+    return isinstance(node, n.NumberNode)
 
 
 def _call_message(callee: str, *, fn: Any) -> str:

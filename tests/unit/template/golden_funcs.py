@@ -7,6 +7,7 @@ error wrapping exactly as Go saw them.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import struct
 from typing import Any
 
@@ -34,10 +35,8 @@ def _fail_int() -> int:
 
 
 def _atoi(s: str) -> int:
-    try:
-        return int(s)
-    except ValueError:
-        return 0
+    """Go's ``strconv.Atoi`` is strict (no spaces); a failure gives 0 here."""
+    return int(s) if re.fullmatch(r"[+-]?[0-9]+", s) else 0
 
 
 def _add64(a: int, b: int) -> Int64:
