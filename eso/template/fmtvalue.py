@@ -202,11 +202,7 @@ class Printer:
 
     def fmt_qc(self, v: int) -> None:
         code = v if 0 <= v <= 0x10FFFF else 0xFFFD
-        c = chr(code) if not 0xD800 <= code <= 0xDFFF else "\ufffd"
-        if self.f.sharp and is_print(c):
-            self.pad(f"'{c}'")
-        else:
-            self.pad(quote_rune(code, ascii_only=self.f.plus))
+        self.pad(quote_rune(code, ascii_only=self.f.plus))
 
     def fmt_unicode(self, v: int) -> None:
         prec = self.f.prec if self.f.prec_present and self.f.prec > 4 else 4

@@ -26,6 +26,12 @@ from eso.template.values import (
 )
 
 
+def _repeat(n: int, s: str) -> str:
+    if n < 0:
+        raise FuncError("strings: negative Repeat count")  # Go panics; the engine reports it
+    return s * n
+
+
 def _fail(s: str) -> str:
     raise FuncError("failed on purpose")
 
@@ -56,7 +62,7 @@ def golden_funcs() -> FuncMap:
     """The FuncMap ``main.go`` gives Go's templates."""
     fm = FuncMap()
     reg = fm.register
-    reg("repeatN", "int", "string", result="string")(lambda n, s: s * max(n, 0))
+    reg("repeatN", "int", "string", result="string")(_repeat)
     reg("joinS", "string", variadic="string", result="string")(lambda sep, *p: sep.join(p))
     reg("fail", "string", result="string", returns_error=True)(_fail)
     reg("failInt", result="int", returns_error=True)(_fail_int)
