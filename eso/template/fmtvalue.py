@@ -47,6 +47,7 @@ class Printer:
         self.f = Flags()
         self.limit = limit
         self.size = 0
+        self.erroring = False  # inside %!verb(...): Go ignores String methods there
 
     def write(self, s: str) -> None:
         self.out.append(s)
@@ -122,7 +123,7 @@ class Printer:
 
     def stringer(self, v: Any, *, verb: str) -> bool:
         """Types with a ``String`` method (Duration, time.Time) print through it."""
-        if self.f.sharp_v or verb not in "vsxXq":
+        if self.erroring or self.f.sharp_v or verb not in "vsxXq":
             return False
         if isinstance(v, Duration):
             self.fmt_string(format_duration(v), verb=verb)
@@ -135,7 +136,9 @@ class Printer:
             self.write("<nil>")
         else:
             self.write(go_type_name(arg) + "=")
+            self.erroring = True
             self.print_arg(arg, verb="v")
+            self.erroring = False
         self.write(")")
 
     # -- kinds -----------------------------------------------------------------------------

@@ -262,9 +262,9 @@ def _hex_float(f: float, *, prec: int, upper: bool) -> str:
     """Go's ``%x`` of a float: ``0x1.8p+01``; rounding to ``prec`` digits is half-to-even."""
     ip, fp, exp = "0", "", 0
     if f != 0:
-        m, _, e = f.hex()[2:].partition("p")  # 1.8000000000000p+1
-        ip, _, fp = m.partition(".")
-        exp = int(e)
+        frac, e = math.frexp(f)  # normalises subnormals too, as Go does: 0x1p-1074
+        mant = int(frac * (1 << 53))
+        ip, fp, exp = "1", f"{mant - (1 << 52):013x}", e - 1
     fp = fp.rstrip("0")
     if 0 <= prec < len(fp):
         q, r = divmod(int(ip + fp, 16), 16 ** (len(fp) - prec))
