@@ -26,6 +26,8 @@ class FormatTooLarge(ValueError):  # noqa: N818 - reads as a condition, like Go'
 
 @dataclass(slots=True)
 class Flags:
+    """Flags, width and precision of the directive being printed (Go's ``fmtFlags``)."""
+
     plus: bool = False
     minus: bool = False
     sharp: bool = False
