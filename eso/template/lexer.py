@@ -77,7 +77,7 @@ class Item:
             return "EOF"
         if self.typ is T.ERROR:
             return self.val
-        if self.typ is T.KEYWORD:
+        if self.typ in (T.KEYWORD, T.DOT):  # Go numbers the dot among the keywords
             return f"<{self.val}>"
         if len(self.val) > 10:
             return quote(self.val[:10]) + "..."

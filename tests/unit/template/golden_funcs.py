@@ -29,6 +29,8 @@ from eso.template.values import (
 def _repeat(n: int, s: str) -> str:
     if n < 0:
         raise FuncError("strings: negative Repeat count")  # Go panics; the engine reports it
+    if len(s) * n >= 1 << 63:
+        raise FuncError("strings: Repeat output length overflow")
     return s * n
 
 
