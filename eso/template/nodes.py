@@ -16,6 +16,7 @@ from eso.template.gostrconv import quote
 __all__ = [
     "ActionNode",
     "BoolNode",
+    "BranchNode",
     "BreakNode",
     "ChainNode",
     "CommandNode",
@@ -36,6 +37,7 @@ __all__ = [
     "TextNode",
     "VariableNode",
     "WithNode",
+    "is_empty_tree",
 ]
 
 
