@@ -52,7 +52,7 @@ def test_filter_pem_returns_matching_blocks(pem_type: str, text: str, want: str)
     ],
 )
 def test_filter_pem_reports_junk(text: str) -> None:
-    with pytest.raises(FuncError, match="^error filtering pem: found junk$"):
+    with pytest.raises(FuncError, match=r"^error filtering pem: found junk$"):
         pem.filter_pem("private key", text)
 
 

@@ -41,7 +41,7 @@ LEAF, INTERMEDIATE, ROOT, DISJUNCT = (
 
 
 def mock_rand(size: int) -> bytes:
-    """ESO's ``MockRandomReader``: copies ``"0123456789"`` (quotes included) into a zeroed buffer."""
+    """ESO's ``MockRandomReader``: ``"0123456789"`` (with quotes) copied into zeroed buffers."""
     return (b'"0123456789"' + bytes(size))[:size]
 
 
