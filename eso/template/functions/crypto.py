@@ -122,11 +122,17 @@ def encrypt_aes(password: str, plaintext: str) -> str:
     return base64.b64encode(iv + body).decode()
 
 
+_B64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
+
+
 def _go_b64decode(text: str) -> bytes:
+    """``base64.StdEncoding.DecodeString``; the error names the first bad byte's offset."""
     try:
         return base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
     except (binascii.Error, ValueError) as e:
-        raise FuncError("illegal base64 data at input byte 0") from e
+        bad = next((i for i, c in enumerate(text) if c not in _B64_ALPHABET), None)
+        offset = bad if bad is not None else len(text) - len(text) % 4
+        raise FuncError(f"illegal base64 data at input byte {offset}") from e
 
 
 def decrypt_aes(password: str, crypt64: str) -> str:

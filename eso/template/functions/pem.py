@@ -39,7 +39,7 @@ def filter_pem(pem_type: str, text: str) -> str:
         block, data = _gopem.decode(data)
         if block is None:
             break
-        if block.type.casefold() == pem_type.casefold():
+        if block.type.lower() == pem_type.lower():  # close to Go's EqualFold (no ß→ss)
             try:
                 out.append(_gopem.encode(block))
             except ValueError as e:

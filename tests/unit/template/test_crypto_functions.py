@@ -359,3 +359,22 @@ def test_generated_keys_are_go_key_types() -> None:
     assert isinstance(load_pem_private_key(_ec_key().encode(), None), ec.EllipticCurvePrivateKey)
     ed = certgen.gen_private_key("ed25519").encode()
     assert isinstance(load_pem_private_key(ed, None), ed25519.Ed25519PrivateKey)
+
+
+ESO_FUNCTIONS = [
+    "pkcs12key", "pkcs12keyPass", "pkcs12cert", "pkcs12certPass", "pemToPkcs12",
+    "pemToPkcs12Pass", "fullPemToPkcs12", "fullPemToPkcs12Pass", "pemTruststoreToPKCS12",
+    "pemTruststoreToPKCS12Pass", "filterPEM", "filterCertChain", "certSANs", "jwkPublicKeyPem",
+    "jwkPrivateKeyPem", "toYaml", "fromYaml", "rsaDecrypt",
+]  # fmt: skip
+
+
+def test_all_modules_register_eso_functions_once() -> None:
+    """ESO's own ``tplFuncs`` plus sprig's crypto functions, no name registered twice."""
+    from eso.template.functions import decrypt, jwk, pem, pkcs12, yamlfuncs
+
+    funcs = FuncMap()
+    for module in (crypto, pkcs12, pem, jwk, yamlfuncs, decrypt):
+        module.register(funcs)
+    assert sorted(funcs.names()) == sorted(ESO_FUNCTIONS + SPRIG_CRYPTO)
+    assert all(callable(f.fn) for f in funcs)

@@ -13,6 +13,9 @@ from collections.abc import Callable
 
 import pytest
 from conftest import fixture_bytes_as_go_string, fixture_text
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12 as openssl_pkcs12
 from eso_go_vectors import (
     CERT_DATA,
@@ -29,6 +32,7 @@ from eso_go_vectors import (
 
 from eso.template.functions import _pkcs12codec, pkcs12
 from eso.template.functions._gostr import go_bytes, go_string
+from eso.template.functions._rc2 import rc2_cbc_decrypt
 from eso.template.functions.pkcs12 import _ca_certs, _first_cert, _key
 from eso.template.functions.registry import FuncError, FuncMap
 
@@ -246,3 +250,62 @@ def test_register_declares_all_functions() -> None:
     assert key_pass is not None
     assert key_pass.params == ("string", "string")
     assert key_pass.returns_error
+
+
+def _openssl_archive(encryption: serialization.KeySerializationEncryption) -> str:
+    key = serialization.load_pem_private_key(fixture_text("foo.key").encode(), None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    leaf = x509.load_pem_x509_certificate(fixture_text(LEAF).encode())
+    cas = [x509.load_pem_x509_certificate(fixture_text(n).encode()) for n in (ROOT, INTERMEDIATE)]
+    return go_string(
+        openssl_pkcs12.serialize_key_and_certificates(None, key, leaf, cas, encryption)
+    )
+
+
+@pytest.mark.parametrize(
+    ("password", "encryption"),
+    [
+        pytest.param("", serialization.NoEncryption(), id="unencrypted-no-mac"),
+        pytest.param(
+            "pw",
+            serialization.PrivateFormat.PKCS12.encryption_builder()
+            .key_cert_algorithm(openssl_pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
+            .hmac_hash(hashes.SHA1())
+            .build(b"pw"),
+            id="3des-sha1-mac",
+        ),
+        pytest.param(
+            "pw",
+            serialization.PrivateFormat.PKCS12.encryption_builder()
+            .key_cert_algorithm(openssl_pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+            .hmac_hash(hashes.SHA512())
+            .build(b"pw"),
+            id="aes-sha512-mac",
+        ),
+    ],
+)
+def test_reads_archives_openssl_writes(
+    password: str, encryption: serialization.KeySerializationEncryption
+) -> None:
+    archive = _openssl_archive(encryption)
+    assert pkcs12.pkcs12cert_pass(password, archive) == fixture_text(LEAF, INTERMEDIATE, ROOT)
+    key = pkcs12.pkcs12key_pass(password, archive)
+    assert serialization.load_pem_private_key(key.encode(), None).public_key() == (
+        serialization.load_pem_private_key(fixture_text("foo.key").encode(), None).public_key()
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "plaintext", "ciphertext"),
+    [
+        pytest.param("ffffffffffffffff", "ffffffffffffffff", "278b27e42e2f0d49", id="64-bit-ones"),
+        pytest.param("3000000000000000", "1000000000000001", "30649edf9be7d2c2", id="64-bit"),
+        pytest.param(
+            "88bca90e90875a7f0f79c384627bafb2", "0000000000000000", "2269552ab0f85ca6", id="128-bit"
+        ),
+    ],
+)
+def test_rc2_matches_rfc2268_vectors(key: str, plaintext: str, ciphertext: str) -> None:
+    """One CBC block with a zero IV is the raw RC2 decryption of RFC 2268's section 5 vectors."""
+    got = rc2_cbc_decrypt(bytes.fromhex(key), bytes(8), bytes.fromhex(ciphertext))
+    assert got.hex() == plaintext
