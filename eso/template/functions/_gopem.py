@@ -51,7 +51,7 @@ def _headers(rest: bytes) -> tuple[dict[str, str], bytes] | None:
         rest = following
 
 
-def _body(kind: bytes, headers: dict[str, str], rest: bytes) -> tuple[bytes, bytes] | None:
+def _body(kind: bytes, *, headers: dict[str, str], rest: bytes) -> tuple[bytes, bytes] | None:
     if not headers and rest.startswith(_END[1:]):
         end, trailer = 0, len(_END) - 1
     else:
@@ -92,7 +92,7 @@ def decode(data: bytes) -> tuple[Block | None, bytes]:
         if parsed is None:
             return None, data
         headers, rest = parsed
-        body = _body(kind, headers, rest)
+        body = _body(kind, headers=headers, rest=rest)
         if body is None:
             continue
         return Block(kind.decode("utf-8", "surrogateescape"), body[0], headers), body[1]

@@ -59,27 +59,29 @@ class Chain:
     ca_certs: list[x509.Certificate] = field(default_factory=list)
 
 
-def _verify_mac(mac_data: _der.Tlv, message: bytes, password: bytes) -> None:
+def _verify_mac(mac_data: _der.Tlv, *, message: bytes, password: bytes) -> None:
     fields = mac_data.children()
     digest_info, salt = fields[0].children(), fields[1].expect(_der.OCTET_STRING).content
     rounds = _der.decode_int(fields[2]) if len(fields) > 2 else 1
-    expected = compute_mac(digest_info[0], message, salt=salt, rounds=rounds, password=password)
+    expected = compute_mac(
+        digest_info[0], message=message, salt=salt, rounds=rounds, password=password
+    )
     if not hmac.compare_digest(expected, digest_info[1].expect(_der.OCTET_STRING).content):
         raise Pkcs12Error(ERR_INCORRECT_PASSWORD)
 
 
-def _check_mac(pfx: list[_der.Tlv], message: bytes, password: bytes) -> bytes:
+def _check_mac(pfx: list[_der.Tlv], *, message: bytes, password: bytes) -> bytes:
     """Verify the MAC; returns the password that worked (Go retries ``""`` as no bytes)."""
     if len(pfx) < 3:
         if password != b"\x00\x00":
             raise Pkcs12Error("pkcs12: no MAC in data")
         return password
     try:
-        _verify_mac(pfx[2], message, password)
+        _verify_mac(pfx[2], message=message, password=password)
     except Pkcs12Error as e:
         if str(e) != ERR_INCORRECT_PASSWORD or password != b"\x00\x00":
             raise
-        _verify_mac(pfx[2], message, b"")
+        _verify_mac(pfx[2], message=message, password=b"")
         return b""
     return password
 
@@ -89,7 +91,7 @@ def _content(info: _der.Tlv) -> tuple[str, _der.Tlv]:
     return _der.decode_oid(oid), _der.read_one(explicit.expect(0xA0).content)
 
 
-def _safe_contents(info: _der.Tlv, password: bytes) -> bytes:
+def _safe_contents(info: _der.Tlv, *, password: bytes) -> bytes:
     kind, content = _content(info)
     if kind == _OID_DATA:
         return content.expect(_der.OCTET_STRING).content
@@ -102,10 +104,10 @@ def _safe_contents(info: _der.Tlv, password: bytes) -> bytes:
         raise Pkcs12Error("pkcs12: only version 0 of EncryptedData is supported")
     parts = encrypted.children()
     data = parts[2].expect(0x80).content if len(parts) > 2 else b""
-    return decrypt(parts[1], data, password)
+    return decrypt(parts[1], data=data, password=password)
 
 
-def _bags(data: bytes, password: str) -> tuple[list[_der.Tlv], bytes]:
+def _bags(data: bytes, *, password: str) -> tuple[list[_der.Tlv], bytes]:
     """``getSafeContents(data, password, 1, 2)``: every safe bag, and the working password."""
     encoded = bmp_password(password)
     try:
@@ -117,7 +119,7 @@ def _bags(data: bytes, password: str) -> tuple[list[_der.Tlv], bytes]:
     kind, auth_safe = _content(pfx[1])
     if kind != _OID_DATA:
         raise Pkcs12Error("pkcs12: only password-protected PFX is implemented")
-    encoded = _check_mac(pfx, auth_safe.content, encoded)
+    encoded = _check_mac(pfx, message=auth_safe.content, password=encoded)
     infos = _der.read_one(auth_safe.content).children()
     if not 1 <= len(infos) <= 2:
         raise Pkcs12Error(
@@ -126,7 +128,7 @@ def _bags(data: bytes, password: str) -> tuple[list[_der.Tlv], bytes]:
         )
     bags: list[_der.Tlv] = []
     for info in infos:
-        bags += _der.read_one(_safe_contents(info, encoded)).children()
+        bags += _der.read_one(_safe_contents(info, password=encoded)).children()
     return bags, encoded
 
 
@@ -140,10 +142,10 @@ def _bag_cert(value: bytes) -> x509.Certificate:
     return parse_certificate(der)
 
 
-def _shrouded_key(value: bytes, password: bytes) -> GoKey:
+def _shrouded_key(value: bytes, *, password: bytes) -> GoKey:
     algorithm, data = _der.read_one(value).children()
     try:
-        plain = decrypt(algorithm, data.expect(_der.OCTET_STRING).content, password)
+        plain = decrypt(algorithm, data=data.expect(_der.OCTET_STRING).content, password=password)
     except Pkcs12Error as e:
         raise Pkcs12Error(f"pkcs12: error decrypting PKCS#8 shrouded key bag: {e}") from e
     try:
@@ -152,7 +154,7 @@ def _shrouded_key(value: bytes, password: bytes) -> GoKey:
         raise Pkcs12Error(f"pkcs12: error parsing PKCS#8 private key: {e}") from e
 
 
-def _add_bag(chain: Chain, bag: _der.Tlv, password: bytes) -> None:
+def _add_bag(chain: Chain, *, bag: _der.Tlv, password: bytes) -> None:
     parts = bag.expect(_der.SEQUENCE).children()
     kind, value = _der.decode_oid(parts[0]), parts[1].expect(0xA0).content
     if kind == _OID_CERT_BAG:
@@ -166,17 +168,19 @@ def _add_bag(chain: Chain, bag: _der.Tlv, password: bytes) -> None:
             raise Pkcs12Error("pkcs12: expected exactly one key bag")
         key_der = _der.read_one(value).raw
         chain.key = (
-            parse_pkcs8(key_der) if kind == _OID_KEY_BAG else _shrouded_key(key_der, password)
+            parse_pkcs8(key_der)
+            if kind == _OID_KEY_BAG
+            else _shrouded_key(key_der, password=password)
         )
 
 
-def decode_chain(data: bytes, password: str) -> Chain:
+def decode_chain(data: bytes, *, password: str) -> Chain:
     """``pkcs12.DecodeChain``; raises ``Pkcs12Error`` or ``X509Error`` (x509 parse errors)."""
     try:
-        bags, encoded = _bags(data, password)
+        bags, encoded = _bags(data, password=password)
         chain = Chain()
         for bag in bags:
-            _add_bag(chain, bag, encoded)
+            _add_bag(chain, bag=bag, password=encoded)
     except (_der.DerError, IndexError, ValueError) as e:
         if isinstance(e, Pkcs12Error | X509Error):
             raise
@@ -192,7 +196,7 @@ def _attribute(oid: str, value: bytes) -> bytes:
     return _der.seq(_der.encode_oid(oid), _der.set_of(value))
 
 
-def _cert_bag(cert: x509.Certificate, attributes: list[bytes]) -> bytes:
+def _cert_bag(cert: x509.Certificate, *, attributes: list[bytes]) -> bytes:
     der = cert.public_bytes(Encoding.DER)
     inner = _der.seq(_der.encode_oid(_OID_X509_CERT), _der.context(0, _der.octets(der)))
     return _der.seq(
@@ -204,10 +208,10 @@ def _data_info(data: bytes) -> bytes:
     return _der.seq(_der.encode_oid(_OID_DATA), _der.context(0, _der.octets(data)))
 
 
-def _encrypted_info(bags: list[bytes], password: bytes, rand: Rand) -> bytes:
+def _encrypted_info(bags: list[bytes], *, password: bytes, rand: Rand) -> bytes:
     salt = rand(_SALT_LEN)
     algorithm, encrypted = encrypt_pbes2(
-        _der.seq(*bags), password, salt=salt, iv=rand(16), rounds=_ITERATIONS
+        _der.seq(*bags), password=password, salt=salt, iv=rand(16), rounds=_ITERATIONS
     )
     content = _der.seq(
         _der.encode_oid(_OID_DATA), algorithm, _der.context(0, encrypted, constructed=False)
@@ -216,12 +220,16 @@ def _encrypted_info(bags: list[bytes], password: bytes, rand: Rand) -> bytes:
     return _der.seq(_der.encode_oid(_OID_ENCRYPTED_DATA), _der.context(0, encrypted_data))
 
 
-def _pfx(safes: list[bytes], password: bytes, rand: Rand) -> bytes:
+def _pfx(safes: list[bytes], *, password: bytes, rand: Rand) -> bytes:
     auth_safe = _der.seq(*safes)
     salt = rand(_SALT_LEN)
     algorithm = _der.seq(_der.encode_oid(OID_SHA256))
     digest = compute_mac(
-        _der.read_one(algorithm), auth_safe, salt=salt, rounds=_ITERATIONS, password=password
+        _der.read_one(algorithm),
+        message=auth_safe,
+        salt=salt,
+        rounds=_ITERATIONS,
+        password=password,
     )
     mac_data = _der.seq(
         _der.seq(algorithm, _der.octets(digest)), _der.octets(salt), _der.encode_int(_ITERATIONS)
@@ -229,10 +237,10 @@ def _pfx(safes: list[bytes], password: bytes, rand: Rand) -> bytes:
     return _der.seq(_der.encode_int(3), _data_info(auth_safe), mac_data)
 
 
-def _shrouded_key_bag(key: GoKey, password: bytes, local_key_id: bytes, rand: Rand) -> bytes:
+def _shrouded_key_bag(key: GoKey, *, password: bytes, local_key_id: bytes, rand: Rand) -> bytes:
     salt = rand(_SALT_LEN)
     algorithm, encrypted = encrypt_pbes2(
-        marshal_pkcs8(key), password, salt=salt, iv=rand(16), rounds=_ITERATIONS
+        marshal_pkcs8(key), password=password, salt=salt, iv=rand(16), rounds=_ITERATIONS
     )
     info = _der.seq(algorithm, _der.octets(encrypted))
     return _der.seq(
@@ -242,20 +250,21 @@ def _shrouded_key_bag(key: GoKey, password: bytes, local_key_id: bytes, rand: Ra
 
 def encode(
     key: GoKey,
+    *,
     cert: x509.Certificate,
     ca_certs: list[x509.Certificate],
     password: str,
-    *,
     rand: Rand = os.urandom,
 ) -> bytes:
     """``pkcs12.Modern.Encode``: encrypted certificates, then the shrouded key, then the MAC."""
     encoded = bmp_password(password)
     fingerprint = hashlib.sha1(cert.public_bytes(Encoding.DER), usedforsecurity=False).digest()
     local_key_id = _attribute(_OID_LOCAL_KEY_ID, _der.octets(fingerprint))
-    cert_bags = [_cert_bag(cert, [local_key_id])] + [_cert_bag(ca, []) for ca in ca_certs]
-    key_bag = _shrouded_key_bag(key, encoded, local_key_id, rand)
-    safes = [_encrypted_info(cert_bags, encoded, rand), _data_info(_der.seq(key_bag))]
-    return _pfx(safes, encoded, rand)
+    cert_bags = [_cert_bag(cert, attributes=[local_key_id])]
+    cert_bags += [_cert_bag(ca, attributes=[]) for ca in ca_certs]
+    key_bag = _shrouded_key_bag(key, password=encoded, local_key_id=local_key_id, rand=rand)
+    safes = [_encrypted_info(cert_bags, password=encoded, rand=rand), _data_info(_der.seq(key_bag))]
+    return _pfx(safes, password=encoded, rand=rand)
 
 
 def _friendly_name(name: str) -> bytes:
@@ -263,10 +272,12 @@ def _friendly_name(name: str) -> bytes:
 
 
 def encode_truststore(
-    certs: list[x509.Certificate], password: str, *, rand: Rand = os.urandom
+    certs: list[x509.Certificate], *, password: str, rand: Rand = os.urandom
 ) -> bytes:
     """``pkcs12.Modern.EncodeTrustStore``: trusted-for-any-purpose certificates named by Subject."""
     encoded = bmp_password(password)
     trusted = _attribute(_OID_JAVA_TRUST_STORE, _der.encode_oid(_OID_ANY_EKU))
-    bags = [_cert_bag(c, [trusted, _friendly_name(go_name_string(c.subject))]) for c in certs]
-    return _pfx([_encrypted_info(bags, encoded, rand)], encoded, rand)
+    names = [_friendly_name(go_name_string(c.subject)) for c in certs]
+    bags = [_cert_bag(c, attributes=[trusted, n]) for c, n in zip(certs, names, strict=True)]
+    safe = _encrypted_info(bags, password=encoded, rand=rand)
+    return _pfx([safe], password=encoded, rand=rand)

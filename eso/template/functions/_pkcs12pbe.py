@@ -123,7 +123,7 @@ def _kdf(
     return out[:size]
 
 
-def _pbkdf2(params: _der.Tlv, password: bytes, key_size: int | None) -> bytes:
+def _pbkdf2(params: _der.Tlv, *, password: bytes, key_size: int | None) -> bytes:
     fields = params.expect(_der.SEQUENCE).children()
     salt = fields[0]
     if salt.tag != _der.OCTET_STRING:
@@ -152,7 +152,7 @@ def _cbc(cipher: Cipher[modes.CBC]) -> Decryptor:
     return run
 
 
-def _pbes2_decryptor(params: bytes, password: bytes) -> tuple[Decryptor, int]:
+def _pbes2_decryptor(params: bytes, *, password: bytes) -> tuple[Decryptor, int]:
     kdf, scheme = _der.read_one(params).expect(_der.SEQUENCE).children()
     kdf_oid, kdf_params = kdf.children()
     if _der.decode_oid(kdf_oid) != _OID_PBKDF2:
@@ -163,11 +163,11 @@ def _pbes2_decryptor(params: bytes, password: bytes) -> tuple[Decryptor, int]:
     if key_size is None:
         oid = _der.decode_oid(scheme_oid)
         raise Pkcs12Error(f"pkcs12: pbes2 algorithm {oid} is not supported")
-    key = _pbkdf2(kdf_params, _utf8_password(password), key_size)
+    key = _pbkdf2(kdf_params, password=_utf8_password(password), key_size=key_size)
     return _cbc(Cipher(algorithms.AES(key), modes.CBC(iv.content))), 16
 
 
-def _legacy_decryptor(oid: str, params: bytes, password: bytes) -> tuple[Decryptor, int]:
+def _legacy_decryptor(oid: str, *, params: bytes, password: bytes) -> tuple[Decryptor, int]:
     key_size, is_rc2 = _LEGACY_PBES[oid]
     salt_tlv, rounds_tlv = _der.read_one(params).expect(_der.SEQUENCE).children()
     salt, rounds = salt_tlv.expect(_der.OCTET_STRING).content, _der.decode_int(rounds_tlv)
@@ -176,24 +176,24 @@ def _legacy_decryptor(oid: str, params: bytes, password: bytes) -> tuple[Decrypt
     )
     iv = _kdf("sha1", 20, 64, salt=salt, password=password, rounds=rounds, purpose=2, size=8)
     if is_rc2:
-        return (lambda data: rc2_cbc_decrypt(key, iv, data)), 8
+        return (lambda data: rc2_cbc_decrypt(key, iv=iv, data=data)), 8
     return _cbc(Cipher(TripleDES(key), modes.CBC(iv))), 8
 
 
-def _decryptor(algorithm: _der.Tlv, password: bytes) -> tuple[Decryptor, int]:
+def _decryptor(algorithm: _der.Tlv, *, password: bytes) -> tuple[Decryptor, int]:
     parts = algorithm.expect(_der.SEQUENCE).children()
     oid = _der.decode_oid(parts[0])
     params = parts[1].raw if len(parts) > 1 else b""
     if oid == OID_PBES2:
-        return _pbes2_decryptor(params, password)
+        return _pbes2_decryptor(params, password=password)
     if oid in _LEGACY_PBES:
-        return _legacy_decryptor(oid, params, password)
+        return _legacy_decryptor(oid, params=params, password=password)
     raise Pkcs12Error(f"pkcs12: pbe algorithm {oid} is not supported")
 
 
-def decrypt(algorithm: _der.Tlv, data: bytes, password: bytes) -> bytes:
+def decrypt(algorithm: _der.Tlv, *, data: bytes, password: bytes) -> bytes:
     """``pbDecrypt``: decrypt and check the PKCS#7 padding."""
-    run, block = _decryptor(algorithm, password)
+    run, block = _decryptor(algorithm, password=password)
     if not data:
         raise Pkcs12Error("pkcs12: empty encrypted data")
     if len(data) % block:
@@ -206,7 +206,7 @@ def decrypt(algorithm: _der.Tlv, data: bytes, password: bytes) -> bytes:
 
 
 def encrypt_pbes2(
-    data: bytes, password: bytes, *, salt: bytes, iv: bytes, rounds: int
+    data: bytes, *, password: bytes, salt: bytes, iv: bytes, rounds: int
 ) -> tuple[bytes, bytes]:
     """Modern2023's PBES2: (AlgorithmIdentifier DER, ciphertext) for ``data``."""
     prf = _der.seq(_der.encode_oid(_OID_HMAC_SHA256))
@@ -220,24 +220,24 @@ def encrypt_pbes2(
     return algorithm, encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
 
 
-def _pbmac1(algorithm: _der.Tlv, message: bytes, password: bytes) -> bytes:
+def _pbmac1(algorithm: _der.Tlv, *, message: bytes, password: bytes) -> bytes:
     kdf, mac_alg = algorithm.children()[1].children()
     if _der.decode_oid(kdf.children()[0]) != _OID_PBKDF2:
         raise Pkcs12Error("pkcs12: PBMAC1 KDF algorithm is not supported")
     mac_oid = _der.decode_oid(mac_alg.children()[0])
     if mac_oid not in _HMAC_PRFS:
         raise Pkcs12Error(f"pkcs12: PBMAC1 MAC algorithm {mac_oid} is not supported")
-    key = _pbkdf2(kdf.children()[1], _utf8_password(password), None)
+    key = _pbkdf2(kdf.children()[1], password=_utf8_password(password), key_size=None)
     return hmac.new(key, message, _HMAC_PRFS[mac_oid].name.replace("-", "")).digest()
 
 
 def compute_mac(
-    algorithm: _der.Tlv, message: bytes, *, salt: bytes, rounds: int, password: bytes
+    algorithm: _der.Tlv, *, message: bytes, salt: bytes, rounds: int, password: bytes
 ) -> bytes:
     """``doMac``: HMAC over ``message`` keyed from the password as the MAC data says."""
     oid = _der.decode_oid(algorithm.children()[0])
     if oid == _OID_PBMAC1:
-        return _pbmac1(algorithm, message, password)
+        return _pbmac1(algorithm, message=message, password=password)
     if oid not in _MAC_DIGESTS:
         raise Pkcs12Error(f"pkcs12: MAC digest algorithm not supported: {oid}")
     digest, u, v = _MAC_DIGESTS[oid]

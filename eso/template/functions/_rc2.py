@@ -64,7 +64,7 @@ def _decrypt_block(block: bytes, k: list[int]) -> bytes:
     return b"".join(w.to_bytes(2, "little") for w in r)
 
 
-def rc2_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
+def rc2_cbc_decrypt(key: bytes, *, iv: bytes, data: bytes) -> bytes:
     """Decrypt ``data`` (a multiple of 8 bytes) with effective key bits ``8 * len(key)``."""
     k = _expand(key, 8 * len(key))
     out = bytearray()

@@ -34,9 +34,9 @@ ERR_DECODE_CERT_WITH_PASS = "unable to decode pkcs12 certificate with password: 
 ERR_NIL_POINTER = "runtime error: invalid memory address or nil pointer dereference"
 
 
-def _decode(password: str, archive: str, message: str) -> Chain:
+def _decode(archive: str, *, password: str, message: str) -> Chain:
     try:
-        return decode_chain(go_bytes(archive), password)
+        return decode_chain(go_bytes(archive), password=password)
     except (Pkcs12Error, X509Error) as e:
         raise FuncError(message.format(e)) from e
 
@@ -47,7 +47,7 @@ def _pem(kind: str, der: bytes) -> bytes:
 
 def pkcs12key_pass(password: str, archive: str) -> str:
     """``pkcs12keyPass``: the archive's private key as PKCS#8 ``PRIVATE KEY`` PEM."""
-    chain = _decode(password, archive, ERR_DECODE_PKCS12_WITH_PASS)
+    chain = _decode(archive, password=password, message=ERR_DECODE_PKCS12_WITH_PASS)
     assert chain.key is not None  # decode_chain guarantees it
     return go_string(_pem("PRIVATE KEY", marshal_pkcs8(chain.key)))
 
@@ -58,7 +58,7 @@ def pkcs12key(archive: str) -> str:
 
 def pkcs12cert_pass(password: str, archive: str) -> str:
     """``pkcs12certPass``: every certificate as PEM, ordered leaf → root when possible."""
-    chain = _decode(password, archive, ERR_DECODE_CERT_WITH_PASS)
+    chain = _decode(archive, password=password, message=ERR_DECODE_CERT_WITH_PASS)
     certs = [c for c in [chain.cert, *chain.ca_certs] if c is not None]
     stored = b"".join(_pem("CERTIFICATE", c.public_bytes(Encoding.DER)) for c in certs)
     try:
@@ -101,9 +101,11 @@ def _key(text: str) -> GoKey:
         raise FuncError(str(e)) from e
 
 
-def _archive(key: GoKey, cert: x509.Certificate, cas: list[x509.Certificate], password: str) -> str:
+def _archive(
+    key: GoKey, *, cert: x509.Certificate, cas: list[x509.Certificate], password: str
+) -> str:
     try:
-        return base64.b64encode(encode(key, cert, cas, password)).decode()
+        return base64.b64encode(encode(key, cert=cert, ca_certs=cas, password=password)).decode()
     except Pkcs12Error as e:
         raise FuncError(str(e)) from e
 
@@ -111,7 +113,7 @@ def _archive(key: GoKey, cert: x509.Certificate, cas: list[x509.Certificate], pa
 def pem_to_pkcs12_pass(cert: str, key: str, password: str) -> str:
     """``pemToPkcs12Pass``: the first certificate of ``cert`` with ``key``."""
     leaf, _ = _first_cert(go_bytes(cert))
-    return _archive(_key(key), leaf, [], password)
+    return _archive(_key(key), cert=leaf, cas=[], password=password)
 
 
 def pem_to_pkcs12(cert: str, key: str) -> str:
@@ -122,7 +124,7 @@ def full_pem_to_pkcs12_pass(cert: str, key: str, password: str) -> str:
     """``fullPemToPkcs12Pass``: the first certificate as leaf, the rest as CA certificates."""
     leaf, rest = _first_cert(go_bytes(cert))
     cas = _ca_certs(rest)
-    return _archive(_key(key), leaf, cas, password)
+    return _archive(_key(key), cert=leaf, cas=cas, password=password)
 
 
 def full_pem_to_pkcs12(cert: str, key: str) -> str:
@@ -133,7 +135,7 @@ def pem_truststore_to_pkcs12_pass(cert: str, password: str) -> str:
     """``pemTruststoreToPKCS12Pass``: a Java trust store holding every certificate of ``cert``."""
     certs = _ca_certs(go_bytes(cert))
     try:
-        return base64.b64encode(encode_truststore(certs, password)).decode()
+        return base64.b64encode(encode_truststore(certs, password=password)).decode()
     except Pkcs12Error as e:
         raise FuncError(str(e)) from e
 

@@ -55,19 +55,24 @@ def b64dec(text: str) -> str:
 
 def test_pem_to_pkcs12_matches_eso_bytes_with_fixed_randomness() -> None:
     leaf, _ = _first_cert(go_bytes(CERT_DATA))
-    pfx = _pkcs12codec.encode(_key(KEY_DATA), leaf, [], "password", rand=mock_rand)
+    pfx = _pkcs12codec.encode(
+        _key(KEY_DATA), cert=leaf, ca_certs=[], password="password", rand=mock_rand
+    )
     assert base64.b64encode(pfx).decode() == EXPECTED_PFX
 
 
 def test_full_pem_to_pkcs12_matches_eso_bytes_with_fixed_randomness() -> None:
     leaf, rest = _first_cert(go_bytes(CERT_DATA + "\n" + OTHER_CERT))
-    pfx = _pkcs12codec.encode(_key(KEY_DATA), leaf, _ca_certs(rest), "password", rand=mock_rand)
+    cas = _ca_certs(rest)
+    pfx = _pkcs12codec.encode(
+        _key(KEY_DATA), cert=leaf, ca_certs=cas, password="password", rand=mock_rand
+    )
     assert base64.b64encode(pfx).decode() == EXPECTED_PFX_CA
 
 
 def test_truststore_matches_eso_bytes_with_fixed_randomness() -> None:
     certs = _ca_certs(go_bytes(CERT_DATA + "\n" + OTHER_CERT))
-    pfx = _pkcs12codec.encode_truststore(certs, "password", rand=mock_rand)
+    pfx = _pkcs12codec.encode_truststore(certs, password="password", rand=mock_rand)
     assert base64.b64encode(pfx).decode() == EXPECTED_PFX_CAS
 
 
@@ -307,5 +312,5 @@ def test_reads_archives_openssl_writes(
 )
 def test_rc2_matches_rfc2268_vectors(key: str, plaintext: str, ciphertext: str) -> None:
     """One CBC block with a zero IV is the raw RC2 decryption of RFC 2268's section 5 vectors."""
-    got = rc2_cbc_decrypt(bytes.fromhex(key), bytes(8), bytes.fromhex(ciphertext))
+    got = rc2_cbc_decrypt(bytes.fromhex(key), iv=bytes(8), data=bytes.fromhex(ciphertext))
     assert got.hex() == plaintext
