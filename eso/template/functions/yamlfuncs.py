@@ -152,8 +152,11 @@ def to_yaml(value: Any) -> str:
     except _JSONError:
         return ""
     text = yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=80, indent=2)
-    if isinstance(node, yaml.ScalarNode) and text.endswith("\n...\n"):
-        text = text[: -len("...\n")]  # PyYAML's end marker for an open plain scalar
+    if text.endswith("\n...\n"):
+        # PyYAML ends an "open" document (top-level plain scalar, trailing |+ block) with a
+        # marker; yaml.v2 clears open_ended before the stream end. A value "..." is never
+        # plain, so the marker cannot be content.
+        text = text[: -len("...\n")]
     return text.removesuffix("\n")
 
 

@@ -57,6 +57,8 @@ from eso.template.values import Duration, Float32, Int64, StringMap, StringSlice
         pytest.param(StringMap(a="1"), 'a: "1"', id="string-map"),
         pytest.param(StringSlice(["a", "b"]), "- a\n- b", id="string-slice"),
         pytest.param("foo", "foo", id="top-level-scalar"),
+        pytest.param({"a": "x\n\n"}, "a: |+\n  x\n", id="keep-chomping-no-end-marker"),
+        pytest.param("...", "'...'", id="document-end-is-quoted"),
         pytest.param(None, "null", id="nil"),
         pytest.param(
             {"k": "word " * 20},
