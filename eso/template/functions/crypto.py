@@ -23,9 +23,11 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from . import certgen
 from ._gostr import go_bytes, go_string
+from .certgen import GoStruct
 from .registry import MAX_OUTPUT, FuncError, FuncMap
 
 __all__ = [
+    "GoStruct",
     "bcrypt",
     "decrypt_aes",
     "derive_password",
