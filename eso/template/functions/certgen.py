@@ -36,7 +36,8 @@ from .registry import FuncError, FuncMap
 __all__ = ["CERTIFICATE_TYPE", "GoStruct", "gen_private_key", "register"]
 
 CERTIFICATE_TYPE = "sprig.certificate"
-_PRINTABLE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?*")
+# Go's asn1 marshals a string as PrintableString when every byte is in this set (no '*').
+_PRINTABLE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
 _NOT_SIGNER = "x509: certificate private key does not implement crypto.Signer"
 
 

@@ -378,3 +378,18 @@ def test_all_modules_register_eso_functions_once() -> None:
         module.register(funcs)
     assert sorted(funcs.names()) == sorted(ESO_FUNCTIONS + SPRIG_CRYPTO)
     assert all(callable(f.fn) for f in funcs)
+
+
+@pytest.mark.parametrize(
+    ("cn", "string_tag"),
+    [
+        pytest.param("foo.com", 0x13, id="printable"),
+        pytest.param("*.foo.com", 0x0C, id="wildcard-is-utf8"),
+        pytest.param("café", 0x0C, id="non-ascii-is-utf8"),
+    ],
+)
+def test_common_name_string_type_follows_go_asn1(cn: str, string_tag: int) -> None:
+    cert = load(certgen.gen_self_signed_cert_with_key(cn, None, None, 1, _ec_key()))
+    der = cert.subject.public_bytes()
+    value = cn.encode()
+    assert bytes([string_tag, len(value)]) + value in der

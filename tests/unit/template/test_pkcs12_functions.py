@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12 as openssl_pkcs12
+from cryptography.x509.oid import NameOID
 from eso_go_vectors import (
     CERT_DATA,
     EXPECTED_PFX,
@@ -31,6 +32,7 @@ from eso_go_vectors import (
 )
 
 from eso.template.functions import _pkcs12codec, pkcs12
+from eso.template.functions._goname import go_name_string
 from eso.template.functions._gostr import go_bytes, go_string
 from eso.template.functions._rc2 import rc2_cbc_decrypt
 from eso.template.functions.pkcs12 import _ca_certs, _first_cert, _key
@@ -314,3 +316,34 @@ def test_rc2_matches_rfc2268_vectors(key: str, plaintext: str, ciphertext: str) 
     """One CBC block with a zero IV is the raw RC2 decryption of RFC 2268's section 5 vectors."""
     got = rc2_cbc_decrypt(bytes.fromhex(key), iv=bytes(8), data=bytes.fromhex(ciphertext))
     assert got.hex() == plaintext
+
+
+def _name(*attrs: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in attrs])
+
+
+@pytest.mark.parametrize(
+    ("name", "want"),
+    [
+        pytest.param(_name((NameOID.ORGANIZATION_NAME, "Acme Co")), "O=Acme Co", id="o"),
+        pytest.param(
+            _name(
+                (NameOID.COMMON_NAME, "foo"),
+                (NameOID.EMAIL_ADDRESS, "a@b.c"),
+                (NameOID.COUNTRY_NAME, "US"),
+                (NameOID.ORGANIZATION_NAME, "Acme"),
+            ),
+            "CN=foo,O=Acme,C=US,1.2.840.113549.1.9.1=#0c056140622e63",
+            id="go-field-order-extras-last",
+        ),
+        pytest.param(
+            _name((NameOID.ORGANIZATION_NAME, "a"), (NameOID.ORGANIZATION_NAME, "b")),
+            "O=a+O=b",
+            id="multi-valued",
+        ),
+        pytest.param(_name((NameOID.COMMON_NAME, " x,y#")), "CN=\\ x\\,y#", id="escaping"),
+        pytest.param(x509.Name([]), "", id="empty"),
+    ],
+)
+def test_truststore_alias_is_go_name_string(name: x509.Name, want: str) -> None:
+    assert go_name_string(name) == want
