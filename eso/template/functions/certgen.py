@@ -40,6 +40,18 @@ CERTIFICATE_TYPE = "sprig.certificate"
 _PRINTABLE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?")
 _NOT_SIGNER = "x509: certificate private key does not implement crypto.Signer"
 
+# sprig's error texts (crypto.go); {} is a Go error or the offending non-secret argument.
+ERR_IP_NOT_STRING = "error parsing ip: {} is not a string"
+ERR_PARSE_IP = "error parsing ip: {}"
+ERR_DNS_NOT_STRING = "error processing alternate dns name: {} is not a string"
+ERR_CREATE_CERT = "error creating certificate: {}"
+ERR_DECODE_CERT = "unable to decode certificate"
+ERR_DECODE_BASE64 = "unable to decode base64 {}"
+ERR_PARSE_CUSTOM_CERT = "error parsing certificate: decodedCert.Bytes: {}"
+ERR_PARSE_SIGNER_CERT = "error parsing certificate: decodedSignerCert.Bytes: {}"
+PREFIX_WITH_KEY = "parsing private key: "
+PREFIX_PARSE_KEY = "error parsing private key: "
+
 
 class GoStruct(dict[str, Any]):
     """A Go struct value: fields by Go name, ``go_type`` its ``%T`` (``sprig.certificate``)."""
@@ -75,13 +87,13 @@ def _ips(values: list[Any] | None) -> list[ipaddress.IPv4Address | ipaddress.IPv
     out: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
     for value in values or []:
         if not isinstance(value, str):
-            raise FuncError(f"error parsing ip: {value} is not a string")
+            raise FuncError(ERR_IP_NOT_STRING.format(value))
         try:
             ip = ipaddress.ip_address(value) if "%" not in value else None
         except ValueError:
             ip = None
         if ip is None:
-            raise FuncError(f"error parsing ip: {value}")
+            raise FuncError(ERR_PARSE_IP.format(value))
         mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
         out.append(mapped or ip)  # Go writes IPv4 SANs as 4 bytes
     return out
@@ -90,7 +102,7 @@ def _ips(values: list[Any] | None) -> list[ipaddress.IPv4Address | ipaddress.IPv
 def _dns_names(values: list[Any] | None) -> list[str]:
     for value in values or []:
         if not isinstance(value, str):
-            raise FuncError(f"error processing alternate dns name: {value} is not a string")
+            raise FuncError(ERR_DNS_NOT_STRING.format(value))
     return list(values or [])
 
 
@@ -124,7 +136,7 @@ def _signing_hash(key: SprigKey) -> hashes.HashAlgorithm | None:
         return hashes.SHA512() if size > 384 else hashes.SHA384() if size > 256 else hashes.SHA256()
     if isinstance(key, rsa.RSAPrivateKey):
         return hashes.SHA256()
-    raise FuncError(f"error creating certificate: {_NOT_SIGNER}")
+    raise FuncError(ERR_CREATE_CERT.format(_NOT_SIGNER))
 
 
 def _validity(days: int) -> tuple[dt.datetime, dt.datetime]:
@@ -132,7 +144,7 @@ def _validity(days: int) -> tuple[dt.datetime, dt.datetime]:
     try:
         return now, now + dt.timedelta(days=days)
     except OverflowError as e:
-        raise FuncError("error creating certificate: x509: invalid validity period") from e
+        raise FuncError(ERR_CREATE_CERT.format("x509: invalid validity period")) from e
 
 
 def _builder(
@@ -185,9 +197,7 @@ def _sign(
     signer_key = signer.key if signer else key
     algorithm = _signing_hash(signer_key)
     if isinstance(key, dsa.DSAPrivateKey):
-        raise FuncError(
-            "error creating certificate: x509: unsupported public key type: *dsa.PublicKey"
-        )
+        raise FuncError(ERR_CREATE_CERT.format("x509: unsupported public key type: *dsa.PublicKey"))
     issuer = signer.subject if signer else subject
     public = key.public_key()
     if is_ca:
@@ -200,7 +210,7 @@ def _sign(
     try:
         cert = builder.issuer_name(issuer).public_key(public).sign(signer_key, algorithm)  # type: ignore[arg-type]
     except (ValueError, TypeError) as e:
-        raise FuncError(f"error creating certificate: {e}") from e
+        raise FuncError(ERR_CREATE_CERT.format(e)) from e
     der = cert.public_bytes(serialization.Encoding.DER)
     cert_pem = go_string(_gopem.encode(_gopem.Block("CERTIFICATE", der)))
     return _certificate(cert_pem, private_key_pem(key))
@@ -238,9 +248,7 @@ def gen_ca(cn: str, days: int) -> GoStruct:
 
 def gen_ca_with_key(cn: str, days: int, key_pem: str) -> GoStruct:
     """``genCAWithKey``: a self-signed CA for the given PEM key."""
-    return _generate(
-        cn, None, None, days, key=_pem_key(key_pem, "parsing private key: "), is_ca=True
-    )
+    return _generate(cn, None, None, days, key=_pem_key(key_pem, PREFIX_WITH_KEY), is_ca=True)
 
 
 def gen_self_signed_cert(
@@ -253,19 +261,19 @@ def gen_self_signed_cert(
 def gen_self_signed_cert_with_key(
     cn: str, ips: list[Any] | None, dns: list[Any] | None, days: int, key_pem: str
 ) -> GoStruct:
-    key = _pem_key(key_pem, "parsing private key: ")
+    key = _pem_key(key_pem, PREFIX_WITH_KEY)
     return _generate(cn, ips, dns, days, key=key)
 
 
 def _ca_signer(ca: dict[str, Any]) -> _Signer:
     block, _ = _gopem.decode(go_bytes(str(ca.get("Cert", ""))))
     if block is None:
-        raise FuncError("unable to decode certificate")
+        raise FuncError(ERR_DECODE_CERT)
     try:
         cert = parse_certificate(block.data)
     except X509Error as e:
-        raise FuncError(f"error parsing certificate: decodedSignerCert.Bytes: {e}") from e
-    key = _pem_key(str(ca.get("Key", "")), "error parsing private key: ")
+        raise FuncError(ERR_PARSE_SIGNER_CERT.format(e)) from e
+    key = _pem_key(str(ca.get("Key", "")), PREFIX_PARSE_KEY)
     return _Signer(cert.subject, subject_key_id(cert), key)
 
 
@@ -285,7 +293,7 @@ def gen_signed_cert_with_key(
     ca: dict[str, Any],
     key_pem: str,
 ) -> GoStruct:
-    key = _pem_key(key_pem, "parsing private key: ")
+    key = _pem_key(key_pem, PREFIX_WITH_KEY)
     return _generate(cn, ips, dns, days, key=key, signer=_ca_signer(ca))
 
 
@@ -293,7 +301,7 @@ def _b64(text: str, what: str) -> bytes:
     try:
         return base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
     except ValueError as e:
-        raise FuncError(f"unable to decode base64 {what}") from e
+        raise FuncError(ERR_DECODE_BASE64.format(what)) from e
 
 
 def build_custom_cert(b64cert: str, b64key: str) -> GoStruct:
@@ -301,12 +309,12 @@ def build_custom_cert(b64cert: str, b64key: str) -> GoStruct:
     cert, key = _b64(b64cert, "certificate"), _b64(b64key, "private key")
     block, _ = _gopem.decode(cert)
     if block is None:
-        raise FuncError("unable to decode certificate")
+        raise FuncError(ERR_DECODE_CERT)
     try:
         parse_certificate(block.data)
     except X509Error as e:
-        raise FuncError(f"error parsing certificate: decodedCert.Bytes: {e}") from e
-    _pem_key(go_string(key), "error parsing private key: ")
+        raise FuncError(ERR_PARSE_CUSTOM_CERT.format(e)) from e
+    _pem_key(go_string(key), PREFIX_PARSE_KEY)
     return _certificate(go_string(cert), go_string(key))
 
 

@@ -39,6 +39,15 @@ __all__ = [
 ]
 
 _BCRYPT_COST = 10  # x/crypto/bcrypt.DefaultCost
+
+# Go's errors and runtime panics for decryptAES / randBytes; none repeats input bytes.
+ERR_BASE64 = "illegal base64 data at input byte {}"
+ERR_SHORT_INPUT = "runtime error: slice bounds out of range [:16] with capacity {}"
+ERR_NOT_FULL_BLOCKS = "crypto/cipher: input not full blocks"
+ERR_NO_BLOCKS = "runtime error: index out of range [-1]"
+ERR_BAD_PADDING = "runtime error: slice bounds out of range [:{}]"
+ERR_NEGATIVE_COUNT = "runtime error: makeslice: len out of range"
+ERR_TOO_MANY_BYTES = "randBytes: {} bytes exceeds the template limit of {} bytes"
 _MASTER_PASSWORD_SEED = b"com.lyndir.masterpassword"
 _TEMPLATES: dict[str, list[str]] = {
     "maximum": ["anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno"],
@@ -134,7 +143,7 @@ def _go_b64decode(text: str) -> bytes:
     except (binascii.Error, ValueError) as e:
         bad = next((i for i, c in enumerate(text) if c not in _B64_ALPHABET), None)
         offset = bad if bad is not None else len(text) - len(text) % 4
-        raise FuncError(f"illegal base64 data at input byte {offset}") from e
+        raise FuncError(ERR_BASE64.format(offset)) from e
 
 
 def decrypt_aes(password: str, crypt64: str) -> str:
@@ -143,29 +152,25 @@ def decrypt_aes(password: str, crypt64: str) -> str:
         return ""
     crypt = _go_b64decode(crypt64)
     if len(crypt) < 16:
-        raise FuncError(
-            f"runtime error: slice bounds out of range [:16] with capacity {len(crypt)}"
-        )
+        raise FuncError(ERR_SHORT_INPUT.format(len(crypt)))
     iv, body = crypt[:16], crypt[16:]
     if len(body) % 16:
-        raise FuncError("crypto/cipher: input not full blocks")
+        raise FuncError(ERR_NOT_FULL_BLOCKS)
     if not body:
-        raise FuncError("runtime error: index out of range [-1]")
+        raise FuncError(ERR_NO_BLOCKS)
     decryptor = Cipher(algorithms.AES(_aes_key(password)), modes.CBC(iv)).decryptor()
     plain = decryptor.update(body) + decryptor.finalize()
     if plain[-1] > len(plain):
-        raise FuncError(f"runtime error: slice bounds out of range [:{len(plain) - plain[-1]}]")
+        raise FuncError(ERR_BAD_PADDING.format(len(plain) - plain[-1]))
     return go_string(plain[: len(plain) - plain[-1]])
 
 
 def rand_bytes(count: int) -> str:
     """``randBytes``: base64 of ``count`` random bytes."""
     if count < 0:
-        raise FuncError("runtime error: makeslice: len out of range")
+        raise FuncError(ERR_NEGATIVE_COUNT)
     if count > MAX_OUTPUT:
-        raise FuncError(
-            f"randBytes: {count} bytes exceeds the template limit of {MAX_OUTPUT} bytes"
-        )
+        raise FuncError(ERR_TOO_MANY_BYTES.format(count, MAX_OUTPUT))
     return base64.b64encode(os.urandom(count)).decode()
 
 

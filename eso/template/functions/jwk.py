@@ -37,6 +37,16 @@ _Key = (
     | ed25519.Ed25519PublicKey
     | ed25519.Ed25519PrivateKey
 )
+# Parse errors (jwx's wording, without the input) and Go x509's marshal errors.
+ERR_JSON = "failed to unmarshal JSON into key hint: not a JSON object"
+ERR_KTY = "failed to parse key: invalid key type from JSON"
+ERR_MISSING_FIELD = "failed to parse key: required field {} is missing"
+ERR_DECODE_FIELD = "failed to parse key: failed to decode field {}"
+ERR_CURVE = "failed to parse key: unsupported elliptic curve"
+ERR_OKP_CURVE = "failed to parse key: unsupported curve for OKP key"
+ERR_PARAMETERS = "failed to parse key: invalid key parameters"
+ERR_PUBLIC_TYPE = "x509: unsupported public key type: {}"
+ERR_PRIVATE_TYPE = "x509: unknown key type while marshaling PKCS#8: {}"
 # The Go type jwx's Raw() yields for key types Go's x509 cannot marshal.
 _UNMARSHALABLE = {"oct": "[]uint8", "X25519": "x25519"}
 
@@ -44,12 +54,12 @@ _UNMARSHALABLE = {"oct": "[]uint8", "X25519": "x25519"}
 def _field(jwk: dict[str, Any], name: str) -> bytes:
     value = jwk.get(name)
     if not isinstance(value, str):
-        raise FuncError(f"failed to parse key: required field {name} is missing")
+        raise FuncError(ERR_MISSING_FIELD.format(name))
     text = value.rstrip("=").replace("+", "-").replace("/", "_")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as e:
-        raise FuncError(f"failed to parse key: failed to decode field {name}") from e
+        raise FuncError(ERR_DECODE_FIELD.format(name)) from e
 
 
 def _int(jwk: dict[str, Any], name: str) -> int:
@@ -73,7 +83,7 @@ def _rsa(jwk: dict[str, Any]) -> _Key:
 def _ec(jwk: dict[str, Any]) -> _Key:
     curve = _CURVES.get(str(jwk.get("crv")))
     if curve is None:
-        raise FuncError("failed to parse key: unsupported elliptic curve")
+        raise FuncError(ERR_CURVE)
     public = ec.EllipticCurvePublicNumbers(_int(jwk, "x"), _int(jwk, "y"), curve)
     if "d" not in jwk:
         return public.public_key()
@@ -82,7 +92,7 @@ def _ec(jwk: dict[str, Any]) -> _Key:
 
 def _okp(jwk: dict[str, Any]) -> _Key:
     if jwk.get("crv") != "Ed25519":
-        raise FuncError("failed to parse key: unsupported curve for OKP key")
+        raise FuncError(ERR_OKP_CURVE)
     if "d" in jwk:
         return ed25519.Ed25519PrivateKey.from_private_bytes(_field(jwk, "d"))
     return ed25519.Ed25519PublicKey.from_public_bytes(_field(jwk, "x"))
@@ -93,9 +103,9 @@ def _parse(text: str) -> tuple[_Key | None, str]:
     try:
         jwk = json.loads(text)
     except ValueError as e:
-        raise FuncError("failed to unmarshal JSON into key hint: invalid JSON") from e
+        raise FuncError(ERR_JSON) from e
     if not isinstance(jwk, dict):
-        raise FuncError("failed to unmarshal JSON into key hint: not a JSON object")
+        raise FuncError(ERR_JSON)
     kty = jwk.get("kty")
     if kty == "oct" or (kty == "OKP" and jwk.get("crv") == "X25519"):
         name = _UNMARSHALABLE["oct" if kty == "oct" else "X25519"]
@@ -103,11 +113,11 @@ def _parse(text: str) -> tuple[_Key | None, str]:
         return None, name if kty == "oct" else f"{name}.{'Private' if private else 'Public'}Key"
     parsers = {"RSA": _rsa, "EC": _ec, "OKP": _okp}
     if kty not in parsers:
-        raise FuncError(f"failed to parse key: invalid key type from JSON ({kty})")
+        raise FuncError(ERR_KTY)  # jwx names the kty; we do not echo input
     try:
         return parsers[str(kty)](jwk), ""
     except ValueError as e:
-        raise FuncError("failed to parse key: invalid key parameters") from e
+        raise FuncError(ERR_PARAMETERS) from e
 
 
 _GO_TYPES = {
@@ -136,7 +146,7 @@ def jwk_public_key_pem(text: str) -> str:
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         return _pem("PUBLIC KEY", der)
-    raise FuncError(f"x509: unsupported public key type: {go_type or _go_type(key)}")  # type: ignore[arg-type]
+    raise FuncError(ERR_PUBLIC_TYPE.format(go_type or _go_type(key)))  # type: ignore[arg-type]
 
 
 def jwk_private_key_pem(text: str) -> str:
@@ -150,7 +160,7 @@ def jwk_private_key_pem(text: str) -> str:
         )
         return _pem("PRIVATE KEY", der)
     name = go_type or _go_type(key)  # type: ignore[arg-type]
-    raise FuncError(f"x509: unknown key type while marshaling PKCS#8: {name}")
+    raise FuncError(ERR_PRIVATE_TYPE.format(name))
 
 
 def register(funcs: FuncMap) -> None:
