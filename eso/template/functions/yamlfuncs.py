@@ -144,6 +144,19 @@ class _Dumper(yaml.SafeDumper):
 
     yaml_implicit_resolvers: dict[Any, Any] = {}
 
+    def check_simple_key(self) -> bool:
+        """libyaml's rule, not PyYAML's: up to 128 bytes, single line, empty allowed."""
+        event = self.event
+        if isinstance(event, yaml.ScalarEvent):
+            if self.analysis is None:
+                self.analysis = self.analyze_scalar(event.value)
+            return not self.analysis.multiline and len(event.value.encode()) <= 128
+        if isinstance(event, yaml.SequenceStartEvent):
+            return bool(self.check_empty_sequence())
+        if isinstance(event, yaml.MappingStartEvent):
+            return bool(self.check_empty_mapping())
+        return isinstance(event, yaml.AliasEvent)
+
 
 def to_yaml(value: Any) -> str:
     """``toYaml``: the YAML ESO writes for ``value``, or ``""`` if Go could not marshal it."""
