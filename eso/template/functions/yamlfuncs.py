@@ -1,0 +1,295 @@
+"""ESO's ``toYaml`` and ``fromYaml`` (``yaml.go``), matching sigs.k8s.io/yaml on go-yaml v2.
+
+``toYaml`` is ``yaml.Marshal``: the value goes through ``encoding/json`` first (so ``[]byte``
+is base64, times are RFC 3339, integral floats become ints, NaN fails) and is then written
+by yaml.v2: map keys in its natural order, 2-space block style with unindented sequences,
+strings that would read back as something else double-quoted, multi-line strings as literal
+blocks, 80-column folding. PyYAML's emitter is a port of the same libyaml emitter, so it does
+the layout; quoting decisions use yaml.v2's resolver (``_goyaml``), not PyYAML's. Any failure
+yields ``""`` and the trailing newline is dropped, as in ESO.
+
+``fromYaml`` is ``yaml.Unmarshal`` into ``map[string]interface{}``: the first document, typed
+by yaml.v2's rules, then through JSON (numbers become ``float64``, keys strings). Errors are
+not raised: the message lands under ``"Error"``, as ESO does; it names no input text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import re
+import struct
+from typing import Any
+
+import yaml
+
+from eso.template.values import Float32
+
+from . import _goyaml
+from ._gostr import go_string
+from .registry import FuncMap
+
+__all__ = ["from_yaml", "register", "to_yaml"]
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_PLAIN_TAG = "tag:eso.io,2026:plain"
+
+
+class _JSONError(ValueError):
+    """``encoding/json`` would refuse the value (NaN, unsupported type, bad map key)."""
+
+
+def _unsupported(value: float) -> _JSONError:
+    name = "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"
+    return _JSONError(f"json: unsupported value: {name}")
+
+
+def _json_float(value: float, *, float32: bool) -> Any:
+    """A float after ``json.Marshal`` and yaml.v2's reading of that text."""
+    if math.isnan(value) or math.isinf(value):
+        raise _unsupported(value)
+    if value == int(value) and abs(value) < 1e21:
+        number = int(value)
+        if -(1 << 63) <= number < 1 << 64:
+            return number
+        return float(number)
+    if float32:
+        return float(_shortest_float32(value))
+    return value
+
+
+def _shortest_float32(value: float) -> str:
+    packed = struct.pack("f", value)
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if struct.pack("f", float(text)) == packed:
+            return text
+    return repr(value)
+
+
+def _rfc3339(value: dt.datetime) -> str:
+    text = value.isoformat()
+    if "." in text[19:]:
+        head, _, rest = text.partition(".")
+        frac = re.match(r"\d+", rest)
+        assert frac is not None
+        digits = frac.group().rstrip("0")
+        text = head + ("." + digits if digits else "") + rest[frac.end() :]
+    return text.replace("+00:00", "Z")
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(int(key))
+    raise _JSONError("json: unsupported map key type")
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as yaml.v2 holds it after reading ``json.Marshal(value)``."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return _json_float(value, float32=isinstance(value, Float32))
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")  # Go writes U+FFFD
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dt.datetime):
+        return _rfc3339(value)
+    if isinstance(value, dict):
+        return {_key(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    raise _JSONError("json: unsupported type")
+
+
+def _scalar(text: str, style: str | None) -> yaml.ScalarNode:
+    return yaml.ScalarNode(_STR_TAG, text, style=style)
+
+
+def _string_node(text: str) -> yaml.ScalarNode:
+    if "\n" in text:
+        return _scalar(text, "|")
+    if _goyaml.resolve(text) is not _goyaml.STR or _goyaml.is_base60_float(text):
+        return _scalar(text, '"')
+    return _scalar(text, None)
+
+
+def _node(value: Any) -> yaml.Node:
+    if isinstance(value, dict):
+        pairs = [(_string_node(k), _node(value[k])) for k in sorted(value, key=_goyaml.key_order)]
+        return yaml.MappingNode(_MAP_TAG, pairs, flow_style=False)
+    if isinstance(value, list):
+        return yaml.SequenceNode(_SEQ_TAG, [_node(v) for v in value], flow_style=False)
+    if value is None:
+        return _scalar("null", None)
+    if isinstance(value, bool):
+        return _scalar("true" if value else "false", None)
+    if isinstance(value, int):
+        return _scalar(str(value), None)
+    if isinstance(value, float):
+        return _scalar(_goyaml.format_float(value), None)
+    return _string_node(value)
+
+
+class _Dumper(yaml.SafeDumper):
+    """No implicit resolvers: every scalar is a plain-capable string; ``_node`` decides."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+    def check_simple_key(self) -> bool:
+        """libyaml's rule, not PyYAML's: up to 128 bytes, single line, empty allowed."""
+        event = self.event
+        if isinstance(event, yaml.ScalarEvent):
+            if self.analysis is None:
+                self.analysis = self.analyze_scalar(event.value)
+            return not self.analysis.multiline and len(event.value.encode()) <= 128
+        if isinstance(event, yaml.SequenceStartEvent):
+            return bool(self.check_empty_sequence())
+        if isinstance(event, yaml.MappingStartEvent):
+            return bool(self.check_empty_mapping())
+        return isinstance(event, yaml.AliasEvent)
+
+
+def to_yaml(value: Any) -> str:
+    """``toYaml``: the YAML ESO writes for ``value``, or ``""`` if Go could not marshal it."""
+    try:
+        node = _node(_jsonable(value))
+    except _JSONError:
+        return ""
+    text = yaml.serialize(node, Dumper=_Dumper, allow_unicode=True, width=80, indent=2)
+    if text.endswith("\n...\n"):
+        # PyYAML ends an "open" document (top-level plain scalar, trailing |+ block) with a
+        # marker; yaml.v2 clears open_ended before the stream end. A value "..." is never
+        # plain, so the marker cannot be content.
+        text = text[: -len("...\n")]
+    return text.removesuffix("\n")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with yaml.v2's typing of plain scalars."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+
+def _construct_plain(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = loader.construct_scalar(node)
+    assert isinstance(text, str)
+    value = _goyaml.resolve(text)
+    if value is _goyaml.STR or value is dt.datetime:
+        return text
+    if value is dict:
+        return text  # "<<" is handled by flatten_mapping before construction
+    return value
+
+
+_Loader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), None)
+_Loader.add_constructor(_PLAIN_TAG, _construct_plain)
+
+
+class _MergeAwareLoader(_Loader):
+    """Applies ``<<`` merges and keys maps by the JSON string of each key.
+
+    yaml.v2 keeps ``1`` and ``true`` as distinct keys that become ``"1"`` and ``"true"`` in
+    JSON; a Python dict would merge them (``1 == True``), so keys are converted on the way in.
+    """
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        for key, _ in node.value:
+            if key.tag == _PLAIN_TAG and key.value == "<<":
+                key.tag = "tag:yaml.org,2002:merge"
+        super().flatten_mapping(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        return {
+            _yaml_key(self.construct_object(k, deep=deep)): self.construct_object(v, deep=deep)
+            for k, v in node.value
+        }
+
+
+def _to_json_value(value: Any) -> Any:
+    """A loaded value after sigs.k8s.io/yaml's JSON round trip into ``interface{}``."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        if math.isnan(value) or math.isinf(value):
+            raise _unsupported(value)
+        return float(value)
+    if isinstance(value, bytes):
+        return go_string(value).encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_yaml_key(k): _to_json_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_json_value(v) for v in value]
+    if isinstance(value, set):
+        return {_yaml_key(k): None for k in value}
+    return str(value)
+
+
+def _yaml_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int):
+        return str(key)
+    if isinstance(key, float):
+        return _goyaml.format_float(key)
+    if key is None:
+        return "null"
+    return str(key)
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+
+
+def _syntax_only(match: re.Match[str]) -> str:
+    """Keep quoted YAML syntax (``','``, ``'<stream end>'``); drop quoted input text."""
+    inner = match.group(1) if match.group(1) is not None else match.group(2)
+    if (len(inner) == 1 and not inner.isalnum() and inner.isprintable()) or (
+        inner.startswith("<") and inner.endswith(">")
+    ):
+        return f"'{inner}'"
+    return ""
+
+
+def _yaml_error(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    problem = _QUOTED.sub(_syntax_only, str(getattr(e, "problem", "") or "invalid YAML"))
+    problem = " ".join(problem.split())
+    where = f"line {mark.line + 1}: " if mark is not None else ""
+    return f"error converting YAML to JSON: yaml: {where}{problem}"
+
+
+_GO_KIND = {list: "array", str: "string", float: "number", bool: "bool"}
+
+
+def from_yaml(text: str) -> dict[str, Any]:
+    """``fromYaml``: the first YAML document as a map; failures under the ``"Error"`` key."""
+    try:
+        document = next(iter(yaml.load_all(text, Loader=_MergeAwareLoader)), None)
+        value = _to_json_value(document)
+    except yaml.YAMLError as e:
+        return {"Error": _yaml_error(e)}
+    except _JSONError as e:
+        return {"Error": f"error converting YAML to JSON: {e}"}
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        kind = _GO_KIND.get(type(value), "value")
+        return {
+            "Error": "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+            f"{kind} into Go value of type map[string]interface {{}}"
+        }
+    return value
+
+
+def register(funcs: FuncMap) -> None:
+    funcs.register("toYaml", "interface {}", result="string")(to_yaml)
+    funcs.register("fromYaml", "string", result="map[string]interface {}")(from_yaml)
