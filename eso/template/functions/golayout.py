@@ -5,7 +5,8 @@ Go layouts are not strftime: a layout is an example of the reference time, token
 Go's ``nextStdChunk`` rules ("Jan" is a month unless a lower-case letter follows, ``_2`` is
 a space-padded day, ``.000``/``.999`` are fractional seconds), so the tokeniser is restated
 and both directions share it. Limits of this port: Python datetimes have microseconds, so
-nanosecond digits beyond six print as zeros; years outside 1..9999 are unsupported.
+nanosecond digits beyond six print as zeros; years outside 1..9999 are unsupported, so a
+layout without a year parses to year 1 where Go gives year 0.
 Parse errors keep Go's wording minus the quoted input (it may be secret data).
 """
 
@@ -209,7 +210,7 @@ class _Fields:
 
 
 def _bad(what: str) -> TimeParseError:
-    return TimeParseError(f"parsing time as layout: {what}")
+    return TimeParseError(f"parsing time: {what}")
 
 
 def _skip(value: str, prefix: str) -> str:
@@ -373,8 +374,13 @@ def _build(f: _Fields, loc: _dt.tzinfo) -> _dt.datetime:
     f.day = 1 if f.day < 0 else f.day
     if not 1 <= f.month <= 12:
         raise _bad("month out of range")
-    if f.hour > 23 or f.minute > 59 or f.second > 59:
-        raise _bad("hour, minute or second out of range")
+    for name, value, top in (
+        ("hour", f.hour, 23),
+        ("minute", f.minute, 59),
+        ("second", f.second, 59),
+    ):
+        if value > top:
+            raise _bad(f"{name} out of range")
     try:
         naive = _dt.datetime(f.year, f.month, f.day, f.hour, f.minute, f.second, f.micro)
     except ValueError:

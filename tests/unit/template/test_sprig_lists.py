@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's list and dict functions (list_test.go, dict_test.go restated)."""
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ FOO_BAR_BAZ = StringSlice(["foo", "bar", "baz"])
     [
         pytest.param(lists.list_, (1, "a"), [1, "a"], id="list"),
         pytest.param(lists.push, ([1, 2, 3], 4), [1, 2, 3, 4], id="append"),
-        pytest.param(lists.push, (FOO_BAR_BAZ, "qux"), ["foo", "bar", "baz", "qux"], id="append-strings"),
+        pytest.param(
+            lists.push, (FOO_BAR_BAZ, "qux"), ["foo", "bar", "baz", "qux"], id="append-strings"
+        ),
         pytest.param(lists.prepend, ([1, 2, 3], 0), [0, 1, 2, 3], id="prepend"),
         pytest.param(lists.first, ([1, 2, 3],), 1, id="first"),
         pytest.param(lists.first, ([],), None, id="first-empty"),
@@ -29,9 +32,13 @@ FOO_BAR_BAZ = StringSlice(["foo", "bar", "baz"])
         pytest.param(lists.rest, ([],), [], id="rest-empty"),
         pytest.param(lists.initial, (FOO_BAR_BAZ,), ["foo", "bar"], id="initial"),
         pytest.param(lists.reverse, ([1, 2, 3, 4],), [4, 3, 2, 1], id="reverse"),
-        pytest.param(lists.compact, (["foo", "", "bar", 0, None, False, []],), ["foo", "bar"], id="compact"),
+        pytest.param(
+            lists.compact, (["foo", "", "bar", 0, None, False, []],), ["foo", "bar"], id="compact"
+        ),
         pytest.param(lists.uniq, (["foo", "foo", "bar"],), ["foo", "bar"], id="uniq"),
-        pytest.param(lists.uniq, ([1, Int64(1), 1.0],), [1, Int64(1), 1.0], id="uniq-go-types-differ"),
+        pytest.param(
+            lists.uniq, ([1, Int64(1), 1.0],), [1, Int64(1), 1.0], id="uniq-go-types-differ"
+        ),
         pytest.param(lists.without, (FOO_BAR_BAZ, "foo"), ["bar", "baz"], id="without"),
         pytest.param(lists.has, ("b", ["a", "b"]), True, id="has"),
         pytest.param(lists.has, (Int64(1), [1]), False, id="has-deep-equal-types"),
@@ -43,7 +50,9 @@ FOO_BAR_BAZ = StringSlice(["foo", "bar", "baz"])
         pytest.param(lists.slice_, ([],), None, id="slice-empty-is-nil"),
         pytest.param(lists.slice_, (FOO_BAR_BAZ, 1, 2), ["bar"], id="slice-strings"),
         pytest.param(lists.concat, ([1, 2], StringSlice(["a"]), []), [1, 2, "a"], id="concat"),
-        pytest.param(lists.chunk, (3, [1, 2, 3, 4, 5, 6, 7, 8]), [[1, 2, 3], [4, 5, 6], [7, 8]], id="chunk"),
+        pytest.param(
+            lists.chunk, (3, [1, 2, 3, 4, 5, 6, 7, 8]), [[1, 2, 3], [4, 5, 6], [7, 8]], id="chunk"
+        ),
         pytest.param(lists.chunk, (3, [1, 2]), [[1, 2]], id="chunk-short"),
         pytest.param(lists.chunk, (3, []), [], id="chunk-empty"),
     ],
@@ -65,7 +74,9 @@ def test_slice_keeps_the_go_slice_type() -> None:
         pytest.param(lists.prepend, (1, 1), "Cannot prepend on type int", id="prepend"),
         pytest.param(lists.has, (1, "x"), "Cannot find has on type string", id="has"),
         pytest.param(lists.rest, (None,), "nil pointer dereference", id="nil"),
-        pytest.param(lists.slice_, (1.5,), "list should be type of slice or array but float64", id="slice"),
+        pytest.param(
+            lists.slice_, (1.5,), "list should be type of slice or array but float64", id="slice"
+        ),
         pytest.param(lists.slice_, ([1, 2], 1, 5), "slice index out of bounds", id="slice-bounds"),
         pytest.param(lists.concat, ([1], "x"), "Cannot concat type string as list", id="concat"),
         pytest.param(lists.chunk, (0, [1]), "makeslice: len out of range", id="chunk-zero"),
@@ -96,7 +107,9 @@ def test_get_set_unset_has_key_mutate_and_return_the_map() -> None:
         pytest.param(dicts.pluck, ("a", {"a": 1}, {"b": 2}, {"a": 3}), [1, 3], id="pluck"),
         pytest.param(dicts.keys, ({"a": 1}, {"b": 2}), ["a", "b"], id="keys"),
         pytest.param(dicts.values, ({"a": 1, "b": 2},), [1, 2], id="values"),
-        pytest.param(dicts.pick, ({"a": 1, "b": 2, "c": 3}, "a", "c", "x"), {"a": 1, "c": 3}, id="pick"),
+        pytest.param(
+            dicts.pick, ({"a": 1, "b": 2, "c": 3}, "a", "c", "x"), {"a": 1, "c": 3}, id="pick"
+        ),
         pytest.param(dicts.omit, ({"a": 1, "b": 2, "c": 3}, "a", "c"), {"b": 2}, id="omit"),
         pytest.param(dicts.dig, ("a", "b", "d", {"a": {"b": 1}}), 1, id="dig"),
         pytest.param(dicts.dig, ("a", "x", "d", {"a": {"b": 1}}), "d", id="dig-default"),
@@ -123,7 +136,15 @@ def test_dig_panics_like_go_type_assertions(args: tuple[Any, ...], message: str)
 
 def _fixture() -> dict[str, Any]:
     return {
-        "src1": {"a": 1, "b": 2, "d": {"e": "four"}, "g": [6, 7], "i": "aye", "j": "jay", "k": {"l": False}},
+        "src1": {
+            "a": 1,
+            "b": 2,
+            "d": {"e": "four"},
+            "g": [6, 7],
+            "i": "aye",
+            "j": "jay",
+            "k": {"l": False},
+        },
         "src2": {"h": 10, "i": "i", "j": "j"},
         "dst": {"a": "one", "c": 3, "d": {"f": 5}, "g": [8, 9], "i": "eye", "k": {"l": True}},
     }

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's string functions, restating sprig's own strings_test.go plus Go quirks."""
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ from eso.template.values import Int64, StringMap, StringSlice
         pytest.param(strings.cat, ("a", None, 1.5, [1, 2]), "a 1.5 [1 2]", id="cat-values"),
         pytest.param(strings.indent, (4, "a\nb\nc"), "    a\n    b\n    c", id="indent"),
         pytest.param(strings.nindent, (4, "a\nb\nc"), "\n    a\n    b\n    c", id="nindent"),
-        pytest.param(strings.replace, (" ", "-", "I Am Henry VIII"), "I-Am-Henry-VIII", id="replace"),
+        pytest.param(
+            strings.replace, (" ", "-", "I Am Henry VIII"), "I-Am-Henry-VIII", id="replace"
+        ),
         pytest.param(strings.replace, ("", "-", "ab"), "-a-b-", id="replace-empty-old"),
         pytest.param(strings.plural, ("1 char", "chars", 3), "chars", id="plural-many"),
         pytest.param(strings.plural, ("cheese", "%d chars", 1), "cheese", id="plural-one"),
@@ -153,8 +156,15 @@ def test_rand_int_is_in_range_and_panics_like_intn() -> None:
 @pytest.mark.parametrize(
     ("fn", "args", "want"),
     [
-        pytest.param(strlists.split, ("$", "foo$bar$baz"), {"_0": "foo", "_1": "bar", "_2": "baz"}, id="split"),
-        pytest.param(strlists.splitn, ("$", 2, "foo$bar$baz"), {"_0": "foo", "_1": "bar$baz"}, id="splitn"),
+        pytest.param(
+            strlists.split,
+            ("$", "foo$bar$baz"),
+            {"_0": "foo", "_1": "bar", "_2": "baz"},
+            id="split",
+        ),
+        pytest.param(
+            strlists.splitn, ("$", 2, "foo$bar$baz"), {"_0": "foo", "_1": "bar$baz"}, id="splitn"
+        ),
         pytest.param(strlists.splitn, ("$", 0, "a$b"), {}, id="splitn-zero"),
         pytest.param(strlists.split_list, ("", "abc"), ["a", "b", "c"], id="splitList-runes"),
         pytest.param(strlists.split_list, (",", ""), [""], id="splitList-empty"),
@@ -166,7 +176,9 @@ def test_rand_int_is_in_range_and_panics_like_intn() -> None:
         pytest.param(strlists.join, ("-", "abc"), "abc", id="join-string"),
         pytest.param(strlists.join, ("-", ["1", None, "2"]), "1-2", id="join-skips-nil"),
         pytest.param(strlists.sort_alpha, (["c", "a", "b"],), ["a", "b", "c"], id="sortAlpha"),
-        pytest.param(strlists.sort_alpha, ([2, 1, 4, 3],), ["1", "2", "3", "4"], id="sortAlpha-ints"),
+        pytest.param(
+            strlists.sort_alpha, ([2, 1, 4, 3],), ["1", "2", "3", "4"], id="sortAlpha-ints"
+        ),
         pytest.param(strlists.sort_alpha, (5,), ["5"], id="sortAlpha-scalar"),
     ],
 )
