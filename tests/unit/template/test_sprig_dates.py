@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's date functions (date_test.go restated), Go layouts and ``time.Duration``."""
 
 from __future__ import annotations
@@ -225,8 +224,8 @@ def test_format_duration(nanos: int, want: str) -> None:
 @pytest.mark.parametrize(
     ("text", "want"),
     [
-        ("1h30m", 5400 * 10**9), ("1.5h", 5400 * 10**9), ("-1.5s", -1_500_000_000), ("+5s", 5 * 10**9),
-        ("1µs", 1000), ("1us", 1000), ("0", 0), ("1.0000000001s", 10**9), ("300ms", 300_000_000),
+        ("1h30m", 5400 * 10**9), ("1.5h", 5400 * 10**9), ("-1.5s", -1_500_000_000),
+        ("+5s", 5 * 10**9), ("1µs", 1000), ("1us", 1000), ("0", 0), ("1.0000000001s", 10**9), ("300ms", 300_000_000),
     ],
 )  # fmt: skip
 def test_parse_duration(text: str, want: int) -> None:

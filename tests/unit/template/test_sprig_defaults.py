@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's defaults, flow control and JSON functions (defaults_test.go restated) and the
 private ``%v`` formatter they rely on."""
 

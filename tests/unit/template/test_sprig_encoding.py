@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's encodings, digests, reflection and path functions."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's list and dict functions (list_test.go, dict_test.go restated)."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's math, conversions and sequences (numeric_test.go restated) over spf13/cast."""
 
 from __future__ import annotations

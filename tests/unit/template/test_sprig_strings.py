@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - table tests: one case per line reads better than wrapped cases
 """Sprig's string functions, restating sprig's own strings_test.go plus Go quirks."""
 
 from __future__ import annotations
