@@ -44,6 +44,10 @@ class RegexpError(ValueError):
         super().__init__(f"error parsing regexp: {code}: `{expr}`")
 
 
+class OutputTooLargeError(ValueError):
+    """A replacement would produce more than the caller's ``max_size`` characters."""
+
+
 # --- the syntax tree ----------------------------------------------------------------------
 
 
@@ -671,17 +675,23 @@ class Regexp:
             out.append(s[beg:])
         return out
 
-    def _replace(self, src: str, repl: Callable[[re.Match[str]], str]) -> str:
-        """Go's ``replaceAll`` loop."""
+    def _replace(
+        self, src: str, repl: Callable[[re.Match[str]], str], *, max_size: int | None
+    ) -> str:
+        """Go's ``replaceAll`` loop; stops with ``OutputTooLargeError`` past ``max_size``."""
         out: list[str] = []
-        last_end = search = 0
+        last_end = search = size = 0
         while search <= len(src):
+            if max_size is not None and size > max_size:
+                raise OutputTooLargeError(max_size)
             m = self._search(src, search)
             if m is None:
                 break
             out.append(src[last_end : m.start()])
             if m.end() > last_end or m.start() == 0:
                 out.append(repl(m))
+                size += len(out[-1])
+            size += m.start() - last_end
             last_end = m.end()
             width = 1 if search < len(src) else 0
             if search + width > m.end():
@@ -693,11 +703,15 @@ class Regexp:
         out.append(src[last_end:])
         return "".join(out)
 
-    def replace_all_string(self, src: str, template: str) -> str:
-        return self._replace(src, lambda m: self.expand(template, m))
+    def replace_all_string(self, src: str, template: str, *, max_size: int | None = None) -> str:
+        """Go's ``ReplaceAllString`` (``$1``... expanded in ``template``)."""
+        return self._replace(src, lambda m: self.expand(template, m), max_size=max_size)
 
-    def replace_all_literal_string(self, src: str, repl: str) -> str:
-        return self._replace(src, lambda m: repl)
+    def replace_all_literal_string(
+        self, src: str, repl: str, *, max_size: int | None = None
+    ) -> str:
+        """Go's ``ReplaceAllLiteralString``."""
+        return self._replace(src, lambda m: repl, max_size=max_size)
 
     def expand(self, template: str, m: re.Match[str]) -> str:
         """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``."""

@@ -18,7 +18,7 @@ __all__ = ["deep_equal", "register"]
 
 def deep_equal(a: Any, b: Any) -> bool:
     """``reflect.DeepEqual(a, b)``."""
-    if go_type_name(a) != go_type_name(b):
+    if type_of(a) != type_of(b):
         return False
     if isinstance(a, list | tuple):
         return len(a) == len(b) and all(deep_equal(x, y) for x, y in zip(a, b, strict=True))
@@ -28,24 +28,24 @@ def deep_equal(a: Any, b: Any) -> bool:
 
 
 def type_of(src: Any) -> str:
-    return go_type_name(src)
+    """Go's ``%T``; objects standing for Go pointers (``semver``) name their Go type."""
+    return str(getattr(type(src), "GO_TYPE", None) or go_type_name(src))
 
 
 def type_is(target: str, src: Any) -> bool:
-    return target == go_type_name(src)
+    return target == type_of(src)
 
 
 def type_is_like(target: str, src: Any) -> bool:
-    name = go_type_name(src)
-    return name in (target, "*" + target)
+    return type_of(src) in (target, "*" + target)
 
 
 def kind_of(src: Any) -> str:
-    return go_kind(src)
+    return str(getattr(type(src), "GO_KIND", None) or go_kind(src))
 
 
 def kind_is(target: str, src: Any) -> bool:
-    return target == go_kind(src)
+    return target == kind_of(src)
 
 
 def register(funcs: FuncMap) -> None:

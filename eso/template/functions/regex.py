@@ -8,8 +8,8 @@ return Go's compile error. A negative ``n`` in ``regexFindAll``/``regexSplit`` m
 from __future__ import annotations
 
 from eso.template import re2
-from eso.template.functions._limits import check_items
-from eso.template.functions.registry import FuncError, FuncMap
+from eso.template.functions._limits import check_items, check_output
+from eso.template.functions.registry import MAX_OUTPUT, FuncError, FuncMap
 from eso.template.values import StringSlice
 
 __all__ = ["register"]
@@ -71,20 +71,33 @@ def must_regex_find(pattern: str, s: str) -> str:
     return _compile(pattern).find_string(s)
 
 
+def _replace(rx: re2.Regexp, s: str, repl: str, *, literal: bool, func: str) -> str:
+    try:
+        if literal:
+            return rx.replace_all_literal_string(s, repl, max_size=MAX_OUTPUT)
+        return rx.replace_all_string(s, repl, max_size=MAX_OUTPUT)
+    except re2.OutputTooLargeError:
+        check_output(MAX_OUTPUT + 1, func=func)
+        raise
+
+
 def regex_replace_all(pattern: str, s: str, repl: str) -> str:
-    return _must_compile(pattern).replace_all_string(s, repl)
+    rx = _must_compile(pattern)
+    return _replace(rx, s, repl, literal=False, func="regexReplaceAll")
 
 
 def must_regex_replace_all(pattern: str, s: str, repl: str) -> str:
-    return _compile(pattern).replace_all_string(s, repl)
+    return _replace(_compile(pattern), s, repl, literal=False, func="mustRegexReplaceAll")
 
 
 def regex_replace_all_literal(pattern: str, s: str, repl: str) -> str:
-    return _must_compile(pattern).replace_all_literal_string(s, repl)
+    rx = _must_compile(pattern)
+    return _replace(rx, s, repl, literal=True, func="regexReplaceAllLiteral")
 
 
 def must_regex_replace_all_literal(pattern: str, s: str, repl: str) -> str:
-    return _compile(pattern).replace_all_literal_string(s, repl)
+    rx = _compile(pattern)
+    return _replace(rx, s, repl, literal=True, func="mustRegexReplaceAllLiteral")
 
 
 def regex_split(pattern: str, s: str, n: int) -> StringSlice:

@@ -42,6 +42,9 @@ _INVALID = "Invalid Semantic Version"
 class Version:
     """Masterminds ``*semver.Version``; method names are Go's, for template calls."""
 
+    GO_TYPE = "*semver.Version"
+    GO_KIND = "ptr"
+
     major: int
     minor: int
     patch: int

@@ -7,7 +7,7 @@ a sequence longer than the item limit is refused before any of it is built, sinc
 
 from __future__ import annotations
 
-from eso.template.functions._limits import check_items
+from eso.template.functions._limits import check_items, check_output
 from eso.template.functions.registry import FuncMap
 
 __all__ = ["register"]
@@ -52,7 +52,9 @@ def seq(*params: int) -> str:
 
 
 def _join(values: list[int]) -> str:
-    return " ".join(map(str, values))
+    out = " ".join(map(str, values))
+    check_output(len(out), func="seq")
+    return out
 
 
 def register(funcs: FuncMap) -> None:
