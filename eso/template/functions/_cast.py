@@ -60,9 +60,33 @@ def parse_int(text: str, *, base: int = 0) -> int:
     return value
 
 
+def underscore_ok(text: str) -> bool:
+    """Go's ``underscoreOK``: ``_`` only between digits (a base prefix counts as one)."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    saw, i, is_hex = "^", 0, False
+    if len(body) >= 2 and body[0] == "0" and body[1].lower() in "box":
+        saw, i, is_hex = "0", 2, body[1].lower() == "x"
+    for ch in body[i:]:
+        if (ch.isdigit() and ch.isascii()) or (is_hex and ch.lower() in "abcdef"):
+            saw = "0"
+        elif ch == "_":
+            if saw != "0":
+                return False
+            saw = "_"
+        elif saw == "_":
+            return False
+        else:
+            saw = "!"
+    return saw != "_"
+
+
 def parse_float(text: str) -> float:
     """``strconv.ParseFloat(text, 64)``; out-of-range values are errors."""
-    if "_" in text or not _FLOAT_RE.fullmatch(text):
+    if "_" in text:
+        if not underscore_ok(text):
+            raise CastError("invalid syntax")
+        text = text.replace("_", "")
+    if not _FLOAT_RE.fullmatch(text):
         raise CastError("invalid syntax")
     body = text.lstrip("+-")
     value = float.fromhex(text) if body[:2].lower() == "0x" else float(text)

@@ -116,5 +116,5 @@ def round_duration(d: int, m: int) -> int:
         return d
     r = abs(d) % m
     if d < 0:
-        return d + r if r + r < m else d - m + r
-    return d - r if r + r < m else d + m - r
+        return d + r if r + r < m else max(d - m + r, -(1 << 63))
+    return d - r if r + r < m else min(d + m - r, _INT64_MAX)

@@ -244,3 +244,14 @@ def test_parse_duration_errors_do_not_quote_the_input(text: str, message: str) -
     with pytest.raises(goduration.DurationError, match=message) as e:
         goduration.parse_duration(text)
     assert text not in str(e.value) or not text
+
+
+@pytest.mark.parametrize(
+    ("d", "m", "want"),
+    [
+        (1500, 1000, 2000), (-1500, 1000, -2000), (1499, 1000, 1000), (-1499, 1000, -1000),
+        (7, 0, 7), (2**63 - 1, 1000, 2**63 - 1),
+    ],
+)  # fmt: skip
+def test_round_duration_rounds_half_away_from_zero_and_saturates(d: int, m: int, want: int) -> None:
+    assert goduration.round_duration(d, m) == want

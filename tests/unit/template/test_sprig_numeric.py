@@ -59,7 +59,8 @@ def test_int64_quirks(value: Any, want: int) -> None:
         pytest.param("1e3", 1000.0, id="exponent"),
         pytest.param("1e400", 0.0, id="out-of-range"),
         pytest.param("0x1p-2", 0.25, id="hex-float"),
-        pytest.param("1_0", 0.0, id="underscore"),
+        pytest.param("1_0", 10.0, id="underscore-between-digits"),
+        pytest.param("_10", 0.0, id="underscore-leading"),
         pytest.param(Float32(0.5), 0.5, id="float32"),
     ],
 )
