@@ -37,6 +37,24 @@ _MAX_RUNE = 0x10FFFF
 _FOLD, _DOTNL, _ONELINE, _NONGREEDY = 1, 2, 4, 8
 
 
+# Go's regexp/syntax ErrorCode texts (the middle of every compile error), plus eso's own.
+ERR_INVALID_CHAR_RANGE = "invalid character class range"
+ERR_INVALID_ESCAPE = "invalid escape sequence"
+ERR_INVALID_NAMED_CAPTURE = "invalid named capture"
+ERR_INVALID_PERL_OP = "invalid or unsupported Perl syntax"
+ERR_INVALID_REPEAT_OP = "invalid nested repetition operator"
+ERR_INVALID_REPEAT_SIZE = "invalid repeat count"
+ERR_INVALID_UTF8 = "invalid UTF-8"
+ERR_MISSING_BRACKET = "missing closing ]"
+ERR_MISSING_PAREN = "missing closing )"
+ERR_MISSING_REPEAT_ARGUMENT = "missing argument to repetition operator"
+ERR_TRAILING_BACKSLASH = "trailing backslash at end of expression"
+ERR_UNEXPECTED_PAREN = "unexpected )"
+ERR_NESTING_DEPTH = "expression nests too deeply"
+ERR_LARGE = "expression too large"
+ERR_UNSUPPORTED_SCRIPT = "Unicode script not supported by eso (Go accepts it)"
+
+
 class RegexpError(ValueError):
     """A pattern Go's ``regexp.Compile`` rejects; ``str()`` is Go's error text."""
 
@@ -277,12 +295,12 @@ class _Parser:
                 t = t[1:]
             last_repeat = repeat
         if len(self.stack) != 1:
-            raise RegexpError("missing closing )", self.whole)
+            raise RegexpError(ERR_MISSING_PAREN, self.whole)
         return self.finish(self.stack[0])
 
     def check_rune(self, t: str) -> None:
         if 0xDC80 <= ord(t[0]) <= 0xDCFF:  # an invalid UTF-8 byte
-            raise RegexpError("invalid UTF-8", t)
+            raise RegexpError(ERR_INVALID_UTF8, t)
 
     def simple_op(self, c: str) -> _Node:
         if c == ".":
@@ -298,14 +316,14 @@ class _Parser:
 
     def close_group(self) -> None:
         if len(self.stack) < 2:
-            raise RegexpError("unexpected )", self.whole)
+            raise RegexpError(ERR_UNEXPECTED_PAREN, self.whole)
         frame = self.stack.pop()
         self.flags = frame.flags
         self.push(_Node("group", cap=frame.cap, subs=[self.finish(frame)]))
 
     def open_group(self, t: str) -> str:
         if len(self.stack) > _MAX_DEPTH:
-            raise RegexpError("expression nests too deeply", self.whole)
+            raise RegexpError(ERR_NESTING_DEPTH, self.whole)
         if len(t) >= 2 and t[1] == "?":
             return self.perl_flags(t)
         self.ncap += 1
@@ -318,10 +336,10 @@ class _Parser:
             begin = 4 if named else 3
             end = s.find(">")
             if end < 0:
-                raise RegexpError("invalid named capture", s)
+                raise RegexpError(ERR_INVALID_NAMED_CAPTURE, s)
             name = s[begin:end]
             if not name or not all(_is_word(ch) for ch in name):
-                raise RegexpError("invalid named capture", s[: end + 1])
+                raise RegexpError(ERR_INVALID_NAMED_CAPTURE, s[: end + 1])
             self.ncap += 1
             self.names[self.ncap] = name
             self.stack.append(_Frame(self.ncap, self.flags))
@@ -350,7 +368,7 @@ class _Parser:
                 return t
             else:
                 break
-        raise RegexpError("invalid or unsupported Perl syntax", s[: len(s) - len(t)])
+        raise RegexpError(ERR_INVALID_PERL_OP, s[: len(s) - len(t)])
 
     def repeat(
         self, lo: int, hi: int, before: str, after: str, last: str, *, brace: bool = False
@@ -359,13 +377,13 @@ class _Parser:
         if after.startswith("?"):
             after, greedy = after[1:], not greedy
         if last:
-            raise RegexpError("invalid nested repetition operator", last[: len(last) - len(after)])
+            raise RegexpError(ERR_INVALID_REPEAT_OP, last[: len(last) - len(after)])
         op_text = before[: len(before) - len(after)]
         if self.stack[-1].pseudo or not self.concat:
-            raise RegexpError("missing argument to repetition operator", op_text)
+            raise RegexpError(ERR_MISSING_REPEAT_ARGUMENT, op_text)
         node = _Node("rep", subs=[self.concat.pop()], min=lo, max=hi, greedy=greedy, brace=brace)
         if brace and (lo >= 2 or hi >= 2) and not _repeat_ok(node, _MAX_REPEAT):
-            raise RegexpError("invalid repeat count", op_text)
+            raise RegexpError(ERR_INVALID_REPEAT_SIZE, op_text)
         self.concat.append(node)
         return after
 
@@ -381,7 +399,7 @@ class _Parser:
             hi, lo = -1, -1
         after = t[m.end() :]
         if lo < 0 or lo > _MAX_REPEAT or hi > _MAX_REPEAT or (hi >= 0 and lo > hi):
-            raise RegexpError("invalid repeat count", m.group(0))
+            raise RegexpError(ERR_INVALID_REPEAT_SIZE, m.group(0))
         return self.repeat(lo, hi, t, after, last, brace=True), t
 
     def backslash(self, t: str) -> str:
@@ -392,7 +410,7 @@ class _Parser:
                 self.push(_Node("assert", text=special[c]))
                 return t[2:]
             if c == "C":
-                raise RegexpError("invalid escape sequence", t[:2])
+                raise RegexpError(ERR_INVALID_ESCAPE, t[:2])
             if c == "Q":
                 lit, _, rest = t[2:].partition(r"\E")
                 for ch in lit:
@@ -422,7 +440,7 @@ class _Parser:
         if s[2:3] == "{":
             end = s.find("}")
             if end < 0:
-                raise RegexpError("invalid character class range", s)
+                raise RegexpError(ERR_INVALID_CHAR_RANGE, s)
             seq, rest, name = s[: end + 1], s[end + 1 :], s[3:end]
         else:
             seq, rest, name = s[:3], s[3:], s[2:3]
@@ -431,15 +449,15 @@ class _Parser:
         table = _unicode_table(name)
         if table is None:
             if name in _OTHER_SCRIPTS:
-                raise RegexpError("Unicode script not supported by eso (Go accepts it)", seq)
-            raise RegexpError("invalid character class range", seq)
+                raise RegexpError(ERR_UNSUPPORTED_SCRIPT, seq)
+            raise RegexpError(ERR_INVALID_CHAR_RANGE, seq)
         return (_negate(table) if negate else table), rest
 
     def escape(self, s: str) -> tuple[str, str]:
         """Go's ``parseEscape``: one escaped rune."""
         t = s[1:]
         if not t:
-            raise RegexpError("trailing backslash at end of expression", "")
+            raise RegexpError(ERR_TRAILING_BACKSLASH, "")
         c, t = t[0], t[1:]
         if c.isascii() and not c.isalnum():
             return c, t
@@ -457,7 +475,7 @@ class _Parser:
             if isinstance(found, tuple):
                 return found
             t = found
-        raise RegexpError("invalid escape sequence", s[: len(s) - len(t)])
+        raise RegexpError(ERR_INVALID_ESCAPE, s[: len(s) - len(t)])
 
     def hex_escape(self, t: str) -> tuple[str, str] | str:
         """After ``\\x``: the rune and rest, or the rest at which Go gave up."""
@@ -505,7 +523,7 @@ class _Parser:
             if len(t) >= 2 and t[0] == "-" and t[1] != "]":
                 hi, t = self.class_char(t[1:], s)
                 if ord(hi) < ord(lo):
-                    raise RegexpError("invalid character class range", rng[: len(rng) - len(t)])
+                    raise RegexpError(ERR_INVALID_CHAR_RANGE, rng[: len(rng) - len(t)])
             ranges.append((ord(lo), ord(hi)))
         ranges = _merge(ranges)
         self.push(
@@ -528,12 +546,12 @@ class _Parser:
         negate = key.startswith("^")
         table = _POSIX.get(key.lstrip("^"))
         if table is None:
-            raise RegexpError("invalid character class range", name)
+            raise RegexpError(ERR_INVALID_CHAR_RANGE, name)
         return (_negate(table) if negate else list(table)), t[end + 2 :]
 
     def class_char(self, t: str, whole: str) -> tuple[str, str]:
         if not t:
-            raise RegexpError("missing closing ]", whole)
+            raise RegexpError(ERR_MISSING_BRACKET, whole)
         if t[0] == "\\":
             return self.escape(t)
         self.check_rune(t)
@@ -769,13 +787,13 @@ def _extract(s: str) -> tuple[str, int, str] | None:
 def compile(pattern: str) -> Regexp:
     """Go's ``regexp.Compile``; raises ``RegexpError`` with Go's message."""
     if len(pattern) > MAX_PATTERN:
-        raise RegexpError("expression too large", f"pattern longer than {MAX_PATTERN} characters")
+        raise RegexpError(ERR_LARGE, f"pattern longer than {MAX_PATTERN} characters")
     parser = _Parser(pattern)
     tree = parser.parse()
     try:
         compiled = re.compile(_emit(tree))
     except (re.error, RecursionError, OverflowError) as e:
-        raise RegexpError("expression too large", type(e).__name__) from None
+        raise RegexpError(ERR_LARGE, type(e).__name__) from None
     names = [""] + [parser.names.get(i, "") for i in range(1, parser.ncap + 1)]
     return Regexp(pattern, compiled, names)
 
