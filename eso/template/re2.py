@@ -12,10 +12,14 @@ anchors as ``\\A``/``\\Z``/``(?m:^)``. Matching then follows Go's ``FindAll``/``
 template rules (``$1x`` is the group named ``1x``).
 
 Limits, stated rather than hidden: Unicode classes are the general categories (from Python's
-Unicode tables, which may trail Go's by a version) and the scripts Latin, Greek, Cyrillic,
-Han and Common-free ``Any``; other script names are refused with their own error. Python's
-engine backtracks, so unlike RE2 a hostile pattern can be slow: patterns are bounded to
-``MAX_PATTERN`` characters and compiled patterns are cached in a bounded LRU.
+Unicode tables, which may trail Go's by a version), ``Any``, and the scripts Latin, Greek,
+Cyrillic and Han; other script names Go knows are refused with their own error. Case folding
+is Python's ``(?i)``, which agrees with Go's fold orbits except on rare negated classes
+(``(?i)\\W`` and the Kelvin sign). A repeated group whose last iteration matches empty keeps
+that empty capture in Python (``(a|)+``), not in Go. Python's engine backtracks, so unlike
+RE2 a hostile pattern can take exponential time: patterns are bounded to ``MAX_PATTERN``
+characters (inputs are bounded by the template limits), compiled patterns are cached in a
+bounded LRU, and replacements stop at the caller's ``max_size``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,14 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_PATTERN", "Regexp", "RegexpError", "compile", "quote_meta"]
+__all__ = [
+    "MAX_PATTERN",
+    "OutputTooLargeError",
+    "Regexp",
+    "RegexpError",
+    "compile",
+    "quote_meta",
+]
 
 MAX_PATTERN = 4096
 """Longest pattern accepted (characters); ESO templates never need more."""
