@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -36,7 +36,9 @@ __all__ = [
     "Regexp",
     "RegexpError",
     "compile",
+    "expand",
     "quote_meta",
+    "replace_all",
 ]
 
 MAX_PATTERN = 4096
@@ -743,31 +745,57 @@ class Regexp:
         return self._replace(src, lambda m: repl, max_size=max_size)
 
     def expand(self, template: str, m: re.Match[str]) -> str:
-        """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``."""
-        out: list[str] = []
-        while True:
-            before, dollar, template = template.partition("$")
-            out.append(before)
-            if not dollar:
-                return "".join(out)
-            if template.startswith("$"):
-                out.append("$")
-                template = template[1:]
-                continue
-            ref = _extract(template)
-            if ref is None:
-                out.append("$")
-                continue
-            name, num, template = ref
-            out.append(self._group_text(m, name, num))
+        """Go's ``Regexp.Expand`` of ``template`` for match ``m`` of this expression."""
+        return expand(template, m, names=self.subexp_names)
 
-    def _group_text(self, m: re.Match[str], name: str, num: int) -> str:
-        if num >= 0:
-            return (m.group(num) or "") if num <= self._re.groups else ""
-        for i, gname in enumerate(self.subexp_names):
-            if gname == name and m.group(i) is not None:
-                return m.group(i)
-        return ""
+
+def expand(template: str, match: re.Match[str], *, names: Sequence[str] = ()) -> str:
+    """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``.
+
+    ``names`` are Go's ``SubexpNames()`` of the expression that produced ``match``. A name is
+    the longest run of letters, digits and ``_`` (``$1x`` is the group named ``1x``, usually
+    empty); an unknown or non-participating group expands to nothing; a malformed reference
+    (``$``, ``${x``) is kept as text.
+    """
+    out: list[str] = []
+    while True:
+        before, dollar, template = template.partition("$")
+        out.append(before)
+        if not dollar:
+            return "".join(out)
+        if template.startswith("$"):
+            out.append("$")
+            template = template[1:]
+            continue
+        ref = _extract(template)
+        if ref is None:
+            out.append("$")
+            continue
+        name, num, template = ref
+        out.append(_group_text(match, name, num, names))
+
+
+def _group_text(m: re.Match[str], name: str, num: int, names: Sequence[str]) -> str:
+    if num >= 0:
+        return (m.group(num) or "") if num <= m.re.groups else ""
+    for i, gname in enumerate(names):
+        if gname == name and m.group(i) is not None:
+            return m.group(i)
+    return ""
+
+
+def replace_all(
+    pattern: str, src: str, repl: str, *, literal: bool = False, max_size: int | None = None
+) -> str:
+    """Go's ``regexp.MustCompile(pattern).ReplaceAll[Literal]String(src, repl)``.
+
+    Raises ``RegexpError`` for a pattern Go rejects and ``OutputTooLargeError`` when the
+    result would pass ``max_size`` characters.
+    """
+    rx = compile(pattern)
+    if literal:
+        return rx.replace_all_literal_string(src, repl, max_size=max_size)
+    return rx.replace_all_string(src, repl, max_size=max_size)
 
 
 def _extract(s: str) -> tuple[str, int, str] | None:

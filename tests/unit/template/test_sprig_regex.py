@@ -146,3 +146,14 @@ def test_replacement_that_would_explode_is_refused() -> None:
         regex.regex_replace_all("", "x" * 2000, "y" * 2000)
     with pytest.raises(FuncError, match="template limit"):
         regex.must_regex_replace_all_literal("", "x" * 2000, "y" * 2000)
+
+
+def test_module_level_expand_and_replace_all() -> None:
+    rx = re2.compile(r"(?P<k>\w+)=(\w+)")
+    m = rx._re.search("a=1")
+    assert m is not None
+    assert re2.expand("$2:${k}", m, names=rx.subexp_names) == "1:a"
+    assert re2.replace_all(r"(\w+)=(\w+)", "a=1 b=2", "$2=$1") == "1=a 2=b"
+    assert re2.replace_all(r"(\w+)=(\w+)", "a=1", "$2", literal=True) == "$2"
+    with pytest.raises(re2.OutputTooLargeError):
+        re2.replace_all("", "x" * 100, "y" * 100, max_size=1000)
