@@ -88,7 +88,7 @@ def to_title(ch: str) -> str:
     return tit if len(tit) == 1 else to_upper(ch)
 
 
-def byte_slice(text: str, start: int | None, end: int | None) -> str:
+def byte_slice(text: str, *, start: int | None = None, end: int | None = None) -> str:
     """Go's ``s[start:end]`` on the bytes of ``text``, panicking like Go when out of range."""
     data = go_bytes(text)
     lo = 0 if start is None else start

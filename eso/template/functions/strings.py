@@ -79,18 +79,18 @@ def untitle(s: str) -> str:
 
 def substr(start: int, end: int, s: str) -> str:
     if start < 0:
-        return byte_slice(s, None, end)
+        return byte_slice(s, end=end)
     if end < 0 or end > len(go_bytes(s)):
-        return byte_slice(s, start, None)
-    return byte_slice(s, start, end)
+        return byte_slice(s, start=start)
+    return byte_slice(s, start=start, end=end)
 
 
 def trunc(count: int, s: str) -> str:
     size = len(go_bytes(s))
     if count < 0 and size + count > 0:
-        return byte_slice(s, size + count, None)
+        return byte_slice(s, start=size + count)
     if count >= 0 and size > count:
-        return byte_slice(s, None, count)
+        return byte_slice(s, end=count)
     return s
 
 

@@ -16,7 +16,7 @@ __all__ = ["register"]
 _MARKER = b"..."
 
 
-def _abbreviate(data: bytes, offset: int, width: int) -> bytes:
+def _abbreviate(data: bytes, *, offset: int, width: int) -> bytes:
     """goutils ``AbbreviateFull`` (callers guarantee the widths it would reject)."""
     if not data or len(data) <= width:
         return data
@@ -26,20 +26,20 @@ def _abbreviate(data: bytes, offset: int, width: int) -> bytes:
     if offset <= 4:
         return data[: width - 3] + _MARKER
     if offset + width - 3 < len(data):
-        return _MARKER + _abbreviate(data[offset:], 0, width - 3)
+        return _MARKER + _abbreviate(data[offset:], offset=0, width=width - 3)
     return _MARKER + data[len(data) - (width - 3) :]
 
 
 def abbrev(width: int, s: str) -> str:
     if width < 4:
         return s
-    return go_string(_abbreviate(go_bytes(s), 0, width))
+    return go_string(_abbreviate(go_bytes(s), offset=0, width=width))
 
 
 def abbrevboth(left: int, right: int, s: str) -> str:
     if right < 4 or (left > 0 and right < 7):
         return s
-    return go_string(_abbreviate(go_bytes(s), left, right))
+    return go_string(_abbreviate(go_bytes(s), offset=left, width=right))
 
 
 def _wrap(data: bytes, width: int, sep: bytes, *, long_words: bool, func: str) -> bytes:
