@@ -176,7 +176,8 @@ def camelcase(s: str) -> str:
         out.append(s[i])
         i += 1
     if i == len(s):
-        return "".join(out)
+        # xstrings writes the last rune once more here, so "_" becomes "__".
+        return "".join(out) + s[-1:]
     first_upper = is_upper(s[i])
     r0 = to_upper(s[i])
     for ch in s[i + 1 :]:

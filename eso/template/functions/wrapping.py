@@ -85,8 +85,14 @@ def wrap_with(width: int, sep: str, s: str) -> str:
 
 
 def nospace(s: str) -> str:
-    """goutils ``DeleteWhiteSpace``."""
-    return "".join(ch for ch in s if not is_space(ch))
+    """goutils ``DeleteWhiteSpace``. It walks *bytes* as runes: when it removes anything, each
+    remaining byte of a multi-byte character comes out as its Latin-1 character (and the
+    bytes 0x85/0xA0, spaces in Latin-1, vanish), exactly as Go's version does."""
+    data = go_bytes(s)
+    kept = [b for b in data if not is_space(chr(b))]
+    if len(kept) == len(data):
+        return s
+    return "".join(map(chr, kept))
 
 
 def register(funcs: FuncMap) -> None:
