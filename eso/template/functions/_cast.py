@@ -1,7 +1,8 @@
 """spf13/cast v1.10 (``ToInt64``, ``ToInt``, ``ToFloat64``) as sprig's arithmetic uses it.
 
 Sprig converts every ``interface {}`` operand with cast and drops the error, so anything cast
-cannot convert counts as 0: ``add "x" 1`` is 1. Strings parse with Go's ``strconv`` rules,
+cannot convert counts as 0: ``add "x" 1`` is 1; a string's decimal part is dropped before
+parsing (cast's ``trimDecimal``: ``int "10.9"`` is 10). Strings parse with Go's ``strconv`` rules,
 not Python's (``"010"`` is octal 8, ``"1_000"`` is 1000, ``" 1"`` is invalid, ``"1e400"`` is
 out of range), so the grammars are spelled out here.
 """
@@ -95,18 +96,18 @@ def parse_float(text: str) -> float:
     return value
 
 
-def _trim_zero_decimal(text: str) -> str:
-    """cast's ``trimZeroDecimal``: ``"10.00"`` is ``"10"``, ``"10.5"`` stays."""
-    found_zero = False
-    for i in range(len(text), 0, -1):
-        ch = text[i - 1]
-        if ch == "." and found_zero:
-            return text[: i - 1]
-        if ch == "0":
-            found_zero = True
-        elif ch != ".":
-            return text
-    return text
+_DECIMAL_RE = re.compile(r"([-+]?[0-9]*)(\.[0-9]*)?")
+
+
+def _trim_decimal(text: str) -> str:
+    """cast's ``trimDecimal``: drop a decimal part (``"10.5"`` is ``"10"``, ``"."`` is ``"0"``)."""
+    if "." not in text:
+        return text
+    m = _DECIMAL_RE.fullmatch(text)
+    if m is None:
+        return text
+    whole = m.group(1)
+    return whole + "0" if whole in ("", "-", "+") else whole
 
 
 def _float_to_int64(value: float) -> int:
@@ -135,7 +136,7 @@ def to_int64_e(value: Any) -> int:
     if isinstance(value, float):
         return _float_to_int64(value)
     if isinstance(value, str):
-        return parse_int(_trim_zero_decimal(value)) if value else 0
+        return parse_int(_trim_decimal(value)) if value else 0
     raise CastError("unable to cast to int64")
 
 
