@@ -105,7 +105,7 @@ def parse_version(text: str) -> Version:
     pre, meta = m.group(5) or "", m.group(8) or ""
     for part in pre.split(".") if pre else ():
         if part.isdigit() and len(part) > 1 and part.startswith("0"):
-            raise FuncError("Version segment starts with 0")
+            raise FuncError("version segment starts with 0")
     return Version(nums[0], nums[1], nums[2], pre, meta, text)
 
 
