@@ -10,6 +10,7 @@ from __future__ import annotations
 from eso.template import re2
 from eso.template.functions._limits import check_items, check_output
 from eso.template.functions.registry import MAX_OUTPUT, FuncError, FuncMap
+from eso.template.functions.strings import go_quote
 from eso.template.values import StringSlice
 
 __all__ = ["register"]
@@ -30,13 +31,20 @@ def _must_compile(pattern: str) -> re2.Regexp:
         raise FuncError(f"regexp: Compile({_go_quote(pattern)}): {e}") from None
 
 
-def _go_quote(text: str) -> str:
-    from eso.template.functions.strings import go_quote
+def _can_backquote(text: str) -> bool:
+    """``strconv.CanBackquote``."""
+    for ch in text:
+        code = ord(ch)
+        if code == 0xFEFF or 0xDC80 <= code <= 0xDCFF:  # BOM, or an invalid UTF-8 byte
+            return False
+        if (code < 0x20 and ch != "\t") or ch == "`" or code == 0x7F:
+            return False
+    return True
 
-    # MustCompile quotes with strconv.Quote, or backquotes when that is possible.
-    if "`" not in text and text.isprintable():
-        return f"`{text}`"
-    return go_quote(text)
+
+def _go_quote(text: str) -> str:
+    """How ``MustCompile``'s panic quotes the pattern: backquoted when it can be."""
+    return f"`{text}`" if _can_backquote(text) else go_quote(text)
 
 
 def regex_match(pattern: str, s: str) -> bool:

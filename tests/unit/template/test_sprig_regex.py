@@ -157,3 +157,11 @@ def test_module_level_expand_and_replace_all() -> None:
     assert re2.replace_all(r"(\w+)=(\w+)", "a=1", "$2", literal=True) == "$2"
     with pytest.raises(re2.OutputTooLargeError):
         re2.replace_all("", "x" * 100, "y" * 100, max_size=1000)
+
+
+def test_must_compile_panic_quotes_like_go() -> None:
+    with pytest.raises(FuncError, match=r'^regexp: Compile\("\(\\n"\): ') as e:
+        regex.regex_find("(\n", "x")
+    assert "missing closing )" in str(e.value)
+    with pytest.raises(FuncError, match=r"^regexp: Compile\(`\(\t`\)"):
+        regex.regex_find("(\t", "x")
