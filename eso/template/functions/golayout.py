@@ -259,8 +259,9 @@ def _parse_zone(std: str, value: str, f: _Fields) -> str:
     if not digits.isdigit() or len(digits) != len(body):
         raise _bad(f'cannot parse value as "{std}"')
     hh, mm, ss = int(digits[0:2]), int(digits[2:4] or 0), int(digits[4:6] or 0)
-    if hh > 24 or mm > 60 or ss > 60:
-        raise _bad("time zone offset out of range")
+    for name, part in (("hour", hh), ("minute", mm), ("second", ss)):
+        if part > (24 if name == "hour" else 60):
+            raise _bad(f"time zone offset {name} out of range")
     off = hh * 3600 + mm * 60 + ss
     f.offset = -off if sign == "-" else off
     return value[need:]
@@ -294,8 +295,11 @@ def _parse_std(std: str, value: str, f: _Fields, rest_layout: str) -> str:
     if std in _NUMS:
         attr, fixed, most = _NUMS[std]
         if std in ("_2", "__2"):
-            value = value.lstrip(" ") if std == "__2" else value.removeprefix(" ")
+            spaces = 2 if std == "__2" else 1
+            value = value[min(spaces, len(value) - len(value.lstrip(" "))) :]
         n, value = _num(value, fixed=fixed, most=most, std=std)
+        if std in ("3", "03") and n > 12:
+            raise _bad("hour out of range")
         setattr(f, attr, n)
         if attr == "second" and len(value) >= 2 and value[0] in ".," and value[1].isdigit():
             nxt = _next_chunk(rest_layout)[1]

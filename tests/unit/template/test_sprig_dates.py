@@ -255,3 +255,18 @@ def test_parse_duration_errors_do_not_quote_the_input(text: str, message: str) -
 )  # fmt: skip
 def test_round_duration_rounds_half_away_from_zero_and_saturates(d: int, m: int, want: int) -> None:
     assert goduration.round_duration(d, m) == want
+
+
+@pytest.mark.parametrize(
+    ("layout", "value", "message"),
+    [
+        pytest.param("3:04PM", "13:00PM", "hour out of range", id="hour12"),
+        pytest.param(
+            "15:04 -0700", "10:00 +2500", "time zone offset hour out of range", id="zone-hour"
+        ),
+        pytest.param("15:04", "10:61", "minute out of range", id="minute"),
+    ],
+)
+def test_parse_time_range_errors(layout: str, value: str, message: str) -> None:
+    with pytest.raises(golayout.TimeParseError, match=message):
+        golayout.parse_time(layout, value)
