@@ -16,6 +16,8 @@ import struct
 from decimal import Decimal
 from typing import Any
 
+from eso.template.functions.goduration import format_duration
+from eso.template.functions.golayout import time_string
 from eso.template.values import Duration, Float32
 
 __all__ = ["format_float", "format_v", "go_string", "strval"]
@@ -78,8 +80,6 @@ def format_v(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Duration):
-        from eso.template.functions.goduration import format_duration
-
         return format_duration(value)
     if isinstance(value, int):
         return str(int(value))
@@ -95,8 +95,6 @@ def format_v(value: Any) -> str:
         items = sorted(value.items(), key=lambda kv: _sort_key(kv[0]))
         return "map[" + " ".join(f"{format_v(k)}:{format_v(v)}" for k, v in items) + "]"
     if isinstance(value, _dt.datetime):
-        from eso.template.functions.golayout import time_string
-
         return time_string(value)
     return str(value)
 

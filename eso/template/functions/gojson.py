@@ -21,6 +21,7 @@ import math
 from typing import Any
 
 from eso.template.functions._govalue import format_float
+from eso.template.functions.golayout import format_time
 from eso.template.values import Float32, go_type_name
 
 __all__ = ["JSONError", "decode", "encode"]
@@ -64,8 +65,6 @@ def _float(value: float, *, bits: int) -> str:
 
 
 def _time(value: _dt.datetime) -> str:
-    from eso.template.functions.golayout import format_time
-
     if not 0 <= value.year <= 9999:
         raise JSONError(
             "json: error calling MarshalJSON for type time.Time: year outside of range [0,9999]"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from eso.template.functions import jsonfuncs, semver, urls
+from eso.template.functions import jsonfuncs, reflection, semver, urls
 from eso.template.functions.registry import FuncError
 from eso.template.values import Uint64
 
@@ -207,8 +207,6 @@ def test_url_join_panics_on_non_string_fields() -> None:
 
 
 def test_semver_reflects_as_a_go_pointer() -> None:
-    from eso.template.functions import reflection
-
     v = semver.semver("1.0.0")
     assert reflection.type_of(v) == "*semver.Version"
     assert reflection.type_is_like("semver.Version", v)
