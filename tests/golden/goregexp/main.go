@@ -1,7 +1,8 @@
 // Command goregexp records Go's regexp results for tests/unit/template/test_re2_golden.py.
 //
 // It reads cases.json (pattern, input, replacement) on stdin and writes, per case, Go's
-// compile error or the results of the Regexp methods sprig uses. Standard library only:
+// compile error or the results of the Regexp methods sprig uses (FindAll and Split with
+// n = -1 and n = 2). Standard library only:
 // run it with `make golden-regexp` (GOPROXY=off); CI reads the committed golden.json.
 package main
 
@@ -27,6 +28,8 @@ type result struct {
 	ReplaceAll        string   `json:"replaceAll"`
 	ReplaceAllLiteral string   `json:"replaceAllLiteral"`
 	Split             []string `json:"split"`
+	FindAll2          []string `json:"findAll2"`
+	Split2            []string `json:"split2"`
 }
 
 func run(c testCase) result {
@@ -44,6 +47,8 @@ func run(c testCase) result {
 	r.ReplaceAll = re.ReplaceAllString(c.Input, c.Repl)
 	r.ReplaceAllLiteral = re.ReplaceAllLiteralString(c.Input, c.Repl)
 	r.Split = re.Split(c.Input, -1)
+	r.FindAll2 = re.FindAllString(c.Input, 2)
+	r.Split2 = re.Split(c.Input, 2)
 	return r
 }
 

@@ -41,6 +41,8 @@ def _results(case: dict[str, Any]) -> dict[str, Any]:
         "replaceAll": rx.replace_all_string(s, repl),
         "replaceAllLiteral": rx.replace_all_literal_string(s, repl),
         "split": rx.split(s, -1),
+        "findAll2": rx.find_all_string(s, 2),
+        "split2": rx.split(s, 2),
     }
 
 
