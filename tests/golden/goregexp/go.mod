@@ -1,0 +1,3 @@
+module eso.local/goregexp
+
+go 1.22
