@@ -13,6 +13,7 @@ fields, commands and calls recurse into each other through the same ``_State``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -324,7 +325,7 @@ class _State:
         self, node: n.FieldNode, *, dot: Any, args: list[n.Node], final: Any
     ) -> Any:
         self.at(node)
-        return self.eval_field_chain(dot, ident=node.ident, args=args, final=final)
+        return self.eval_field_chain(dot, ident=node.ident, args=args, final=final, dot=dot)
 
     def eval_chain_node(
         self, node: n.ChainNode, *, dot: Any, args: list[n.Node], final: Any
@@ -333,7 +334,7 @@ class _State:
         if isinstance(node.node, n.NilNode):
             raise self.err(f"indirection through explicit nil in {node}")
         receiver = self.eval_arg(node.node, dot=dot, typ=None)
-        return self.eval_field_chain(receiver, ident=node.fields, args=args, final=final)
+        return self.eval_field_chain(receiver, ident=node.fields, args=args, final=final, dot=dot)
 
     def eval_variable_node(
         self, node: n.VariableNode, *, dot: Any, args: list[n.Node] | None, final: Any
@@ -343,18 +344,29 @@ class _State:
         if len(node.ident) == 1:
             self.not_a_function(args or [node], final=final)
             return value
-        return self.eval_field_chain(value, ident=node.ident[1:], args=args, final=final)
+        return self.eval_field_chain(value, ident=node.ident[1:], args=args, final=final, dot=dot)
 
     def eval_field_chain(
-        self, receiver: Any, *, ident: list[str], args: list[n.Node] | None, final: Any
+        self,
+        receiver: Any,
+        *,
+        ident: list[str],
+        args: list[n.Node] | None,
+        final: Any,
+        dot: Any = None,
     ) -> Any:
         for name in ident[:-1]:
-            receiver = self.eval_field(name, args=None, final=_NO_FINAL, receiver=receiver)
-        return self.eval_field(ident[-1], args=args, final=final, receiver=receiver)
+            receiver = self.eval_field(name, args=None, final=_NO_FINAL, receiver=receiver, dot=dot)
+        return self.eval_field(ident[-1], args=args, final=final, receiver=receiver, dot=dot)
 
-    def eval_field(self, name: str, *, receiver: Any, args: list[n.Node] | None, final: Any) -> Any:
+    def eval_field(
+        self, name: str, *, receiver: Any, args: list[n.Node] | None, final: Any, dot: Any = None
+    ) -> Any:
         iface = isinstance(receiver, Iface)
         receiver = _un(receiver)
+        method = (getattr(type(receiver), "go_methods", None) or {}).get(name)
+        if method is not None:
+            return self.eval_method(method, receiver=receiver, args=args, final=final, dot=dot)
         if receiver is MISSING:
             if self.missingkey == "error":
                 raise self.err(f"nil data; no entry for key {quote(name)}")
@@ -370,6 +382,25 @@ class _State:
             return self.missing_key(name, receiver=receiver)
         kind = "interface {}" if iface else conv.type_name(receiver)
         raise self.err(f"can't evaluate field {name} in type {kind}")
+
+    def eval_method(
+        self, method: Func, *, receiver: Any, args: list[n.Node] | None, final: Any, dot: Any
+    ) -> Any:
+        """Go's method call on a value (``(semver "1.2.3").Major``): the bound method's
+        arguments are checked and converted like a function's."""
+        bound = Func(
+            method.name,
+            functools.partial(method.fn, receiver),
+            params=method.params,
+            variadic=method.variadic,
+            result=method.result,
+            returns_error=method.returns_error,
+        )
+        node = self.node
+        assert node is not None  # eval_field runs after at(node)
+        return self.eval_call(
+            bound, dot=dot, builtin=False, node=node, args=args or [node], final=final
+        )
 
     def missing_key(self, name: str, *, receiver: dict[str, Any]) -> Any:
         if self.missingkey == "error":

@@ -11,8 +11,9 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
+from eso.template.goduration import format_duration
+from eso.template.golayout import time_string as format_time
 from eso.template.gostrconv import can_backquote, format_float, is_print, quote, quote_rune
-from eso.template.gotime import format_duration, format_time
 from eso.template.values import Duration, Float32, Uint, Uint8, Uint16, Uint32, Uint64, go_type_name
 
 __all__ = ["Flags", "FormatTooLarge", "Printer"]

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from eso.template.fmtvalue import Flags, FormatTooLarge, Printer
-from eso.template.gotime import format_duration, format_time
+from eso.template.goduration import format_duration
+from eso.template.golayout import time_string as format_time
 from eso.template.values import go_type_name
 
 __all__ = ["FormatTooLarge", "format_duration", "format_time", "sprint", "sprintf", "sprintln"]

@@ -29,6 +29,12 @@ Go                         Python
 =========================  ============================================================
 
 ``go_type_name(value)`` gives Go's ``%T`` name and ``go_kind(value)`` ``reflect.Kind``'s name.
+
+Other Go values a function returns (sprig's ``certificate`` struct, ``*semver.Version``) are
+objects carrying ``go_type`` and ``go_kind`` attributes (``GoObject``); those with methods
+templates may call (``(semver "1.2.3").Major``) list them in ``go_methods``: name → the
+method's ``Func`` (``eso.template.functions.registry``) whose callable takes the receiver
+first.
 """
 
 from __future__ import annotations
@@ -133,6 +139,9 @@ def go_type_name(value: Any) -> str:
     """Go's ``%T`` of ``value`` (``<nil>`` for nil)."""
     if value is None:
         return "<nil>"
+    declared = getattr(value, "go_type", None)
+    if isinstance(declared, str):
+        return declared
     kind = type(value)
     if kind in _INT_NAMES:
         return _INT_NAMES[kind]
@@ -165,6 +174,9 @@ def go_kind(value: Any) -> str:
     """``reflect.Kind`` name of ``value`` (``invalid`` for nil)."""
     if value is None:
         return "invalid"
+    declared = getattr(value, "go_kind", None)
+    if isinstance(declared, str):
+        return declared
     kind = type(value)
     if kind is Duration:
         return "int64"

@@ -1,24 +1,19 @@
-"""A minimal Go ``fmt`` ``%v`` for the values sprig stringifies (to be replaced by
-``eso.template.gofmt`` at merge).
+"""How sprig turns values into text: Go's ``%v`` (the engine's ``eso.template.gofmt``), its
+``strval`` helper, Go strings as bytes, and ``encoding/json``'s float format.
 
-Sprig turns arbitrary values into text in many places (``toString``, ``cat``, ``join`` of
-non-strings, ``toStrings``, ``quote``, ``dict`` keys) and always through Go's ``%v`` or its
-``strval`` helper. The engine's full ``fmt`` lives in ``eso.template.gofmt``, written in
-parallel; this private copy covers exactly the value model of ``eso.template.values`` so the
-function library can be built and tested on its own. Keep it small: it is deleted at merge.
+Sprig stringifies arbitrary values in many places (``toString``, ``cat``, ``join`` of
+non-strings, ``toStrings``, ``quote``, ``dict`` keys), always through ``%v`` or ``strval``;
+JSON floats follow ``strconv`` rules of their own (``format_float``).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import struct
 from decimal import Decimal
 from typing import Any
 
-from eso.template.functions.goduration import format_duration
-from eso.template.functions.golayout import time_string
-from eso.template.values import Duration, Float32
+from eso.template.gofmt import sprintf
 
 __all__ = ["format_float", "format_v", "go_string", "strval"]
 
@@ -74,35 +69,8 @@ def _fixed(ds: str, dp: int) -> str:
 
 
 def format_v(value: Any) -> str:
-    """Go's ``fmt.Sprintf("%v", value)`` for the template value model."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Duration):
-        return format_duration(value)
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        return format_float(value, bits=32 if isinstance(value, Float32) else 64)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return "[" + " ".join(str(b) for b in value) + "]"
-    if isinstance(value, list | tuple):
-        return "[" + " ".join(format_v(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = sorted(value.items(), key=lambda kv: _sort_key(kv[0]))
-        return "map[" + " ".join(f"{format_v(k)}:{format_v(v)}" for k, v in items) + "]"
-    if isinstance(value, _dt.datetime):
-        return time_string(value)
-    return str(value)
-
-
-def _sort_key(key: Any) -> tuple[int, Any]:
-    if isinstance(key, int | float) and not isinstance(key, bool):
-        return (0, key)
-    return (1, str(key))
+    """Go's ``fmt.Sprintf("%v", value)`` for the template value model (the engine's fmt)."""
+    return sprintf("%v", value)
 
 
 def strval(value: Any) -> str:

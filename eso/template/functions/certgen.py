@@ -57,6 +57,7 @@ class GoStruct(dict[str, Any]):
     """A Go struct value: fields by Go name, ``go_type`` its ``%T`` (``sprig.certificate``)."""
 
     __slots__ = ("go_type",)
+    go_kind = "struct"
 
     def __init__(self, go_type: str, /, **fields: Any) -> None:
         super().__init__(fields)

@@ -17,15 +17,15 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from eso.template.functions.goduration import (
+from eso.template.functions.registry import FuncError, FuncMap
+from eso.template.goduration import (
     SECOND,
     DurationError,
     format_duration,
     parse_duration,
     round_duration,
 )
-from eso.template.functions.golayout import UTC, TimeParseError, format_time, parse_time
-from eso.template.functions.registry import FuncError, FuncMap
+from eso.template.golayout import UTC, TimeParseError, format_time, parse_time
 from eso.template.values import Int32, Int64
 
 __all__ = ["register"]

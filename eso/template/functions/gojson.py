@@ -21,7 +21,7 @@ import math
 from typing import Any
 
 from eso.template.functions._govalue import format_float
-from eso.template.functions.golayout import format_time
+from eso.template.golayout import format_time
 from eso.template.values import Float32, go_type_name
 
 __all__ = ["JSONError", "decode", "encode"]

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from eso.template.functions import (
     casing,
+    crypto,
     dates,
+    decrypt,
     defaults,
     dicts,
     encoding,
     hashes,
     jsonfuncs,
+    jwk,
     lists,
     numeric,
     paths,
+    pem,
+    pkcs12,
     randstr,
     reflection,
     regex,
@@ -27,10 +32,8 @@ from eso.template.functions import (
     strlists,
     urls,
     wrapping,
+    yamlfuncs,
 )
-
-# Added by the crypto/ESO-functions work; merged later.
-from eso.template.functions import crypto, jwk, pem, pkcs12, yamlfuncs  # isort: skip
 from eso.template.functions.registry import FuncMap
 
 __all__ = ["function_map"]
@@ -39,7 +42,7 @@ _SPRIG = (
     strings, casing, wrapping, randstr, strlists, lists, dicts, defaults, jsonfuncs,
     numeric, sequences, encoding, hashes, regex, dates, semver, urls, reflection, paths,
 )  # fmt: skip
-_ESO = (crypto, pkcs12, pem, jwk, yamlfuncs)
+_ESO = (crypto, pkcs12, pem, jwk, yamlfuncs, decrypt)
 
 
 def function_map() -> FuncMap:

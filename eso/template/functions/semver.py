@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from eso.template.functions.registry import FuncError, FuncMap
+from eso.template.functions.registry import Func, FuncError, FuncMap
 from eso.template.values import Uint64
 
 __all__ = ["Version", "parse_version", "register", "satisfies"]
@@ -42,8 +43,11 @@ _INVALID = "Invalid Semantic Version"
 class Version:
     """Masterminds ``*semver.Version``; method names are Go's, for template calls."""
 
-    GO_TYPE = "*semver.Version"
-    GO_KIND = "ptr"
+    GO_TYPE: ClassVar[str] = "*semver.Version"
+    GO_KIND: ClassVar[str] = "ptr"
+    go_type: ClassVar[str] = GO_TYPE
+    go_kind: ClassVar[str] = GO_KIND
+    go_methods: ClassVar[dict[str, Func]]
 
     major: int
     minor: int
@@ -281,3 +285,22 @@ def register(funcs: FuncMap) -> None:
     funcs.register("semverCompare", "string", "string", result="bool", returns_error=True)(
         satisfies
     )
+
+
+def _method(name: str, *params: str, result: str) -> Func:
+    def call(receiver: Version, *args: Any) -> Any:
+        return getattr(receiver, name)(*args)
+
+    return Func(name, call, params=params, result=result)
+
+
+Version.go_methods = {
+    **{
+        m: _method(m, result="uint64" if m in ("Major", "Minor", "Patch") else "string")
+        for m in ("Major", "Minor", "Patch", "Prerelease", "Metadata", "Original", "String")
+    },
+    "Compare": _method("Compare", "*semver.Version", result="int"),
+    "LessThan": _method("LessThan", "*semver.Version", result="bool"),
+    "GreaterThan": _method("GreaterThan", "*semver.Version", result="bool"),
+    "Equal": _method("Equal", "*semver.Version", result="bool"),
+}

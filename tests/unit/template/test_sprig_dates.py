@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from eso.template.functions import dates, goduration, golayout
+from eso.template import goduration, golayout
+from eso.template.functions import dates
 from eso.template.functions.registry import FuncError, FuncMap
 from eso.template.values import Int32, Int64
 

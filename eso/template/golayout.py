@@ -127,11 +127,16 @@ def _zone(std: str, t: _dt.datetime) -> str:
 
 
 def zone_name(t: _dt.datetime) -> str:
-    """Go's zone abbreviation; a fixed offset without a name prints as ``+0200``."""
+    """Go's zone abbreviation; a fixed offset without a name prints as ``+0200``.
+
+    Python names an unnamed ``timezone(offset)`` ``UTC+02:00``; Go has no name for it.
+    """
     name = t.tzname() or ""
-    if name:
-        return name
     off = _offset(t) // 60
+    if name == "UTC" and off == 0:
+        return name
+    if name and not name.startswith(("UTC+", "UTC-")):
+        return name
     return f"{'-' if off < 0 else '+'}{abs(off) // 60:02d}{abs(off) % 60:02d}"
 
 
