@@ -5,8 +5,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 N      ?= 1000
+SCRIPTS := scripts/get-helm scripts/render-manifests scripts/monitoring-check
 
-.PHONY: install test test-unit test-integration lint demo bench manifests helm clean
+.PHONY: install test test-unit test-integration lint demo bench manifests helm promtool monitoring-check clean
 
 install: $(STAMP)
 
@@ -29,8 +30,8 @@ test-integration: install
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check eso localkube tests bench scripts/get-helm scripts/render-manifests
-	$(BIN)/ruff format --check eso localkube tests bench scripts/get-helm scripts/render-manifests
+	$(BIN)/ruff check eso localkube tests bench $(SCRIPTS)
+	$(BIN)/ruff format --check eso localkube tests bench $(SCRIPTS)
 	$(BIN)/mypy
 
 demo: install
@@ -46,6 +47,17 @@ helm: .tools/bin/helm
 
 .tools/bin/helm: scripts/get-helm
 	$(PYTHON) scripts/get-helm .tools/bin
+
+# promtool and prometheus come from Debian's prometheus package (2.42 on bookworm). Its
+# package may start a system service; monitoring-check runs its own servers and ignores it.
+promtool:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus; }
+
+# The chart's ServiceMonitor, PrometheusRule and dashboard under real Prometheus servers
+# scraping `eso run` on the local control plane (loopback only, under two minutes).
+monitoring-check: install helm promtool
+	$(BIN)/python scripts/monitoring-check
 
 manifests: install helm
 	$(BIN)/python -m eso.api.crdgen manifests/crds
