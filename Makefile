@@ -5,6 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 N      ?= 1000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPTS := scripts/get-helm scripts/render-manifests scripts/monitoring-check
 
 .PHONY: install test test-unit test-integration lint demo bench manifests helm promtool monitoring-check clean
@@ -52,7 +53,8 @@ helm: .tools/bin/helm
 # package may start a system service; monitoring-check runs its own servers and ignores it.
 promtool:
 	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { \
-	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus; }
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus; }
 
 # The chart's ServiceMonitor, PrometheusRule and dashboard under real Prometheus servers
 # scraping `eso run` on the local control plane (loopback only, under two minutes).
