@@ -48,10 +48,12 @@ class ExternalSecretMetrics:
         """An ExternalSecret was seen: its counters exist, at 0, before anything is counted.
 
         Prometheus' instrumentation guideline: a series created at 1 hides its first increase
-        from ``rate()`` and ``increase()``. The first reconcile follows within milliseconds, so
-        this helps when a scrape falls between (an object seen before it fails: a store that
-        breaks later, a standby taking over); a new object failing at once is first scraped
-        at 1, which is why the alerts watch the Ready condition, not the error rate.
+        from ``rate()`` and ``increase()``. The manager calls this when the informer first
+        hands the object over, before its reconcile is queued: a warm standby exports every
+        object at 0 and a cold start's backlog is at 0 until reached, so a later first failure
+        is an increase. A new object failing in its very first reconcile (milliseconds after
+        first sight) is still usually first scraped at 1, which is one reason the alerts
+        watch the Ready condition, not the error rate. Idempotent.
         """
         self.series.seen(namespace=namespace, name=name)
 
