@@ -5,8 +5,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 N      ?= 1000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SCRIPTS := scripts/get-helm scripts/render-manifests scripts/monitoring-check scripts/module-table
 
-.PHONY: install test test-unit test-integration lint demo bench manifests helm image image-base clean golden golden-regexp
+.PHONY: install test test-unit test-integration lint demo bench manifests helm promtool monitoring-check image image-base clean golden golden-regexp
 
 install: $(STAMP)
 
@@ -29,8 +31,8 @@ test-integration: install
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check eso localkube tests bench scripts/get-helm scripts/render-manifests scripts/module-table
-	$(BIN)/ruff format --check eso localkube tests bench scripts/get-helm scripts/render-manifests scripts/module-table
+	$(BIN)/ruff check eso localkube tests bench $(SCRIPTS)
+	$(BIN)/ruff format --check eso localkube tests bench $(SCRIPTS)
 	$(BIN)/mypy
 
 demo: install
@@ -72,6 +74,18 @@ image:
 # The stand-in python:3.11-slim alone (Debian bookworm's python3.11; needs mmdebstrap).
 image-base:
 	scripts/make-standin-base $(ENGINE)
+
+# promtool and prometheus come from Debian's prometheus package (2.42 on bookworm). Its
+# package may start a system service; monitoring-check runs its own servers and ignores it.
+promtool:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus; }
+
+# The chart's ServiceMonitor, PrometheusRule and dashboard under real Prometheus servers
+# scraping `eso run` on the local control plane (loopback only, under two minutes).
+monitoring-check: install helm promtool
+	$(BIN)/python scripts/monitoring-check
 
 manifests: install helm
 	$(BIN)/python -m eso.api.crdgen manifests/crds

@@ -5,7 +5,8 @@ expose metrics to Prometheus without exposing probes, and vice versa. ``/healthz
 from the event loop itself, so a wedged loop fails the liveness probe; ``/readyz`` asks the
 caller's readiness function (informers synced; with leader election, leading or a warm
 standby). The metrics body is rendered from our own registry and carries no secret values,
-only names and counts.
+only names and counts. ``/metrics`` answers in the text format 0.0.4, or in OpenMetrics to a
+scraper that asks for it and not for the text format (``eso.metrics.exposition`` says why).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from eso.metrics import Metrics
+from eso.metrics import Metrics, exposition
 
 
 def parse_addr(addr: str) -> tuple[str, int]:
@@ -33,9 +33,10 @@ def parse_addr(addr: str) -> tuple[str, int]:
 
 
 def metrics_app(metrics: Metrics) -> web.Application:
-    async def handle(_: web.Request) -> web.Response:
-        body = generate_latest(metrics.registry)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+    async def handle(request: web.Request) -> web.Response:
+        accept = request.headers.get("Accept")
+        body, content_type = exposition.render(metrics.registry, accept=accept)
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
     app = web.Application()
     app.router.add_get("/metrics", handle)

@@ -61,7 +61,7 @@ from eso.controllers.secretstore.refs import (
     credential_secret_keys,
     store_ref_key,
 )
-from eso.kube.cache import Cache, Obj, unwrap
+from eso.kube.cache import Cache, Obj, Tombstone, unwrap
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
 from eso.kube.informer import Informer
@@ -246,9 +246,9 @@ class Manager:
 
     def _add_handlers(self) -> None:
         self.external_secrets.add_handler(
-            on_add=lambda o: self._enqueue(ES, [object_key(o)]),
+            on_add=self._external_secret_added,
             on_update=self._external_secret_updated,
-            on_delete=lambda o: self._enqueue(ES, [object_key(unwrap(o))]),
+            on_delete=self._external_secret_deleted,
         )
         self._add_store_handlers(self.secret_stores, SS, c.KIND_SECRET_STORE)
         if self.cluster_secret_stores is not None:
@@ -262,6 +262,20 @@ class Manager:
             on_update=lambda _o, n: self._credential_changed(n),
             on_delete=lambda o: self._credential_changed(unwrap(o), deleted=True),
         )
+
+    def _external_secret_added(self, obj: Obj) -> None:
+        # First sight: its counters exist at 0 before its first (queued) reconcile counts.
+        meta = obj.get("metadata") or {}
+        self._metrics.es.seen(namespace=meta.get("namespace", ""), name=meta.get("name", ""))
+        self._enqueue(ES, [object_key(obj)])
+
+    def _external_secret_deleted(self, gone: Obj | Tombstone) -> None:
+        # A standby never reconciles the deletion: its series go here (the reconcile of the
+        # deleted key, on the leader, forgets them again after any in-flight count).
+        obj = unwrap(gone)
+        meta = obj.get("metadata") or {}
+        self._metrics.es.forget(namespace=meta.get("namespace", ""), name=meta.get("name", ""))
+        self._enqueue(ES, [object_key(obj)])
 
     def _external_secret_updated(self, old: Obj, new: Obj) -> None:
         key = object_key(new)
@@ -328,6 +342,7 @@ class Manager:
             if self._settings.leader.enabled:
                 self._tasks.spawn(self._elect_forever(), name="leader-election")
             else:
+                self._metrics.leader.without_election(self._settings.leader.lease_name)
                 await self._start_term()
             await self._stopped.wait()
         finally:

@@ -19,6 +19,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
 from eso.metrics import _buckets
+from eso.metrics.exposition import BareCounter
 
 # ESO's ``*_status_condition`` gauges: the current status is 1 and the opposite status of the
 # Ready condition 0, so a dashboard can ``sum(... == 1)`` either way.
@@ -40,6 +41,21 @@ class ExternalSecretMetrics:
             buckets=_buckets.LATENCY,
             registry=registry,
         )
+        for result in ("success", "error"):
+            self.reconcile_seconds.labels(result)  # both exported from the start, at 0
+
+    def seen(self, *, namespace: str, name: str) -> None:
+        """An ExternalSecret was seen: its counters exist, at 0, before anything is counted.
+
+        Prometheus' instrumentation guideline: a series created at 1 hides its first increase
+        from ``rate()`` and ``increase()``. The manager calls this when the informer first
+        hands the object over, before its reconcile is queued: a warm standby exports every
+        object at 0 and a cold start's backlog is at 0 until reached, so a later first failure
+        is an increase. A new object failing in its very first reconcile (milliseconds after
+        first sight) is still usually first scraped at 1, which is one reason the alerts
+        watch the Ready condition, not the error rate. Idempotent.
+        """
+        self.series.seen(namespace=namespace, name=name)
 
     def reconciled(self, *, namespace: str, name: str, seconds: float, ok: bool) -> None:
         """One sync attempt ended after ``seconds``."""
@@ -100,9 +116,9 @@ class EsoCounterNames(Collector):
     """Exposes counters under their base name, without ``_total``, as ESO's Go client does.
 
     ``externalsecret_sync_calls_error`` and ``externalsecret_provider_api_calls_count`` are
-    ESO's names; Prometheus' Go client writes counter samples exactly as named, while
-    prometheus_client always adds ``_total``. PromQL's ``rate()`` and ``increase()`` work on
-    untyped series alike.
+    ESO's names; client_golang writes counter samples exactly as named, while prometheus_client
+    always adds ``_total``. Each family comes out as a ``BareCounter``, which the exposition
+    (``exposition.py``) types ``counter`` in the text format, as ESO does.
     """
 
     def __init__(self, counters: list[Counter]) -> None:
@@ -111,9 +127,7 @@ class EsoCounterNames(Collector):
     def collect(self) -> Iterator[Metric]:
         for counter in self._counters:
             for family in counter.collect():
-                # "unknown" (untyped) keeps the TYPE line's name equal to the sample name;
-                # as "counter" prometheus_client would announce a ``_total`` name instead.
-                out = Metric(family.name, family.documentation, "unknown")
+                out = BareCounter(family.name, family.documentation)
                 for sample in family.samples:
                     if sample.name.endswith("_total"):
                         out.add_sample(family.name, sample.labels, sample.value)
@@ -136,9 +150,11 @@ class ExternalSecretSeries(Collector):
     """ESO's per-ExternalSecret series, rendered at scrape time from compact state.
 
     ``externalsecret_sync_calls_total`` (counter), ``externalsecret_sync_calls_error`` (ESO's
-    name, no ``_total``: untyped), ``externalsecret_reconcile_duration`` (gauge, nanoseconds)
-    and ``externalsecret_status_condition{condition="Ready"}`` (gauge: 1 for the current status,
-    0 for the opposite one, as ESO sets them). ``forget`` removes every series of an object.
+    name, no ``_total``: a ``BareCounter``), ``externalsecret_reconcile_duration`` (gauge,
+    nanoseconds) and ``externalsecret_status_condition{condition="Ready"}`` (gauge: 1 for the
+    current status, 0 for the opposite one, as ESO sets them). ``seen`` creates an object's
+    counters at 0, so its first sync or failure is an increase ``rate()`` can see; ``forget``
+    removes every series of an object.
     """
 
     def __init__(self) -> None:
@@ -150,6 +166,10 @@ class ExternalSecretSeries(Collector):
         if state is None:
             state = self._objects[key] = _EsState()
         return state
+
+    def seen(self, *, namespace: str, name: str) -> None:
+        """The object exists: its counters are exported from now on, at 0 until counted."""
+        self._state(namespace, name)
 
     def sync_call(self, *, namespace: str, name: str) -> None:
         self._state(namespace, name).calls += 1
@@ -173,10 +193,8 @@ class ExternalSecretSeries(Collector):
         calls = Metric(
             "externalsecret_sync_calls", "Total number of the External Secret sync calls", "counter"
         )
-        errors = Metric(
-            "externalsecret_sync_calls_error",
-            "Total number of the External Secret sync errors",
-            "unknown",
+        errors = BareCounter(
+            "externalsecret_sync_calls_error", "Total number of the External Secret sync errors"
         )
         duration = Metric(
             "externalsecret_reconcile_duration",

@@ -103,3 +103,12 @@ class LeaderMetrics:
             ["name"],
             registry=registry,
         )
+
+    def without_election(self, name: str) -> None:
+        """A single replica that needs no election writes as if it led: 1 for ``name``.
+
+        client-go exports nothing without an elector; a dashboard's "leader" panel and an
+        alert on ``max(leader_election_master_status) < 1`` then read "no leader" for the
+        default single-replica install, so eso exports 1 under the lease name it would use.
+        """
+        self.status.labels(name).set(1)

@@ -104,6 +104,28 @@ async def test_metrics_serves_our_registry_in_prometheus_text_format(served: Ser
     assert samples[("workqueue_depth", depth_labels)] == 3
 
 
+async def test_metrics_serves_openmetrics_to_a_scraper_asking_for_it(served: Served) -> None:
+    """Issue 14, item 5: ``Accept: application/openmetrics-text`` gets OpenMetrics."""
+    served.metrics.es.series.sync_call(namespace="ns", name="es")
+    headers = {"Accept": "application/openmetrics-text; version=1.0.0"}
+    async with served.http.get(served.metrics_url + "/metrics", headers=headers) as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("application/openmetrics-text; version=1")
+        body = await resp.text()
+    assert body.endswith("# EOF\n")
+    assert 'externalsecret_sync_calls_total{name="es",namespace="ns"} 1.0' in body
+
+
+async def test_metrics_serves_prometheus_the_text_format_0_0_4(served: Served) -> None:
+    """Prometheus accepts both; the text format is the one where ESO's counters are counters."""
+    headers = {
+        "Accept": "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+    }
+    async with served.http.get(served.metrics_url + "/metrics", headers=headers) as resp:
+        assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+        assert "# EOF" not in await resp.text()
+
+
 async def test_metrics_does_not_serve_the_default_registry(served: Served) -> None:
     """Only our own registry: no process/python collectors of the global default registry."""
     async with served.http.get(served.metrics_url + "/metrics") as resp:

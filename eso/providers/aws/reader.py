@@ -28,14 +28,16 @@ that must be fresh (a changed ExternalSecret spec, a force-sync annotation) pass
 
 Every AWS call is counted in ``externalsecret_provider_api_calls_count`` with ESO's label values
 (provider ``AWS/SecretsManager``, call ``GetSecretValue``/``BatchGetSecretValue``/``ListSecrets``,
-status ``success``/``error``).
+status ``success``/``error``); what each secret of a batch read came to is counted in
+``eso_provider_batch_secrets`` (outcome ``found``/``not_found``/``denied``/``error``), since a
+batch call "succeeds" with missing secrets in its answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,11 +45,12 @@ import structlog
 
 from eso.clock import Clock
 from eso.metrics import ProviderMetrics
+from eso.metrics.provider import OUTCOME_DENIED, OUTCOME_ERROR, OUTCOME_FOUND, OUTCOME_NOT_FOUND
 from eso.providers.aws.batching import Batcher
 from eso.providers.aws.cache import CacheKey, ValueCache
 from eso.providers.aws.errors import classify, from_code, is_access_denied
 from eso.providers.aws.singleflight import SingleFlight
-from eso.providers.base import REASON_BATCH_DENIED, Notice
+from eso.providers.base import REASON_BATCH_DENIED, AuthError, Notice, SecretNotFoundError
 from eso.settings import AWSSettings
 
 log = structlog.get_logger(__name__)
@@ -57,6 +60,7 @@ CALL_GET = "GetSecretValue"
 CALL_BATCH = "BatchGetSecretValue"
 CALL_LIST = "ListSecrets"
 CALL_DESCRIBE = "DescribeSecret"
+CALLS = (CALL_GET, CALL_BATCH, CALL_LIST, CALL_DESCRIBE)
 TAGS_VERSION = "#tags"  # cache/single-flight key of metadataPolicy Fetch reads
 AWSCURRENT = "AWSCURRENT"
 UUID_PREFIX = "uuid/"
@@ -116,6 +120,7 @@ class IdentityReader:
         self._settings = settings
         self._metrics = metrics
         self._clock = clock
+        metrics.provider_started(PROVIDER_LABEL, calls=CALLS)
         self._flight: SingleFlight[CacheKey, SecretValue] = SingleFlight(
             on_coalesced=metrics.coalesced.labels(PROVIDER_LABEL).inc
         )
@@ -208,7 +213,11 @@ class IdentityReader:
                 cause = e.__cause__ or e
                 if not is_access_denied(cause):
                     # every caller hears the failure about its own secret
-                    return {i: classify(cause, what=f"secret {i!r}") for i in ids}
+                    failed: dict[str, SecretValue | BaseException] = {
+                        i: classify(cause, what=f"secret {i!r}") for i in ids
+                    }
+                    self._count_outcomes(failed.values())
+                    return failed
                 self._deny()
                 break  # everything not answered yet is read one by one below
             _match(ids, resp, results)
@@ -218,7 +227,13 @@ class IdentityReader:
         missing = [i for i in ids if i not in results]
         if missing:
             results.update(await self._one_by_one(missing))
+        self._count_outcomes(results.values())
         return results
+
+    def _count_outcomes(self, results: Iterable[SecretValue | BaseException]) -> None:
+        """``eso_provider_batch_secrets``: what each secret of a batch read came to."""
+        for result in results:
+            self._metrics.batch_secrets.labels(PROVIDER_LABEL, _outcome(result)).inc()
 
     async def _one_by_one(self, ids: list[str]) -> dict[str, SecretValue | BaseException]:
         values = await asyncio.gather(
@@ -277,6 +292,16 @@ def _match(
             results[secret_id] = from_code(
                 code, str(err.get("Message", "")), what=f"secret {secret_id!r}"
             )
+
+
+def _outcome(result: SecretValue | BaseException) -> str:
+    if isinstance(result, SecretValue):
+        return OUTCOME_FOUND
+    if isinstance(result, SecretNotFoundError):
+        return OUTCOME_NOT_FOUND
+    if isinstance(result, AuthError):
+        return OUTCOME_DENIED
+    return OUTCOME_ERROR
 
 
 def tags_json(tags: Mapping[str, str]) -> str:

@@ -185,3 +185,35 @@ async def test_a_leader_that_cannot_renew_stops_reconciling_after_the_renew_dead
     faults.clear()  # renewals work again: it leads anew, and the new term syncs "second"
     await wait_for(lambda: _true(leader.leading), timeout=5.0)
     await env.wait_secret("second", ns)
+
+
+def _es_sample(replica: Replica, name: str, ns: str, es: str) -> float | None:
+    return replica.metrics.registry.get_sample_value(name, {"namespace": ns, "name": es})
+
+
+async def test_a_warm_standby_exports_each_external_secret_at_zero_and_forgets_deleted_ones(
+    env: Env, ns: str, replicas: tuple[Replica, Replica]
+) -> None:
+    """Issue 14, item 4: counters exist at 0 from first sight, so the first failure after a
+    takeover is an increase; a standby never reconciles a deletion, yet its series go."""
+    leader, standby = replicas
+    await leader.start()
+    await wait_for(lambda: _true(leader.leading), timeout=5.0)
+    await standby.start()
+    await env.secret_store(ns)
+    await env.external_secret(ns, "first", data=DATA)
+    await env.wait_secret("first", ns)
+
+    async def seen() -> bool:
+        return _es_sample(standby, "externalsecret_sync_calls_error", ns, "first") == 0
+
+    await wait_for(seen, timeout=5.0)
+    assert _es_sample(standby, "externalsecret_sync_calls_total", ns, "first") == 0
+    assert standby.reconciles == 0
+
+    await env.raw.delete("external-secrets.io/v1", "externalsecrets", "first", namespace=ns)
+
+    async def forgotten() -> bool:
+        return _es_sample(standby, "externalsecret_sync_calls_total", ns, "first") is None
+
+    await wait_for(forgotten, timeout=5.0)

@@ -102,6 +102,33 @@ async def test_a_missing_secret_fails_only_its_own_reader(
     assert [r for i, r in enumerate(results) if i != 2] == [b"v0", b"v1", b"v2", b"v3", b"v4"]
 
 
+def outcomes(metrics: Metrics) -> dict[str, float]:
+    """``eso_provider_batch_secrets_total`` by outcome (every outcome exists from the start)."""
+    return {
+        outcome: metrics.registry.get_sample_value(
+            "eso_provider_batch_secrets_total",
+            {"provider": "AWS/SecretsManager", "outcome": outcome},
+        )
+        or 0.0
+        for outcome in ("found", "not_found", "denied", "error")
+    }
+
+
+@pytest.mark.parametrize("aws_settings", [WIDE_WINDOW])
+async def test_a_missing_secret_in_a_successful_batch_is_counted_as_not_found(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    aws_settings: AWSSettings,
+) -> None:
+    """Issue 14, item 6: the call counter says success; the per-secret outcomes say why not."""
+    await moto_secrets.create_many({f"ok-{i}": f"v{i}" for i in range(5)})
+    await read_all(provider, k8s_secrets, ["ok-0", "ok-1", "missing", "ok-2", "ok-3", "ok-4"])
+    assert (calls(metrics, BATCH), calls(metrics, BATCH, "error")) == (1, 0)
+    assert outcomes(metrics) == {"found": 5, "not_found": 1, "denied": 0, "error": 0}
+
+
 @pytest.mark.parametrize("aws_settings", [WIDE_WINDOW])
 async def test_denied_batches_fall_back_to_get_secret_value_with_one_notice(
     provider: AWSProvider,

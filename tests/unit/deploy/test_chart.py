@@ -4,7 +4,9 @@ The chart is rendered with the helm binary that `make helm` installs (no cluster
 the objects are checked three ways: the values map onto `eso run` flags that eso's own parser
 accepts, core objects validate offline against the Kubernetes 1.30 OpenAPI schemas
 (kubernetes-validate), and prometheus-operator objects, which those schemas do not know, are
-checked structurally here, including that every series they query is one eso exports.
+checked structurally here, including that every series they query is one eso exports, and the
+rules are evaluated by `promtool test rules` on series shaped as each kind of scrape delivers
+them (issue 14) when promtool is installed.
 """
 
 from __future__ import annotations
@@ -515,13 +517,14 @@ PROMQL_WORDS = {
     "up",
     "le",
     "without",
+    "label_replace",
 }
 
 
 def series_in(expr: str) -> set[str]:
     """Metric names in a PromQL expression: identifiers outside label matchers and ranges."""
     bare = re.sub(r"\b(by|without)\s*\([^)]*\)", " ", expr)
-    bare = re.sub(r"\{[^}]*\}|\[[^\]]*\]", " ", bare)
+    bare = re.sub(r"\{[^}]*\}|\[[^\]]*\]|\"[^\"]*\"", " ", bare)
     names = set(re.findall(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*\b", bare))
     return {n for n in names if n not in PROMQL_WORDS and not n.startswith("$")}
 
@@ -565,7 +568,6 @@ def test_prometheus_rule_alerts_on_eso_series(helm: Path) -> None:
         assert r["annotations"]["summary"] and r["annotations"]["description"]
         parse_duration(r["for"])
         assert series_in(r["expr"]) <= known, name
-    assert "externalsecret_sync_calls_error" in alerts["ExternalSecretSyncErrors"]["expr"]
     assert alerts["ESOWorkqueueBacklog"]["for"] == "10m"
     assert "> 1000" in alerts["ESOWorkqueueBacklog"]["expr"]
 
@@ -587,6 +589,176 @@ def test_grafana_dashboard_plots_eso_series(helm: Path) -> None:
     } <= used
     assert any("histogram_quantile(0.99" in e for e in exprs)
     assert any("histogram_quantile(0.5" in e for e in exprs)
+
+
+# --- monitoring under the ServiceMonitor we ship (issue 14) --------------------------------
+
+JOB = "eso-metrics"
+OBJECT_NS = '"namespace", "$1", "exported_namespace", "(.+)"'
+# Per-object series: their `namespace` label is the object's, which a scrape with honor_labels
+# false renames `exported_namespace`.
+PER_OBJECT = ("externalsecret_", "secretstore_status_condition")
+
+
+def rules(objs: list[Obj]) -> dict[str, Any]:
+    return {r["alert"]: r for r in one(objs, "PrometheusRule")["spec"]["groups"][0]["rules"]}
+
+
+def dashboard_exprs(objs: list[Obj]) -> dict[str, list[str]]:
+    dashboard = json.loads(one(objs, "ConfigMap")["data"]["eso.json"])
+    return {p["title"]: [t["expr"] for t in p["targets"]] for p in dashboard["panels"]}
+
+
+@pytest.mark.helm
+def test_service_monitor_honors_esos_labels_by_default(helm: Path) -> None:
+    """Item 1: the object's ``namespace`` wins over the target's unless the user says no."""
+    (endpoint,) = one(render(helm, VARIANTS["monitoring"]), "ServiceMonitor")["spec"]["endpoints"]
+    assert endpoint["honorLabels"] is True
+    values = {"serviceMonitor": {"enabled": True, "honorLabels": False}}
+    (endpoint,) = one(render(helm, values), "ServiceMonitor")["spec"]["endpoints"]
+    assert endpoint["honorLabels"] is False
+
+
+@pytest.mark.helm
+def test_every_namespace_grouping_reads_the_objects_namespace(helm: Path) -> None:
+    """Item 1: queries grouping per-object series by namespace restore it from
+    ``exported_namespace``, so they hold whatever ``honorLabels`` is."""
+    objs = render(helm, VARIANTS["monitoring"])
+    exprs = [r["expr"] for r in rules(objs).values()]
+    exprs += [e for panel in dashboard_exprs(objs).values() for e in panel]
+    grouped = [e for e in exprs if "namespace" in e and any(s in e for s in PER_OBJECT)]
+    assert len(grouped) >= 4
+    for expr in grouped:
+        assert "label_replace(" in expr and OBJECT_NS in expr, expr
+
+
+@pytest.mark.helm
+def test_controller_down_selects_on_the_job_alone(helm: Path) -> None:
+    """Item 2: a scrape without the operator's labels has no ``namespace`` on ``up``."""
+    expr = rules(render(helm, VARIANTS["monitoring"]))["ESOControllerDown"]["expr"]
+    assert expr == f'absent(up{{job="{JOB}"}} == 1)'
+
+
+@pytest.mark.helm
+def test_sync_errors_alert_watches_the_ready_condition_not_a_rate(helm: Path) -> None:
+    """Item 3: a failure retried every 5 minutes leaves Ready False in between."""
+    expr = rules(render(helm, VARIANTS["monitoring"]))["ExternalSecretSyncErrors"]["expr"]
+    assert "rate(" not in expr
+    assert (
+        'externalsecret_status_condition{job="eso-metrics", condition="Ready", status="False"}'
+        in expr
+    )
+    assert expr.endswith("== 1")
+
+
+@pytest.mark.helm
+def test_alert_durations_come_from_values(helm: Path) -> None:
+    durations = {"syncErrors": "1m", "storeNotReady": "2m", "workqueueBacklog": "3m"}
+    values = {"prometheusRule": {"enabled": True, "durations": durations}}
+    got = {name: r["for"] for name, r in rules(render(helm, values)).items()}
+    assert got == {
+        "ExternalSecretSyncErrors": "1m",
+        "SecretStoreNotReady": "2m",
+        "ClusterSecretStoreNotReady": "2m",
+        "ESOWorkqueueBacklog": "3m",
+        "ESOControllerDown": "5m",
+    }
+    assert (
+        "1m"
+        in rules(render(helm, values))["ExternalSecretSyncErrors"]["annotations"]["description"]
+    )
+
+
+@pytest.mark.helm
+def test_dashboard_shows_batch_outcomes_and_the_leader(helm: Path) -> None:
+    """Items 6 and 7: missing keys inside a batch, and whether a replica may write."""
+    panels = dashboard_exprs(render(helm, VARIANTS["monitoring"]))
+    (batch,) = panels["Batch reads by outcome"]
+    assert "eso_provider_batch_secrets_total" in batch and "outcome" in batch
+    (leader,) = panels["Leader"]
+    assert "leader_election_master_status" in leader
+
+
+# --- evaluated by promtool -----------------------------------------------------------------
+
+# The labels a series arrives with, per scrape shape; {ns} is the object's namespace.
+TARGET = f'job="{JOB}", instance="10.0.0.7:8080", pod="eso-0", service="{JOB}"'
+SHAPES = {
+    "honor-labels-true": f'{TARGET}, namespace="{{ns}}"',
+    "honor-labels-false": f'{TARGET}, namespace="{NAMESPACE}", exported_namespace="{{ns}}"',
+    "static-target": f'job="{JOB}", instance="127.0.0.1:8080", namespace="{{ns}}"',
+}
+
+
+def _series(metric: str, shape: str, ns: str, extra: str, values: str) -> dict[str, str]:
+    labels = SHAPES[shape].format(ns=ns)
+    return {"series": f"{metric}{{{labels}, {extra}}}", "values": values}
+
+
+def _expected(rule: Obj, *, namespace: str, name: str) -> dict[str, Any]:
+    """The alert ``rule`` should raise for one object: its labels and filled-in annotations."""
+
+    def fill(text: str) -> str:
+        return text.replace("{{ $labels.namespace }}", namespace).replace(
+            "{{ $labels.name }}", name
+        )
+
+    return {
+        "exp_labels": {**rule["labels"], "namespace": namespace, "name": name},
+        "exp_annotations": {k: fill(v) for k, v in rule["annotations"].items()},
+    }
+
+
+def _rule_tests(shape: str, alerts: dict[str, Obj]) -> dict[str, Any]:
+    ready = 'condition="Ready", status="False"'
+    es, store = "externalsecret_status_condition", "secretstore_status_condition"
+    # Two ExternalSecrets named "app": team-b's has failed for 15 minutes (its error counter
+    # rises once per 5-minute retry), team-a's is fine; SecretStore team-b/s is not Ready.
+    series = [
+        _series(es, shape, "team-b", f'name="app", {ready}', "1x15"),
+        _series(es, shape, "team-a", f'name="app", {ready}', "0x15"),
+        _series("externalsecret_sync_calls_error", shape, "team-b", 'name="app"', "1x4 2x4 3x4"),
+        _series(store, shape, "team-b", f'name="s", {ready}', "1x15"),
+        {"series": f"up{{{SHAPES[shape].format(ns=NAMESPACE)}}}", "values": "1x15"},
+    ]
+    sync, not_ready = alerts["ExternalSecretSyncErrors"], alerts["SecretStoreNotReady"]
+    expected = [
+        ("ExternalSecretSyncErrors", [_expected(sync, namespace="team-b", name="app")]),
+        ("SecretStoreNotReady", [_expected(not_ready, namespace="team-b", name="s")]),
+        ("ESOControllerDown", []),
+    ]
+    return {
+        "interval": "1m",
+        "input_series": series,
+        "alert_rule_test": [
+            {"eval_time": "12m", "alertname": name, "exp_alerts": exp} for name, exp in expected
+        ],
+    }
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_rules_fire_for_the_right_object_under_every_scrape_shape(
+    helm: Path, tmp_path: Path, shape: str
+) -> None:
+    """Items 1-3 under promtool: one alert per broken object, with its own namespace and name,
+    after 10 minutes of failure retried every 5; no ESOControllerDown while ``up`` is 1."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (make promtool)")
+    rule = one(render(helm, VARIANTS["monitoring"]), "PrometheusRule")
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
+    alerts = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    tests = {"rule_files": ["rules.yml"], "tests": [_rule_tests(shape, alerts)]}
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump(tests))
+    out = subprocess.run(
+        [promtool, "test", "rules", "tests.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 @pytest.mark.helm
