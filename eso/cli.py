@@ -79,9 +79,7 @@ _GROUPS = {
 
 # Table-like: one row per flag reads better than one function call per flag.
 RUN_FLAGS: tuple[RunFlag, ...] = (
-    RunFlag(
-        "--namespace", "controller.namespace", "watch only this namespace", default_text="all"
-    ),
+    RunFlag("--namespace", "controller.namespace", "watch only this namespace", default_text="all"),
     RunFlag("--concurrent", "controller.concurrent", "reconcile workers per controller", int),
     RunFlag(
         "--controller-class",
@@ -147,7 +145,10 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
     ),
     RunFlag("--log-format", "log.format", "log format", choices=("auto", "json", "console")),
     RunFlag(
-        "--aws-batch", "aws.batch_enabled", "gather concurrent reads into BatchGetSecretValue", _bool
+        "--aws-batch",
+        "aws.batch_enabled",
+        "gather concurrent reads into BatchGetSecretValue",
+        _bool,
     ),
     RunFlag(
         "--aws-batch-window",
@@ -170,9 +171,7 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         _duration,
         "seconds",
     ),
-    RunFlag(
-        "--aws-cache-max-entries", "aws.cache_max_entries", "values kept in the cache", int
-    ),
+    RunFlag("--aws-cache-max-entries", "aws.cache_max_entries", "values kept in the cache", int),
 )
 
 
@@ -296,7 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = settings_from_args(args)
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()
+        )
         parser.error(f"invalid settings: {problems}")
     from eso.app import run
 

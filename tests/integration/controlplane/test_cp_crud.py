@@ -131,7 +131,7 @@ async def test_deleting_a_secret_answers_a_success_status(cluster: Cluster, ns: 
 
 
 async def test_delete_with_a_wrong_uid_precondition_conflicts(cluster: Cluster, ns: str) -> None:
-    await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
+    created = await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
     with pytest.raises(ApiStatusError) as e:
         await cluster.client.delete(
             "v1",
@@ -141,7 +141,32 @@ async def test_delete_with_a_wrong_uid_precondition_conflicts(cluster: Cluster, 
             preconditions={"uid": "00000000-0000-0000-0000-000000000000"},
         )
     assert (e.value.status, e.value.reason) == (409, "Conflict")
-    assert "Precondition failed: UID in precondition" in e.value.message
+    # rest.BeforeDelete names the kind, not the resource
+    assert e.value.message == (
+        'Operation cannot be fulfilled on Secret "s": the UID in the precondition '
+        "(00000000-0000-0000-0000-000000000000) does not match the UID in record "
+        f"({created['metadata']['uid']}). The object might have been deleted and then recreated"
+    )
+    assert e.value.body["details"] == {"name": "s", "kind": "Secret"}
+
+
+async def test_delete_with_a_stale_resource_version_precondition_conflicts(
+    cluster: Cluster, ns: str
+) -> None:
+    c = cluster.client
+    created = await c.create("v1", "secrets", secret("s"), namespace=ns)
+    current = await c.patch(
+        "v1", "secrets", "s", {"metadata": {"labels": {"a": "b"}}}, namespace=ns
+    )
+    stale = created["metadata"]["resourceVersion"]
+    with pytest.raises(ApiStatusError) as e:
+        await c.delete("v1", "secrets", "s", namespace=ns, preconditions={"resourceVersion": stale})
+    assert (e.value.status, e.value.reason) == (409, "Conflict")
+    assert e.value.message == (
+        f'Operation cannot be fulfilled on Secret "s": the ResourceVersion in the precondition '
+        f"({stale}) does not match the ResourceVersion in record "
+        f"({current['metadata']['resourceVersion']}). The object might have been modified"
+    )
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,9 @@ def test_default_controller_class_is_esos(store_class: str, expected: bool) -> N
     """ESO's --controller-class defaults to "default": stores claiming it are ours too."""
     ours = ControllerSettings().controller_class
     assert ours == "default"
-    assert settings_from_args(build_parser().parse_args(["run"])).controller.controller_class == "default"
+    assert (
+        settings_from_args(build_parser().parse_args(["run"])).controller.controller_class
+        == "default"
+    )
     store = SecretStore.model_validate({"spec": {"controller": store_class}})
     assert should_process(store, ours) is expected

@@ -347,16 +347,12 @@ def _finished(obj: JSONDict) -> bool:
 
 
 def _check_delete_preconditions(rt: ResourceType, obj: JSONDict, opts: DeleteOptions) -> None:
+    """409 as ``rest.BeforeDelete``: ``NewConflict`` on the *kind* (not the resource) ``Secret``."""
     md = obj["metadata"]
     why = None
     if opts.uid is not None and opts.uid != md.get("uid"):
-        why = f"UID in precondition: {opts.uid}, UID in object meta: {md.get('uid')}"
+        why = st.UID_PRECONDITION.format(sent=opts.uid, stored=md.get("uid"))
     elif opts.resource_version is not None and opts.resource_version != md["resourceVersion"]:
-        why = (
-            f"ResourceVersion in precondition: {opts.resource_version}, "
-            f"ResourceVersion in object meta: {md['resourceVersion']}"
-        )
+        why = st.RV_PRECONDITION.format(sent=opts.resource_version, stored=md["resourceVersion"])
     if why is not None:
-        raise st.conflict(
-            plural=rt.plural, group=rt.group, name=md["name"], why=f"Precondition failed: {why}"
-        )
+        raise st.conflict(plural=rt.kind, group=rt.group, name=md["name"], why=why)

@@ -126,6 +126,15 @@ def conflict(*, plural: str, group: str, name: str, why: str) -> ApiError:
 MODIFIED = (
     "the object has been modified; please apply your changes to the latest version and try again"
 )
+# rest.BeforeDelete's precondition checks (k8s.io/apiserver/pkg/registry/rest/delete.go)
+UID_PRECONDITION = (
+    "the UID in the precondition ({sent}) does not match the UID in record ({stored}). "
+    "The object might have been deleted and then recreated"
+)
+RV_PRECONDITION = (
+    "the ResourceVersion in the precondition ({sent}) does not match the ResourceVersion in "
+    "record ({stored}). The object might have been modified"
+)
 
 
 def invalid(*, kind: str, group: str, name: str, causes: list[Cause]) -> ApiError:
