@@ -113,6 +113,15 @@ class Cluster:
         }
         await self.client.update(api, "customresourcedefinitions", body)
 
+    async def delete_crd(self, name: str, *, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Delete CRD ``name`` and wait until it is gone (its instances go first)."""
+        try:
+            await self.client.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", name)
+        except ApiStatusError as e:
+            if e.status != 404:
+                raise
+        await wait_for(lambda: self._gone(name), timeout=timeout)
+
     async def _gone(self, name: str) -> bool:
         try:
             await self.client.get("apiextensions.k8s.io/v1", "customresourcedefinitions", name)
@@ -122,7 +131,9 @@ class Cluster:
 
     async def _served(self, name: str) -> dict[str, Any] | None:
         crd = await self.client.get("apiextensions.k8s.io/v1", "customresourcedefinitions", name)
-        conditions = {c["type"]: c["status"] for c in crd.get("status", {}).get("conditions", [])}
+        # a new CRD has status.conditions: null until the apiextensions controllers run
+        listed = (crd.get("status") or {}).get("conditions") or []
+        conditions = {c["type"]: c["status"] for c in listed}
         if conditions.get("Established") != "True":
             return None
         spec = crd["spec"]

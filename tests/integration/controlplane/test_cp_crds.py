@@ -18,6 +18,67 @@ async def test_installed_crd_is_established(cluster: Cluster, widgets: dict[str,
     assert conditions["NamesAccepted"] == "True"
 
 
+async def test_a_new_crd_has_no_conditions_until_its_names_are_accepted_then_established(
+    cluster: Cluster,
+) -> None:
+    """kube-apiserver's create stores conditions: null; two controller writes follow."""
+    c = cluster.client
+    crd = widget_crd(group=f"seq{secrets.token_hex(3)}.eso.example.com")
+    name = crd["metadata"]["name"]
+    created = await c.create("apiextensions.k8s.io/v1", "customresourcedefinitions", crd)
+    try:
+        assert created["status"]["conditions"] is None
+        assert created["status"]["acceptedNames"] == {"kind": "", "plural": ""}
+        async with c.watch(
+            "apiextensions.k8s.io/v1",
+            "customresourcedefinitions",
+            resource_version=created["metadata"]["resourceVersion"],
+            field_selector=f"metadata.name={name}",
+        ) as w:
+            established = await w.next_matching(
+                lambda e: _condition(e["object"], "Established") == "True", timeout=30
+            )
+        status = established["object"]["status"]
+        assert [cond["type"] for cond in status["conditions"]] == ["NamesAccepted", "Established"]
+        assert status["acceptedNames"]["kind"] == "Widget"
+        assert int(established["object"]["metadata"]["resourceVersion"]) > int(
+            created["metadata"]["resourceVersion"]
+        )
+    finally:
+        await cluster.delete_crd(name)
+
+
+async def test_names_are_accepted_in_a_write_before_the_crd_is_established(
+    cluster: Cluster,
+) -> None:
+    """The naming controller's write: NamesAccepted True, Established False (Installing)."""
+    c = cluster.client
+    crd = widget_crd(group=f"nam{secrets.token_hex(3)}.eso.example.com")
+    name = crd["metadata"]["name"]
+    created = await c.create("apiextensions.k8s.io/v1", "customresourcedefinitions", crd)
+    try:
+        async with c.watch(
+            "apiextensions.k8s.io/v1",
+            "customresourcedefinitions",
+            resource_version=created["metadata"]["resourceVersion"],
+            field_selector=f"metadata.name={name}",
+        ) as w:
+            named = await w.next_matching(lambda e: e["type"] == "MODIFIED", timeout=30)
+        conditions = {cond["type"]: cond for cond in named["object"]["status"]["conditions"]}
+        assert conditions["NamesAccepted"]["status"] == "True"
+        assert (conditions["Established"]["status"], conditions["Established"]["reason"]) == (
+            "False",
+            "Installing",
+        )
+    finally:
+        await cluster.delete_crd(name)
+
+
+def _condition(crd: dict[str, Any], type_: str) -> str | None:
+    listed = (crd.get("status") or {}).get("conditions") or []
+    return next((cond["status"] for cond in listed if cond["type"] == type_), None)
+
+
 async def test_crd_is_listed_in_discovery(cluster: Cluster, widgets: dict[str, Any]) -> None:
     groups = await cluster.client.request("GET", "/apis")
     assert GROUP in {g["name"] for g in groups["groups"]}

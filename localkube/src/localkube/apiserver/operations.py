@@ -232,8 +232,7 @@ class Operations:
                 name=crd["metadata"].get("name", ""),
                 causes=causes,
             )
-        now = objects.timestamp(self.clock.wall())
-        crd["status"] = crds.crd_status(crd, now=now, old=old)
+        crd["status"] = crds.crd_status(crd, old=old)
         if crd["metadata"].get("deletionTimestamp") and old is not None:
             crd["status"]["conditions"] = old["status"]["conditions"]
         return crd
