@@ -94,16 +94,25 @@ class Cluster:
         except ApiStatusError as e:
             if e.status != 409:
                 raise
-            await self._replace_crd(crd, timeout=timeout)
+            await wait_for(lambda: self._replace_crd(crd, timeout=timeout), timeout=timeout)
+        return await self.wait_crd_served(name, timeout=timeout)
+
+    async def wait_crd_served(self, name: str, *, timeout: float = 30.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """Wait until CRD ``name`` is Established and every served version answers a list."""
         return await wait_for(lambda: self._served(name), timeout=timeout)
 
-    async def _replace_crd(self, crd: dict[str, Any], *, timeout: float) -> None:  # noqa: ASYNC109
+    async def _replace_crd(self, crd: dict[str, Any], *, timeout: float) -> bool:  # noqa: ASYNC109
+        """Update ``crd`` in place (or recreate it once a terminating one is gone).
+
+        False on a 409 Conflict: the apiextensions controllers (or another installer) wrote
+        the CRD between our get and update; the caller tries again with a fresh get.
+        """
         api = "apiextensions.k8s.io/v1"
         current = await self.client.get(api, "customresourcedefinitions", crd["metadata"]["name"])
         if current["metadata"].get("deletionTimestamp"):
             await wait_for(lambda: self._gone(crd["metadata"]["name"]), timeout=timeout)
             await self.client.create(api, "customresourcedefinitions", crd)
-            return
+            return True
         body = {
             **crd,
             "metadata": {
@@ -111,7 +120,13 @@ class Cluster:
                 "resourceVersion": current["metadata"]["resourceVersion"],
             },
         }
-        await self.client.update(api, "customresourcedefinitions", body)
+        try:
+            await self.client.update(api, "customresourcedefinitions", body)
+        except ApiStatusError as e:
+            if e.status == 409 and e.reason == "Conflict":
+                return False
+            raise
+        return True
 
     async def delete_crd(self, name: str, *, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Delete CRD ``name`` and wait until it is gone (its instances go first)."""
