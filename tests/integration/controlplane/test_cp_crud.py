@@ -277,6 +277,44 @@ async def test_lease_and_events_are_served(cluster: Cluster, ns: str) -> None:
     assert v1["note"] == "hello" and v1["regarding"]["name"] == "l"
 
 
+@pytest.mark.parametrize(
+    ("involved_namespace", "event_namespace", "accepted"),
+    [
+        pytest.param("same", "same", True, id="namespaced-object-in-its-namespace"),
+        pytest.param("", "default", True, id="cluster-object-in-default"),
+        pytest.param("other", "same", False, id="namespaced-object-elsewhere"),
+        pytest.param("", "same", False, id="cluster-object-outside-default"),
+    ],
+)
+async def test_an_event_lives_in_the_namespace_of_its_involved_object(
+    cluster: Cluster, ns: str, involved_namespace: str, event_namespace: str, accepted: bool
+) -> None:
+    """kube-apiserver's Event validation, which an event recorder must satisfy."""
+    resolve = {"same": ns, "other": "default", "": "", "default": "default"}
+    event = {
+        "metadata": {"name": f"e.{ns}"},
+        "involvedObject": {"kind": "ConfigMap", "name": "c"},
+        "reason": "Test",
+        "message": "hello",
+        "type": "Normal",
+    }
+    if involved_namespace:
+        event["involvedObject"]["namespace"] = resolve[involved_namespace]
+    target = resolve[event_namespace]
+    if accepted:
+        await cluster.client.create("v1", "events", event, namespace=target)
+        await cluster.client.delete("v1", "events", f"e.{ns}", namespace=target)
+        return
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "events", event, namespace=target)
+    assert (e.value.status, e.value.reason) == (422, "Invalid")
+    invalid = resolve[involved_namespace]
+    assert e.value.message == (
+        f'Event "e.{ns}" is invalid: involvedObject.namespace: '
+        f'Invalid value: "{invalid}": does not match event.namespace'
+    )
+
+
 async def test_immutable_secret_data_cannot_change(cluster: Cluster, ns: str) -> None:
     c = cluster.client
     created = await c.create(
