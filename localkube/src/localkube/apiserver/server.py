@@ -172,6 +172,10 @@ class LocalControlPlane:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             raise st.unauthorized()
         parts = [p for p in path.split("/") if p]
+        if request.method == "GET" and parts == ["openapi", "v2"]:
+            if "protobuf" in request.headers.get("Accept", ""):
+                return web.Response(body=openapi.v2_protobuf(), content_type=openapi.V2_PROTOBUF)
+            return json_response(openapi.V2_DOCUMENT)
         if request.method == "GET":
             doc = self._document(parts)
             if doc is not None:
