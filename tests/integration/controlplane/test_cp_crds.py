@@ -280,3 +280,33 @@ async def test_pruned_fields_are_reported_as_warnings_by_default(
         warnings=warnings,
     )
     assert any('unknown field \\"spec.unknown\\"' in w for w in warnings)
+
+
+async def test_a_failed_rule_is_reported_without_a_value_and_listed_once(
+    cluster: Cluster, ns: str
+) -> None:
+    """1.36's CEL error: no "object" value; the message dedups what the causes repeat."""
+    group = f"cel{secrets.token_hex(3)}.eso.example.com"
+    crd = widget_crd(group=group)
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["x-kubernetes-validations"] = [
+        {"rule": "self.size > 5", "message": "size must exceed 5"},
+        {"rule": "self.size > 6", "message": "size must exceed 5"},
+    ]
+    await cluster.install_crd(crd)
+    try:
+        body = {**widget("w"), "apiVersion": f"{group}/v1"}
+        with pytest.raises(ApiStatusError) as e:
+            await cluster.client.create(f"{group}/v1", "widgets", body, namespace=ns)
+        assert e.value.message == (
+            f'Widget.{group} "w" is invalid: spec: Invalid value: size must exceed 5'
+        )
+        assert e.value.body["details"]["causes"] == 2 * [
+            {
+                "reason": "FieldValueInvalid",
+                "message": "Invalid value: size must exceed 5",
+                "field": "spec",
+            }
+        ]
+    finally:
+        await cluster.delete_crd(f"widgets.{group}")

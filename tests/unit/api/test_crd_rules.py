@@ -147,7 +147,7 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
     [
         pytest.param(
             es(data=[]),
-            'spec: Invalid value: "object": either data or dataFrom should be specified',
+            "spec: Invalid value: either data or dataFrom should be specified",
             id="neither-data-nor-dataFrom",
         ),
         *(
@@ -166,7 +166,7 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
         ),
         pytest.param(
             es(dataFrom=[{"extract": {"key": "a"}, "find": {"path": "p"}}]),
-            'spec.dataFrom[0]: Invalid value: "object": extract, find, or generatorRef cannot'
+            "spec.dataFrom[0]: Invalid value: extract, find, or generatorRef cannot"
             " be set at the same time",
             id="extract-and-find",
         ),
@@ -199,7 +199,7 @@ def test_valid_objects_pass(obj: dict[str, Any]) -> None:
                     {"secretKey": "k", "remoteRef": {"key": "b"}},
                 ]
             ),
-            'spec.data: Invalid value: "object": duplicate secretKey found',
+            "spec.data: Invalid value: duplicate secretKey found",
             id="duplicate-keys-with-retain",
         ),
         pytest.param(

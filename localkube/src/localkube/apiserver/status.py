@@ -138,8 +138,12 @@ RV_PRECONDITION = (
 
 
 def invalid(*, kind: str, group: str, name: str, causes: list[Cause]) -> ApiError:
-    """422 like ``errors.NewInvalid``: one message listing every field error."""
-    parts = [f"{c.field}: {c.message}" if c.field else c.message for c in causes]
+    """422 like ``errors.NewInvalid``: one message listing every field error.
+
+    The message lists each distinct error once (``ErrorList.ToAggregate``); the causes keep
+    every one, in order.
+    """
+    parts = list(dict.fromkeys(f"{c.field}: {c.message}" if c.field else c.message for c in causes))
     listed = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     return ApiError(
         422,
