@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -161,3 +162,16 @@ async def test_creating_in_a_terminating_namespace_is_forbidden(cluster: Cluster
     assert (e.value.status, e.value.reason) == (403, "Forbidden")
     assert "because it is being terminated" in e.value.message
     await c.patch("v1", "configmaps", "held", {"metadata": {"finalizers": None}}, namespace=ns)
+
+
+@pytest.mark.parametrize("name", ["Not_A_Valid_Name", "valid-name"])
+async def test_creating_in_a_missing_namespace_is_not_found_before_the_object_is_validated(
+    cluster: Cluster, name: str
+) -> None:
+    """NamespaceLifecycle admission answers before validation, whatever is wrong with the body."""
+    missing = f"eso-missing-{secrets.token_hex(4)}"
+    body = {"metadata": {"name": name, "labels": {"bad": "not ok!"}}, "data": {"a": "1"}}
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "configmaps", body, namespace=missing)
+    assert (e.value.status, e.value.reason) == (404, "NotFound")
+    assert e.value.message == f'namespaces "{missing}" not found'

@@ -114,10 +114,12 @@ class Operations:
                 raise st.ApiError(
                     500, "", "resourceVersion should not be set on objects to be created"
                 )
+        if rt.namespaced:
+            # NamespaceLifecycle is admission: it answers before the strategy validates the
+            # object (a generated name does not exist yet, so its message has none)
+            self._check_namespace(rt, namespace, str(body["metadata"].get("name") or ""))
         obj = objects.prepare_create(rt, to_storage(rt, body), now=self.clock.wall())
         name = obj["metadata"]["name"]
-        if rt.namespaced:
-            self._check_namespace(rt, namespace, name)
         if rt.storage == CRDS:
             obj = self._admit_crd(obj, None)
         obj = _type_meta_first(

@@ -162,10 +162,11 @@ def unauthorized() -> ApiError:
 
 
 def forbidden(*, plural: str, group: str, name: str, why: str, causes: list[Cause]) -> ApiError:
+    named = f'{qualified(plural, group)} "{name}"' if name else qualified(plural, group)
     return ApiError(
         403,
         "Forbidden",
-        f'{qualified(plural, group)} "{name}" is forbidden: {why}',
+        f"{named} is forbidden: {why}",
         details=_details(
             name, group, plural, **({"causes": [c.as_dict() for c in causes]} if causes else {})
         ),
