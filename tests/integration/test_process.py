@@ -230,11 +230,7 @@ class Walkthrough:
 
     async def cleanup(self) -> None:
         for plural, name in self.cluster_objects:
-            try:
-                await self.cluster.client.delete(ES_API, plural, name)
-            except ApiStatusError as e:
-                if e.status != 404:
-                    raise
+            await self.cluster.delete_and_wait(ES_API, plural, name)
 
 
 @pytest.fixture

@@ -30,8 +30,31 @@ TEST_BOOKMARK_INTERVAL = 0.2
 T = TypeVar("T")
 
 
+# Namespaces the session deleted on a real cluster, waited for at the session's end.
+DELETED_NAMESPACES = pytest.StashKey[list[str]]()
+NAMESPACE_DELETION_TIMEOUT = 300.0
+
+
 def real_kubeconfig() -> str | None:
     return os.environ.get(ENV_KUBECONFIG) or None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a real cluster, wait until every namespace the tests deleted is gone."""
+    kubeconfig = real_kubeconfig()
+    deleted = session.config.stash.get(DELETED_NAMESPACES, [])
+    if kubeconfig and deleted:
+        asyncio.run(_wait_for_deleted_namespaces(kubeconfig, deleted))
+
+
+async def _wait_for_deleted_namespaces(kubeconfig: str, names: list[str]) -> None:
+    async with await RawClient.from_kubeconfig(kubeconfig) as client:
+
+        async def all_gone() -> bool:
+            listed = await client.list("v1", "namespaces")
+            return not {i["metadata"]["name"] for i in listed["items"]} & set(names)
+
+        await wait_for(all_gone, timeout=NAMESPACE_DELETION_TIMEOUT, interval=1.0)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -68,6 +91,8 @@ class Cluster:
     client: RawClient
     plane: LocalControlPlane | None = None
     namespaces: list[str] = field(default_factory=list)
+    # shared by the session's clusters (the pytest stash): what it waits for at its end
+    deleted_namespaces: list[str] = field(default_factory=list)
 
     @property
     def is_local(self) -> bool:
@@ -130,12 +155,37 @@ class Cluster:
 
     async def delete_crd(self, name: str, *, timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Delete CRD ``name`` and wait until it is gone (its instances go first)."""
+        await self.delete_and_wait(
+            "apiextensions.k8s.io/v1", "customresourcedefinitions", name, timeout=timeout
+        )
+
+    async def delete_and_wait(
+        self,
+        api_version: str,
+        plural: str,
+        name: str,
+        *,
+        namespace: str | None = None,
+        timeout: float = 60.0,  # noqa: ASYNC109
+    ) -> None:
+        """Delete an object (already gone is fine) and wait until the server has removed it,
+        so the next test (or run) can never meet it terminating."""
         try:
-            await self.client.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", name)
+            await self.client.delete(api_version, plural, name, namespace=namespace)
         except ApiStatusError as e:
             if e.status != 404:
                 raise
-        await wait_for(lambda: self._gone(name), timeout=timeout)
+
+        async def gone() -> bool:
+            try:
+                await self.client.get(api_version, plural, name, namespace=namespace)
+            except ApiStatusError as e:
+                if e.status == 404:
+                    return True
+                raise
+            return False
+
+        await wait_for(gone, timeout=timeout)
 
     async def _gone(self, name: str) -> bool:
         try:
@@ -165,21 +215,29 @@ class Cluster:
         return crd
 
     async def cleanup(self) -> None:
+        """Delete the test's namespaces; the session waits for them once, at its end.
+
+        A real namespace controller takes seconds per namespace; the names are unique per run,
+        so nothing waits on them in between, and ``wait_for_deleted_namespaces`` makes sure the
+        run leaves none behind.
+        """
         for ns in self.namespaces:
             try:
                 await self.client.delete("v1", "namespaces", ns)
             except ApiStatusError as e:
                 if e.status != 404:
                     raise
+            self.deleted_namespaces.append(ns)
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+async def cluster(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Cluster]:
     """A cluster for one test: a fresh local control plane, or ESO_TEST_KUBECONFIG's."""
     real = real_kubeconfig()
     if real:
         client = await RawClient.from_kubeconfig(real)
-        c = Cluster(kubeconfig=Path(real), client=client)
+        deleted = request.config.stash.setdefault(DELETED_NAMESPACES, [])
+        c = Cluster(kubeconfig=Path(real), client=client, deleted_namespaces=deleted)
         try:
             yield c
         finally:
