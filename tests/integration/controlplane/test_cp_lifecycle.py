@@ -164,6 +164,25 @@ async def test_creating_in_a_terminating_namespace_is_forbidden(cluster: Cluster
     await c.patch("v1", "configmaps", "held", {"metadata": {"finalizers": None}}, namespace=ns)
 
 
+async def test_deleting_a_terminating_namespace_again_conflicts(cluster: Cluster) -> None:
+    """The namespace REST's answer while the namespace controller is still emptying it."""
+    c = cluster.client
+    ns = await cluster.create_namespace()
+    await c.create("v1", "configmaps", cm("held", finalizers=[FINALIZER]), namespace=ns)
+    await c.delete("v1", "namespaces", ns)
+    try:
+        with pytest.raises(ApiStatusError) as e:
+            await c.delete("v1", "namespaces", ns)
+        assert (e.value.status, e.value.reason) == (409, "Conflict")
+        assert e.value.message == (
+            f'Operation cannot be fulfilled on namespaces "{ns}": The system is ensuring all '
+            "content is removed from this namespace.  Upon completion, this namespace will "
+            "automatically be purged by the system."
+        )
+    finally:
+        await c.patch("v1", "configmaps", "held", {"metadata": {"finalizers": None}}, namespace=ns)
+
+
 @pytest.mark.parametrize("name", ["Not_A_Valid_Name", "valid-name"])
 async def test_creating_in_a_missing_namespace_is_not_found_before_the_object_is_validated(
     cluster: Cluster, name: str

@@ -283,6 +283,11 @@ class Operations:
             self._after_write(rt, stored, deleted=True)
             return stored, True
         md = old["metadata"]
+        terminating = md.get("deletionTimestamp")
+        if rt.storage == NAMESPACES and terminating and (old.get("spec") or {}).get("finalizers"):
+            raise st.conflict(
+                plural=rt.plural, group=rt.group, name=name, why=st.NAMESPACE_TERMINATING
+            )
         if md.get("deletionTimestamp") and finalizers == (md.get("finalizers") or []):
             return old, False  # already terminating: nothing changes
         new = _marked_for_deletion(old, finalizers, now=objects.timestamp(self.clock.wall()))

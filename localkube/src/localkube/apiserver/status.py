@@ -126,6 +126,11 @@ def conflict(*, plural: str, group: str, name: str, why: str) -> ApiError:
 MODIFIED = (
     "the object has been modified; please apply your changes to the latest version and try again"
 )
+# a second DELETE of a Namespace the namespace controller is still emptying (namespace REST)
+NAMESPACE_TERMINATING = (
+    "The system is ensuring all content is removed from this namespace.  Upon completion, "
+    "this namespace will automatically be purged by the system."
+)
 # rest.BeforeDelete's precondition checks (k8s.io/apiserver/pkg/registry/rest/delete.go)
 UID_PRECONDITION = (
     "the UID in the precondition ({sent}) does not match the UID in record ({stored}). "
