@@ -221,7 +221,7 @@ async def test_served_versions_share_storage(cluster: Cluster, ns: str) -> None:
     await c.create(f"{group}/v1", "widgets", body, namespace=ns)
     other = await c.get(f"{group}/v1beta1", "widgets", "w", namespace=ns)
     assert other["apiVersion"] == f"{group}/v1beta1" and other["spec"]["size"] == 3
-    await c.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", f"widgets.{group}")
+    await cluster.delete_crd(f"widgets.{group}")
 
 
 async def test_deleting_a_crd_deletes_its_objects_and_stops_serving(
@@ -248,7 +248,7 @@ async def test_deleting_a_crd_deletes_its_objects_and_stops_serving(
     try:
         assert (await c.list(f"{group}/v1", "widgets", namespace=ns))["items"] == []
     finally:
-        await c.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", f"widgets.{group}")
+        await cluster.delete_crd(f"widgets.{group}")
 
 
 async def test_invalid_crd_is_rejected(cluster: Cluster) -> None:
