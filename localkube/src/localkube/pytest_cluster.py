@@ -13,6 +13,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,17 +45,32 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     kubeconfig = real_kubeconfig()
     deleted = session.config.stash.get(DELETED_NAMESPACES, [])
     if kubeconfig and deleted:
-        asyncio.run(_wait_for_deleted_namespaces(kubeconfig, deleted))
+        left = asyncio.run(_wait_for_deleted_namespaces(kubeconfig, deleted))
+        if left:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            # the session is over: stderr is the only place left to say so
+            print(
+                f"\n{len(left)} namespace(s) still terminating after "
+                f"{NAMESPACE_DELETION_TIMEOUT:.0f} s: {', '.join(sorted(left))}",
+                file=sys.stderr,
+            )
 
 
-async def _wait_for_deleted_namespaces(kubeconfig: str, names: list[str]) -> None:
+async def _wait_for_deleted_namespaces(kubeconfig: str, names: list[str]) -> set[str]:
+    """The namespaces among ``names`` that still exist when the deadline passes."""
+    left = set(names)
     async with await RawClient.from_kubeconfig(kubeconfig) as client:
 
         async def all_gone() -> bool:
             listed = await client.list("v1", "namespaces")
-            return not {i["metadata"]["name"] for i in listed["items"]} & set(names)
+            left.intersection_update(i["metadata"]["name"] for i in listed["items"])
+            return not left
 
-        await wait_for(all_gone, timeout=NAMESPACE_DELETION_TIMEOUT, interval=1.0)
+        try:
+            await wait_for(all_gone, timeout=NAMESPACE_DELETION_TIMEOUT, interval=1.0)
+        except TimeoutError:
+            return left
+    return set()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -218,8 +234,8 @@ class Cluster:
         """Delete the test's namespaces; the session waits for them once, at its end.
 
         A real namespace controller takes seconds per namespace; the names are unique per run,
-        so nothing waits on them in between, and ``wait_for_deleted_namespaces`` makes sure the
-        run leaves none behind.
+        so nothing waits on them in between, and ``pytest_sessionfinish`` makes sure the run
+        leaves none behind (the session fails if one outlives ``NAMESPACE_DELETION_TIMEOUT``).
         """
         for ns in self.namespaces:
             try:
