@@ -25,10 +25,10 @@ from typing import Any
 
 from aiobotocore.session import get_session
 from botocore.config import Config as BotoConfig
-from localkube.moto import REGION
-from localkube.rawclient import RawClient
 
 from bench.workload import ES_API, Workload, access_key_id, aws_secret_name, bounded
+from localkube.moto import REGION
+from localkube.rawclient import RawClient
 
 
 def _secret_data(i: int, value: dict[str, Any]) -> dict[str, str]:

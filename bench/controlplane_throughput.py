@@ -96,6 +96,16 @@ async def timed(n: int, concurrency: int, op: Callable[[int], Awaitable[None]]) 
     return n / (time.perf_counter() - start)
 
 
+async def _until_served(s: aiohttp.ClientSession, url: str) -> None:
+    """A new CRD is served once Established, shortly after its create returns."""
+    async with asyncio.timeout(30):
+        while True:
+            async with s.get(url) as r:
+                if r.status != 404:
+                    return
+            await asyncio.sleep(0.05)
+
+
 async def write_rates(
     s: aiohttp.ClientSession, base: str, *, n: int, concurrency: int
 ) -> dict[str, float]:
@@ -126,6 +136,7 @@ async def write_rates(
     async with s.post(crd_url, json=BENCH_CRD) as r:
         assert r.status == 201, await r.text()
     cr_url = f"{base}/apis/bench.eso.example.com/v1/namespaces/bench/widgets"
+    await _until_served(s, cr_url)
 
     async def create_cr(i: int) -> None:
         body = {

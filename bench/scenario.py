@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localkube.rawclient import RawClient
-
 from bench import profile, stats
 from bench.baseline import run_baseline
 from bench.config import BenchConfig
@@ -45,6 +43,7 @@ from bench.workload import (
     delete_bench_namespaces,
     external_secret,
 )
+from localkube.rawclient import RawClient
 
 NEW_PREFIX = "new"
 # Seconds after /readyz before RSS is read, so both RSS figures include the start-up work that

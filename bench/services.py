@@ -12,9 +12,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from localkube.moto import fake_aws_env
-from localkube.rawclient import RawClient
-
 from bench.procs import (
     HOST,
     Child,
@@ -24,6 +21,8 @@ from bench.procs import (
     wait_http_ok,
     wait_log_line,
 )
+from localkube.moto import fake_aws_env
+from localkube.rawclient import RawClient
 
 START_TIMEOUT = 60.0
 REPO = Path(__file__).resolve().parent.parent

@@ -23,9 +23,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from localkube.rawclient import ApiStatusError, RawClient
-
 from bench.workload import ES_API
+from localkube.rawclient import ApiStatusError, RawClient
 
 WATCH_SECONDS = 300
 STOP_ATTEMPTS = 30

@@ -23,6 +23,7 @@ from typing import Any
 
 from aiobotocore.session import get_session
 from botocore.config import Config as BotoConfig
+
 from localkube.moto import REGION
 from localkube.rawclient import ApiStatusError, RawClient
 

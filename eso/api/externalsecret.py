@@ -47,6 +47,7 @@ from eso.api.findrewrite import (
 )
 from eso.api.meta import (
     DURATION_PATTERN,
+    MSG_NOT_A_DURATION,
     Condition,
     Crd,
     DnsSubdomain,
@@ -129,7 +130,18 @@ MAX_DATA_ITEMS = 300
 MAX_DATA_FROM_ITEMS = 500
 
 _MODEL_ONLY = Crd(server_default=False)
-_DURATION = Crd(pattern=DURATION_PATTERN)
+# A rule with a message rather than a bare ``pattern``: kube-apiserver words a pattern failure
+# with the regular expression itself; ESO accepts any string and lets Go's parser take "-1h".
+# maxLength bounds the rule's estimated cost; "[.]" keeps the CEL string free of escapes.
+_DURATION = Crd(
+    max_length=64,
+    rules=(
+        Rule(
+            rule=f"self.matches('{DURATION_PATTERN.replace(chr(92) + '.', '[.]')}')",
+            message=MSG_NOT_A_DURATION,
+        ),
+    ),
+)
 
 
 _TARGET_RULES = (

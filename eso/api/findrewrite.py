@@ -51,7 +51,7 @@ class ExternalSecretFind(EsoModel):
 class ExternalSecretRewriteMerge(EsoModel):
     """Merge the key/values of several secrets into one."""
 
-    into: str = ""
+    into: Annotated[str, Crd(default="")] = ""
     """Target key of the merge; required if strategy is JSON."""
     priority: list[str] = Field(default_factory=list)
     """Key priority in conflict resolution."""

@@ -32,6 +32,7 @@ __all__ = [
     "DNS_LABEL_PATTERN",
     "DNS_SUBDOMAIN_PATTERN",
     "DURATION_PATTERN",
+    "MSG_NOT_A_DURATION",
     "SECRET_KEY_PATTERN",
     "Condition",
     "ConditionStatus",
@@ -58,6 +59,7 @@ DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 SECRET_KEY_PATTERN = r"^[-._a-zA-Z0-9]+$"
 # What Go's time.ParseDuration accepts, without a sign: a negative refresh interval means nothing.
 DURATION_PATTERN = r"^(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$"
+MSG_NOT_A_DURATION = 'must be a non-negative Go duration such as "1h30m", "10m" or "0s"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +164,8 @@ class LocalObjectReference(EsoModel):
     """A reference to an object in the same namespace."""
 
     crd: ClassVar[Crd] = Crd(map_type="atomic")
-    name: str = ""
+    # core/v1 LocalObjectReference's +default="" (ESO's status.binding.name carries it)
+    name: Annotated[str, Crd(default="")] = ""
     """Name of the referent."""
 
 

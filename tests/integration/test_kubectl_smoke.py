@@ -11,56 +11,63 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
 import yaml
+
 from localkube.pytest_cluster import Cluster
 
 pytestmark = pytest.mark.kubectl
 
-GROUP = "smoke.eso.example.com"
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": f"gadgets.{GROUP}"},
-    "spec": {
-        "group": GROUP,
-        "scope": "Namespaced",
-        "names": {
-            "plural": "gadgets",
-            "singular": "gadget",
-            "kind": "Gadget",
-            "shortNames": ["gdg"],
-        },
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "additionalPrinterColumns": [
-                    {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
-                    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                ],
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
-                        },
-                    }
-                },
-            }
-        ],
-    },
-}
 
-
-def gadget(size: int) -> dict[str, object]:
+def gadget_crd(group: str) -> dict[str, object]:
+    """A CRD in ``group``: unique per test, as every cluster-scoped name a test creates."""
     return {
-        "apiVersion": f"{GROUP}/v1",
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"gadgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {
+                "plural": "gadgets",
+                "singular": "gadget",
+                "kind": "Gadget",
+                "shortNames": ["gdg"],
+            },
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "additionalPrinterColumns": [
+                        {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    ],
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {"size": {"type": "integer"}},
+                                },
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+def gadget(size: int, *, group: str) -> dict[str, object]:
+    return {
+        "apiVersion": f"{group}/v1",
         "kind": "Gadget",
         "metadata": {"name": "g1"},
         "spec": {"size": size},
@@ -98,32 +105,44 @@ def kubectl(cluster: Cluster, tmp_path: Path) -> Kubectl:
     return Kubectl(cluster, tmp_path)
 
 
+@pytest.fixture
+async def group(cluster: Cluster) -> AsyncIterator[str]:
+    """A fresh API group for the test's Gadget CRD, deleted (and waited for) afterwards."""
+    name = f"smoke{secrets.token_hex(4)}.eso.example.com"
+    yield name
+    await cluster.delete_crd(f"gadgets.{name}")
+
+
 async def test_kubectl_applies_a_crd_and_a_custom_resource(
-    cluster: Cluster, kubectl: Kubectl
+    cluster: Cluster, kubectl: Kubectl, group: str
 ) -> None:
     ns = await cluster.create_namespace()
-    assert "gadgets." in await kubectl.apply(CRD)
-    await cluster.install_crd(CRD)  # waits until served, on a real cluster too
-    assert "created" in await kubectl.apply(gadget(4), namespace=ns)
-    assert "configured" in await kubectl.apply(gadget(5), namespace=ns)
+    assert "gadgets." in await kubectl.apply(gadget_crd(group))
+    await cluster.wait_crd_served(f"gadgets.{group}")
+    assert "created" in await kubectl.apply(gadget(4, group=group), namespace=ns)
+    assert "configured" in await kubectl.apply(gadget(5, group=group), namespace=ns)
     got = json.loads(await kubectl("get", "gadget", "g1", "-n", ns, "-o", "json"))
     assert got["spec"] == {"size": 5}
     assert "kubectl.kubernetes.io/last-applied-configuration" in got["metadata"]["annotations"]
 
 
-async def test_kubectl_get_prints_printer_columns(cluster: Cluster, kubectl: Kubectl) -> None:
+async def test_kubectl_get_prints_printer_columns(
+    cluster: Cluster, kubectl: Kubectl, group: str
+) -> None:
     ns = await cluster.create_namespace()
-    await cluster.install_crd(CRD)
-    await kubectl.apply(gadget(7), namespace=ns)
+    await cluster.install_crd(gadget_crd(group))
+    await kubectl.apply(gadget(7, group=group), namespace=ns)
     lines = (await kubectl("get", "gdg", "-n", ns)).splitlines()
     assert lines[0].split() == ["NAME", "SIZE", "AGE"]
     assert lines[1].split()[:2] == ["g1", "7"]
 
 
-async def test_kubectl_describe_shows_the_resource(cluster: Cluster, kubectl: Kubectl) -> None:
+async def test_kubectl_describe_shows_the_resource(
+    cluster: Cluster, kubectl: Kubectl, group: str
+) -> None:
     ns = await cluster.create_namespace()
-    await cluster.install_crd(CRD)
-    await kubectl.apply(gadget(3), namespace=ns)
+    await cluster.install_crd(gadget_crd(group))
+    await kubectl.apply(gadget(3, group=group), namespace=ns)
     out = await kubectl("describe", "gadget", "g1", "-n", ns)
     assert "Name:         g1" in out and "Size:  3" in out
 

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_process import ES_API, REGION, EsoProcess, eso_run, install_crds
+
 from localkube.moto import MotoSecrets, MotoServer
 from localkube.pytest_cluster import Cluster
 from localkube.rawclient import ApiStatusError
-from test_process import ES_API, REGION, EsoProcess, eso_run, install_crds
 
 pytestmark = pytest.mark.slow
 

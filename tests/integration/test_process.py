@@ -26,10 +26,12 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from localkube.apiproxy import ApiProxy
 from localkube.moto import MotoSecrets, MotoServer, fake_aws_env
 from localkube.pytest_cluster import Cluster
 from localkube.rawclient import ApiStatusError
-from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[2]
 CRD_DIR = ROOT / "manifests" / "crds"
@@ -115,13 +117,15 @@ class EsoProcess:
 
 @asynccontextmanager
 async def eso_run(
-    cluster: Cluster, moto: MotoServer, log_path: Path, *args: str
+    cluster: Cluster, moto: MotoServer, log_path: Path, *args: str, kubeconfig: Path | None = None
 ) -> AsyncIterator[EsoProcess]:
-    """Start ``python -m eso run`` with free ports; killed on exit if still running."""
+    """Start ``python -m eso run`` with free ports; killed on exit if still running.
+
+    ``kubeconfig`` (default: the cluster's) points it elsewhere, e.g. at an ``ApiProxy``."""
     metrics_port, live_port = free_port(), free_port()
     argv = [
         "-m", "eso", "run",
-        "--kubeconfig", str(cluster.kubeconfig),
+        "--kubeconfig", str(kubeconfig or cluster.kubeconfig),
         "--metrics-addr", f"127.0.0.1:{metrics_port}",
         "--live-addr", f"127.0.0.1:{live_port}",
         "--log-format", "json",
@@ -145,6 +149,18 @@ async def eso_run(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+@pytest.fixture
+async def crds_hidden(cluster: Cluster, tmp_path: Path) -> AsyncIterator[ApiProxy]:
+    """The cluster as it looks without eso's CRDs, to a process given ``tmp/hidden.kubeconfig``.
+
+    A proxy answers 404 for the external-secrets.io group: on a shared cluster the CRDs may be
+    installed, and deleting them is not ours to do."""
+    async with ApiProxy(cluster.client) as proxy:
+        proxy.hide(f"/apis/{ES_API.split('/')[0]}/")
+        proxy.write_kubeconfig(tmp_path / "hidden.kubeconfig")
+        yield proxy
 
 
 async def install_crds(cluster: Cluster) -> None:
@@ -214,11 +230,7 @@ class Walkthrough:
 
     async def cleanup(self) -> None:
         for plural, name in self.cluster_objects:
-            try:
-                await self.cluster.client.delete(ES_API, plural, name)
-            except ApiStatusError as e:
-                if e.status != 404:
-                    raise
+            await self.cluster.delete_and_wait(ES_API, plural, name)
 
 
 @pytest.fixture
@@ -495,10 +507,11 @@ async def test_eso_run_with_leader_election_leads_and_releases_the_lease_on_sigt
 
 
 async def test_readyz_is_503_with_the_reason_until_the_crds_exist(
-    cluster: Cluster, moto_server: MotoServer, tmp_path: Path
+    cluster: Cluster, moto_server: MotoServer, tmp_path: Path, crds_hidden: ApiProxy
 ) -> None:
     """Without the CRDs the informers cannot sync: alive, not ready, and it says why."""
-    async with eso_run(cluster, moto_server, tmp_path / "eso.log") as eso:
+    hidden = tmp_path / "hidden.kubeconfig"
+    async with eso_run(cluster, moto_server, tmp_path / "eso.log", kubeconfig=hidden) as eso:
 
         async def alive() -> bool:
             return (await eso.get(eso.live_url + "/healthz"))[0] == 200
@@ -510,6 +523,7 @@ async def test_readyz_is_503_with_the_reason_until_the_crds_exist(
         assert "externalsecrets" in why
 
         await install_crds(cluster)
+        crds_hidden.reveal()
 
         async def ready() -> bool:
             return (await eso.get(eso.live_url + "/readyz")) == (200, "ok")
@@ -519,10 +533,11 @@ async def test_readyz_is_503_with_the_reason_until_the_crds_exist(
 
 
 async def test_sigterm_before_the_caches_sync_still_exits_0(
-    cluster: Cluster, moto_server: MotoServer, tmp_path: Path
+    cluster: Cluster, moto_server: MotoServer, tmp_path: Path, crds_hidden: ApiProxy
 ) -> None:
-    """No CRDs, so the informers never sync; SIGTERM must not wait for them."""
-    async with eso_run(cluster, moto_server, tmp_path / "eso.log") as eso:
+    """No CRDs (as eso sees it), so the informers never sync; SIGTERM must not wait for them."""
+    hidden = tmp_path / "hidden.kubeconfig"
+    async with eso_run(cluster, moto_server, tmp_path / "eso.log", kubeconfig=hidden) as eso:
 
         async def alive() -> bool:
             return (await eso.get(eso.live_url + "/healthz"))[0] == 200

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "manifests" / "examples"
 CRDS = ROOT / "manifests" / "crds"
 WORKDIR = Path(".demo")
+CRD_API = "apiextensions.k8s.io/v1"
 ES_API = "external-secrets.io/v1"
 T = TypeVar("T")
 
@@ -162,6 +163,16 @@ class Demo:
             doc["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
             await self.api.update(api_version, plural, doc, namespace=ns)
 
+    async def crds_established(self) -> bool:
+        """Every eso CRD Established (a new CRD is served only then, as on a real cluster)."""
+        for path in sorted(CRDS.glob("*.yaml")):
+            name = yaml.safe_load(path.read_text())["metadata"]["name"]
+            crd = await self.api.get(CRD_API, "customresourcedefinitions", name)
+            listed = (crd.get("status") or {}).get("conditions") or []
+            if not any(c["type"] == "Established" and c["status"] == "True" for c in listed):
+                return False
+        return True
+
     async def condition(
         self, plural: str, name: str, *, namespace: str | None = None
     ) -> dict[str, Any] | None:
@@ -193,6 +204,7 @@ async def _walkthrough(demo: Demo) -> None:
     await demo.start_infrastructure()
     for crd in sorted(CRDS.glob("*.yaml")):
         await demo.apply(crd)
+    await _wait("the CRDs to be Established", demo.crds_established, within=30)
     secrets = MotoSecrets(demo.moto.url, region="ap-south-1")
     await secrets.create("app-secret", {"username": "allfunds", "password": "first-password"})
     _say("    created app-secret in AWS Secrets Manager (ap-south-1) with keys username, password")

@@ -116,6 +116,15 @@ class RawClient:
     async def close(self) -> None:
         await self._session.close()
 
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The session (TLS and connection pool) requests go through, for ``ApiProxy``."""
+        return self._session
+
+    async def auth_headers(self, accept: str) -> dict[str, str]:
+        """``Accept`` and the credentials' ``Authorization`` header, as every request sends."""
+        return await self._headers(accept)
+
     async def _headers(self, accept: str = "application/json") -> dict[str, str]:
         headers = {"Accept": accept}
         auth = await self._cfg.auth_settings()

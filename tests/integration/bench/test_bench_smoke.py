@@ -20,10 +20,9 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from localkube.pytest_cluster import real_kubeconfig  # noqa: E402
-
 from bench.cli import run  # noqa: E402
 from bench.config import BenchConfig  # noqa: E402
+from localkube.pytest_cluster import real_kubeconfig  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 import pytest
 import yaml
 from controller_env import CRD_DIR, Env
-from localkube.moto import MotoServer
-from localkube.pytest_cluster import Cluster, wait_for
 
 from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import AWSSettings, ControllerSettings, Settings
+from localkube.moto import MotoServer
+from localkube.pytest_cluster import Cluster, wait_for
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ import secrets
 from pathlib import Path
 from typing import Any, Protocol
 
+from eso.controllers.manager import Manager
+from eso.metrics import Metrics
 from localkube.moto import MotoSecrets, MotoServer
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError
-
-from eso.controllers.manager import Manager
-from eso.metrics import Metrics
 
 CRD_DIR = Path(__file__).resolve().parents[3] / "manifests" / "crds"
 ES_API = "external-secrets.io/v1"
@@ -187,8 +186,4 @@ class Env:
 
     async def cleanup(self) -> None:
         for plural, name in self.cluster_objects:
-            try:
-                await self.raw.delete(ES_API, plural, name)
-            except ApiStatusError as e:
-                if e.status != 404:
-                    raise
+            await self.cluster.delete_and_wait(ES_API, plural, name)

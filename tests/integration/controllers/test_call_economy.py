@@ -5,25 +5,28 @@ batching and the cache on their own; these prove the controller feeds them: a co
 Manager finding every ExternalSecret in its first list, as after a restart or an upgrade)
 costs AWS calls per *distinct* secret, divided by 20, with every Secret right. AWS calls are
 counted from the Manager's own metrics (``externalsecret_provider_api_calls_count``), with the
-default provider settings (5 ms batch window) and the default number of workers.
+default provider settings (5 ms batch window) and the default number of workers. Each test's
+Manager watches only the test's namespace, so on a shared cluster nothing else (another test's
+ExternalSecrets in a namespace still being deleted) is reconciled or counted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from controller_env import Env
-from localkube.pytest_cluster import wait_for
 from structlog.testing import capture_logs
 
 from eso.api import conditions as c
 from eso.providers.aws.reader import PROVIDER_LABEL
 from eso.providers.base import REASON_BATCH_DENIED
-from eso.settings import ControllerSettings
+from eso.settings import AWSSettings, ControllerSettings
+from localkube.pytest_cluster import Cluster, wait_for
 
 BATCH = "BatchGetSecretValue"
 GET = "GetSecretValue"
@@ -31,9 +34,22 @@ CREATE_CONCURRENCY = 20  # parallel object creates while arranging a test
 
 
 @pytest.fixture
-def controller_settings() -> ControllerSettings:
+async def ns(cluster: Cluster) -> str:
+    """The test's namespace, created before its Manager starts: the Manager watches only it."""
+    return await cluster.create_namespace()
+
+
+@pytest.fixture
+def workers() -> int:
     """Production worker count (what decides how many reads a batch window can gather)."""
-    return ControllerSettings(refresh_jitter=0.0, store_requeue_interval=300.0)
+    return ControllerSettings().concurrent
+
+
+@pytest.fixture
+def controller_settings(ns: str, workers: int) -> ControllerSettings:
+    return ControllerSettings(
+        concurrent=workers, refresh_jitter=0.0, store_requeue_interval=300.0, namespace=ns
+    )
 
 
 def calls(env: Env, call: str, status: str = "success") -> int:
@@ -60,9 +76,8 @@ async def _bounded(jobs: list[Callable[[], Awaitable[Any]]]) -> None:
     await asyncio.gather(*(one(j) for j in jobs))
 
 
-async def _store_namespace(env: Env, **keys: str) -> str:
-    """A namespace with credentials and a Ready SecretStore ``aws-store``."""
-    ns = await env.cluster.create_namespace()
+async def _store_namespace(env: Env, ns: str, **keys: str) -> str:
+    """``ns`` with credentials and a Ready SecretStore ``aws-store``."""
     await env.credentials(ns, **keys)
     await env.secret_store(ns)
     await env.wait_ready("secretstores", "aws-store", ns)
@@ -115,8 +130,9 @@ async def _ready_reasons(env: Env, ns: str) -> dict[str, tuple[str, str]]:
 
 async def test_200_external_secrets_of_10_secrets_cold_sync_with_a_handful_of_calls(
     env: Env,
+    ns: str,
 ) -> None:
-    ns = await _store_namespace(env)
+    await _store_namespace(env, ns)
     await env.aws.create_many({f"app-{i}": f"value-{i}" for i in range(10)})
     readers = {f"es-{n:03d}": f"app-{n % 10}" for n in range(200)}
     await _cold_start(env, ns, readers)
@@ -131,10 +147,16 @@ async def test_200_external_secrets_of_10_secrets_cold_sync_with_a_handful_of_ca
     assert total <= 15
 
 
+@pytest.mark.parametrize("workers", [100])  # every read in flight at once
+@pytest.mark.parametrize("aws_settings", [AWSSettings(batch_window=0.5)], ids=["window-0.5s"])
 async def test_100_external_secrets_of_100_distinct_secrets_take_about_five_batches(
     env: Env,
+    ns: str,
 ) -> None:
-    ns = await _store_namespace(env)
+    """The contract: reads in flight together cost ceil(N/20) batch calls. A worker per
+    ExternalSecret and a window longer than the spread of their arrival make "together" true
+    on any cluster; arrival speed (how fast a cluster delivers the first list) is not tested."""
+    await _store_namespace(env, ns)
     keys = [f"svc-{i:03d}" for i in range(100)]
     await env.aws.create_many({k: f"pw-{k}" for k in keys})
     readers = {f"es-{k}": k for k in keys}
@@ -146,12 +168,14 @@ async def test_100_external_secrets_of_100_distinct_secrets_take_about_five_batc
         n: {"value": f"pw-{k}".encode()} for n, k in readers.items()
     }
     print(f"100 ES / 100 secrets: {calls(env, BATCH)} batch + {calls(env, GET)} get calls")
-    assert calls(env, BATCH) <= 10
+    assert calls(env, BATCH) <= math.ceil(len(readers) / 20)
     assert calls(env, GET) == 0
 
 
-async def test_a_missing_secret_in_a_batch_fails_only_its_external_secret(env: Env) -> None:
-    ns = await _store_namespace(env)
+async def test_a_missing_secret_in_a_batch_fails_only_its_external_secret(
+    env: Env, ns: str
+) -> None:
+    await _store_namespace(env, ns)
     await env.aws.create_many({f"ok-{i}": f"v{i}" for i in range(5)})
     readers = {f"es-{i}": f"ok-{i}" for i in range(5)} | {"es-missing": "missing"}
     await _cold_start(env, ns, readers)
@@ -171,6 +195,7 @@ async def test_a_missing_secret_in_a_batch_fails_only_its_external_secret(env: E
 
 async def test_denied_batches_fall_back_to_get_secret_value_with_one_store_event(
     env: Env,
+    ns: str,
 ) -> None:
     await env.aws.create_many({f"s-{i}": f"v{i}" for i in range(30)})
     user = await env.aws.create_user(
@@ -179,8 +204,8 @@ async def test_denied_batches_fall_back_to_get_secret_value_with_one_store_event
         deny=["secretsmanager:BatchGetSecretValue"],
     )
     env.moto.enable_iam_auth()
-    ns = await _store_namespace(
-        env, access_key=user.access_key_id, secret_key=user.secret_access_key
+    await _store_namespace(
+        env, ns, access_key=user.access_key_id, secret_key=user.secret_access_key
     )
     readers = {f"es-{i}": f"s-{i}" for i in range(30)}
     await _cold_start(env, ns, readers)
@@ -206,32 +231,45 @@ async def test_denied_batches_fall_back_to_get_secret_value_with_one_store_event
     assert events[0]["involvedObject"]["name"] == "aws-store"
 
 
-async def test_stores_with_different_credentials_never_share_a_cached_value(env: Env) -> None:
+async def test_stores_with_different_credentials_never_share_a_cached_value(
+    env: Env, ns: str
+) -> None:
     """Team B may validate its store but not read the secret that team A just cached."""
     await env.aws.create("shared-name", "team-a-value")
     a = await env.aws.create_user(f"team-a-{env.suffix}", allow=["secretsmanager:*"])
     b = await env.aws.create_user(f"team-b-{env.suffix}", allow=["secretsmanager:ListSecrets"])
     env.moto.enable_iam_auth()
-    ns_a = await _store_namespace(env, access_key=a.access_key_id, secret_key=a.secret_access_key)
-    ns_b = await _store_namespace(env, access_key=b.access_key_id, secret_key=b.secret_access_key)
+    for team, user in (("a", a), ("b", b)):
+        keys = {"access_key": user.access_key_id, "secret_key": user.secret_access_key}
+        await env.credentials(ns, f"team-{team}", **keys)
+        store = {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "SecretStore",
+            "metadata": {"name": f"store-{team}", "namespace": ns},
+            "spec": env.store_spec(f"team-{team}", None),
+        }
+        await env.raw.create("external-secrets.io/v1", "secretstores", store, namespace=ns)
+        await env.wait_ready("secretstores", f"store-{team}", ns)
 
-    await env.external_secret(ns_a, "app", data=_ref("value", "shared-name"))
-    secret = await env.wait_secret("app", ns_a)
+    await env.external_secret(ns, "app-a", store="store-a", data=_ref("value", "shared-name"))
+    secret = await env.wait_secret("app-a", ns)
     assert _data(secret) == {"value": b"team-a-value"}
 
-    await env.external_secret(ns_b, "app", data=_ref("value", "shared-name"))
-    cond = await env.wait_ready("externalsecrets", "app", ns_b, status="False")
+    await env.external_secret(ns, "app-b", store="store-b", data=_ref("value", "shared-name"))
+    cond = await env.wait_ready("externalsecrets", "app-b", ns, status="False")
     assert cond["reason"] == c.REASON_SECRET_SYNCED_ERROR
     assert "spec.data[0] (key: shared-name)" in cond["message"]
-    assert await env.get("secrets", "app", ns_b) is None
+    assert await env.get("secrets", "app-b", ns) is None
     hits = env.metrics.registry.get_sample_value(
         "eso_provider_cache_hits_total", {"provider": PROVIDER_LABEL}
     )
     assert not hits
 
 
-async def test_a_value_changed_in_aws_reaches_every_reader_on_its_next_refresh(env: Env) -> None:
-    ns = await _store_namespace(env)
+async def test_a_value_changed_in_aws_reaches_every_reader_on_its_next_refresh(
+    env: Env, ns: str
+) -> None:
+    await _store_namespace(env, ns)
     await env.aws.create("rotated", "v1")
     names = [f"es-{i}" for i in range(5)]
     for name in names:
@@ -246,11 +284,12 @@ async def test_a_value_changed_in_aws_reaches_every_reader_on_its_next_refresh(e
 
 async def test_a_new_external_secret_shares_the_cache_but_a_changed_one_reads_fresh(
     env: Env,
+    ns: str,
 ) -> None:
     """The documented trade-off: a new ExternalSecret may get a value up to cache_ttl old that
     another reader fetched (one call per distinct secret on a cold sync); an edited or
     force-synced one always reads AWS again."""
-    ns = await _store_namespace(env)
+    await _store_namespace(env, ns)
     await env.aws.create("db", "v1")
     await env.external_secret(ns, "first", data=_ref("value", "db"))
     await env.wait_secret("first", ns, where=lambda s: _data(s) == {"value": b"v1"})
@@ -266,10 +305,10 @@ async def test_a_new_external_secret_shares_the_cache_but_a_changed_one_reads_fr
     await env.wait_secret("second", ns, where=lambda s: _data(s) == {"value": b"v2"})
 
 
-async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env) -> None:
+async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env, ns: str) -> None:
     """A failure retried with backoff (a missing store may appear any moment; a missing AWS
     secret is retried on the refresh schedule instead, without a worker error)."""
-    ns = await _store_namespace(env)
+    await _store_namespace(env, ns)
 
     async def worker_saw_the_failure() -> bool:
         errors = env.metrics.registry.get_sample_value(

@@ -13,13 +13,13 @@ from contextlib import AsyncExitStack
 
 import pytest
 from controller_env import Env
-from localkube.pytest_cluster import wait_for
 from structlog.testing import capture_logs
 
 from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import ControllerSettings, LeaderSettings, Settings
+from localkube.pytest_cluster import wait_for
 
 LEASE = "eso-leader-test"
 # Short timings keep the tests quick; ratios as controller-runtime's 15/10/2.

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from controller_env import ES_API, Env
-from localkube.pytest_cluster import wait_for
 
 from eso.api import conditions as c
+from localkube.pytest_cluster import wait_for
 
 DATA = [{"secretKey": "password", "remoteRef": {"key": "db"}}]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from controller_env import Env
-from localkube.pytest_cluster import Cluster, wait_for
 from structlog.testing import capture_logs
 
 from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.metrics import Metrics
 from eso.settings import ControllerSettings, LeaderSettings, Settings
+from localkube.pytest_cluster import Cluster, wait_for
 
 
 async def test_stop_before_caches_sync_returns_promptly(cluster: Cluster) -> None:

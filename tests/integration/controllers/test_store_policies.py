@@ -7,6 +7,7 @@ from typing import Any
 from controller_env import ES_API, Env
 
 from eso.api import conditions as c
+from localkube.pytest_cluster import wait_for
 
 
 async def _store(env: Env, ns: str, **spec: Any) -> None:
@@ -48,13 +49,18 @@ async def test_a_store_refresh_interval_that_is_not_a_duration_is_reported(env: 
     assert cond["message"].startswith(c.MSG_UNABLE_VALIDATE_STORE + ": ")
     assert 'spec.refreshInterval "every-hour"' in cond["message"]
 
-    events = (await env.raw.list("v1", "events", namespace=ns)).get("items", [])
-    assert any(
-        e.get("type") == "Warning"
-        and e.get("reason") == c.REASON_INVALID_PROVIDER_CONFIG
-        and "every-hour" in e.get("message", "")
-        for e in events
-    )
+    # the recorder sends events from its own task, after the status write: poll for it
+    async def warned() -> bool:
+        events = (await env.raw.list("v1", "events", namespace=ns)).get("items", [])
+        return any(
+            e.get("type") == "Warning"
+            and e.get("reason") == c.REASON_INVALID_PROVIDER_CONFIG
+            and "every-hour" in e.get("message", "")
+            and e["involvedObject"].get("namespace") == ns
+            for e in events
+        )
+
+    await wait_for(warned, timeout=10.0)
 
 
 async def test_a_store_claiming_the_default_controller_class_is_served(env: Env) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from controller_env import Env
-from localkube.rawclient import ApiStatusError
 
 from eso.api import conditions as c
+from localkube.rawclient import ApiStatusError
 
 WRONG_SECRET_KEY = "wrong-secret-key-value-0000"
 

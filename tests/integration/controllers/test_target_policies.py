@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from controller_env import ES_API, Env
-from localkube.pytest_cluster import wait_for
 
 from eso.api import conditions as c
 from eso.controllers.runtime.worker import Result
 from eso.providers.aws.reader import PROVIDER_LABEL
+from localkube.pytest_cluster import wait_for
 
 DATA = [{"secretKey": "password", "remoteRef": {"key": "db"}}]
 FORCE_SYNC = {"metadata": {"annotations": {c.ANNOTATION_FORCE_SYNC: "1"}}}

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from cp_helpers import widget_crd
+
 from localkube.pytest_cluster import Cluster
 
 

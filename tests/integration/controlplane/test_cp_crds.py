@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from cp_helpers import API, GROUP, widget, widget_crd
+
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError
 
@@ -15,6 +16,67 @@ async def test_installed_crd_is_established(cluster: Cluster, widgets: dict[str,
     conditions = {c["type"]: c["status"] for c in widgets["status"]["conditions"]}
     assert conditions["Established"] == "True"
     assert conditions["NamesAccepted"] == "True"
+
+
+async def test_a_new_crd_has_no_conditions_until_its_names_are_accepted_then_established(
+    cluster: Cluster,
+) -> None:
+    """kube-apiserver's create stores conditions: null; two controller writes follow."""
+    c = cluster.client
+    crd = widget_crd(group=f"seq{secrets.token_hex(3)}.eso.example.com")
+    name = crd["metadata"]["name"]
+    created = await c.create("apiextensions.k8s.io/v1", "customresourcedefinitions", crd)
+    try:
+        assert created["status"]["conditions"] is None
+        assert created["status"]["acceptedNames"] == {"kind": "", "plural": ""}
+        async with c.watch(
+            "apiextensions.k8s.io/v1",
+            "customresourcedefinitions",
+            resource_version=created["metadata"]["resourceVersion"],
+            field_selector=f"metadata.name={name}",
+        ) as w:
+            established = await w.next_matching(
+                lambda e: _condition(e["object"], "Established") == "True", timeout=30
+            )
+        status = established["object"]["status"]
+        assert [cond["type"] for cond in status["conditions"]] == ["NamesAccepted", "Established"]
+        assert status["acceptedNames"]["kind"] == "Widget"
+        assert int(established["object"]["metadata"]["resourceVersion"]) > int(
+            created["metadata"]["resourceVersion"]
+        )
+    finally:
+        await cluster.delete_crd(name)
+
+
+async def test_names_are_accepted_in_a_write_before_the_crd_is_established(
+    cluster: Cluster,
+) -> None:
+    """The naming controller's write: NamesAccepted True, Established False (Installing)."""
+    c = cluster.client
+    crd = widget_crd(group=f"nam{secrets.token_hex(3)}.eso.example.com")
+    name = crd["metadata"]["name"]
+    created = await c.create("apiextensions.k8s.io/v1", "customresourcedefinitions", crd)
+    try:
+        async with c.watch(
+            "apiextensions.k8s.io/v1",
+            "customresourcedefinitions",
+            resource_version=created["metadata"]["resourceVersion"],
+            field_selector=f"metadata.name={name}",
+        ) as w:
+            named = await w.next_matching(lambda e: e["type"] == "MODIFIED", timeout=30)
+        conditions = {cond["type"]: cond for cond in named["object"]["status"]["conditions"]}
+        assert conditions["NamesAccepted"]["status"] == "True"
+        assert (conditions["Established"]["status"], conditions["Established"]["reason"]) == (
+            "False",
+            "Installing",
+        )
+    finally:
+        await cluster.delete_crd(name)
+
+
+def _condition(crd: dict[str, Any], type_: str) -> str | None:
+    listed = (crd.get("status") or {}).get("conditions") or []
+    return next((cond["status"] for cond in listed if cond["type"] == type_), None)
 
 
 async def test_crd_is_listed_in_discovery(cluster: Cluster, widgets: dict[str, Any]) -> None:
@@ -159,7 +221,7 @@ async def test_served_versions_share_storage(cluster: Cluster, ns: str) -> None:
     await c.create(f"{group}/v1", "widgets", body, namespace=ns)
     other = await c.get(f"{group}/v1beta1", "widgets", "w", namespace=ns)
     assert other["apiVersion"] == f"{group}/v1beta1" and other["spec"]["size"] == 3
-    await c.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", f"widgets.{group}")
+    await cluster.delete_crd(f"widgets.{group}")
 
 
 async def test_deleting_a_crd_deletes_its_objects_and_stops_serving(
@@ -186,7 +248,7 @@ async def test_deleting_a_crd_deletes_its_objects_and_stops_serving(
     try:
         assert (await c.list(f"{group}/v1", "widgets", namespace=ns))["items"] == []
     finally:
-        await c.delete("apiextensions.k8s.io/v1", "customresourcedefinitions", f"widgets.{group}")
+        await cluster.delete_crd(f"widgets.{group}")
 
 
 async def test_invalid_crd_is_rejected(cluster: Cluster) -> None:
@@ -218,3 +280,33 @@ async def test_pruned_fields_are_reported_as_warnings_by_default(
         warnings=warnings,
     )
     assert any('unknown field \\"spec.unknown\\"' in w for w in warnings)
+
+
+async def test_a_failed_rule_is_reported_without_a_value_and_listed_once(
+    cluster: Cluster, ns: str
+) -> None:
+    """1.36's CEL error: no "object" value; the message dedups what the causes repeat."""
+    group = f"cel{secrets.token_hex(3)}.eso.example.com"
+    crd = widget_crd(group=group)
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["x-kubernetes-validations"] = [
+        {"rule": "self.size > 5", "message": "size must exceed 5"},
+        {"rule": "self.size > 6", "message": "size must exceed 5"},
+    ]
+    await cluster.install_crd(crd)
+    try:
+        body = {**widget("w"), "apiVersion": f"{group}/v1"}
+        with pytest.raises(ApiStatusError) as e:
+            await cluster.client.create(f"{group}/v1", "widgets", body, namespace=ns)
+        assert e.value.message == (
+            f'Widget.{group} "w" is invalid: spec: Invalid value: size must exceed 5'
+        )
+        assert e.value.body["details"]["causes"] == 2 * [
+            {
+                "reason": "FieldValueInvalid",
+                "message": "Invalid value: size must exceed 5",
+                "field": "spec",
+            }
+        ]
+    finally:
+        await cluster.delete_crd(f"widgets.{group}")

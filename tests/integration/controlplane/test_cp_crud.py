@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import pytest
+
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError, RawClient
 
@@ -130,7 +131,7 @@ async def test_deleting_a_secret_answers_a_success_status(cluster: Cluster, ns: 
 
 
 async def test_delete_with_a_wrong_uid_precondition_conflicts(cluster: Cluster, ns: str) -> None:
-    await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
+    created = await cluster.client.create("v1", "secrets", secret("s"), namespace=ns)
     with pytest.raises(ApiStatusError) as e:
         await cluster.client.delete(
             "v1",
@@ -140,7 +141,32 @@ async def test_delete_with_a_wrong_uid_precondition_conflicts(cluster: Cluster, 
             preconditions={"uid": "00000000-0000-0000-0000-000000000000"},
         )
     assert (e.value.status, e.value.reason) == (409, "Conflict")
-    assert "Precondition failed: UID in precondition" in e.value.message
+    # rest.BeforeDelete names the kind, not the resource
+    assert e.value.message == (
+        'Operation cannot be fulfilled on Secret "s": the UID in the precondition '
+        "(00000000-0000-0000-0000-000000000000) does not match the UID in record "
+        f"({created['metadata']['uid']}). The object might have been deleted and then recreated"
+    )
+    assert e.value.body["details"] == {"name": "s", "kind": "Secret"}
+
+
+async def test_delete_with_a_stale_resource_version_precondition_conflicts(
+    cluster: Cluster, ns: str
+) -> None:
+    c = cluster.client
+    created = await c.create("v1", "secrets", secret("s"), namespace=ns)
+    current = await c.patch(
+        "v1", "secrets", "s", {"metadata": {"labels": {"a": "b"}}}, namespace=ns
+    )
+    stale = created["metadata"]["resourceVersion"]
+    with pytest.raises(ApiStatusError) as e:
+        await c.delete("v1", "secrets", "s", namespace=ns, preconditions={"resourceVersion": stale})
+    assert (e.value.status, e.value.reason) == (409, "Conflict")
+    assert e.value.message == (
+        f'Operation cannot be fulfilled on Secret "s": the ResourceVersion in the precondition '
+        f"({stale}) does not match the ResourceVersion in record "
+        f"({current['metadata']['resourceVersion']}). The object might have been modified"
+    )
 
 
 @pytest.mark.parametrize(
@@ -249,6 +275,44 @@ async def test_lease_and_events_are_served(cluster: Cluster, ns: str) -> None:
     await c.create("v1", "events", event, namespace=ns)
     v1 = await c.get("events.k8s.io/v1", "events", "e1", namespace=ns)
     assert v1["note"] == "hello" and v1["regarding"]["name"] == "l"
+
+
+@pytest.mark.parametrize(
+    ("involved_namespace", "event_namespace", "accepted"),
+    [
+        pytest.param("same", "same", True, id="namespaced-object-in-its-namespace"),
+        pytest.param("", "default", True, id="cluster-object-in-default"),
+        pytest.param("other", "same", False, id="namespaced-object-elsewhere"),
+        pytest.param("", "same", False, id="cluster-object-outside-default"),
+    ],
+)
+async def test_an_event_lives_in_the_namespace_of_its_involved_object(
+    cluster: Cluster, ns: str, involved_namespace: str, event_namespace: str, accepted: bool
+) -> None:
+    """kube-apiserver's Event validation, which an event recorder must satisfy."""
+    resolve = {"same": ns, "other": "default", "": "", "default": "default"}
+    event = {
+        "metadata": {"name": f"e.{ns}"},
+        "involvedObject": {"kind": "ConfigMap", "name": "c"},
+        "reason": "Test",
+        "message": "hello",
+        "type": "Normal",
+    }
+    if involved_namespace:
+        event["involvedObject"]["namespace"] = resolve[involved_namespace]
+    target = resolve[event_namespace]
+    if accepted:
+        await cluster.client.create("v1", "events", event, namespace=target)
+        await cluster.client.delete("v1", "events", f"e.{ns}", namespace=target)
+        return
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "events", event, namespace=target)
+    assert (e.value.status, e.value.reason) == (422, "Invalid")
+    invalid = resolve[involved_namespace]
+    assert e.value.message == (
+        f'Event "e.{ns}" is invalid: involvedObject.namespace: '
+        f'Invalid value: "{invalid}": does not match event.namespace'
+    )
 
 
 async def test_immutable_secret_data_cannot_change(cluster: Cluster, ns: str) -> None:

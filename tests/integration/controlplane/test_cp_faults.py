@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from localkube.apiserver.faults import Faults
 from localkube.pytest_cluster import Cluster
 from localkube.rawclient import ApiStatusError

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
+
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError
 
@@ -160,3 +162,35 @@ async def test_creating_in_a_terminating_namespace_is_forbidden(cluster: Cluster
     assert (e.value.status, e.value.reason) == (403, "Forbidden")
     assert "because it is being terminated" in e.value.message
     await c.patch("v1", "configmaps", "held", {"metadata": {"finalizers": None}}, namespace=ns)
+
+
+async def test_deleting_a_terminating_namespace_again_conflicts(cluster: Cluster) -> None:
+    """The namespace REST's answer while the namespace controller is still emptying it."""
+    c = cluster.client
+    ns = await cluster.create_namespace()
+    await c.create("v1", "configmaps", cm("held", finalizers=[FINALIZER]), namespace=ns)
+    await c.delete("v1", "namespaces", ns)
+    try:
+        with pytest.raises(ApiStatusError) as e:
+            await c.delete("v1", "namespaces", ns)
+        assert (e.value.status, e.value.reason) == (409, "Conflict")
+        assert e.value.message == (
+            f'Operation cannot be fulfilled on namespaces "{ns}": The system is ensuring all '
+            "content is removed from this namespace.  Upon completion, this namespace will "
+            "automatically be purged by the system."
+        )
+    finally:
+        await c.patch("v1", "configmaps", "held", {"metadata": {"finalizers": None}}, namespace=ns)
+
+
+@pytest.mark.parametrize("name", ["Not_A_Valid_Name", "valid-name"])
+async def test_creating_in_a_missing_namespace_is_not_found_before_the_object_is_validated(
+    cluster: Cluster, name: str
+) -> None:
+    """NamespaceLifecycle admission answers before validation, whatever is wrong with the body."""
+    missing = f"eso-missing-{secrets.token_hex(4)}"
+    body = {"metadata": {"name": name, "labels": {"bad": "not ok!"}}, "data": {"a": "1"}}
+    with pytest.raises(ApiStatusError) as e:
+        await cluster.client.create("v1", "configmaps", body, namespace=missing)
+    assert (e.value.status, e.value.reason) == (404, "NotFound")
+    assert e.value.message == f'namespaces "{missing}" not found'

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from localkube.apiserver.patch import json_patch, merge_patch, strategic_merge_patch
 from localkube.apiserver.selectors import parse_field_selector, parse_label_selector
 from localkube.apiserver.status import ApiError

@@ -1,8 +1,11 @@
 """The install bundle and the chart's optional objects apply to a cluster.
 
-The objects are manifests/install.yaml (the Namespace, CRDs, RBAC, ServiceAccount, Service and
-Deployment rendered from the chart) plus what only optional values render (ServiceMonitor,
-PrometheusRule, dashboard ConfigMap, PodDisruptionBudget). One test per kind, so a kind the
+The objects are manifests/install.yaml's (its Namespace, then the chart's CRDs, RBAC,
+ServiceAccount, Service and Deployment) plus what only optional values render (ServiceMonitor,
+PrometheusRule, dashboard ConfigMap, PodDisruptionBudget), rendered for a release and namespace
+unique to the test, so a shared cluster's own eso install (or another run's) never collides;
+what a test creates is deleted and waited for, except the CRDs, whose names are fixed and which
+other tests share: they are created or updated, never deleted. One test per kind, so a kind the
 cluster does not serve is an explicit skip naming it (the local control plane serves no
 Deployments, RBAC, Services or prometheus-operator kinds; a real cluster via
 ESO_TEST_KUBECONFIG serves all but the latter unless prometheus-operator is installed).
@@ -10,6 +13,8 @@ ESO_TEST_KUBECONFIG serves all but the latter unless prometheus-operator is inst
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,12 +22,11 @@ from typing import Any
 
 import pytest
 import yaml
+
 from localkube.pytest_cluster import Cluster, wait_for
 from localkube.rawclient import ApiStatusError, RawClient
 
 ROOT = Path(__file__).resolve().parents[3]
-HELM = ROOT / ".tools" / "bin" / "helm"
-NAMESPACE = "external-secrets"
 OPTIONAL_VALUES = {
     "serviceMonitor": {"enabled": True},
     "prometheusRule": {"enabled": True},
@@ -48,26 +52,29 @@ KINDS = [
 Obj = dict[str, Any]
 
 
-def chart_objects() -> list[Obj]:
-    """install.yaml's objects, then those only optional values render."""
-    bundle = [d for d in yaml.safe_load_all((ROOT / "manifests/install.yaml").read_text()) if d]
-    if not HELM.exists():
-        pytest.fail(f"{HELM.relative_to(ROOT)} is missing: run `make helm` (make test does)")
+def chart_objects(helm: Path, *, release: str, namespace: str) -> list[Obj]:
+    """install.yaml's Namespace renamed, then the chart rendered with the optional values."""
+    bundle = yaml.safe_load_all((ROOT / "manifests/install.yaml").read_text())
+    ns = next(d for d in bundle if d and d["kind"] == "Namespace")
+    ns["metadata"]["name"] = namespace
     out = subprocess.run(
-        [str(HELM), "template", "eso", str(ROOT / "charts/eso"), "-n", NAMESPACE, "-f", "-"],
+        [str(helm), "template", release, str(ROOT / "charts/eso"), "-n", namespace, "-f", "-"],
         input=yaml.safe_dump(OPTIONAL_VALUES),
         capture_output=True,
         text=True,
         check=True,
     )
-    in_bundle = {d["kind"] for d in bundle}
-    extra = [d for d in yaml.safe_load_all(out.stdout) if d and d["kind"] not in in_bundle]
-    return bundle + extra
+    return [ns, *(d for d in yaml.safe_load_all(out.stdout) if d)]
 
 
-@pytest.fixture(scope="module")
-def objects() -> list[Obj]:
-    return chart_objects()
+@pytest.fixture
+def release() -> str:
+    return f"eso-{secrets.token_hex(4)}"
+
+
+@pytest.fixture
+def objects(helm: Path, release: str) -> list[Obj]:
+    return chart_objects(helm, release=release, namespace=f"{release}-system")
 
 
 async def plural_of(client: RawClient, api_version: str, kind: str) -> str | None:
@@ -146,12 +153,30 @@ class Applier:
         return False
 
     async def cleanup(self) -> None:
+        """Delete what was created (CRDs excepted: shared), newest first; wait until gone."""
+        deleted = []
         for api, plural, name, ns in reversed(self.created):
+            if plural == "customresourcedefinitions":
+                continue
             try:
                 await self.cluster.client.delete(api, plural, name, namespace=ns)
             except ApiStatusError as e:
                 if e.status != 404:
                     raise
+            deleted.append((api, plural, name, ns))
+        await asyncio.gather(*(self._wait_gone(*ref) for ref in deleted))
+
+    async def _wait_gone(self, api: str, plural: str, name: str, ns: str | None) -> None:
+        async def gone() -> bool:
+            try:
+                await self.cluster.client.get(api, plural, name, namespace=ns)
+            except ApiStatusError as e:
+                if e.status == 404:
+                    return True
+                raise
+            return False
+
+        await wait_for(gone, timeout=120)
 
 
 @pytest.fixture
@@ -173,7 +198,11 @@ def test_every_rendered_kind_is_covered(objects: list[Obj]) -> None:
     kinds = {o["kind"] for o in objects}
     assert kinds <= set(KINDS), f"add {kinds - set(KINDS)} to KINDS"
     assert set(KINDS) - {"CustomResourceDefinition"} <= kinds
-    assert objects[0]["kind"] == "Namespace" and objects[0]["metadata"]["name"] == NAMESPACE
+    assert objects[0]["kind"] == "Namespace"
+    assert {o["metadata"].get("namespace") for o in objects[1:]} <= {
+        objects[0]["metadata"]["name"],
+        None,
+    }
 
 
 @pytest.mark.helm

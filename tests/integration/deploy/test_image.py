@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import aiohttp
 import pytest
 import yaml
+
 from localkube.moto import MotoSecrets, MotoServer, fake_aws_env
 from localkube.pytest_cluster import Cluster
 from localkube.rawclient import ApiStatusError

@@ -8,13 +8,13 @@ from contextlib import aclosing
 from typing import Any
 
 import pytest
-from localkube.pytest_cluster import Cluster
 
 from eso.kube import errors as kerr
 from eso.kube.client import KubeClient
 from eso.kube.resources import CONFIGMAPS, SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings
+from localkube.pytest_cluster import Cluster
 
 OURS = "app=eso-test"
 

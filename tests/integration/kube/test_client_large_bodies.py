@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 
-from localkube.pytest_cluster import Cluster
-
 from eso.kube.client import KubeClient
 from eso.kube.resources import SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings
+from localkube.pytest_cluster import Cluster
 
 
 async def test_a_secret_near_the_size_limit_is_created_and_read_back(cluster: Cluster) -> None:

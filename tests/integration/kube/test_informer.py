@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from localkube.pytest_cluster import Cluster, wait_for
 
 from eso.kube.cache import Tombstone
 from eso.kube.client import KubeClient
@@ -23,6 +22,7 @@ from eso.kube.resources import CONFIGMAPS, SECRETS, Resource
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
 from eso.tasks import TaskSet
+from localkube.pytest_cluster import Cluster, wait_for
 
 FAST = InformerSettings(backoff_initial=0.05, backoff_max=0.5, backoff_reset=5.0)
 # Clusters put objects of their own in new namespaces (kube-root-ca.crt), so informers and

@@ -8,7 +8,6 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from localkube.pytest_cluster import Cluster, wait_for
 
 from eso.kube.client import KubeClient
 from eso.kube.leader import LeaderElector
@@ -16,6 +15,7 @@ from eso.kube.resources import LEASES
 from eso.metrics import Metrics
 from eso.settings import LeaderSettings
 from eso.tasks import TaskSet
+from localkube.pytest_cluster import Cluster, wait_for
 
 # Short timings keep crash takeover quick; ratios as controller-runtime's 15/10/2.
 SHORT = {"lease_duration": 3.0, "renew_deadline": 2.0, "retry_period": 0.3}

@@ -10,7 +10,6 @@ import asyncio
 
 import pytest
 from aws_helpers import CRED_SECRET, NAMESPACE, FakeSecrets, calls, counter, ref, store_doc
-from localkube.moto import MotoSecrets, MotoServer
 from structlog.testing import capture_logs
 
 from eso.clock import FakeClock
@@ -23,6 +22,7 @@ from eso.providers.base import (
     SecretNotFoundError,
 )
 from eso.settings import AWSSettings
+from localkube.moto import MotoSecrets, MotoServer
 
 BATCH = "BatchGetSecretValue"
 # A window long enough that a slow or loaded machine still gathers a cold sync's reads into

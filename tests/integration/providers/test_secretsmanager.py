@@ -17,7 +17,6 @@ from aws_helpers import (
     ref,
     store_doc,
 )
-from localkube.moto import MotoSecrets, MotoServer
 
 from eso.metrics import Metrics
 from eso.providers.aws.secretsmanager import AWSProvider
@@ -30,6 +29,7 @@ from eso.providers.base import (
 )
 from eso.providers.registry import default_registry
 from eso.settings import AWSSettings
+from localkube.moto import MotoSecrets, MotoServer
 
 PERSON = {
     "name": {"first": "Tom", "last": "Anderson"},

@@ -178,6 +178,10 @@ def test_server_side_defaults_match_esos_v1_crd() -> None:
     assert not any("default" in remote_ref[f] for f in remote_ref), "ESO v1 defaults these in code"
     assert "default" not in spec["refreshPolicy"]
     assert "default" not in spec["secretStoreRef"]["properties"]["kind"]
+    rewrite = spec["dataFrom"]["items"]["properties"]["rewrite"]["items"]["properties"]
+    assert rewrite["merge"]["properties"]["into"]["default"] == ""
+    status = root_schema(crd_named_model("ExternalSecret"))["properties"]["status"]["properties"]
+    assert status["binding"]["properties"]["name"]["default"] == ""  # LocalObjectReference's
 
 
 def crd_named_model(kind: str) -> type[EsoModel]:

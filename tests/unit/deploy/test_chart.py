@@ -33,20 +33,12 @@ from eso.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 CHART = ROOT / "charts" / "eso"
-HELM = ROOT / ".tools" / "bin" / "helm"
 NAMESPACE = "external-secrets"
 KUBE_VERSION = "1.30.0"
 # prometheus-operator kinds: kubernetes-validate has no schema for them; checked structurally.
 OPERATOR_KINDS = {"ServiceMonitor", "PrometheusRule"}
 
 Obj = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def helm() -> Path:
-    if not HELM.exists():
-        pytest.fail(f"{HELM.relative_to(ROOT)} is missing: run `make helm` (make test does)")
-    return HELM
 
 
 def run_helm(helm: Path, *args: str, values: Obj | None = None) -> subprocess.CompletedProcess[str]:

@@ -6,10 +6,10 @@ import ssl
 from pathlib import Path
 
 import pytest
-from localkube.apiserver.tls import serving_cert
 
 from eso.clock import FakeClock
 from eso.kube.config import TOKEN_REFRESH_PERIOD, KubeConfigError, load_cluster_config
+from localkube.apiserver.tls import serving_cert
 
 
 @pytest.fixture

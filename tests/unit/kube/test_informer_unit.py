@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from localkube.pytest_cluster import wait_for
 
 from eso.kube.cache import Tombstone
 from eso.kube.client import KubeClient
@@ -19,6 +18,7 @@ from eso.kube.informer import Informer
 from eso.kube.resources import SECRETS
 from eso.metrics import Metrics
 from eso.settings import ClientSettings, InformerSettings
+from localkube.pytest_cluster import wait_for
 
 
 def secret(name: str, rv: int, **extra: Any) -> dict[str, Any]:

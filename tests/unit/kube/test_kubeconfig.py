@@ -17,7 +17,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from localkube.apiserver.tls import server_context, serving_cert
 
 from eso.clock import FakeClock
 from eso.kube.config import (
@@ -27,6 +26,7 @@ from eso.kube.config import (
     PluginCredentials,
     load_cluster_config,
 )
+from localkube.apiserver.tls import server_context, serving_cert
 
 SERVER = "https://127.0.0.1:6443"
 

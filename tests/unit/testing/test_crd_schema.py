@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from localkube.apiserver.cel import compile_errors
 from localkube.apiserver.schema import (
     FieldError,

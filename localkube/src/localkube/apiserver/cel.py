@@ -36,6 +36,7 @@ from localkube.apiserver.field_errors import (
     DUPLICATE,
     FORBIDDEN,
     INVALID,
+    OMIT,
     REQUIRED,
     FieldError,
     field_error,
@@ -293,7 +294,7 @@ def _run_rules(
             activation["oldSelf"] = (
                 CelOptional(old_value) if rule.get("optionalOldSelf") else old_value
             )
-        violation = _check_rule(rule, compiled, node=node, path=path, activation=activation)
+        violation = _check_rule(rule, compiled, path=path, activation=activation)
         if violation is not None:
             out.append(violation)
 
@@ -302,22 +303,21 @@ def _check_rule(
     rule: Mapping[str, Any],
     compiled: _Compiled,
     *,
-    node: Mapping[str, Any],
     path: str,
     activation: dict[str, Any],
 ) -> FieldError | None:
-    type_ = str(node.get("type") or "")
+    # kube-apiserver 1.36 no longer shows the node's type ("object") as the bad value: OMIT
     field = path or _ROOT_FIELD
     text = str(rule.get("rule") or "").strip()
     if compiled.error is not None or compiled.program is None:
-        return field_error(INVALID, field, type_, f"rule compile error: {compiled.error}")
+        return field_error(INVALID, field, OMIT, f"rule compile error: {compiled.error}")
     result, error = _evaluate(compiled, activation)
     if error is not None:
-        return field_error(INVALID, field, type_, _eval_error_detail(error, text))
+        return field_error(INVALID, field, OMIT, _eval_error_detail(error, text))
     if result:
         return None
     field = _rule_field(path, rule.get("fieldPath"))
-    return _failure(rule, field=field, type_=type_, detail=_message(rule, activation))
+    return _failure(rule, field=field, detail=_message(rule, activation))
 
 
 def _evaluate(compiled: _Compiled, activation: dict[str, Any]) -> tuple[bool, str | None]:
@@ -376,15 +376,15 @@ def _message(rule: Mapping[str, Any], activation: dict[str, Any]) -> str:
     return f"failed rule: {str(rule.get('rule') or '').strip()}"
 
 
-def _failure(rule: Mapping[str, Any], *, field: str, type_: str, detail: str) -> FieldError:
+def _failure(rule: Mapping[str, Any], *, field: str, detail: str) -> FieldError:
     reason = rule.get("reason")
     if reason == FORBIDDEN:
         return field_error(FORBIDDEN, field, "", detail)
     if reason == REQUIRED:
         return field_error(REQUIRED, field, "", detail)
     if reason == DUPLICATE:
-        return field_error(DUPLICATE, field, type_, "")
-    return field_error(INVALID, field, type_, detail)
+        return field_error(DUPLICATE, field, OMIT, "")
+    return field_error(INVALID, field, OMIT, detail)
 
 
 def _rule_field(path: str, field_path: Any) -> str:

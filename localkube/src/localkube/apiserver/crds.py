@@ -1,10 +1,12 @@
 """CustomResourceDefinitions: validation, defaults, status, and the types they serve.
 
-kube-apiserver's apiextensions controllers accept names, mark the CRD Established and start
-serving each served version; here that happens synchronously within the write, so a CRD is
-served as soon as its create returns (a real cluster takes a moment: tests wait for the
-Established condition either way). Deletion is handled by the garbage collector: instances
-go first, then the CRD (finalizer ``customresourcecleanup.apiextensions.k8s.io``).
+kube-apiserver stores a new CRD with ``status.conditions: null`` and empty ``acceptedNames``;
+its naming controller then accepts the names (``NamesAccepted``) and its establishing
+controller marks it ``Established``, each a separate write, after the create has returned.
+``establishing.py`` replays that sequence here, so a client that uses a CRD before it is
+Established (or reads its conditions as a list) fails locally first. Its versions are served
+(and listed in discovery) once Established. Deletion is handled by the garbage collector:
+instances go first, then the CRD (finalizer ``customresourcecleanup.apiextensions.k8s.io``).
 """
 
 from __future__ import annotations
@@ -94,37 +96,84 @@ def default_crd(crd: JSONDict) -> None:
             v.pop("additionalPrinterColumns", None)
 
 
-def crd_status(crd: JSONDict, *, now: str, old: JSONDict | None) -> JSONDict:
-    """Names accepted, Established, stored versions accumulated like the real server."""
+NAMES_ACCEPTED = "NamesAccepted"
+ESTABLISHED = "Established"
+# (type, status) -> (reason, message), as the naming and establishing controllers write them
+_CONDITIONS = {
+    (NAMES_ACCEPTED, "True"): ("NoConflicts", "no conflicts found"),
+    (ESTABLISHED, "False"): ("Installing", "the initial names have been accepted"),
+    (ESTABLISHED, "True"): ("InitialNamesAccepted", "the initial names have been accepted"),
+}
+
+
+def crd_status(crd: JSONDict, *, old: JSONDict | None) -> JSONDict:
+    """The status a write stores: stored versions accumulate, conditions are kept.
+
+    A new CRD gets kube-apiserver's initial status (no conditions, empty accepted names);
+    ``controller_step`` adds the controllers' conditions afterwards. A CRD whose names were
+    accepted has them re-accepted on update (no conflicting CRDs exist here).
+    """
     spec = crd["spec"]
     old_status = (old or {}).get("status") or {}
     stored = list(old_status.get("storedVersions") or [])
     storage = next((v["name"] for v in spec.get("versions", []) if v.get("storage")), None)
     if storage and storage not in stored:
         stored.append(storage)
-    prior = {c["type"]: c for c in old_status.get("conditions") or []}
-
-    def cond(type_: str, reason: str, message: str) -> JSONDict:
-        since = prior.get(type_, {}).get("lastTransitionTime", now)
-        return {
-            "type": type_,
-            "status": "True",
-            "lastTransitionTime": since,
-            "reason": reason,
-            "message": message,
-        }
-
+    accepted = old_status.get("acceptedNames") or {"kind": "", "plural": ""}
+    if is_true(old or {}, NAMES_ACCEPTED):
+        accepted = dict(spec["names"])
     return {
-        "acceptedNames": dict(spec["names"]),
-        "conditions": [
-            cond("NamesAccepted", "NoConflicts", "no conflicts found"),
-            cond("Established", "InitialNamesAccepted", "the initial names have been accepted"),
-        ],
+        "acceptedNames": accepted,
+        "conditions": old_status.get("conditions"),
         "storedVersions": stored,
     }
 
 
+def controller_step(crd: JSONDict, *, now: str) -> JSONDict | None:
+    """The status the next controller writes, or None when ``crd`` is Established.
+
+    The naming controller accepts the names and sets Established False (``Installing``); the
+    establishing controller, seeing that, sets Established True.
+    """
+    if is_true(crd, ESTABLISHED):
+        return None
+    status = dict(crd.get("status") or {})
+    if not is_true(crd, NAMES_ACCEPTED):
+        status["acceptedNames"] = dict(crd["spec"]["names"])
+        status["conditions"] = _set(status.get("conditions"), NAMES_ACCEPTED, "True", now=now)
+        status["conditions"] = _set(status["conditions"], ESTABLISHED, "False", now=now)
+    else:
+        status["conditions"] = _set(status.get("conditions"), ESTABLISHED, "True", now=now)
+    return status
+
+
+def _set(conditions: list[JSONDict] | None, type_: str, value: str, *, now: str) -> list[JSONDict]:
+    """apiextensions' SetCRDCondition: lastTransitionTime changes only with the status."""
+    out = list(conditions or [])
+    prior = next((c for c in out if c["type"] == type_), None)
+    reason, message = _CONDITIONS[(type_, value)]
+    since = prior["lastTransitionTime"] if prior and prior["status"] == value else now
+    cond = {
+        "type": type_,
+        "status": value,
+        "lastTransitionTime": since,
+        "reason": reason,
+        "message": message,
+    }
+    if prior is None:
+        return [*out, cond]
+    return [cond if c is prior else c for c in out]
+
+
+def is_true(crd: JSONDict, type_: str) -> bool:
+    conditions = (crd.get("status") or {}).get("conditions") or []
+    return any(c["type"] == type_ and c["status"] == "True" for c in conditions)
+
+
 def served_types(crd: JSONDict) -> list[ResourceType]:
+    """The endpoints ``crd`` serves: none until it is Established."""
+    if not is_true(crd, ESTABLISHED):
+        return []
     spec = crd["spec"]
     names = spec["names"]
     out = []

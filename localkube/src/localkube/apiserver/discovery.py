@@ -16,12 +16,22 @@ from localkube.apiserver.registry import ALL_VERBS, Registry, ResourceType
 
 JSONDict = dict[str, Any]
 
-# The release eso is judged against (the integration suite also runs on a real 1.36). kubectl
-# 1.32, the local tool, only warns about the skew.
+# The release the local plane emulates, the one the suite also runs against for real
+# (kube-apiserver v1.36.2); k3s-style build metadata says it is not that binary. /version and
+# the OpenAPI documents' info.version both say it. kubectl 1.32, the local tool, only warns
+# about the skew.
+EMULATED_MINOR = 36
+EMULATED_VERSION = f"v1.{EMULATED_MINOR}.2+localkube"
 VERSION_INFO: JSONDict = {
     "major": "1",
-    "minor": "36",
-    "gitVersion": "v1.36.0",
+    "minor": str(EMULATED_MINOR),
+    # compatibility versions (KEP-4330, 1.33+): what it emulates, and the oldest it is
+    # compatible with (n-1), as kube-apiserver reports by default
+    "emulationMajor": "1",
+    "emulationMinor": str(EMULATED_MINOR),
+    "minCompatibilityMajor": "1",
+    "minCompatibilityMinor": str(EMULATED_MINOR - 1),
+    "gitVersion": EMULATED_VERSION,
     "gitCommit": "0000000000000000000000000000000000000000",
     "gitTreeState": "clean",
     "buildDate": "2026-01-01T00:00:00Z",

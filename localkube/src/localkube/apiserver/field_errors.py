@@ -3,7 +3,8 @@
 Clients match on these strings (kubectl prints them, our integration tests compare them with a
 real cluster's), so the rendering copies apimachinery's ``ErrorBody``: the type's text, the bad
 value (Go's %q for strings, %v for numbers and booleans, JSON for anything else, omitted for
-Required/Forbidden/TooLong) and the detail. A field path of nil renders as ``<nil>``.
+Required/Forbidden/TooLong and for ``OMIT``, apimachinery's ``field.OmitValueType{}``) and the
+detail. A field path of nil renders as ``<nil>``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ TOO_MANY = "FieldValueTooMany"
 DUPLICATE = "FieldValueDuplicate"
 
 ROOT_FIELD = "<nil>"
+
+
+class _Omit:
+    """``field.OmitValueType{}``: an error whose bad value is not shown ("Invalid value: d")."""
+
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT: Any = _Omit()
 
 _TYPE_TEXT = {
     REQUIRED: "Required value",
@@ -53,7 +64,7 @@ class FieldError:
 def field_error(type_: str, field: str, value: Any = "", detail: str = "") -> FieldError:
     """A FieldError worded as ``field.Error.ErrorBody`` words it; an empty field is ``<nil>``."""
     message = _TYPE_TEXT[type_]
-    if type_ not in _NO_VALUE_SHOWN:
+    if type_ not in _NO_VALUE_SHOWN and value is not OMIT:
         message = f"{message}: {render_value(value)}"
     if detail:
         message = f"{message}: {detail}"

@@ -167,7 +167,28 @@ def _kind_create(rt: ResourceType, obj: JSONDict) -> list[Cause]:
         obj["status"] = {"phase": "Active"}
     if rt.group == "" and rt.plural == "pods":
         obj.setdefault("status", {}).setdefault("phase", "Pending")
+    if rt.storage == ("", "events"):
+        return event_causes(obj)
     return []
+
+
+def event_causes(obj: JSONDict) -> list[Cause]:
+    """legacyValidateEvent's namespace rule: an Event lives in its involved object's namespace.
+
+    An Event about a cluster-scoped object goes in ``default`` (or, with ``eventTime`` set,
+    ``kube-system``); kube-apiserver refuses the rest on create and update alike.
+    """
+    involved = (obj.get("involvedObject") or {}).get("namespace") or ""
+    namespace = obj["metadata"].get("namespace") or ""
+    if involved:
+        ok = namespace == involved
+    elif obj.get("eventTime"):
+        ok = namespace in ("default", "kube-system")
+    else:
+        ok = namespace in ("", "default")
+    if ok:
+        return []
+    return [field_invalid("involvedObject.namespace", involved, "does not match event.namespace")]
 
 
 def prepare_secret(obj: JSONDict) -> list[Cause]:
@@ -296,4 +317,6 @@ def _kind_update(rt: ResourceType, new: JSONDict, old: JSONDict) -> list[Cause]:
             causes.append(field_invalid("type", new.get("type"), "field is immutable"))
     if rt.group == "" and rt.plural in ("secrets", "configmaps"):
         causes += immutable_causes(new, old)
+    if rt.storage == ("", "events"):
+        causes += event_causes(new)
     return causes

@@ -5,8 +5,12 @@ kubectl 1.32 reads ``/openapi/v3`` to decide (a) whether the server validates fi
 ``fieldValidation=Strict`` instead of validating client-side) and (b) whether a kind takes
 strategic merge patches (the PATCH request body media types). ``kubectl explain`` and
 ``describe`` use the component schemas: custom resources get their openAPIV3Schema,
-built-ins an open object schema. ``/openapi/v2`` is not served (404), as on servers that
-disable it; kubectl then relies on v3. PATCH bodies do not list strategic merge patch, because
+built-ins an open object schema. ``/openapi/v2`` is a valid Swagger 2.0 document with no
+definitions: kubectl fetches it (as protobuf) only to validate a kind that v3 does not list,
+i.e. one with no CRD, finds no schema, skips client-side validation and then reports what a
+real server's answer leads to: ``no matches for kind ... ensure CRDs are installed first``
+(a 404 here instead made kubectl fail with "error validating data"). PATCH bodies do not list
+strategic merge patch, because
 kubectl would then compute it from these (property-less) schemas; without it, kubectl falls
 back to its compiled-in types for built-ins, which yields the same patch a real server gets.
 """
@@ -17,6 +21,7 @@ import hashlib
 import json
 from typing import Any
 
+from localkube.apiserver.discovery import EMULATED_VERSION
 from localkube.apiserver.registry import Registry, ResourceType
 
 JSONDict = dict[str, Any]
@@ -94,10 +99,48 @@ def group_version_doc(registry: Registry, group: str, version: str) -> JSONDict 
         return None
     return {
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.36.0"},
+        "info": {"title": "Kubernetes", "version": EMULATED_VERSION},
         "paths": {_item_path(rt): _operations(rt) for rt in types},
         "components": {"schemas": {_schema_name(rt): _schema(rt) for rt in types}},
     }
+
+
+# kube-openapi's handler accepts the "@" form clients send and answers with the dotted one
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+V2_DOCUMENT: JSONDict = {
+    "swagger": "2.0",
+    "info": {"title": "Kubernetes", "version": EMULATED_VERSION},
+    "paths": {},
+    "definitions": {},
+}
+
+
+def v2_protobuf() -> bytes:
+    """``V2_DOCUMENT`` as gnostic's ``openapi_v2.Document``, what client-go's discovery reads.
+
+    Fields used: Document.swagger (1), .info (2: Info.title 1, Info.version 2), .paths (8),
+    .definitions (9); empty messages are sent as empty, which proto3 decodes as present.
+    """
+
+    def field(number: int, payload: bytes) -> bytes:  # wire type 2: length-delimited
+        return _varint_bytes(number << 3 | 2) + _varint_bytes(len(payload)) + payload
+
+    info = V2_DOCUMENT["info"]
+    return (
+        field(1, V2_DOCUMENT["swagger"].encode())
+        + field(2, field(1, info["title"].encode()) + field(2, info["version"].encode()))
+        + field(8, b"")
+        + field(9, b"")
+    )
+
+
+def _varint_bytes(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
 
 
 def doc_hash(doc: JSONDict) -> str:

@@ -114,10 +114,12 @@ class Operations:
                 raise st.ApiError(
                     500, "", "resourceVersion should not be set on objects to be created"
                 )
+        if rt.namespaced:
+            # NamespaceLifecycle is admission: it answers before the strategy validates the
+            # object (a generated name does not exist yet, so its message has none)
+            self._check_namespace(rt, namespace, str(body["metadata"].get("name") or ""))
         obj = objects.prepare_create(rt, to_storage(rt, body), now=self.clock.wall())
         name = obj["metadata"]["name"]
-        if rt.namespaced:
-            self._check_namespace(rt, namespace, name)
         if rt.storage == CRDS:
             obj = self._admit_crd(obj, None)
         obj = _type_meta_first(
@@ -232,8 +234,7 @@ class Operations:
                 name=crd["metadata"].get("name", ""),
                 causes=causes,
             )
-        now = objects.timestamp(self.clock.wall())
-        crd["status"] = crds.crd_status(crd, now=now, old=old)
+        crd["status"] = crds.crd_status(crd, old=old)
         if crd["metadata"].get("deletionTimestamp") and old is not None:
             crd["status"]["conditions"] = old["status"]["conditions"]
         return crd
@@ -282,6 +283,11 @@ class Operations:
             self._after_write(rt, stored, deleted=True)
             return stored, True
         md = old["metadata"]
+        terminating = md.get("deletionTimestamp")
+        if rt.storage == NAMESPACES and terminating and (old.get("spec") or {}).get("finalizers"):
+            raise st.conflict(
+                plural=rt.plural, group=rt.group, name=name, why=st.NAMESPACE_TERMINATING
+            )
         if md.get("deletionTimestamp") and finalizers == (md.get("finalizers") or []):
             return old, False  # already terminating: nothing changes
         new = _marked_for_deletion(old, finalizers, now=objects.timestamp(self.clock.wall()))
@@ -347,16 +353,12 @@ def _finished(obj: JSONDict) -> bool:
 
 
 def _check_delete_preconditions(rt: ResourceType, obj: JSONDict, opts: DeleteOptions) -> None:
+    """409 as ``rest.BeforeDelete``: ``NewConflict`` on the *kind* (not the resource) ``Secret``."""
     md = obj["metadata"]
     why = None
     if opts.uid is not None and opts.uid != md.get("uid"):
-        why = f"UID in precondition: {opts.uid}, UID in object meta: {md.get('uid')}"
+        why = st.UID_PRECONDITION.format(sent=opts.uid, stored=md.get("uid"))
     elif opts.resource_version is not None and opts.resource_version != md["resourceVersion"]:
-        why = (
-            f"ResourceVersion in precondition: {opts.resource_version}, "
-            f"ResourceVersion in object meta: {md['resourceVersion']}"
-        )
+        why = st.RV_PRECONDITION.format(sent=opts.resource_version, stored=md["resourceVersion"])
     if why is not None:
-        raise st.conflict(
-            plural=rt.plural, group=rt.group, name=md["name"], why=f"Precondition failed: {why}"
-        )
+        raise st.conflict(plural=rt.kind, group=rt.group, name=md["name"], why=why)

@@ -5,8 +5,8 @@ middleware chain, no router table to rebuild when CRDs come and go). Requests ar
 authenticated with a bearer token over TLS (401 Status otherwise, as kube-apiserver with
 anonymous auth disabled; TLS because kubectl sends tokens only over https), checked against
 injected faults, then served by discovery, OpenAPI or the resource handlers. Background work
-(garbage collection, bookmarks) runs in a ``TaskSet``; the objects every namespace gets
-(``namespaces``) are written within the write that needs them.
+(garbage collection, establishing CRDs, bookmarks) runs in a ``TaskSet``; the objects every
+namespace gets (``namespaces``) are written within the write that needs them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from eso.clock import Clock, SystemClock
 from eso.tasks import TaskSet
 from localkube.apiserver import discovery, openapi
 from localkube.apiserver import status as st
+from localkube.apiserver.establishing import EstablishingController
 from localkube.apiserver.faults import Faults, RequestInfo
 from localkube.apiserver.gc import GarbageCollector
 from localkube.apiserver.handlers import ResourceHandlers, error_response, json_response
@@ -63,6 +64,7 @@ class LocalControlPlane:
         self.resources = ResourceHandlers(self.ops, clock=self.clock)
         self.faults = Faults(drop_watches=self.resources.drop_watches, compact=self._compact)
         self._gc = GarbageCollector(self.ops)
+        self._establishing = EstablishingController(self.ops)
         self._contents = NamespaceContents(self.ops, ca_pem=serving_cert().ca_pem.decode())
         self._tasks = TaskSet()
         self._runner: web.AppRunner | None = None
@@ -98,6 +100,7 @@ class LocalControlPlane:
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         self._tasks.spawn(self._gc.run(), name="apiserver-gc")
+        self._tasks.spawn(self._establishing.run(), name="apiserver-establishing")
         self._tasks.spawn(self._bookmarks(), name="apiserver-bookmarks")
 
     async def __aenter__(self) -> LocalControlPlane:
@@ -169,6 +172,10 @@ class LocalControlPlane:
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             raise st.unauthorized()
         parts = [p for p in path.split("/") if p]
+        if request.method == "GET" and parts == ["openapi", "v2"]:
+            if "protobuf" in request.headers.get("Accept", ""):
+                return web.Response(body=openapi.v2_protobuf(), content_type=openapi.V2_PROTOBUF)
+            return json_response(openapi.V2_DOCUMENT)
         if request.method == "GET":
             doc = self._document(parts)
             if doc is not None:

@@ -126,11 +126,29 @@ def conflict(*, plural: str, group: str, name: str, why: str) -> ApiError:
 MODIFIED = (
     "the object has been modified; please apply your changes to the latest version and try again"
 )
+# a second DELETE of a Namespace the namespace controller is still emptying (namespace REST)
+NAMESPACE_TERMINATING = (
+    "The system is ensuring all content is removed from this namespace.  Upon completion, "
+    "this namespace will automatically be purged by the system."
+)
+# rest.BeforeDelete's precondition checks (k8s.io/apiserver/pkg/registry/rest/delete.go)
+UID_PRECONDITION = (
+    "the UID in the precondition ({sent}) does not match the UID in record ({stored}). "
+    "The object might have been deleted and then recreated"
+)
+RV_PRECONDITION = (
+    "the ResourceVersion in the precondition ({sent}) does not match the ResourceVersion in "
+    "record ({stored}). The object might have been modified"
+)
 
 
 def invalid(*, kind: str, group: str, name: str, causes: list[Cause]) -> ApiError:
-    """422 like ``errors.NewInvalid``: one message listing every field error."""
-    parts = [f"{c.field}: {c.message}" if c.field else c.message for c in causes]
+    """422 like ``errors.NewInvalid``: one message listing every field error.
+
+    The message lists each distinct error once (``ErrorList.ToAggregate``); the causes keep
+    every one, in order.
+    """
+    parts = list(dict.fromkeys(f"{c.field}: {c.message}" if c.field else c.message for c in causes))
     listed = parts[0] if len(parts) == 1 else "[" + ", ".join(parts) + "]"
     return ApiError(
         422,
@@ -149,10 +167,11 @@ def unauthorized() -> ApiError:
 
 
 def forbidden(*, plural: str, group: str, name: str, why: str, causes: list[Cause]) -> ApiError:
+    named = f'{qualified(plural, group)} "{name}"' if name else qualified(plural, group)
     return ApiError(
         403,
         "Forbidden",
-        f'{qualified(plural, group)} "{name}" is forbidden: {why}',
+        f"{named} is forbidden: {why}",
         details=_details(
             name, group, plural, **({"causes": [c.as_dict() for c in causes]} if causes else {})
         ),
