@@ -58,7 +58,7 @@ def test_find_becomes_esos_list_secrets_filters(
 
 
 def test_a_find_without_name_or_tags_is_esos_unexpected_operator() -> None:
-    with pytest.raises(ConfigError, match="^unexpected find operator$"):
+    with pytest.raises(ConfigError, match=r"^unexpected find operator$"):
         find_query(_find(path="only/a/path"))
 
 
