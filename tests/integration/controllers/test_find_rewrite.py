@@ -163,10 +163,3 @@ async def test_a_missing_entry_store_fails_only_its_entry_by_name(env: Env) -> N
         '"no-such-store", not found'
     ) in message
 
-
-async def test_a_generator_source_is_still_reported_not_implemented(env: Env) -> None:
-    ns = await _store_namespace(env)
-    gen = {"sourceRef": {"generatorRef": {"kind": "Password", "name": "pw"}}}
-    await env.external_secret(ns, "gen", data_from=[gen])
-    message = await _failure(env, ns, "gen")
-    assert "spec.dataFrom[0].sourceRef.generatorRef" in message
