@@ -329,9 +329,20 @@ async def _entry_clients(
     """A client (or the reason there is none) for every per-entry store, built concurrently."""
     keys = list(stores.entries)
     got = await asyncio.gather(
-        *(_entry_client(es, stores.entries[k], access=access, recorder=recorder) for k in keys)
+        *(_entry_client(es, stores.entries[k], access=access, recorder=recorder) for k in keys),
+        return_exceptions=True,
     )
-    return dict(zip(keys, got, strict=True))
+    out: dict[StoreKey, SecretsClient | EntryStoreError] = {}
+    for key, client in zip(keys, got, strict=True):
+        if isinstance(client, EntryStoreError):
+            out[key] = client
+        elif isinstance(client, Exception):
+            out[key] = EntryStoreError(f"unexpected {type(client).__name__}", transient=True)
+        elif isinstance(client, BaseException):
+            raise client  # cancellation
+        else:
+            out[key] = client
+    return out
 
 
 async def _entry_client(

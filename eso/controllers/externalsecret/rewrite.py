@@ -35,6 +35,7 @@ from eso.template.errors import TemplateError
 from eso.template.functions import gojson
 from eso.template.functions.library import function_map
 from eso.template.gostrconv import format_float, quote
+from eso.template.limits import Limits
 
 ERR_REWRITE: Final = "error applying rewrite to keys: {error}"
 ERR_OPERATION: Final = "failed rewrite operation[{index}]: {error}"
@@ -55,6 +56,10 @@ TEMPLATE_NAME: Final = "transform"
 MAX_KEY: Final = 64 * 1024
 """Characters of one rewritten key: far above a Secret key's 253, so only a hostile target
 (``$0$0$0...`` on a long key) reaches it, and it fails before using much memory."""
+
+KEY_LIMITS: Final = Limits(max_output=MAX_KEY, max_steps=100_000)
+"""One key's rendering: a key template is a line of text, so a tenth of a Secret template's
+step budget is ample and a map of many keys stays cheap even with a hostile template."""
 
 _NOT_AN_OBJECT: Final = (
     "json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
@@ -118,7 +123,7 @@ def rewrite_transform(
 
     def rename(key: str) -> str:
         try:
-            new = template.execute({"value": key})
+            new = template.execute({"value": key}, limits=KEY_LIMITS)
         except TemplateError as e:
             raise RewriteError(ERR_TRANSFORM_EXEC.format(key=quote(key), error=e)) from None
         if len(new) > MAX_KEY:

@@ -163,3 +163,27 @@ async def test_a_missing_entry_store_fails_only_its_entry_by_name(env: Env) -> N
         '"no-such-store", not found'
     ) in message
 
+
+async def test_an_entry_cluster_store_whose_conditions_deny_the_namespace_fails_its_entry(
+    env: Env,
+) -> None:
+    ns = await _store_namespace(env)
+    name = f"denying-{env.suffix}"
+    spec = env.store_spec("awssm-secret", ns)
+    spec["conditions"] = [{"namespaces": ["some-other-namespace"]}]
+    body = {"apiVersion": ES_API, "kind": "ClusterSecretStore", "metadata": {"name": name}}
+    await env.raw.create(ES_API, "clustersecretstores", {**body, "spec": spec})
+    env.cluster_objects.append(("clustersecretstores", name))
+    await env.aws.create_many({"main": "m"})
+    data = [
+        {"secretKey": "main", "remoteRef": {"key": "main"}},
+        {
+            "secretKey": "side",
+            "remoteRef": {"key": "main"},
+            "sourceRef": {"storeRef": {"name": name, "kind": "ClusterSecretStore"}},
+        },
+    ]
+    await env.external_secret(ns, "denied", data=data)
+    message = await _failure(env, ns, "denied")
+    assert f'spec.data[1] (key: main), err: using cluster store "{name}" is not allowed' in message
+    assert await env.get("secrets", "denied", ns) is None
