@@ -41,11 +41,10 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.target.deletionPolicy", ("Merge",)),
     Feature("spec.target.template"),
     Feature("spec.target.manifest"),
-    Feature("spec.data[].sourceRef"),
+    Feature("spec.data[].sourceRef.generatorRef"),
     Feature("spec.data[].remoteRef.nullBytePolicy", ("Fail",)),
-    Feature("spec.dataFrom[].find"),
-    Feature("spec.dataFrom[].rewrite"),
-    Feature("spec.dataFrom[].sourceRef"),
+    Feature("spec.dataFrom[].find.nullBytePolicy", ("Fail",)),
+    Feature("spec.dataFrom[].sourceRef.generatorRef"),
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 

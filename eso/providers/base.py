@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 if TYPE_CHECKING:
+    from eso.api.findrewrite import ExternalSecretFind
     from eso.api.secretstore import AnyStore
     from eso.api.sources import ExternalSecretDataRemoteRef
 
@@ -117,6 +118,24 @@ class SecretsClient(Protocol):
         self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
     ) -> dict[str, bytes]:
         """``dataFrom.extract``: the JSON object at ``ref.key`` (/``ref.property``) as a map."""
+        ...
+
+    async def get_all_secrets(
+        self,
+        find: ExternalSecretFind,
+        *,
+        max_age: float | None = None,
+        match: Callable[[str], bool] | None = None,
+    ) -> dict[str, bytes]:
+        """``dataFrom.find``: every matching secret's value by the provider's secret name.
+
+        ``match`` is ``find.name.regexp`` compiled by the caller (Go's RE2 lives in the
+        template layer, which providers do not import); it is applied when ``find.name`` is
+        set. Keys are the provider's names as they are (the caller converts or rewrites
+        them); no match is an empty map, not an error. ``max_age`` bounds the age of the
+        listing as well as of the values. Raises ``ConfigError`` for a find the provider
+        cannot do.
+        """
         ...
 
     async def validate(self) -> None:

@@ -6,8 +6,15 @@ ESO's merge order - ``dataFrom`` entries in order, then ``data`` entries on top 
 failure is described the way ESO words it (``error processing spec.data[0] (key: db),
 err: ...``), naming the item and the provider's sanitised error, never a value.
 
-Values are decoded (``decodingStrategy``) and extracted keys converted (``conversionStrategy``)
-here, after the read, by ``transform``: ESO's rules, applied outside the provider cache.
+Values are decoded (``decodingStrategy``) and the keys of extracted and found maps renamed
+here, after the read: by ``rewrite`` when the entry has one, else by ``transform``'s
+``conversionStrategy`` (ESO never does both); empty keys are dropped and the rest checked.
+ESO's rules, applied outside the provider cache. ``find.name.regexp`` is compiled here with
+Go's RE2 rules and handed to the provider as a matcher.
+
+Each entry reads from its own store when it names one (``sourceRef.storeRef``): one client
+per distinct store per sync, built concurrently; a per-entry store that is missing, unusable
+or fails to give a client fails only its entries, each labelled as ESO labels them.
 
 Unlike ESO, nothing is dropped silently: a missing provider secret is reported in ``missing``
 and the caller decides (deletionPolicy Delete with everything gone deletes the Secret; any
@@ -18,13 +25,34 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 from eso.api import conditions as c
 from eso.api.meta import SECRET_KEY_PATTERN
-from eso.api.models import AnyStore, ExternalSecret, ExternalSecretDataRemoteRef
-from eso.controllers.externalsecret.errors import provider_failure
+from eso.api.models import (
+    AnyStore,
+    ExternalSecret,
+    ExternalSecretData,
+    ExternalSecretDataFromRemoteRef,
+    ExternalSecretFind,
+    StoreGeneratorSourceRef,
+    StoreSourceRef,
+)
+from eso.controllers.externalsecret.errors import (
+    StoreUnavailableError,
+    SyncFailedError,
+    provider_failure,
+)
+from eso.controllers.externalsecret.rewrite import RewriteError, rewrite_map
+from eso.controllers.externalsecret.storeaccess import (
+    StoreKey,
+    Stores,
+    StoreUnusableError,
+    assert_store_usable,
+    ref_key,
+)
 from eso.controllers.externalsecret.transform import (
     TransformError,
     convert_keys,
@@ -35,13 +63,17 @@ from eso.controllers.runtime.conditions import join_failures
 from eso.controllers.secretstore.access import ProviderAccess
 from eso.kube.events import EventRecorder
 from eso.providers.base import (
+    ConfigError,
     ProviderError,
     ProviderUnavailableError,
     SecretNotFoundError,
     SecretsClient,
 )
+from eso.template import re2
 
 _VALID_KEY = re.compile(SECRET_KEY_PATTERN)
+ERR_GET_ALL_SECRETS: Final = "error getting all secrets: {error}"
+ERR_FIND_REGEXP: Final = "could not compile find.name.regexp [{regexp}]: {error}"
 
 
 @dataclass
@@ -54,35 +86,86 @@ class Fetched:
     transient: bool = False
 
 
+EntryClients = Mapping[StoreKey, "SecretsClient | EntryStoreError"]
+
+
+class EntryStoreError(Exception):
+    """A per-entry store could not give a client; fails only the entries reading from it."""
+
+    def __init__(self, detail: str, *, transient: bool) -> None:
+        super().__init__(detail)
+        self.transient = transient
+
+
+class _FindError(Exception):
+    """A provider error of ``find``, worded as ESO wraps it."""
+
+    def __init__(self, error: ProviderError) -> None:
+        super().__init__(ERR_GET_ALL_SECRETS.format(error=error))
+        self.error = error
+
+
+def _name_matcher(find: ExternalSecretFind) -> Callable[[str], bool] | None:
+    """``find.name.regexp`` with Go's RE2 rules (ESO's ``find.New``): a ConfigError if RE2
+    rejects it, worded as ESO."""
+    if find.name is None:
+        return None
+    try:
+        return re2.compile(find.name.regexp).match_string
+    except re2.RegexpError as e:
+        raise ConfigError(ERR_FIND_REGEXP.format(regexp=find.name.regexp, error=e)) from None
+
+
 def _data_label(index: int, key: str) -> str:
     return f"spec.data[{index}] (key: {key})"
 
 
-def _data_from_label(index: int) -> str:
-    return f"spec.dataFrom[{index}].extract"
+def _data_from_label(index: int, entry: ExternalSecretDataFromRemoteRef) -> str:
+    return f"spec.dataFrom[{index}].{'find' if entry.find else 'extract'}"
 
 
-async def fetch_all(es: ExternalSecret, client: SecretsClient, *, max_age: float | None) -> Fetched:
-    """Read every ``dataFrom[].extract`` and ``data[]`` item of ``es`` concurrently."""
-    extracts = [(i, ref.extract) for i, ref in enumerate(es.spec.data_from) if ref.extract]
+@dataclass(frozen=True)
+class _Clients:
+    """The client of the main store and of each per-entry store (or why there is none)."""
+
+    main: SecretsClient | None
+    entries: EntryClients
+
+    def for_ref(self, ref: StoreSourceRef | StoreGeneratorSourceRef | None) -> SecretsClient:
+        store_ref = ref.store_ref if ref is not None else None
+        got = self.entries.get(ref_key(store_ref)) if store_ref is not None else self.main
+        if got is None:  # lookup_stores resolves every store an entry names
+            raise EntryStoreError("store not resolved", transient=True)
+        if isinstance(got, EntryStoreError):
+            raise got
+        return got
+
+
+async def fetch_all(
+    es: ExternalSecret,
+    client: SecretsClient | None,
+    *,
+    max_age: float | None,
+    entries: EntryClients | None = None,
+) -> Fetched:
+    """Read every ``dataFrom[]`` (extract, find) and ``data[]`` item of ``es`` concurrently.
+
+    ``client`` reads entries without a ``sourceRef.storeRef``; ``entries`` holds the client
+    (or the error) of each per-entry store.
+    """
+    clients = _Clients(main=client, entries=entries or {})
+    sources = [(i, e) for i, e in enumerate(es.spec.data_from) if e.extract or e.find]
     maps: list[Awaitable[dict[str, bytes]]] = [
-        client.get_secret_map(ref, max_age=max_age) for _, ref in extracts
+        _read_map(entry, clients=clients, max_age=max_age) for _, entry in sources
     ]
     values: list[Awaitable[bytes]] = [
-        client.get_secret(item.remote_ref, max_age=max_age) for item in es.spec.data
+        _read_value(item, clients=clients, max_age=max_age) for item in es.spec.data
     ]
     map_results = await asyncio.gather(*maps, return_exceptions=True)
     value_results = await asyncio.gather(*values, return_exceptions=True)
     out = Fetched()
-    for (index, ref), got in zip(extracts, map_results, strict=True):
-        label = _data_from_label(index)
-        if isinstance(got, BaseException):
-            _record_failure(out, label, got)
-            continue
-        try:
-            out.data.update(_extracted(ref, got))
-        except TransformError as e:
-            out.errors.append(f"error processing {label}, err: {e}")
+    for (index, entry), got in zip(sources, map_results, strict=True):
+        _file_map(out, _data_from_label(index, entry), entry, got)
     for index, (item, value) in enumerate(zip(es.spec.data, value_results, strict=True)):
         label = _data_label(index, item.remote_ref.key)
         if isinstance(value, BaseException):
@@ -95,17 +178,62 @@ async def fetch_all(es: ExternalSecret, client: SecretsClient, *, max_age: float
     return out
 
 
-def _extracted(ref: ExternalSecretDataRemoteRef, got: dict[str, bytes]) -> dict[str, bytes]:
-    """ESO's order for an extracted map: convert keys, check them, then decode values.
+async def _read_map(
+    entry: ExternalSecretDataFromRemoteRef,
+    *,
+    clients: _Clients,
+    max_age: float | None,
+) -> dict[str, bytes]:
+    client = clients.for_ref(entry.source_ref)
+    if entry.find is not None:
+        try:
+            match = _name_matcher(entry.find)
+            return await client.get_all_secrets(entry.find, max_age=max_age, match=match)
+        except ProviderError as e:
+            raise _FindError(e) from e
+    assert entry.extract is not None  # fetch_all reads only entries with one of them
+    return await client.get_secret_map(entry.extract, max_age=max_age)
 
-    ESO converts keys only when the entry has no ``rewrite``; eso refuses ``rewrite`` for now
-    (``eso.api.features``), so every extracted map is converted.
-    """
-    converted = convert_keys(ref.conversion_strategy, got)
-    bad = sorted(k for k in converted if not _VALID_KEY.match(k))
+
+async def _read_value(
+    item: ExternalSecretData,
+    *,
+    clients: _Clients,
+    max_age: float | None,
+) -> bytes:
+    client = clients.for_ref(item.source_ref)
+    return await client.get_secret(item.remote_ref, max_age=max_age)
+
+
+def _file_map(
+    out: Fetched,
+    label: str,
+    entry: ExternalSecretDataFromRemoteRef,
+    got: dict[str, bytes] | BaseException,
+) -> None:
+    if isinstance(got, BaseException):
+        _record_failure(out, label, got)
+        return
+    try:
+        out.data.update(_extracted(entry, got))
+    except (TransformError, RewriteError) as e:
+        out.errors.append(f"error processing {label}, err: {e}")
+
+
+def _extracted(entry: ExternalSecretDataFromRemoteRef, got: dict[str, bytes]) -> dict[str, bytes]:
+    """ESO's order for an extracted or found map: rewrite the keys, or convert them when
+    there is no rewrite; drop empty keys, check the rest; then decode the values."""
+    ref = entry.find or entry.extract
+    assert ref is not None
+    if entry.rewrite:
+        keyed = rewrite_map(entry.rewrite, got)
+    else:
+        keyed = convert_keys(ref.conversion_strategy, got)
+    keyed = {k: v for k, v in keyed.items() if k}
+    bad = sorted(k for k in keyed if not _VALID_KEY.match(k))
     if bad:
         raise TransformError(c.ERR_INVALID_KEYS.format(error=f"invalid keys {bad}"))
-    return decode_map(ref.decoding_strategy, converted)
+    return decode_map(ref.decoding_strategy, keyed)
 
 
 def _record_failure(out: Fetched, label: str, error: BaseException) -> None:
@@ -114,17 +242,20 @@ def _record_failure(out: Fetched, label: str, error: BaseException) -> None:
     if not isinstance(error, Exception):
         raise error
     message = f"error processing {label}, err: {_describe(error)}"
-    if isinstance(error, SecretNotFoundError):
+    cause = error.error if isinstance(error, _FindError) else error
+    if isinstance(cause, SecretNotFoundError):
         out.missing.append(message)
         return
     out.errors.append(message)
-    if not isinstance(error, ProviderError) or _is_transient(error):
+    if isinstance(cause, EntryStoreError):
+        out.transient = out.transient or cause.transient
+    elif not isinstance(cause, ProviderError) or _is_transient(cause):
         out.transient = True
 
 
 def _describe(error: Exception) -> str:
-    """A provider error's own (sanitised) text; other exceptions only by type."""
-    if isinstance(error, ProviderError):
+    """A provider or store error's own (sanitised) text; other exceptions only by type."""
+    if isinstance(error, ProviderError | EntryStoreError | _FindError):
         return str(error)
     return f"unexpected {type(error).__name__}"
 
@@ -144,7 +275,7 @@ class ReadPolicy:
 
 async def read_store(
     es: ExternalSecret,
-    store: AnyStore,
+    stores: Stores,
     *,
     access: ProviderAccess,
     recorder: EventRecorder,
@@ -152,26 +283,86 @@ async def read_store(
 ) -> dict[str, bytes] | None:
     """Every requested value; None when deletionPolicy Delete and all of them are gone.
 
-    Raises ``SyncFailedError`` naming every failed item (never a value).
+    One provider client per distinct store, closed before returning. The main store failing
+    to give a client fails the sync; a per-entry store failing fails its entries. Raises
+    ``SyncFailedError`` naming every failed item (never a value).
     """
-    where = f'{store.kind} "{store.name}"'
+    main = stores.main
+    where = f'{main.kind} "{main.name}": ' if main is not None else ""
+    opened: list[SecretsClient] = []
     try:
-        client = await access.client_for(store, namespace=es.namespace, recorder=recorder)
-    except ProviderError as e:
-        transient = isinstance(e, ProviderUnavailableError)
-        raise _failure(f"{where}: {e}", transient=transient, policy=policy) from e
-    try:
-        fetched = await fetch_all(es, client, max_age=policy.max_age)
+        client = None if main is None else await _main_client(es, main, access, recorder, policy)
+        if client is not None:
+            opened.append(client)
+        entries = await _entry_clients(es, stores, access=access, recorder=recorder)
+        opened.extend(v for v in entries.values() if not isinstance(v, EntryStoreError))
+        fetched = await fetch_all(es, client, max_age=policy.max_age, entries=entries)
     finally:
-        await client.close()
+        await asyncio.gather(*(c.close() for c in opened), return_exceptions=True)
     if es.spec.target.deletion_policy == "Delete" and not fetched.errors and not fetched.data:
         return None
     problems = fetched.errors + fetched.missing
     if problems:
-        detail = join_failures(f"{where}: ", problems)
+        detail = join_failures(where, problems)
         raise _failure(detail, transient=fetched.transient, policy=policy)
     return fetched.data
 
 
-def _failure(detail: str, *, transient: bool, policy: ReadPolicy) -> Exception:
+async def _main_client(
+    es: ExternalSecret,
+    store: AnyStore,
+    access: ProviderAccess,
+    recorder: EventRecorder,
+    policy: ReadPolicy,
+) -> SecretsClient:
+    try:
+        return await access.client_for(store, namespace=es.namespace, recorder=recorder)
+    except ProviderError as e:
+        transient = isinstance(e, ProviderUnavailableError)
+        where = f'{store.kind} "{store.name}"'
+        raise _failure(f"{where}: {e}", transient=transient, policy=policy) from e
+
+
+async def _entry_clients(
+    es: ExternalSecret, stores: Stores, *, access: ProviderAccess, recorder: EventRecorder
+) -> dict[StoreKey, SecretsClient | EntryStoreError]:
+    """A client (or the reason there is none) for every per-entry store, built concurrently."""
+    keys = list(stores.entries)
+    got = await asyncio.gather(
+        *(_entry_client(es, stores.entries[k], access=access, recorder=recorder) for k in keys),
+        return_exceptions=True,
+    )
+    out: dict[StoreKey, SecretsClient | EntryStoreError] = {}
+    for key, client in zip(keys, got, strict=True):
+        if isinstance(client, EntryStoreError):
+            out[key] = client
+        elif isinstance(client, Exception):
+            out[key] = EntryStoreError(f"unexpected {type(client).__name__}", transient=True)
+        elif isinstance(client, BaseException):
+            raise client  # cancellation
+        else:
+            out[key] = client
+    return out
+
+
+async def _entry_client(
+    es: ExternalSecret,
+    store: AnyStore | StoreUnavailableError,
+    *,
+    access: ProviderAccess,
+    recorder: EventRecorder,
+) -> SecretsClient | EntryStoreError:
+    if isinstance(store, StoreUnavailableError):
+        return EntryStoreError(str(store), transient=False)
+    try:
+        await assert_store_usable(es, store, client=access.client)
+        return await access.client_for(store, namespace=es.namespace, recorder=recorder)
+    except StoreUnusableError as e:
+        return EntryStoreError(str(e), transient=e.retry)
+    except ProviderError as e:
+        transient = isinstance(e, ProviderUnavailableError)
+        return EntryStoreError(f'{store.kind} "{store.name}": {e}', transient=transient)
+
+
+def _failure(detail: str, *, transient: bool, policy: ReadPolicy) -> SyncFailedError:
     return provider_failure(detail, transient=transient, interval=policy.interval, slow=policy.slow)

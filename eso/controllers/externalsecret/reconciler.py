@@ -3,8 +3,8 @@
 A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
 
 1. refuse what eso does not implement (a clear condition, never a silent skip);
-2. resolve the store from the informer cache; skip stores of another controller class
-   (``storeaccess``);
+2. resolve the stores (main and per-entry ``sourceRef.storeRef``) from the informer cache;
+   skip stores of another controller class (``storeaccess``);
 3. if no refresh is due and the Secret is intact, only requeue (no provider call, no GET);
 4. check the store exists, may be used from this namespace and is Ready - fail fast
    otherwise, before any provider call;
@@ -38,7 +38,7 @@ import structlog
 
 from eso.api import conditions as c
 from eso.api.duration import DurationError
-from eso.api.models import AnyStore, ExternalSecret
+from eso.api.models import ExternalSecret
 from eso.api.models import unimplemented_features as unimplemented
 from eso.clock import Clock, SystemClock
 from eso.controllers.externalsecret import finalizer
@@ -54,7 +54,7 @@ from eso.controllers.externalsecret.errors import (
 from eso.controllers.externalsecret.fetch import ReadPolicy, read_store
 from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
 from eso.controllers.externalsecret.statuswriter import StatusWriter
-from eso.controllers.externalsecret.storeaccess import check_store_usable, lookup_store
+from eso.controllers.externalsecret.storeaccess import Stores, check_store_usable, lookup_stores
 from eso.controllers.externalsecret.versions import synced_resource_version
 from eso.controllers.externalsecret.writer import SecretWriter
 from eso.controllers.runtime.worker import Result
@@ -221,24 +221,25 @@ class ExternalSecretReconciler:
 
     async def _sync(self, sync: _Sync) -> Result:
         try:
-            store = self._lookup_store(sync.es)
+            stores = self._lookup_stores(sync.es)
         except StoreUnavailableError as missing:
             if not await self._due_or_broken(sync):
                 return self._requeue(sync.status, sync)
             raise get_data_failed(str(missing)) from None
-        if store is None:
+        if stores is None:
             return Result()
         if not await self._due_or_broken(sync):
             return self._requeue(sync.status, sync)
-        await check_store_usable(sync.es, store, client=self._access.client)
-        data = await self._read(sync, store)
+        if stores.main is not None:
+            await check_store_usable(sync.es, stores.main, client=self._access.client)
+        data = await self._read(sync, stores)
         new = await self._apply(sync, data)
         await self._statuses.write(sync.key, sync.raw, old=sync.status, new=new)
         self._metrics.ready(namespace=sync.es.namespace, name=sync.es.name, status=c.STATUS_TRUE)
         return self._requeue(new, sync)
 
-    def _lookup_store(self, es: ExternalSecret) -> AnyStore | None:
-        return lookup_store(
+    def _lookup_stores(self, es: ExternalSecret) -> Stores | None:
+        return lookup_stores(
             es,
             secret_stores=self._caches.secret_stores,
             cluster_secret_stores=self._caches.cluster_secret_stores,
@@ -256,14 +257,14 @@ class ExternalSecretReconciler:
         )
         return due or not await self._writer.intact(sync.key, target_of(sync.es))
 
-    async def _read(self, sync: _Sync, store: AnyStore) -> dict[str, bytes] | None:
+    async def _read(self, sync: _Sync, stores: Stores) -> dict[str, bytes] | None:
         policy = ReadPolicy(
             max_age=_max_age(sync.status, sync.version, sync.interval),
             interval=sync.interval,
             slow=self._settings.store_requeue_interval,
         )
         return await read_store(
-            sync.es, store, access=self._access, recorder=self._recorder, policy=policy
+            sync.es, stores, access=self._access, recorder=self._recorder, policy=policy
         )
 
     async def _apply(self, sync: _Sync, data: dict[str, bytes] | None) -> dict[str, Any]:

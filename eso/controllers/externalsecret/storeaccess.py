@@ -7,14 +7,28 @@ a sync fails fast and cheaply - and how a failed read is reported and retried
 (``errors.provider_failure``). A missing store raises ``StoreUnavailableError``; every other
 failure is a ``SyncFailedError`` with ESO's "could not get secret data from provider"
 message, so the reconciler reports them all the same way.
+
+Per-entry stores (``data[].sourceRef.storeRef``, ``dataFrom[].sourceRef.storeRef``) follow the
+same rules as the main store (ESO's ``secretstore.Manager.Get``): looked up in the same caches,
+a SecretStore always in the ExternalSecret's namespace, a store of another controller class
+skips the whole ExternalSecret (ESO's ``shouldSkipUnmanagedStore``), ClusterSecretStore
+conditions and Ready checked before its client is built. Unlike the main store, a per-entry
+store that is missing or unusable fails only the entries that read from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from eso.api import conditions as c
-from eso.api.models import AnyStore, ClusterSecretStore, ExternalSecret, SecretStore
+from eso.api.models import (
+    AnyStore,
+    ClusterSecretStore,
+    ExternalSecret,
+    SecretStore,
+    SecretStoreRef,
+)
 from eso.controllers.externalsecret.errors import StoreUnavailableError, get_data_failed
 from eso.controllers.secretstore.namespaces import namespace_allowed, needs_namespace_labels
 from eso.controllers.secretstore.refs import should_process
@@ -25,21 +39,77 @@ from eso.kube.keys import make_key
 from eso.kube.resources import NAMESPACES
 from eso.settings import ControllerSettings
 
+StoreKey = tuple[str, str]
+"""A store reference as (kind, name); the namespace is always the ExternalSecret's."""
 
-def lookup_store(
+
+def ref_key(ref: SecretStoreRef) -> StoreKey:
+    return (ref.kind, ref.name)
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The stores one sync reads from.
+
+    ``main`` is None when every entry names its own store; ``entries`` holds each distinct
+    per-entry store, or the error saying why it is not there.
+    """
+
+    main: AnyStore | None
+    entries: Mapping[StoreKey, AnyStore | StoreUnavailableError] = field(default_factory=dict)
+
+
+def entry_refs(es: ExternalSecret) -> Iterator[SecretStoreRef | None]:
+    """The per-entry store of every ``dataFrom`` then ``data`` entry (None: the main store)."""
+    for entry in es.spec.data_from:
+        yield entry.source_ref.store_ref if entry.source_ref else None
+    for item in es.spec.data:
+        yield item.source_ref.store_ref if item.source_ref else None
+
+
+def lookup_stores(
     es: ExternalSecret,
     *,
     secret_stores: Cache,
     cluster_secret_stores: Cache,
     settings: ControllerSettings,
-) -> AnyStore | None:
-    """The referenced store, or None when it is not ours to use (another controller class).
+) -> Stores | None:
+    """Every store ``es`` reads from; None when one of them is not ours to use.
 
-    Raises ``StoreUnavailableError`` when it does not exist. The caller decides when that
-    matters: as in ESO, a missing store only fails the sync when a refresh is due, so an intact
-    Secret is not reported broken because its store is briefly gone.
+    Raises ``StoreUnavailableError`` when the main store is needed and does not exist. The
+    caller decides when that matters: as in ESO, a missing store only fails the sync when a
+    refresh is due, so an intact Secret is not reported broken because its store is briefly
+    gone.
     """
-    ref = es.spec.secret_store_ref
+    refs = list(entry_refs(es))
+    caches = {"secret_stores": secret_stores, "cluster_secret_stores": cluster_secret_stores}
+    main: AnyStore | None = None
+    if not refs or None in refs:
+        main = resolve_ref(es.spec.secret_store_ref, es.namespace, settings=settings, **caches)
+        if main is None:
+            return None
+    entries: dict[StoreKey, AnyStore | StoreUnavailableError] = {}
+    for ref in {ref_key(r): r for r in refs if r is not None}.values():
+        try:
+            store = resolve_ref(ref, es.namespace, settings=settings, **caches)
+        except StoreUnavailableError as e:
+            entries[ref_key(ref)] = e
+            continue
+        if store is None:
+            return None
+        entries[ref_key(ref)] = store
+    return Stores(main=main, entries=entries)
+
+
+def resolve_ref(
+    ref: SecretStoreRef,
+    namespace: str,
+    *,
+    secret_stores: Cache,
+    cluster_secret_stores: Cache,
+    settings: ControllerSettings,
+) -> AnyStore | None:
+    """The store ``ref`` names from ``namespace``; None when another controller owns it."""
     store: AnyStore
     if ref.kind == c.KIND_CLUSTER_SECRET_STORE:
         if not settings.process_cluster_store:
@@ -51,7 +121,7 @@ def lookup_store(
             )
         store = ClusterSecretStore.model_validate(raw)
     else:
-        raw = secret_stores.get(make_key(es.namespace, ref.name))
+        raw = secret_stores.get(make_key(namespace, ref.name))
         if raw is None:
             raise StoreUnavailableError(
                 c.ERR_GET_SECRET_STORE.format(name=ref.name, error="not found")
@@ -60,8 +130,24 @@ def lookup_store(
     return store if should_process(store, settings.controller_class) else None
 
 
+class StoreUnusableError(Exception):
+    """The store exists but may not be used now; ``retry`` says whether it may heal."""
+
+    def __init__(self, detail: str, *, retry: bool) -> None:
+        super().__init__(detail)
+        self.retry = retry
+
+
 async def check_store_usable(es: ExternalSecret, store: AnyStore, *, client: KubeClient) -> None:
-    """Raise ``SyncFailedError`` unless ``es`` may use ``store`` now (conditions, Ready).
+    """Raise ``SyncFailedError`` unless ``es`` may use ``store`` now (conditions, Ready)."""
+    try:
+        await assert_store_usable(es, store, client=client)
+    except StoreUnusableError as e:
+        raise get_data_failed(str(e), retry=e.retry) from None
+
+
+async def assert_store_usable(es: ExternalSecret, store: AnyStore, *, client: KubeClient) -> None:
+    """Raise ``StoreUnusableError`` unless ``es`` may use ``store`` now (conditions, Ready).
 
     A namespace's labels are read (one GET) only when a condition selects by label.
     """
@@ -71,15 +157,17 @@ async def check_store_usable(es: ExternalSecret, store: AnyStore, *, client: Kub
             labels = await _namespace_labels(es.namespace, client=client)
         if not namespace_allowed(store.spec.conditions, es.namespace, labels):
             detail = c.ERR_CLUSTER_STORE_MISMATCH.format(name=store.name, namespace=es.namespace)
-            raise get_data_failed(detail, retry=False)
+            raise StoreUnusableError(detail, retry=False)
     if not store.is_ready():
-        raise get_data_failed(c.ERR_STORE_NOT_READY.format(kind=store.kind, name=store.name))
+        raise StoreUnusableError(
+            c.ERR_STORE_NOT_READY.format(kind=store.kind, name=store.name), retry=True
+        )
 
 
 async def _namespace_labels(namespace: str, *, client: KubeClient) -> Mapping[str, str]:
     try:
         ns = await client.get(NAMESPACES, name=namespace, metadata_only=True)
     except KubeError as e:
-        raise get_data_failed(f'failed to get a namespace "{namespace}": {e}') from e
+        raise StoreUnusableError(f'failed to get a namespace "{namespace}": {e}', retry=True) from e
     labels: Mapping[str, str] = (ns.get("metadata") or {}).get("labels") or {}
     return labels

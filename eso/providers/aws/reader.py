@@ -49,6 +49,7 @@ from eso.metrics.provider import OUTCOME_DENIED, OUTCOME_ERROR, OUTCOME_FOUND, O
 from eso.providers.aws.batching import Batcher
 from eso.providers.aws.cache import CacheKey, ValueCache
 from eso.providers.aws.errors import classify, from_code, is_access_denied
+from eso.providers.aws.listing import Filters, SecretLister
 from eso.providers.aws.singleflight import SingleFlight
 from eso.providers.base import REASON_BATCH_DENIED, AuthError, Notice, SecretNotFoundError
 from eso.settings import AWSSettings
@@ -131,6 +132,13 @@ class IdentityReader:
             clock=clock,
             name=f"aws-batch:{identity[:8]}",
         )
+        self._lister = SecretLister(
+            self._call,
+            identity=identity,
+            ttl=settings.cache_ttl,
+            enabled=settings.cache_enabled,
+            clock=clock,
+        )
         self._denied_until = float("-inf")
         self._denial_epoch = 0
         self._notified: set[Hashable] = set()
@@ -153,6 +161,10 @@ class IdentityReader:
     async def read_tags(self, secret_id: str, *, max_age: float | None = None) -> SecretValue:
         """metadataPolicy Fetch: the secret's tags as a JSON object string (ESO's format)."""
         return await self.read(secret_id, version=TAGS_VERSION, max_age=max_age)
+
+    async def list_names(self, filters: Filters, *, max_age: float | None) -> tuple[str, ...]:
+        """``dataFrom.find``: names ListSecrets gives for ``filters`` (a shared listing)."""
+        return await self._lister.names(filters, max_age=max_age)
 
     async def _fetch(self, key: CacheKey) -> SecretValue:
         started = self._clock.now()
@@ -273,6 +285,7 @@ class IdentityReader:
         """Cancel pending batches and in-flight calls; safe to call twice."""
         await self._batcher.close()
         await self._flight.close()
+        await self._lister.close()
 
 
 def _match(

@@ -22,6 +22,8 @@ to what the provider returns, as in ESO.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import structlog
@@ -31,6 +33,7 @@ from eso.metrics import ProviderMetrics
 from eso.providers import paths
 from eso.providers.aws.auth import check_auth, resolve_credentials
 from eso.providers.aws.cache import ValueCache
+from eso.providers.aws.listing import find_query
 from eso.providers.aws.reader import AWSCURRENT, IdentityReader, SecretValue
 from eso.providers.aws.session import STS_ENDPOINT_ENV, ClientSpec, SessionPool, resolve_endpoint
 from eso.providers.base import (
@@ -40,10 +43,12 @@ from eso.providers.base import (
     PropertyNotFoundError,
     ProviderError,
     SecretDataGetter,
+    SecretNotFoundError,
 )
 from eso.settings import AWSSettings
 
 if TYPE_CHECKING:
+    from eso.api.findrewrite import ExternalSecretFind
     from eso.api.secretstore import AnyStore
     from eso.api.secretstore import AWSProvider as AWSProviderSpec
     from eso.api.sources import ExternalSecretDataRemoteRef
@@ -231,6 +236,37 @@ class SecretsManagerClient:
             raise ConfigError(f"secret {ref.key!r}: {e}") from e
         except paths.PathError as e:
             raise PropertyNotFoundError(f"secret {ref.key!r}: {e}") from e
+
+    async def get_all_secrets(
+        self,
+        find: ExternalSecretFind,
+        *,
+        max_age: float | None = None,
+        match: Callable[[str], bool] | None = None,
+    ) -> dict[str, bytes]:
+        """``dataFrom.find``: the values of the listed secrets ``match`` selects, by name.
+
+        The names are AWS's (the store's ``prefix`` does not apply, as in ESO's listing); a
+        secret deleted after the listing is left out rather than failing the find.
+        """
+        query = find_query(find)
+        names = await self._reader.list_names(query.filters, max_age=max_age)
+        wanted = [n for n in names if match is None or not query.by_name or match(n)]
+        try:
+            got = await asyncio.gather(
+                *(self._reader.read(n, max_age=max_age) for n in wanted), return_exceptions=True
+            )
+        finally:
+            self._deliver_notice()
+        out: dict[str, bytes] = {}
+        for name, value in zip(wanted, got, strict=True):
+            if isinstance(value, SecretNotFoundError):
+                continue
+            if isinstance(value, BaseException):
+                raise value
+            if value.payload is not None:
+                out[name] = value.payload
+        return out
 
     async def _fetch(
         self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None

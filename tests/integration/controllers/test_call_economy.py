@@ -323,3 +323,35 @@ async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env, ns
     failed = [e for e in logs if e["event"] == "sync_failed"]
     assert failed and all(e["log_level"] == "warning" for e in failed)
     assert not [e for e in logs if e["event"] == "reconcile_failed"]
+
+
+LIST = "ListSecrets"
+
+
+async def test_100_external_secrets_with_the_same_find_share_one_listing(env: Env) -> None:
+    """Issue 10: a find is listed once per refresh window for every ExternalSecret using it.
+
+    The restarted Manager also revalidates the store once (ListSecrets, MaxResults=1), so the
+    cold start may show one ListSecrets call more than the single listing.
+    """
+    ns = await _store_namespace(env)
+    await env.aws.create_many({f"shared/{i:02d}": f"v{i}" for i in range(30)})
+    await env.aws.create_many({f"unrelated-{i}": "x" for i in range(5)})
+    names = {f"find-{n:03d}" for n in range(100)}
+    find = [{"find": {"name": {"regexp": "^shared/"}}}]
+    await env.stop_manager()
+    await _bounded(
+        [lambda name=name: env.external_secret(ns, name, data_from=find) for name in names]
+    )
+    before = calls(env, LIST)
+    await env.start_manager()
+    await _wait_all_ready(env, ns, names, within=60.0)
+
+    secrets = await _secrets(env, ns)
+    want = {f"shared_{i:02d}": f"v{i}".encode() for i in range(30)}
+    assert all(secrets.get(n) == want for n in names)
+    listings = calls(env, LIST) - before
+    print(f"100 ES / same find: {listings} ListSecrets + {calls(env, BATCH)} batch calls")
+    assert listings <= 2
+    assert calls(env, BATCH) <= 6
+    assert calls(env, GET) == 0

@@ -343,16 +343,12 @@ def test_unimplemented_features_are_named_with_index_and_value() -> None:
     es = ExternalSecret.model_validate(yaml.safe_load(ES_FIND_AND_GENERATOR))
     assert unimplemented_features(es) == [
         "spec.syncWindows",
-        "spec.dataFrom[0].find",
-        "spec.dataFrom[0].rewrite",
-        "spec.dataFrom[1].sourceRef",
+        "spec.dataFrom[1].sourceRef.generatorRef",
     ]
     full = ExternalSecret.model_validate(yaml.safe_load(ES_FULL))
     assert unimplemented_features(full) == [
         "spec.target.template",
-        "spec.data[1].sourceRef",
         "spec.data[1].remoteRef.nullBytePolicy=Fail",
-        "spec.dataFrom[0].rewrite",
     ]
 
 

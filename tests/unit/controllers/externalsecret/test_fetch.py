@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from eso.api.models import ExternalSecret, ExternalSecretDataRemoteRef
-from eso.controllers.externalsecret.fetch import fetch_all
+from eso.api.models import ExternalSecret, ExternalSecretDataRemoteRef, ExternalSecretFind
+from eso.controllers.externalsecret.fetch import EntryStoreError, fetch_all
 from eso.providers.base import ProviderUnavailableError, SecretNotFoundError
 
 
@@ -16,6 +16,7 @@ class FakeClient:
     def __init__(self, values: dict[str, Any]) -> None:
         self.values = values
         self.max_ages: list[float | None] = []
+        self.finds: list[ExternalSecretFind] = []
 
     def _get(self, ref: ExternalSecretDataRemoteRef) -> Any:
         value = self.values.get(ref.key)
@@ -36,6 +37,21 @@ class FakeClient:
     ) -> dict[str, bytes]:
         self.max_ages.append(max_age)
         return {k: str(v).encode() for k, v in self._get(ref).items()}
+
+    async def get_all_secrets(
+        self,
+        find: ExternalSecretFind,
+        *,
+        max_age: float | None = None,
+        match: Callable[[str], bool] | None = None,
+    ) -> dict[str, bytes]:
+        self.max_ages.append(max_age)
+        self.finds.append(find)
+        return {
+            k: str(v).encode()
+            for k, v in self.values.items()
+            if isinstance(v, str) and (match is None or match(k))
+        }
 
     async def validate(self) -> None:
         return None
@@ -127,5 +143,89 @@ async def test_a_value_that_does_not_decode_fails_its_item_without_the_value() -
         "Base64 to data: failure decoding key k: illegal base64 data",
         "error processing spec.data[0] (key: plain), err: error applying decoding strategy "
         "Base64URL to data: illegal base64 data",
+    ]
+    assert not got.transient
+
+
+async def test_a_rewrite_replaces_key_conversion() -> None:
+    """ESO converts keys only without rewrite, so a rewrite leaving "/" fails the key check."""
+    client = FakeClient({"m": {"db/user": "u", "db/pass": "p"}})
+    es = _es_doc(
+        [],
+        [
+            {"extract": {"key": "m"}, "rewrite": [{"regexp": {"source": "^db/", "target": ""}}]},
+            {"extract": {"key": "m"}, "rewrite": [{"regexp": {"source": "x", "target": "y"}}]},
+        ],
+    )
+    got = await fetch_all(es, client, max_age=None)
+    assert got.data == {"user": b"u", "pass": b"p"}
+    assert got.errors == [
+        "error processing spec.dataFrom[1].extract, err: invalid secret keys (TIP: use rewrite "
+        "or conversionStrategy to change keys): invalid keys ['db/pass', 'db/user']"
+    ]
+
+
+async def test_a_rewrite_to_an_empty_key_drops_it_as_eso_does() -> None:
+    client = FakeClient({"m": {"keep": "k", "drop-me": "d"}})
+    rewrite = [{"regexp": {"source": "^drop-.*", "target": ""}}]
+    got = await fetch_all(
+        _es_doc([], [{"extract": {"key": "m"}, "rewrite": rewrite}]), client, max_age=None
+    )
+    assert (got.data, got.errors) == ({"keep": b"k"}, [])
+
+
+async def test_find_names_are_matched_with_go_regexps_and_converted() -> None:
+    client = FakeClient({"app/db": "1", "app/api": "2", "other/db": "3"})
+    find = {"name": {"regexp": "^app/"}, "decodingStrategy": "None"}
+    got = await fetch_all(_es_doc([], [{"find": find}]), client, max_age=12.0)
+    assert got.data == {"app_db": b"1", "app_api": b"2"}
+    assert client.max_ages == [12.0]
+
+
+async def test_a_find_regexp_re2_rejects_fails_its_entry_with_esos_words() -> None:
+    client = FakeClient({"a": "1"})
+    got = await fetch_all(
+        _es_doc([], [{"find": {"name": {"regexp": "(?!x)"}}}]), client, max_age=None
+    )
+    assert got.errors == [
+        "error processing spec.dataFrom[0].find, err: error getting all secrets: could not "
+        "compile find.name.regexp [(?!x)]: error parsing regexp: invalid or unsupported Perl "
+        "syntax: `(?!`"
+    ]
+    assert not got.transient
+
+
+async def test_find_matching_nothing_is_an_empty_map_not_an_error() -> None:
+    client = FakeClient({"a": "1"})
+    got = await fetch_all(
+        _es_doc([], [{"find": {"name": {"regexp": "^zzz"}}}]), client, max_age=None
+    )
+    assert (got.data, got.errors, got.missing) == ({}, [], [])
+
+
+async def test_entries_read_from_their_own_store_and_fail_alone() -> None:
+    main, other = FakeClient({"a": "main-a"}), FakeClient({"a": "other-a", "m": {"k": "v"}})
+    broken = EntryStoreError('could not get SecretStore "gone", not found', transient=False)
+    es = _es_doc(
+        [
+            {"secretKey": "one", "remoteRef": {"key": "a"}},
+            {
+                "secretKey": "two",
+                "remoteRef": {"key": "a"},
+                "sourceRef": {"storeRef": {"name": "other"}},
+            },
+            {
+                "secretKey": "three",
+                "remoteRef": {"key": "a"},
+                "sourceRef": {"storeRef": {"name": "gone"}},
+            },
+        ],
+        [{"extract": {"key": "m"}, "sourceRef": {"storeRef": {"name": "other"}}}],
+    )
+    entries = {("SecretStore", "other"): other, ("SecretStore", "gone"): broken}
+    got = await fetch_all(es, main, max_age=None, entries=entries)
+    assert got.data == {"one": b"main-a", "two": b"other-a", "k": b"v"}
+    assert got.errors == [
+        'error processing spec.data[2] (key: a), err: could not get SecretStore "gone", not found'
     ]
     assert not got.transient

@@ -1,0 +1,80 @@
+"""Which stores an ExternalSecret reads from: main and per-entry, by ESO's rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from eso.api.models import ExternalSecret
+from eso.controllers.externalsecret.errors import StoreUnavailableError
+from eso.controllers.externalsecret.storeaccess import lookup_stores
+from eso.kube.cache import Cache
+from eso.settings import ControllerSettings
+
+
+def _store(name: str, *, kind: str = "SecretStore", controller: str = "") -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if kind == "SecretStore":
+        meta["namespace"] = "team"
+    spec: dict[str, Any] = {"provider": {"aws": {"service": "SecretsManager", "region": "x"}}}
+    if controller:
+        spec["controller"] = controller
+    return {"apiVersion": "external-secrets.io/v1", "kind": kind, "metadata": meta, "spec": spec}
+
+
+def _caches(*stores: dict[str, Any]) -> dict[str, Cache]:
+    namespaced, cluster = Cache(), Cache()
+    for s in stores:
+        (namespaced if s["kind"] == "SecretStore" else cluster).upsert(s)
+    return {"secret_stores": namespaced, "cluster_secret_stores": cluster}
+
+
+def _es(main: str = "main", **spec: Any) -> ExternalSecret:
+    body = {"secretStoreRef": {"name": main}, **spec}
+    return ExternalSecret.model_validate(
+        {"metadata": {"name": "es", "namespace": "team"}, "spec": body}
+    )
+
+
+def _ref(name: str, kind: str = "SecretStore") -> dict[str, Any]:
+    return {"storeRef": {"name": name, "kind": kind}}
+
+
+SETTINGS = ControllerSettings()
+
+
+def test_entry_stores_are_resolved_once_each_and_a_missing_one_is_kept_as_its_error() -> None:
+    es = _es(
+        data=[
+            {"secretKey": "a", "remoteRef": {"key": "a"}, "sourceRef": _ref("other")},
+            {"secretKey": "b", "remoteRef": {"key": "b"}, "sourceRef": _ref("other")},
+            {"secretKey": "c", "remoteRef": {"key": "c"}, "sourceRef": _ref("gone")},
+        ],
+        dataFrom=[{"extract": {"key": "m"}, "sourceRef": _ref("css", "ClusterSecretStore")}],
+    )
+    caches = _caches(_store("other"), _store("css", kind="ClusterSecretStore"))
+    stores = lookup_stores(es, settings=SETTINGS, **caches)
+    assert stores is not None
+    assert stores.main is None  # every entry names its own store
+    assert set(stores.entries) == {
+        ("SecretStore", "other"),
+        ("SecretStore", "gone"),
+        ("ClusterSecretStore", "css"),
+    }
+    assert isinstance(stores.entries[("SecretStore", "gone")], StoreUnavailableError)
+
+
+def test_the_main_store_is_needed_when_an_entry_has_no_store_of_its_own() -> None:
+    es = _es(data=[{"secretKey": "a", "remoteRef": {"key": "a"}}])
+    with pytest.raises(StoreUnavailableError, match='SecretStore "main"'):
+        lookup_stores(es, settings=SETTINGS, **_caches())
+    stores = lookup_stores(es, settings=SETTINGS, **_caches(_store("main")))
+    assert stores is not None and stores.main is not None and stores.main.name == "main"
+
+
+def test_an_entry_store_of_another_controller_class_skips_the_external_secret() -> None:
+    """ESO's shouldSkipUnmanagedStore: any referenced store that is not ours."""
+    es = _es(data=[{"secretKey": "a", "remoteRef": {"key": "a"}, "sourceRef": _ref("theirs")}])
+    caches = _caches(_store("main"), _store("theirs", controller="other-class"))
+    assert lookup_stores(es, settings=SETTINGS, **caches) is None
