@@ -189,13 +189,22 @@ async def test_template_from_configmap_secret_and_literal(env: Env, ns: str) -> 
     assert (labels["a"], labels["label-b"]) == ("db.example.com", "fixed")
 
 
-async def test_editing_a_source_configmap_renders_the_secret_again(env: Env, ns: str) -> None:
-    await _config_map(env, ns, "tpl", {"out": "v1 {{ .user }}"})
-    template = {"templateFrom": [{"configMap": {"name": "tpl", "items": [{"key": "out"}]}}]}
+@pytest.mark.parametrize("kind", ["configMap", "secret"])
+async def test_editing_a_source_renders_the_secret_again(env: Env, ns: str, kind: str) -> None:
+    """A source edit re-renders at once (the watch), not at the next refresh (1h here)."""
+    plural = "configmaps" if kind == "configMap" else "secrets"
+
+    def contents(text: str) -> dict[str, str]:
+        return {"out": text if kind == "configMap" else base64.b64encode(text.encode()).decode()}
+
+    body = {"apiVersion": "v1", "metadata": {"name": "tpl"}, "data": contents("v1 {{ .user }}")}
+    await env.raw.create("v1", plural, body, namespace=ns)
+    template = {"templateFrom": [{kind: {"name": "tpl", "items": [{"key": "out"}]}}]}
     await env.external_secret(ns, "app", target=_target(template), data_from=FROM_DB)
-    await _synced(env, ns)
-    patch = {"data": {"out": "v2 {{ .host }}"}}
-    await env.raw.patch("v1", "configmaps", "tpl", patch, namespace=ns)
+    first = await _synced(env, ns)
+    assert _data(first) == {"out": b"v1 app user"}
+    patch = {"data": contents("v2 {{ .host }}")}
+    await env.raw.patch("v1", plural, "tpl", patch, namespace=ns)
     secret = await env.wait_secret(
         "app", ns, where=lambda s: _data(s).get("out") == b"v2 db.example.com"
     )

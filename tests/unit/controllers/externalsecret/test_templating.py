@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from eso.api.template import ExternalSecretTemplate
+from eso.controllers.externalsecret.indexes import es_template_source_index
 from eso.controllers.externalsecret.templating import (
     Engine,
     Rendered,
@@ -251,3 +252,22 @@ def test_huge_output_is_capped() -> None:
     with pytest.raises(RenderError) as info:
         _render({"data": {"k": '{{ repeat 100000000 "x" }}'}})
     assert "limit" in str(info.value)
+
+
+def test_external_secrets_are_indexed_by_the_sources_their_templates_name() -> None:
+    es = {
+        "metadata": {"namespace": "ns", "name": "app"},
+        "spec": {
+            "target": {
+                "template": {
+                    "templateFrom": [
+                        {"configMap": {"name": "tpl", "items": []}},
+                        {"secret": {"name": "stpl", "items": []}, "configMap": None},
+                        {"literal": "x: y"},
+                    ]
+                }
+            }
+        },
+    }
+    assert es_template_source_index(es) == ["ConfigMap/ns/tpl", "Secret/ns/stpl"]
+    assert es_template_source_index({"metadata": {"namespace": "ns"}, "spec": {}}) == []
