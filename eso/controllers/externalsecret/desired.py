@@ -13,11 +13,13 @@ Everything here is pure so the rules ESO users depend on can be unit tested exha
 - a template (``templating``) shapes the Secret (``Shape``): type, labels, annotations,
   finalizers. What a previous render put there and this one does not must go, as ESO removes
   what its field manager owns (``getManagedDataKeys``/``GetManagedLabelKeys``). eso records
-  the keys it rendered in one annotation of its own (``ANNOTATION_TEMPLATE_KEYS``) rather than
-  reading managedFields: the metadata-only cache drops managedFields, so only a record in the
-  annotations lets the steady-state check (``metadata_is_current``, no GET) see that a spec
-  change removed a label; the local control plane records no managedFields either. The cost
-  is one annotation on templated Secrets; Secrets without a template are unchanged.
+  the keys it rendered in one annotation of its own (``ANNOTATION_TEMPLATE_KEYS``): the
+  metadata-only cache drops managedFields, so only a record in the annotations lets the
+  steady-state check (``metadata_is_current``, no GET) see that a spec change removed a
+  label, and the local control plane records no managedFields. When a full Secret is read,
+  the keys ESO's field manager owns (eso writes as that manager) count too, so a Secret
+  migrated from ESO loses stale template keys as under ESO. The cost is one annotation on
+  templated Secrets; Secrets without a template are unchanged.
 
 Secrets are the API server's plain dicts (``data`` base64); values are ``bytes`` in memory and
 never appear in an exception message.
@@ -33,7 +35,7 @@ from typing import Any, Final, cast
 
 from eso.api import conditions as c
 from eso.api.externalsecret import CreationPolicy
-from eso.api.hashing import data_hash, owner_label_value
+from eso.api.hashing import data_hash, field_owner, owner_label_value
 from eso.kube.objects import OwnerReference, decode_data, encode_data
 
 
@@ -127,14 +129,22 @@ def recorded_sources(meta: Mapping[str, Any]) -> dict[str, str] | None:
 
 @dataclass(frozen=True)
 class _Previous:
-    """The keys a previous render recorded on the existing Secret."""
+    """The keys a previous render wrote on the existing Secret."""
 
     data: frozenset[str] = frozenset()
     labels: frozenset[str] = frozenset()
     annotations: frozenset[str] = frozenset()
 
+    def __or__(self, other: _Previous) -> _Previous:
+        return _Previous(
+            data=self.data | other.data,
+            labels=self.labels | other.labels,
+            annotations=self.annotations | other.annotations,
+        )
 
-def _previous(existing: Mapping[str, Any] | None) -> _Previous:
+
+def _previous(existing: Mapping[str, Any] | None, *, manager: str | None) -> _Previous:
+    """eso's record, plus (``manager`` given) what that field manager owns, as ESO reads it."""
     annotations = ((existing or {}).get("metadata") or {}).get("annotations") or {}
     try:
         keys = json.loads(annotations.get(ANNOTATION_TEMPLATE_KEYS) or "{}")
@@ -147,7 +157,34 @@ def _previous(existing: Mapping[str, Any] | None) -> _Previous:
         value = keys.get(part)
         return frozenset(str(k) for k in value) if isinstance(value, list) else frozenset()
 
-    return _Previous(data=names("data"), labels=names("labels"), annotations=names("annotations"))
+    recorded = _Previous(
+        data=names("data"), labels=names("labels"), annotations=names("annotations")
+    )
+    if manager is None or existing is None:
+        return recorded
+    return recorded | _managed_fields(existing, manager)
+
+
+def _managed_fields(existing: Mapping[str, Any], manager: str) -> _Previous:
+    """ESO's ``getManagedDataKeys``/``GetManagedLabelKeys``: fields ``manager`` owns.
+
+    A real API server records them for every write, ESO's included (eso writes as ESO's field
+    manager), so a Secret migrated from ESO loses the template keys ESO put there too.
+    """
+    found: dict[str, set[str]] = {"data": set(), "labels": set(), "annotations": set()}
+    for entry in (existing.get("metadata") or {}).get("managedFields") or []:
+        fields = entry.get("fieldsV1") if entry.get("manager") == manager else None
+        if not isinstance(fields, dict):
+            continue
+        meta = fields.get("f:metadata") or {}
+        for part, owned in (
+            ("data", fields.get("f:data")),
+            ("labels", meta.get("f:labels")),
+            ("annotations", meta.get("f:annotations")),
+        ):
+            if isinstance(owned, dict):
+                found[part].update(k.removeprefix("f:") for k in owned if k != ".")
+    return _Previous(**{k: frozenset(v) for k, v in found.items()})
 
 
 @dataclass(frozen=True)
@@ -214,7 +251,10 @@ def desired_secret(
     else:
         secret = copy.deepcopy(dict(existing))
         secret.setdefault("metadata", {}).pop("managedFields", None)
-    previous = _previous(existing)
+    # Without a template ESO re-copies the ExternalSecret's metadata, which eso does not: reading
+    # managedFields then would drop labels ESO put there and nothing re-adds.
+    manager = field_owner(target.es_name) if target.shape.templated else None
+    previous = _previous(existing, manager=manager)
     merged = final_data(target, data=data, existing=existing, drop=previous.data)
     secret["data"] = encode_data(merged)
     if target.immutable:

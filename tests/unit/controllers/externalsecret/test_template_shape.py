@@ -92,3 +92,23 @@ def test_a_changed_source_version_makes_metadata_stale() -> None:
     meta = _written(SHAPE, {"tls.crt": b"c"})["metadata"]
     moved = dataclasses.replace(SHAPE, sources={"ConfigMap/tpl": "8"})
     assert not metadata_is_current(meta, _with(moved), want_hash=data_hash({"tls.crt": b"c"}))
+
+
+def test_keys_esos_field_manager_owns_count_as_previous_render() -> None:
+    """A Secret ESO templated (no record, but managedFields) loses keys the template dropped."""
+    existing = _written(Shape(), {"k": b"v"})
+    existing["metadata"]["labels"]["esos-old"] = "1"
+    existing["metadata"]["labels"]["someone-else"] = "2"
+    existing["metadata"]["managedFields"] = [
+        {
+            "manager": "externalsecrets.external-secrets.io/app",
+            "operation": "Update",
+            "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:esos-old": {}}}},
+        },
+        {"manager": "kubectl", "fieldsV1": {"f:metadata": {"f:labels": {"f:someone-else": {}}}}},
+    ]
+    secret = _written(SHAPE, {"tls.crt": b"c"}, existing=existing)
+    labels = secret["metadata"]["labels"]
+    assert "esos-old" not in labels
+    assert labels["someone-else"] == "2"
+    assert "managedFields" not in secret["metadata"]
