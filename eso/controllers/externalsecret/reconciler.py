@@ -69,7 +69,7 @@ from eso.controllers.secretstore.access import ProviderAccess
 from eso.kube.cache import Cache
 from eso.kube.errors import KubeError
 from eso.kube.events import EventRecorder
-from eso.kube.keys import ObjectKey, split_key
+from eso.kube.keys import ObjectKey, make_key, split_key
 from eso.metrics import ExternalSecretMetrics
 from eso.settings import ControllerSettings
 from eso.template.functions.library import function_map
@@ -281,7 +281,7 @@ class ExternalSecretReconciler:
         if template is None or not any(t.config_map or t.secret for t in template.template_from):
             return False
         target = target_of(sync.es)
-        cached = self._caches.managed_secrets.get(f"{target.namespace}/{target.secret_name}")
+        cached = self._caches.managed_secrets.get(make_key(target.namespace, target.secret_name))
         if cached is None:
             return False  # not written yet, or not ours: intact() decides
         return recorded_sources(cached.get("metadata") or {}) != self._templates.versions(sync.es)
