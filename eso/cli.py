@@ -99,6 +99,16 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "reconcile ClusterSecretStores",
         _bool,
     ),
+    RunFlag(
+        "--template-left-delimiter",
+        "controller.template_left_delimiter",
+        "left delimiter of spec.target.template templates",
+    ),
+    RunFlag(
+        "--template-right-delimiter",
+        "controller.template_right_delimiter",
+        "right delimiter of spec.target.template templates",
+    ),
     RunFlag("--client-qps", "client.qps", "sustained requests/s to the API server", float),
     RunFlag("--client-burst", "client.burst", "API request burst (token bucket size)", int),
     RunFlag(

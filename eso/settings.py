@@ -127,6 +127,16 @@ class ControllerSettings(_Section):
         description="Seconds in-flight reconciles may take on "
         "SIGTERM; below the pod's default 30 s grace period.",
     )
+    template_left_delimiter: str = Field(
+        "{{",
+        description="Left delimiter of spec.target.template templates (ESO "
+        "--template-left-delimiter); Go's default, so ESO templates render unchanged.",
+    )
+    template_right_delimiter: str = Field(
+        "}}",
+        description="Right delimiter of spec.target.template templates (ESO "
+        "--template-right-delimiter); Go's default.",
+    )
 
 
 class LeaderSettings(_Section):

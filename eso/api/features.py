@@ -39,7 +39,6 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.syncWindows"),
     Feature("spec.target.creationPolicy", ("CreateOrMerge",)),
     Feature("spec.target.deletionPolicy", ("Merge",)),
-    Feature("spec.target.template"),
     Feature("spec.target.manifest"),
     Feature("spec.data[].sourceRef.generatorRef"),
     Feature("spec.data[].remoteRef.nullBytePolicy", ("Fail",)),

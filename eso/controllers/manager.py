@@ -13,12 +13,16 @@ What is watched, and why:
   and lets ``CredentialReader`` serve cached values until the resourceVersion moves, so the
   steady state costs no GET; a data-bearing informer of all Secrets would hold every secret
   value of the cluster in memory, and on-demand GETs would cost one per reconcile.
+- Every ConfigMap, reduced the same way: template sources (``templateFrom[].configMap``),
+  for the same reasons (``templatesources``); template-source Secrets use the Secret stubs.
 
-Indexes: ExternalSecrets by target Secret (``namespace/name``) and by store
-(``stores.store_ref_key``); stores by credential Secret (``stores.credential_secret_keys``).
+Indexes: ExternalSecrets by target Secret (``namespace/name``), by store
+(``stores.store_ref_key``) and by template source (``indexes.template_source_key``); stores
+by credential Secret (``stores.credential_secret_keys``).
 Handlers only enqueue keys: ExternalSecret spec/metadata change → it; store change → the store,
 and its ExternalSecrets when its spec or readiness changed; managed Secret edited or deleted
-by someone else → its ExternalSecret; credential Secret change → the stores reading it.
+by someone else → its ExternalSecret; credential Secret change → the stores reading it;
+template source change → the ExternalSecrets rendering from it.
 
 Workers start only after every informer has synced. With leader election, informers run on
 every replica (a warm standby), while queues and workers exist only during a leadership term
@@ -39,8 +43,10 @@ from eso.controllers.externalsecret.indexes import (
     INDEX_OWNER,
     INDEX_STORE,
     INDEX_TARGET,
+    INDEX_TEMPLATE_SOURCE,
     es_store_index,
     es_target_index,
+    es_template_source_index,
     managed_owner_index,
     meta_changed,
 )
@@ -50,6 +56,13 @@ from eso.controllers.externalsecret.reconciler import (
     ExternalSecretReconciler,
 )
 from eso.controllers.externalsecret.statuswriter import StatusWriter
+from eso.controllers.externalsecret.templatesources import (
+    CM,
+    SECRET,
+    TemplateSourceReader,
+    stub_version,
+    watch_sources,
+)
 from eso.controllers.externalsecret.versions import keep_synced_resource_version
 from eso.controllers.runtime.conditions import ready_status
 from eso.controllers.runtime.terms import Reconcile, Terms
@@ -69,6 +82,7 @@ from eso.kube.keys import ObjectKey, object_key
 from eso.kube.leader import LeaderElector
 from eso.kube.resources import (
     CLUSTER_SECRET_STORES,
+    CONFIGMAPS,
     EXTERNAL_SECRETS,
     SECRET_STORES,
     SECRETS,
@@ -152,7 +166,11 @@ class Manager:
             EXTERNAL_SECRETS,
             namespace=ns,
             transform=keep_synced_resource_version,
-            indexers={INDEX_TARGET: es_target_index, INDEX_STORE: es_store_index},
+            indexers={
+                INDEX_TARGET: es_target_index,
+                INDEX_STORE: es_store_index,
+                INDEX_TEMPLATE_SOURCE: es_template_source_index,
+            },
         )
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
         self.secret_stores = self._informer(SECRET_STORES, namespace=ns, indexers=cred_index)
@@ -170,20 +188,29 @@ class Manager:
         self.secret_versions = self._informer(
             SECRETS, namespace=ns, metadata_only=True, transform=secret_stub, name="secret-versions"
         )
+        self.config_map_versions = self._informer(
+            CONFIGMAPS,
+            namespace=ns,
+            metadata_only=True,
+            transform=secret_stub,
+            name="config-map-versions",
+        )
 
     @property
     def informers(self) -> list[Informer]:
         found = [self.external_secrets, self.secret_stores, self.managed_secrets]
         if self.cluster_secret_stores is not None:
             found.append(self.cluster_secret_stores)
-        return [*found, self.secret_versions]
+        return [*found, self.secret_versions, self.config_map_versions]
 
     def _build_reconcilers(self) -> None:
-        def version_of(key: ObjectKey) -> str | None:
-            stub = self.secret_versions.cache.get(key)
-            return None if stub is None else str(stub["metadata"].get("resourceVersion", ""))
-
+        version_of = stub_version(self.secret_versions)
         self.credentials = CredentialReader(self._client, current_version=version_of)
+        self.templates = TemplateSourceReader(
+            self._client,
+            config_map_version=stub_version(self.config_map_versions),
+            secret_version=version_of,
+        )
         access = ProviderAccess(
             client=self._client, registry=self._registry, credentials=self.credentials
         )
@@ -222,6 +249,7 @@ class Manager:
             access=access,
             versions=self.own_versions,
             statuses=self.statuses,
+            templates=self.templates,
             recorder=self._recorders[ES],
             metrics=self._metrics.es,
             settings=self._settings.controller,
@@ -262,6 +290,11 @@ class Manager:
             on_update=lambda _o, n: self._credential_changed(n),
             on_delete=lambda o: self._credential_changed(unwrap(o), deleted=True),
         )
+        for informer, kind in ((self.secret_versions, SECRET), (self.config_map_versions, CM)):
+            watch_sources(informer, kind=kind, reader=self.templates, enqueue=self._render_again)
+
+    def _render_again(self, source_ref: str) -> None:
+        self._enqueue(ES, self._index_keys(INDEX_TEMPLATE_SOURCE, source_ref))
 
     def _external_secret_added(self, obj: Obj) -> None:
         # First sight: its counters exist at 0 before its first (queued) reconcile counts.

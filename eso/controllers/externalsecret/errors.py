@@ -74,5 +74,17 @@ def provider_failure(
     return get_data_failed(detail, retry=False, requeue_after=after)
 
 
+def template_failed(detail: str, *, interval: float, slow: float) -> SyncFailedError:
+    """ESO's "could not update secret: could not apply template: ..." failure.
+
+    Not retried with backoff: a template, its sources or the fetched values must change
+    first. Spec and source edits reconcile at once (watches); provider changes are seen on the
+    same fixed schedule as permanent provider failures (``provider_failure``).
+    """
+    message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=detail)
+    after = min(interval, slow) if interval > 0 else slow
+    return SyncFailedError(message, retry=False, requeue_after=after)
+
+
 class StoreUnavailableError(Exception):
     """The referenced store does not exist (yet); the message is ESO's."""

@@ -1,9 +1,9 @@
 """Index functions and event predicates of the ExternalSecret controller (no I/O, no state).
 
 Kept apart from the wiring so the rules deciding which change wakes which key can be read (and
-tested) on their own: ExternalSecrets are found by target Secret and by store, managed Secrets
-by the ExternalSecret that created them, and only real changes - spec, labels, annotations,
-deletion - enqueue an ExternalSecret, never our own status writes.
+tested) on their own: ExternalSecrets are found by target Secret, by store and by template
+source, managed Secrets by the ExternalSecret that created them, and only real changes - spec,
+labels, annotations, deletion - enqueue an ExternalSecret, never our own status writes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from eso.kube.keys import make_key
 INDEX_TARGET = "target"
 INDEX_STORE = "store"
 INDEX_OWNER = "owner"
+INDEX_TEMPLATE_SOURCE = "template-source"
 
 
 def es_target_index(obj: Obj) -> list[str]:
@@ -40,6 +41,24 @@ def es_store_index(obj: Obj) -> list[str]:
             if ref.get("name")
         }
     )
+
+
+def template_source_key(kind: str, namespace: str | None, name: str) -> str:
+    """The ``INDEX_TEMPLATE_SOURCE`` value of a ConfigMap or Secret (``kind/namespace/name``)."""
+    return f"{kind}/{make_key(namespace, name)}"
+
+
+def es_template_source_index(obj: Obj) -> list[str]:
+    """``template_source_key`` of every ConfigMap and Secret a template reads."""
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    template = (spec.get("target") or {}).get("template") or {}
+    keys: set[str] = set()
+    for item in template.get("templateFrom") or []:
+        for field, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
+            name = ((item or {}).get(field) or {}).get("name")
+            if name:
+                keys.add(template_source_key(kind, meta.get("namespace"), str(name)))
+    return sorted(keys)
 
 
 def managed_owner_index(obj: Obj) -> list[str]:

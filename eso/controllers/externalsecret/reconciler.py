@@ -12,13 +12,16 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
    sync and leaves the existing Secret untouched (ESO reports partial syncs as synced; we do
    not), except deletionPolicy Delete with everything gone, which deletes the Secret as ESO
    does;
-6. write the Secret per creationPolicy, only when something changed (``writer``);
-7. write status (subresource) only when it changed (``statuswriter``); metrics and events as
+6. render ``spec.target.template`` over the values and the template sources
+   (``templating``, ``templatesources``): a failure is ESO's condition, the Secret untouched;
+7. write the Secret per creationPolicy, only when something changed (``writer``);
+8. write status (subresource) only when it changed (``statuswriter``); metrics and events as
    ESO.
 
 A spec change (or a force-sync annotation) reads fresh provider values; a first sync and
 periodic refreshes accept provider-cached values no older than the refresh interval
-(``_max_age``).
+(``_max_age``). A template source edited since the last render is a reason to sync, like a
+due refresh (``_sources_moved``).
 
 Failures that may heal (provider unavailable, store not Ready, API errors) raise
 ``SyncError`` after status is written, so the worker loop retries with backoff; configuration
@@ -29,6 +32,7 @@ finalizer, left by a migration, is honoured and removed (``finalizer``).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -43,18 +47,21 @@ from eso.api.models import unimplemented_features as unimplemented
 from eso.clock import Clock, SystemClock
 from eso.controllers.externalsecret import finalizer
 from eso.controllers.externalsecret import status as st
-from eso.controllers.externalsecret.desired import Target
+from eso.controllers.externalsecret.desired import Target, recorded_sources
 from eso.controllers.externalsecret.errors import (
     StoreUnavailableError,
     SyncError,
     SyncFailedError,
     SyncReportedError,
     get_data_failed,
+    template_failed,
 )
 from eso.controllers.externalsecret.fetch import ReadPolicy, read_store
 from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
 from eso.controllers.externalsecret.statuswriter import StatusWriter
 from eso.controllers.externalsecret.storeaccess import Stores, check_store_usable, lookup_stores
+from eso.controllers.externalsecret.templatesources import TemplateSourceReader
+from eso.controllers.externalsecret.templating import Engine, RenderError, render
 from eso.controllers.externalsecret.versions import synced_resource_version
 from eso.controllers.externalsecret.writer import SecretWriter
 from eso.controllers.runtime.worker import Result
@@ -62,9 +69,10 @@ from eso.controllers.secretstore.access import ProviderAccess
 from eso.kube.cache import Cache
 from eso.kube.errors import KubeError
 from eso.kube.events import EventRecorder
-from eso.kube.keys import ObjectKey, split_key
+from eso.kube.keys import ObjectKey, make_key, split_key
 from eso.metrics import ExternalSecretMetrics
 from eso.settings import ControllerSettings
+from eso.template.functions.library import function_map
 
 log = structlog.get_logger(__name__)
 
@@ -123,8 +131,9 @@ def target_of(es: ExternalSecret) -> Target:
 class ExternalSecretReconciler:
     """Reconciles ExternalSecrets by key.
 
-    ``versions`` (``OwnSecretVersions``) and ``statuses`` (``StatusWriter``) are shared with the
-    manager's event handlers, which only query or prune them (see their contracts).
+    ``versions`` (``OwnSecretVersions``), ``statuses`` (``StatusWriter``) and ``templates``
+    (``TemplateSourceReader``) are shared with the manager's event handlers, which only query
+    or prune them (see their contracts).
     """
 
     def __init__(
@@ -134,6 +143,7 @@ class ExternalSecretReconciler:
         access: ProviderAccess,
         versions: OwnSecretVersions,
         statuses: StatusWriter,
+        templates: TemplateSourceReader,
         recorder: EventRecorder,
         metrics: ExternalSecretMetrics,
         settings: ControllerSettings,
@@ -141,6 +151,13 @@ class ExternalSecretReconciler:
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._caches = caches
+        self._templates = templates
+        # One function map per process (it is immutable); templates are parsed per render.
+        self._engine = Engine(
+            funcs=function_map(),
+            left=settings.template_left_delimiter,
+            right=settings.template_right_delimiter,
+        )
         self._access = access
         self._statuses = statuses
         self._recorder = recorder
@@ -255,7 +272,20 @@ class ExternalSecretReconciler:
             current_version=sync.version,
             now=self._clock.wall(),
         )
-        return due or not await self._writer.intact(sync.key, target_of(sync.es))
+        if due or self._sources_moved(sync):
+            return True
+        return not await self._writer.intact(sync.key, target_of(sync.es))
+
+    def _sources_moved(self, sync: _Sync) -> bool:
+        """Whether a template source changed since the Secret was rendered (no I/O)."""
+        template = sync.es.spec.target.template
+        if template is None or not any(t.config_map or t.secret for t in template.template_from):
+            return False
+        target = target_of(sync.es)
+        cached = self._caches.managed_secrets.get(make_key(target.namespace, target.secret_name))
+        if cached is None:
+            return False  # not written yet, or not ours: intact() decides
+        return recorded_sources(cached.get("metadata") or {}) != self._templates.versions(sync.es)
 
     async def _read(self, sync: _Sync, stores: Stores) -> dict[str, bytes] | None:
         policy = ReadPolicy(
@@ -277,6 +307,7 @@ class ExternalSecretReconciler:
         elif not data and es.spec.target.deletion_policy == "Retain":
             reason, message = c.REASON_SECRET_SYNCED, c.MSG_SYNCED_RETAIN
         else:
+            target, data = await self._render(sync, target, data)
             binding = await self._writer.write(sync.key, sync.raw, target, data, sync.interval)
             reason, message = c.REASON_SECRET_SYNCED, c.MSG_SYNCED
         return st.es_synced(
@@ -287,6 +318,22 @@ class ExternalSecretReconciler:
             synced_resource_version=sync.version,
             binding=binding,
         )
+
+    async def _render(
+        self, sync: _Sync, target: Target, data: dict[str, bytes]
+    ) -> tuple[Target, dict[str, bytes]]:
+        """The template's data and shape (ESO's ``ApplyTemplate``); unchanged without one."""
+        template = sync.es.spec.target.template
+        if template is None or target.creation_policy == "None":
+            return target, data
+        sources = await self._templates.read(sync.es)
+        try:
+            rendered = render(template, data=data, sources=sources, engine=self._engine)
+        except RenderError as e:
+            raise template_failed(
+                str(e), interval=sync.interval, slow=self._settings.store_requeue_interval
+            ) from None
+        return dataclasses.replace(target, shape=rendered.shape), rendered.data
 
     def _requeue(self, status: Mapping[str, Any], sync: _Sync) -> Result:
         after = st.requeue_after(

@@ -30,7 +30,14 @@ from . import _goyaml
 from ._gostr import go_string
 from .registry import FuncMap
 
-__all__ = ["from_yaml", "register", "to_yaml"]
+__all__ = [
+    "YAMLUnmarshalError",
+    "from_yaml",
+    "go_json_kind",
+    "register",
+    "to_yaml",
+    "unmarshal",
+]
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -270,22 +277,44 @@ def _yaml_error(e: yaml.YAMLError) -> str:
 _GO_KIND = {list: "array", str: "string", float: "number", bool: "bool"}
 
 
+class YAMLUnmarshalError(ValueError):
+    """``yaml.Unmarshal`` failed; the message is sigs.k8s.io/yaml's and names no input text."""
+
+
+def unmarshal(text: str) -> Any:
+    """sigs.k8s.io/yaml's ``Unmarshal`` up to the JSON value: the first document, typed by
+    yaml.v2's rules, through JSON (numbers ``float``, keys strings); None for no document.
+
+    Raises ``YAMLUnmarshalError``. Shared by ``fromYaml`` and the controller's KeysAndValues
+    templates, which ESO decodes with the same library."""
+    try:
+        document = next(iter(yaml.load_all(text, Loader=_MergeAwareLoader)), None)
+        return _to_json_value(document)
+    except yaml.YAMLError as e:
+        raise YAMLUnmarshalError(_yaml_error(e)) from None
+    except _JSONError as e:
+        raise YAMLUnmarshalError(f"error converting YAML to JSON: {e}") from None
+
+
+def go_json_kind(value: Any) -> str:
+    """How ``encoding/json`` names a decoded value's kind in "cannot unmarshal X" errors."""
+    if isinstance(value, dict):
+        return "object"
+    return _GO_KIND.get(type(value), "value")
+
+
 def from_yaml(text: str) -> dict[str, Any]:
     """``fromYaml``: the first YAML document as a map; failures under the ``"Error"`` key."""
     try:
-        document = next(iter(yaml.load_all(text, Loader=_MergeAwareLoader)), None)
-        value = _to_json_value(document)
-    except yaml.YAMLError as e:
-        return {"Error": _yaml_error(e)}
-    except _JSONError as e:
-        return {"Error": f"error converting YAML to JSON: {e}"}
+        value = unmarshal(text)
+    except YAMLUnmarshalError as e:
+        return {"Error": str(e)}
     if value is None:
         return {}
     if not isinstance(value, dict):
-        kind = _GO_KIND.get(type(value), "value")
         return {
             "Error": "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
-            f"{kind} into Go value of type map[string]interface {{}}"
+            f"{go_json_kind(value)} into Go value of type map[string]interface {{}}"
         }
     return value
 

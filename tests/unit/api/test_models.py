@@ -347,7 +347,6 @@ def test_unimplemented_features_are_named_with_index_and_value() -> None:
     ]
     full = ExternalSecret.model_validate(yaml.safe_load(ES_FULL))
     assert unimplemented_features(full) == [
-        "spec.target.template",
         "spec.data[1].remoteRef.nullBytePolicy=Fail",
     ]
 

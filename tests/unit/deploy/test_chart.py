@@ -293,9 +293,11 @@ def test_pod_scheduling_values_pass_through(helm: Path) -> None:
 
 ES = "external-secrets.io"
 STORE_KINDS = ["externalsecrets", "secretstores"]
-CORE_RULES = triples(
-    "", ["secrets"], ["get", "list", "watch", "create", "update", "patch", "delete"]
-) | triples("", ["events"], ["create", "patch"])
+CORE_RULES = (
+    triples("", ["secrets"], ["get", "list", "watch", "create", "update", "patch", "delete"])
+    | triples("", ["configmaps"], ["get", "list", "watch"])
+    | triples("", ["events"], ["create", "patch"])
+)
 
 
 def controller_rules(kinds_: list[str]) -> set[tuple[str, str, str]]:
