@@ -10,9 +10,9 @@ import base64
 from typing import Any
 
 from controller_env import Env
-from localkube.pytest_cluster import wait_for
 
 from eso.api import conditions as c
+from localkube.pytest_cluster import wait_for
 
 ES_API = "external-secrets.io/v1"
 

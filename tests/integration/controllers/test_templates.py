@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
-from localkube.pytest_cluster import wait_for
 
 from eso.api import conditions as c
+from localkube.pytest_cluster import wait_for
 
 DB = {"user": "app user", "password": "p@ss/word", "host": "db.example.com"}
 FROM_DB = [{"extract": {"key": "db"}}]

@@ -7,12 +7,12 @@ import re
 from typing import Any
 
 from aws_helpers import NAMESPACE, FakeSecrets, calls, store_doc
-from localkube.moto import MotoSecrets
 
 from eso.api.models import ExternalSecretFind
 from eso.metrics import Metrics
 from eso.providers.aws.secretsmanager import AWSProvider
 from eso.template import re2
+from localkube.moto import MotoSecrets
 
 LIST = "ListSecrets"
 BATCH = "BatchGetSecretValue"
