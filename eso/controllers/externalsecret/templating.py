@@ -32,6 +32,7 @@ Each template is parsed once per render; nothing is cached across reconciles.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -76,6 +77,10 @@ class _FailureError(Exception):
     """An inner failure, wrapped by the caller the way ESO's ``fmt.Errorf`` chain wraps it."""
 
 
+PARSED_CACHE: Final = 2048
+"""Parsed templates an ``Engine`` keeps; a few MB at most for templates of ordinary size."""
+
+
 @dataclass(frozen=True)
 class TemplateSources:
     """Contents of the ConfigMaps and Secrets an ExternalSecret's ``templateFrom`` names.
@@ -97,12 +102,35 @@ def source_name(kind: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class Engine:
-    """How templates are parsed and run: function map, delimiters, limits (per process)."""
+    """How templates are parsed and run: function map, delimiters, limits (per process).
+
+    Parsed templates are kept in a bounded LRU (``PARSED_CACHE`` entries) keyed by key name and
+    text: a parsed ``Template`` is immutable and holds no execution state, thousands of
+    ExternalSecrets usually share a few templates, and parsing is most of a render's cost
+    (``bench/template_render.py``). Parse errors are not cached (they are reported and cheap
+    to reproduce).
+    """
 
     funcs: FuncMap
     left: str = "{{"
     right: str = "}}"
     limits: Limits = field(default_factory=Limits)
+    _parsed: OrderedDict[tuple[str, str], Template] = field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )
+
+    def parse(self, name: str, text: str) -> Template:
+        """``Template.parse`` with this engine's functions and delimiters; raises TemplateError."""
+        key = (name, text)
+        tpl = self._parsed.get(key)
+        if tpl is not None:
+            self._parsed.move_to_end(key)
+            return tpl
+        tpl = Template.parse(name, text, funcs=self.funcs, left=self.left, right=self.right)
+        self._parsed[key] = tpl
+        if len(self._parsed) > PARSED_CACHE:
+            self._parsed.popitem(last=False)
+        return tpl
 
 
 @dataclass(frozen=True)
@@ -211,9 +239,7 @@ class _Runner:
         """ESO's ``execute``, wrapped as ``valueScopeApply``/``mapScopeApply`` wrap it."""
         engine = self._engine
         try:
-            tpl = Template.parse(
-                name, text, funcs=engine.funcs, left=engine.left, right=engine.right
-            )
+            tpl = engine.parse(name, text)
         except TemplateError as e:
             detail = ERR_PARSE.format(key=name, error=e)
             raise _FailureError(ERR_EXECUTE.format(key=name, error=detail)) from None

@@ -328,13 +328,15 @@ async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env, ns
 LIST = "ListSecrets"
 
 
-async def test_100_external_secrets_with_the_same_find_share_one_listing(env: Env) -> None:
+async def test_100_external_secrets_with_the_same_find_share_one_listing(
+    env: Env, ns: str
+) -> None:
     """Issue 10: a find is listed once per refresh window for every ExternalSecret using it.
 
     The restarted Manager also revalidates the store once (ListSecrets, MaxResults=1), so the
     cold start may show one ListSecrets call more than the single listing.
     """
-    ns = await _store_namespace(env)
+    await _store_namespace(env, ns)
     await env.aws.create_many({f"shared/{i:02d}": f"v{i}" for i in range(30)})
     await env.aws.create_many({f"unrelated-{i}": "x" for i in range(5)})
     names = {f"find-{n:03d}" for n in range(100)}
@@ -351,7 +353,6 @@ async def test_100_external_secrets_with_the_same_find_share_one_listing(env: En
     want = {f"shared_{i:02d}": f"v{i}".encode() for i in range(30)}
     assert all(secrets.get(n) == want for n in names)
     listings = calls(env, LIST) - before
-    print(f"100 ES / same find: {listings} ListSecrets + {calls(env, BATCH)} batch calls")
     assert listings <= 2
     assert calls(env, BATCH) <= 6
     assert calls(env, GET) == 0
