@@ -328,9 +328,7 @@ async def test_a_failed_sync_is_logged_once_not_again_by_the_worker(env: Env, ns
 LIST = "ListSecrets"
 
 
-async def test_100_external_secrets_with_the_same_find_share_one_listing(
-    env: Env, ns: str
-) -> None:
+async def test_100_external_secrets_with_the_same_find_share_one_listing(env: Env, ns: str) -> None:
     """Issue 10: a find is listed once per refresh window for every ExternalSecret using it.
 
     The restarted Manager also revalidates the store once (ListSecrets, MaxResults=1), so the
