@@ -61,6 +61,7 @@ from eso.controllers.secretstore.refs import (
     credential_secret_keys,
     store_ref_key,
 )
+from eso.controllers.secretstore.tokens import ServiceAccountTokens
 from eso.kube.cache import Cache, Obj, Tombstone, unwrap
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
@@ -184,8 +185,16 @@ class Manager:
             return None if stub is None else str(stub["metadata"].get("resourceVersion", ""))
 
         self.credentials = CredentialReader(self._client, current_version=version_of)
+        self.tokens = ServiceAccountTokens(
+            self._client,
+            service_account_ttl=self._settings.controller.service_account_cache_ttl,
+            clock=self._clock,
+        )
         access = ProviderAccess(
-            client=self._client, registry=self._registry, credentials=self.credentials
+            client=self._client,
+            registry=self._registry,
+            credentials=self.credentials,
+            tokens=self.tokens,
         )
         self._recorders = {
             name: EventRecorder(self._client, component=component, clock=self._clock)

@@ -46,6 +46,8 @@ AUTH_CODES = frozenset(
         "AuthFailure",
         "AccessDenied",
         "AccessDeniedException",
+        "InvalidIdentityToken",  # AssumeRoleWithWebIdentity: token not trusted (issuer, audience)
+        "IDPRejectedClaim",
     }
 )
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
@@ -61,6 +63,7 @@ UNAVAILABLE_CODES = frozenset(
         "ServiceUnavailable",
         "RequestTimeout",
         "RequestTimeoutException",
+        "IDPCommunicationError",
     }
 )
 CONFIG_CODES = frozenset({"ValidationException", "InvalidParameterException"})

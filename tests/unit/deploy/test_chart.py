@@ -301,9 +301,13 @@ def test_pod_scheduling_values_pass_through(helm: Path) -> None:
 
 ES = "external-secrets.io"
 STORE_KINDS = ["externalsecrets", "secretstores"]
-CORE_RULES = triples(
-    "", ["secrets"], ["get", "list", "watch", "create", "update", "patch", "delete"]
-) | triples("", ["events"], ["create", "patch"])
+CORE_RULES = (
+    triples("", ["secrets"], ["get", "list", "watch", "create", "update", "patch", "delete"])
+    | triples("", ["events"], ["create", "patch"])
+    # auth.jwt: exactly the ServiceAccount GET and TokenRequest, nothing broader.
+    | triples("", ["serviceaccounts"], ["get"])
+    | triples("", ["serviceaccounts/token"], ["create"])
+)
 
 
 def controller_rules(kinds_: list[str]) -> set[tuple[str, str, str]]:
