@@ -73,6 +73,7 @@ _SCRUB = (
     re.compile(r" ?Credential=\S+"),
     re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b"),
     re.compile(r"(?i)(signature|security token|session token)[=:]\s*\S+"),
+    re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"),  # a JWT (web identity token) echoed back
 )
 
 
