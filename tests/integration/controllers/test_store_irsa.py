@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import aiohttp
 from controller_env import ES_API, REGION, Env
 
 from eso.api import conditions as c
@@ -45,6 +46,17 @@ async def jwt_cluster_store(env: Env, sa_ref: dict[str, Any]) -> str:
     return name
 
 
+async def assumed_with_web_identity(env: Env) -> set[tuple[str, str]]:
+    """(role ARN, session name) of every role moto handed out credentials for."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{env.moto.url}/moto-api/data.json") as resp,
+    ):
+        data = await resp.json(content_type=None)
+    roles = (data.get("sts") or {}).get("AssumedRole") or []
+    return {(r["role_arn"], r["session_name"]) for r in roles}
+
+
 async def sync_one(env: Env, ns: str, *, store: str, key: str) -> None:
     await env.external_secret(
         ns,
@@ -67,6 +79,7 @@ async def test_cluster_store_with_a_service_account_is_ready_and_syncs(env: Env)
     await sync_one(env, ns, store=store, key=key)
     secret = await env.wait_secret("app", ns)
     assert secret["data"]["value"] == "ZnJvbS13ZWItaWRlbnRpdHk="  # base64("from-web-identity")
+    assert (ROLE, "external-secrets-provider-aws") in await assumed_with_web_identity(env)
 
 
 async def test_deleting_the_service_account_makes_the_store_not_ready(env: Env) -> None:
@@ -108,6 +121,8 @@ async def test_referent_service_account_is_resolved_in_the_reading_namespace(env
         await sync_one(env, ns, store=store, key=key)
     for ns in namespaces:
         await env.wait_secret("app", ns)
+    assumed = {role for role, _ in await assumed_with_web_identity(env)}
+    assert {f"{ROLE}-{ns}" for ns in namespaces} <= assumed
 
 
 async def test_referent_secret_ref_never_shares_values_between_namespaces(env: Env) -> None:
