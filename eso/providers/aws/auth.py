@@ -47,6 +47,7 @@ MSG_SECRET_UNREADABLE = (
 )
 MSG_KEY_MISSING = "cannot find secret data for key {key!r} in secret {name!r} ({field})"
 MSG_KEY_EMPTY = "secret data for key {key!r} in secret {name!r} is empty ({field})"
+MSG_JWT_NO_REF = "auth.jwt.serviceAccountRef must be set"
 # Static checks have no reading namespace; any non-empty stand-in accepts a referent reference
 # (ESO's ValidateReferentSecretSelector). "*" is no valid namespace, so it never names one.
 _ANY_READER = "*"
@@ -111,6 +112,8 @@ def _namespace_of(
 def check_auth(aws: AWSProvider, *, store_kind: str, store_namespace: str | None) -> None:
     """Static checks of ``spec.provider.aws.auth``; raises ``ConfigError``."""
     jwt = aws.auth.jwt
+    if jwt is not None and jwt.service_account_ref is None:
+        raise ConfigError(MSG_JWT_NO_REF)
     if jwt is not None and jwt.service_account_ref is not None:
         service_account_namespace(
             jwt.service_account_ref,

@@ -8,10 +8,13 @@ then Secrets Manager is read with the returned credentials. On a real cluster th
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import pytest
 from controller_env import ES_API, REGION, Env
+from oidc_sts import VerifyingSts
 
 from eso.api import conditions as c
 
@@ -144,3 +147,52 @@ async def test_referent_secret_ref_never_shares_values_between_namespaces(env: E
     cond = await env.wait_ready("externalsecrets", "app", ns_b, status="False")
     assert "wrong-key" not in cond["message"]
     assert await env.get("secrets", "app", ns_b) is None
+
+
+# --- against an STS that verifies tokens as AWS does -----------------------------------------
+
+
+@pytest.fixture
+async def sts(env: Env, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[VerifyingSts]:
+    """A verifying STS trusting the test cluster's issuer; eso's STS calls go there."""
+    oidc = await env.raw.request("GET", "/.well-known/openid-configuration")
+    jwks = await env.raw.request("GET", "/openid/v1/jwks")
+    front = VerifyingSts(jwks=jwks, issuer=oidc["issuer"], trust={})
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", await front.start())
+    yield front
+    await front.stop()
+
+
+async def test_a_verified_token_makes_the_store_ready(env: Env, sts: VerifyingSts) -> None:
+    ns = await env.cluster.create_namespace()
+    sa = await service_account(env, ns)
+    sts.trust[ROLE] = f"system:serviceaccount:{ns}:{sa}"
+    store = await jwt_cluster_store(env, {"name": sa, "namespace": ns, "audiences": ["extra"]})
+    await env.wait_ready("clustersecretstores", store)
+    assert sts.accepted == [f"system:serviceaccount:{ns}:{sa}"]
+
+
+@pytest.mark.parametrize(
+    ("audience", "trusted", "expected"),
+    [
+        pytest.param("not-sts", True, "InvalidIdentityToken: Incorrect token audience", id="aud"),
+        pytest.param(None, False, "AccessDenied: Not authorized", id="role-not-assumable"),
+    ],
+)
+async def test_a_refused_web_identity_makes_the_store_not_ready(
+    env: Env, sts: VerifyingSts, audience: str | None, trusted: bool, expected: str
+) -> None:
+    ns = await env.cluster.create_namespace()
+    sa = await service_account(env, ns)
+    if audience is not None:
+        patch = {"metadata": {"annotations": {"eks.amazonaws.com/audience": audience}}}
+        await env.raw.patch("v1", "serviceaccounts", sa, patch, namespace=ns)
+    if trusted:
+        sts.trust[ROLE] = f"system:serviceaccount:{ns}:{sa}"
+    store = await jwt_cluster_store(env, {"name": sa, "namespace": ns})
+
+    cond = await env.wait_ready("clustersecretstores", store, status="False")
+    assert cond["reason"] == c.REASON_INVALID_PROVIDER_CONFIG
+    assert expected in cond["message"] and ROLE in cond["message"]
+    assert "eyJ" not in cond["message"]  # no token, not even in part
+    assert sts.accepted == []
