@@ -126,12 +126,6 @@ class ServiceAccountTokens:
         expires = datetime.fromisoformat(str(status.get("expirationTimestamp")))
         return ServiceAccountToken(str(status.get("token") or ""), expires)
 
-    def forget(self, namespace: str, name: str) -> None:
-        """Drop what is cached for a ServiceAccount (e.g. after it was deleted)."""
-        self._accounts.pop((namespace, name), None)
-        for key in [k for k in self._tokens if k[:2] == (namespace, name)]:
-            del self._tokens[key]
-
 
 class _StoreGetter:
     """``ServiceAccountTokenGetter`` of one store: enforces the store kind's namespace rule."""

@@ -298,7 +298,7 @@ class SecretsManagerClient:
     def _deliver_notice(self) -> None:
         if self._on_notice is None:
             return
-        notice = self._reader.take_notice(self._slot)
+        notice = self._reader.take_notice(self._slot[:3])  # once per store, not per reader
         if notice is None:
             return
         try:
