@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 from eso.api.secretstore import ClusterSecretStore, SecretStore
 from eso.clock import FakeClock
 from eso.controllers.secretstore.tokens import ServiceAccountTokens
-from eso.kube.errors import NotFound
+from eso.kube.errors import Forbidden, NotFound
 from eso.providers.base import AuthError, ConfigError
 
 LIFETIME = 3600
@@ -109,6 +109,18 @@ async def test_token_for_a_missing_service_account_is_an_auth_error_without_a_to
         'in namespace "team": not found'
     )
     assert "eyJ" not in repr(logs)
+
+
+async def test_a_forbidden_token_request_is_an_auth_error() -> None:
+    """The controller's RBAC lacks serviceaccounts/token: a store condition, not a crash."""
+    _, kube, tokens = setup()
+
+    async def forbidden(**kwargs: Any) -> dict[str, Any]:
+        raise Forbidden(403, "Forbidden", "cannot create resource serviceaccounts/token")
+
+    kube.create_token = forbidden  # type: ignore[method-assign]
+    with pytest.raises(AuthError, match='service account "sa" in namespace "team": forbidden'):
+        await tokens.token("team", "sa", uid="uid-1", audiences=("sts.amazonaws.com",))
 
 
 async def test_secret_store_getter_answers_only_for_its_own_namespace() -> None:
