@@ -115,6 +115,14 @@ class ControllerSettings(_Section):
     store_requeue_interval: float = Field(
         300.0, description="Seconds between store revalidations (ESO default 5m)."
     )
+    service_account_cache_ttl: float = Field(
+        30.0,
+        ge=0.0,
+        description="Seconds a ServiceAccount read for auth.jwt (its uid and role annotation) "
+        "is reused by ExternalSecret reads; store validation always reads it afresh. 30 s keeps "
+        "a refresh wave of thousands of ExternalSecrets to one GET per ServiceAccount while a "
+        "deleted ServiceAccount stops their reads within 30 s.",
+    )
     process_cluster_store: bool = Field(True, description="Reconcile ClusterSecretStores.")
     refresh_jitter: float = Field(
         0.1,

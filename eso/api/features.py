@@ -51,9 +51,6 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
 # not do, so ignoring it is the correct behaviour rather than a missing feature.
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.provider.aws.service", ("ParameterStore", "CertificateManager")),
-    Feature("spec.provider.aws.auth.jwt"),
-    Feature("spec.provider.aws.sessionTagsPolicy", ("Simple", "Custom")),
-    Feature("spec.provider.aws.customSessionTags"),
     Feature("spec.retrySettings"),
     *(Feature(f"spec.provider.{name}") for name in OTHER_PROVIDERS),
 )

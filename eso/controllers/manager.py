@@ -74,6 +74,7 @@ from eso.controllers.secretstore.refs import (
     credential_secret_keys,
     store_ref_key,
 )
+from eso.controllers.secretstore.tokens import ServiceAccountTokens
 from eso.kube.cache import Cache, Obj, Tombstone, unwrap
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
@@ -211,8 +212,16 @@ class Manager:
             config_map_version=stub_version(self.config_map_versions),
             secret_version=version_of,
         )
+        self.tokens = ServiceAccountTokens(
+            self._client,
+            service_account_ttl=self._settings.controller.service_account_cache_ttl,
+            clock=self._clock,
+        )
         access = ProviderAccess(
-            client=self._client, registry=self._registry, credentials=self.credentials
+            client=self._client,
+            registry=self._registry,
+            credentials=self.credentials,
+            tokens=self.tokens,
         )
         self._recorders = {
             name: EventRecorder(self._client, component=component, clock=self._clock)

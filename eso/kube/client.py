@@ -21,7 +21,7 @@ Contracts:
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any, Literal
 
 import aiohttp
@@ -31,7 +31,7 @@ from prometheus_client import CollectorRegistry
 from eso.clock import Clock
 from eso.kube.config import ClusterConfig, load_cluster_config
 from eso.kube.errors import Gone
-from eso.kube.resources import Resource
+from eso.kube.resources import SERVICE_ACCOUNTS, Resource
 from eso.kube.transport import Transport, chunks
 from eso.kube.watchstream import iter_json_lines
 from eso.metrics import ClientMetrics
@@ -253,6 +253,30 @@ class KubeClient:
             resource,
             path=resource.path(ns),
             params=_params(fieldManager=field_manager),
+            body=body,
+        )
+
+    async def create_token(
+        self,
+        *,
+        namespace: str,
+        name: str,
+        audiences: Sequence[str],
+        expiration_seconds: int | None = None,
+    ) -> Obj:
+        """TokenRequest (``POST .../serviceaccounts/{name}/token``); the TokenRequest back.
+
+        Raises ``NotFound`` for a missing ServiceAccount. The token is in ``status.token``:
+        callers must never log the response.
+        """
+        spec: dict[str, Any] = {"audiences": list(audiences)}
+        if expiration_seconds is not None:
+            spec["expirationSeconds"] = expiration_seconds
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+        return await self._t.request(
+            "POST",
+            SERVICE_ACCOUNTS,
+            path=SERVICE_ACCOUNTS.path(namespace, name, "token"),
             body=body,
         )
 

@@ -51,6 +51,7 @@ ESO_VERSION = "v1"
 
 SECRETS = Resource("", "v1", "secrets", "Secret", True)
 CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap", True)
+SERVICE_ACCOUNTS = Resource("", "v1", "serviceaccounts", "ServiceAccount", True)
 NAMESPACES = Resource("", "v1", "namespaces", "Namespace", False)
 EVENTS = Resource("", "v1", "events", "Event", True)
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease", True)

@@ -23,7 +23,8 @@ hears about conditions that ExternalSecret reads ran into, even if those passed 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
 
 if TYPE_CHECKING:
@@ -100,6 +101,45 @@ class SecretDataGetter(Protocol):
     def __call__(self, namespace: str, name: str) -> Awaitable[Mapping[str, bytes] | None]: ...
 
 
+@dataclass(frozen=True)
+class ServiceAccountInfo:
+    """What a provider may know of a ServiceAccount: its uid and annotations (no token)."""
+
+    namespace: str
+    name: str
+    uid: str
+    annotations: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ServiceAccountToken:
+    """A TokenRequest token; ``repr`` never shows it. ``expires_at`` is an aware UTC time."""
+
+    token: str = field(repr=False)
+    expires_at: datetime
+
+
+class ServiceAccountTokenGetter(Protocol):
+    """Reads ServiceAccounts and requests their tokens for a provider (``auth.jwt``).
+
+    Supplied by controllers, like ``SecretDataGetter``. ``service_account`` returns ``None``
+    when the ServiceAccount does not exist; ``token`` raises ``AuthError`` when the API server
+    refuses the TokenRequest (missing ServiceAccount, forbidden). Any other failure is raised
+    as is and reported by the provider as ``ProviderUnavailableError``. Both may serve cached
+    answers: a token until shortly before it expires, a ServiceAccount for a short time.
+    """
+
+    def service_account(self, namespace: str, name: str) -> Awaitable[ServiceAccountInfo | None]:
+        """The ServiceAccount ``namespace/name``, or ``None`` when it does not exist."""
+        ...
+
+    def token(
+        self, namespace: str, name: str, *, uid: str, audiences: tuple[str, ...]
+    ) -> Awaitable[ServiceAccountToken]:
+        """A token of ServiceAccount ``uid`` for ``audiences`` (valid for a while yet)."""
+        ...
+
+
 class SecretsClient(Protocol):
     """Reads secrets for one store (and, for referent auth, one namespace).
 
@@ -167,9 +207,12 @@ class Provider(Protocol):
         namespace: str,
         get_secret: SecretDataGetter,
         on_notice: NoticeHandler | None = None,
+        get_token: ServiceAccountTokenGetter | None = None,
     ) -> SecretsClient:
         """A client for ``store`` used from ``namespace`` (the ExternalSecret's, or the
-        store's own when validating). Resolves credentials; raises ``ProviderError``."""
+        store's own when validating: ``""`` for a ClusterSecretStore). Resolves credentials;
+        raises ``ProviderError``. ``get_token`` serves ``auth.jwt`` stores (without it they
+        fail with ``ConfigError``)."""
         ...
 
     async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:

@@ -143,7 +143,10 @@ class StoreReconciler:
             provider = self._registry.for_store(store)
             provider.validate_store(store)
             client = await self._access.client_for(
-                store, namespace=store.metadata.namespace or "", recorder=self._recorder
+                store,
+                namespace=store.metadata.namespace or "",
+                recorder=self._recorder,
+                validating=True,
             )
         except ProviderError as e:
             raise invalid(c.MSG_UNABLE_CREATE_CLIENT, e) from e

@@ -2,15 +2,17 @@
 
 Who may read which credential Secret is a security boundary, not a convenience: a namespaced
 SecretStore may only use Secrets of its own namespace (otherwise anyone allowed to create a
-SecretStore could borrow another team's AWS keys), and a ClusterSecretStore must name the
-namespace of each credential Secret (eso does not implement ESO's "referent" mode, where the
-reading ExternalSecret's namespace is used). Violations are ``ConfigError``s with messages that
-say which field is wrong; they are checked statically by ``check_auth`` (store validation) and
-again when credentials are read.
+SecretStore could borrow another team's AWS keys). A ClusterSecretStore names the namespace of
+each credential Secret, or leaves it empty: then the Secret is read in the namespace of the
+ExternalSecret reading through the store (ESO's *referent* authentication, ``is_referent``), so
+each namespace brings its own keys. Violations are ``ConfigError``s with messages that say which
+field is wrong; they are checked statically by ``check_auth`` (store validation, which accepts
+referent references as ESO's ``ValidateReferentSecretSelector`` does) and again when
+credentials are read.
 
-Without ``auth.secretRef`` the default AWS credential chain applies (environment, IRSA web
-identity, instance metadata), as in ESO. ``auth.jwt`` (service account token) is not
-implemented yet and is reported as such, never silently ignored.
+``auth.jwt`` (a ServiceAccount token exchanged with STS) lives in ``webidentity.py`` and takes
+precedence over ``auth.secretRef`` when both are set, as in ESO. Without either, the default
+AWS credential chain applies (environment, the controller's own IRSA, instance metadata).
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from eso.api.credentialrefs import CredentialRefError, credential_namespace
+from eso.api.credentialrefs import (
+    KIND_CLUSTER_SECRET_STORE,
+    CredentialRefError,
+    credential_namespace,
+)
+from eso.providers.aws.webidentity import service_account_namespace
 from eso.providers.base import (
     AuthError,
     ConfigError,
-    NotImplementedFeatureError,
     ProviderUnavailableError,
     SecretDataGetter,
 )
@@ -41,7 +47,10 @@ MSG_SECRET_UNREADABLE = (
 )
 MSG_KEY_MISSING = "cannot find secret data for key {key!r} in secret {name!r} ({field})"
 MSG_KEY_EMPTY = "secret data for key {key!r} in secret {name!r} is empty ({field})"
-MSG_JWT = "auth.jwt (service account token) is not implemented yet; use auth.secretRef or IRSA"
+MSG_JWT_NO_REF = "auth.jwt.serviceAccountRef must be set"
+# Static checks have no reading namespace; any non-empty stand-in accepts a referent reference
+# (ESO's ValidateReferentSecretSelector). "*" is no valid namespace, so it never names one.
+_ANY_READER = "*"
 
 ACCESS_KEY_FIELD = "auth.secretRef.accessKeyIDSecretRef"
 SECRET_KEY_FIELD = "auth.secretRef.secretAccessKeySecretRef"
@@ -68,15 +77,33 @@ def _refs(aws: AWSProvider) -> list[tuple[str, SecretKeySelector | None]]:
     ]
 
 
+def is_referent(aws: AWSProvider, *, store_kind: str) -> bool:
+    """A ClusterSecretStore whose credentials depend on the reading namespace (ESO's rule)."""
+    if store_kind != KIND_CLUSTER_SECRET_STORE:
+        return False
+    jwt = aws.auth.jwt
+    if jwt is not None and jwt.service_account_ref is not None:
+        return not jwt.service_account_ref.namespace
+    return any(sel is not None and not sel.namespace for _, sel in _refs(aws))
+
+
 def _namespace_of(
-    sel: SecretKeySelector, *, field_name: str, store_kind: str, store_namespace: str | None
+    sel: SecretKeySelector,
+    *,
+    field_name: str,
+    store_kind: str,
+    store_namespace: str | None,
+    reader: str,
 ) -> str:
     """The namespace to read ``sel`` from, enforcing the store-kind rules."""
     if not sel.name or not sel.key:
         raise ConfigError(MSG_REF_INCOMPLETE.format(field=field_name))
     try:
         return credential_namespace(
-            store_kind=store_kind, store_namespace=store_namespace, ref_namespace=sel.namespace
+            store_kind=store_kind,
+            store_namespace=store_namespace,
+            ref_namespace=sel.namespace,
+            reader_namespace=reader,
         )
     except CredentialRefError as e:
         raise ConfigError(MSG_REF_NAMESPACE.format(field=field_name, error=e)) from None
@@ -84,19 +111,39 @@ def _namespace_of(
 
 def check_auth(aws: AWSProvider, *, store_kind: str, store_namespace: str | None) -> None:
     """Static checks of ``spec.provider.aws.auth``; raises ``ConfigError``."""
-    if aws.auth.jwt is not None:
-        raise NotImplementedFeatureError(MSG_JWT)
+    jwt = aws.auth.jwt
+    if jwt is not None and jwt.service_account_ref is None:
+        raise ConfigError(MSG_JWT_NO_REF)
+    if jwt is not None and jwt.service_account_ref is not None:
+        service_account_namespace(
+            jwt.service_account_ref,
+            store_kind=store_kind,
+            store_namespace=store_namespace,
+            reader=_ANY_READER,
+        )
     for field_name, sel in _refs(aws):
         if sel is not None:
             _namespace_of(
-                sel, field_name=field_name, store_kind=store_kind, store_namespace=store_namespace
+                sel,
+                field_name=field_name,
+                store_kind=store_kind,
+                store_namespace=store_namespace,
+                reader=_ANY_READER,
             )
 
 
 async def resolve_credentials(
-    aws: AWSProvider, *, store_kind: str, store_namespace: str | None, get_secret: SecretDataGetter
+    aws: AWSProvider,
+    *,
+    store_kind: str,
+    store_namespace: str | None,
+    reader: str,
+    get_secret: SecretDataGetter,
 ) -> StaticCredentials | None:
-    """The store's static credentials, or ``None`` for the default credential chain."""
+    """The store's static credentials, or ``None`` for the default credential chain.
+
+    ``reader`` is the reading ExternalSecret's namespace (referent references resolve there).
+    """
     check_auth(aws, store_kind=store_kind, store_namespace=store_namespace)
     refs = _refs(aws)
     if not refs:
@@ -108,7 +155,11 @@ async def resolve_credentials(
             values.append(None)
             continue
         namespace = _namespace_of(
-            sel, field_name=field_name, store_kind=store_kind, store_namespace=store_namespace
+            sel,
+            field_name=field_name,
+            store_kind=store_kind,
+            store_namespace=store_namespace,
+            reader=reader,
         )
         values.append(await _read_key(sel, namespace=namespace, field_name=field_name, get=getter))
     access_key, secret_key, token = values

@@ -46,6 +46,8 @@ AUTH_CODES = frozenset(
         "AuthFailure",
         "AccessDenied",
         "AccessDeniedException",
+        "InvalidIdentityToken",  # AssumeRoleWithWebIdentity: token not trusted (issuer, audience)
+        "IDPRejectedClaim",
     }
 )
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
@@ -61,6 +63,7 @@ UNAVAILABLE_CODES = frozenset(
         "ServiceUnavailable",
         "RequestTimeout",
         "RequestTimeoutException",
+        "IDPCommunicationError",
     }
 )
 CONFIG_CODES = frozenset({"ValidationException", "InvalidParameterException"})
@@ -70,6 +73,7 @@ _SCRUB = (
     re.compile(r" ?Credential=\S+"),
     re.compile(r"\b(?:AKIA|ASIA|AIDA|AROA)[A-Z0-9]{12,}\b"),
     re.compile(r"(?i)(signature|security token|session token)[=:]\s*\S+"),
+    re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"),  # a JWT (web identity token) echoed back
 )
 
 

@@ -12,9 +12,18 @@ is SecretString, else SecretBinary; ``ref.property`` is resolved with ESO's gjso
 (``eso.providers.paths``); ``get_secret_map`` splits a JSON object (after ``property``, if set).
 
 Not implemented here (refused with ``NotImplementedFeatureError``, also listed in
-``eso.api.features``): ParameterStore/CertificateManager, ``auth.jwt``, ``sessionTagsPolicy``
-Simple/Custom and ``customSessionTags``. ``role`` (after ``additionalRoles``, with
-``externalID``, ``sessionTags``, ``transitiveTagKeys``) is assumed through STS as ESO does.
+``eso.api.features``): ParameterStore/CertificateManager. ``auth.jwt`` exchanges a
+ServiceAccount token with STS (``webidentity.py``); ``role`` (after ``additionalRoles``, with
+``externalID``, ``transitiveTagKeys`` and the session tags) is assumed through STS as ESO does.
+``sessionTagsPolicy`` Simple/Custom replaces ``sessionTags`` with ``esoNamespace`` (the reading
+namespace), ``esoStoreName``, ``esoStoreKind`` (plus ``customSessionTags`` for Custom), as ESO.
+
+A referent ClusterSecretStore (credentials resolved in the reading ExternalSecret's namespace)
+cannot be checked without a reader: validated with no namespace it gets a client that makes
+no call, so the store is Ready as in ESO (whose ``Validate`` answers "unknown" without error),
+and each reading namespace gets its own slot and, when its credentials differ, its own identity
+and so its own cached values. Slots are per store *and* reading namespace for the same reason:
+an identity that depends on the namespace must not flip one slot back and forth.
 ``metadataPolicy: Fetch`` returns the secret's tags as a JSON object (DescribeSecret), as ESO
 does. ``conversionStrategy``/``decodingStrategy`` are applied by the ExternalSecret controller
 to what the provider returns, as in ESO.
@@ -28,14 +37,16 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from eso.api.credentialrefs import ERR_CLUSTER_NEEDS_NAMESPACE
 from eso.clock import Clock, SystemClock
 from eso.metrics import ProviderMetrics
 from eso.providers import paths
-from eso.providers.aws.auth import check_auth, resolve_credentials
+from eso.providers.aws.auth import check_auth, is_referent, resolve_credentials
 from eso.providers.aws.cache import ValueCache
 from eso.providers.aws.listing import find_query
 from eso.providers.aws.reader import AWSCURRENT, IdentityReader, SecretValue
 from eso.providers.aws.session import STS_ENDPOINT_ENV, ClientSpec, SessionPool, resolve_endpoint
+from eso.providers.aws.webidentity import resolve_web_identity
 from eso.providers.base import (
     ConfigError,
     NoticeHandler,
@@ -44,6 +55,8 @@ from eso.providers.base import (
     ProviderError,
     SecretDataGetter,
     SecretNotFoundError,
+    SecretsClient,
+    ServiceAccountTokenGetter,
 )
 from eso.settings import AWSSettings
 
@@ -61,12 +74,15 @@ SERVICE_SECRETS_MANAGER = "SecretsManager"
 MSG_NOT_AWS = "store has no spec.provider.aws"
 MSG_SERVICE = "spec.provider.aws.service {service!r} is not implemented yet (only SecretsManager)"
 MSG_NO_REGION = "spec.provider.aws.region must be set"
-MSG_UNSUPPORTED_FIELD = "spec.provider.aws.{field} is not implemented yet"
+MSG_RESERVED_TAGS = (
+    "customSessionTags cannot contain automatically injected reserved keys: "
+    "esoNamespace, esoStoreName, esoStoreKind"
+)
 MSG_EMPTY_KEY = "remoteRef.key must not be empty"
 MSG_NO_VALUE = "secret {key!r} has neither SecretString nor SecretBinary"
 
-# Store fields eso does not implement for AWS (YAML name, attribute).
-_UNSUPPORTED_FIELDS = (("customSessionTags", "custom_session_tags"),)
+RESERVED_TAG_KEYS = ("esoNamespace", "esoStoreName", "esoStoreKind")
+Slot = tuple[str, str, str, str]
 
 
 def aws_spec(store: AnyStore) -> AWSProviderSpec:
@@ -77,9 +93,23 @@ def aws_spec(store: AnyStore) -> AWSProviderSpec:
     return aws
 
 
-def store_slot(store: AnyStore) -> tuple[str, str, str]:
-    """Which store a client belongs to: the unit whose identity may change over time."""
-    return (store.kind, store.metadata.namespace or "", store.metadata.name)
+def store_slot(store: AnyStore, *, namespace: str = "") -> Slot:
+    """Which store, read from which namespace, a client belongs to: the unit whose identity
+    may change over time."""
+    return (store.kind, store.metadata.namespace or "", store.metadata.name, namespace)
+
+
+def session_tags(
+    aws: AWSProviderSpec, *, store: AnyStore, namespace: str
+) -> tuple[tuple[str, str], ...]:
+    """The final AssumeRole's tags under ``sessionTagsPolicy`` (ESO's ``buildSessionTags``)."""
+    if aws.session_tags_policy == "None":
+        return tuple((t.key, t.value) for t in aws.session_tags)
+    tags: dict[str, str] = {}
+    if aws.session_tags_policy == "Custom":
+        tags.update({k: v for k, v in aws.custom_session_tags.items() if k and v})
+    tags.update(esoNamespace=namespace, esoStoreName=store.metadata.name, esoStoreKind=store.kind)
+    return tuple(sorted(tags.items()))
 
 
 class AWSProvider:
@@ -99,7 +129,7 @@ class AWSProvider:
             enabled=settings.cache_enabled,
             clock=self._clock,
         )
-        self._pool = SessionPool(settings=settings, on_retire=self._retire)
+        self._pool = SessionPool(settings=settings, on_retire=self._retire, clock=self._clock)
         self._readers: dict[str, IdentityReader] = {}
 
     def validate_store(self, store: AnyStore) -> None:
@@ -109,13 +139,8 @@ class AWSProvider:
             raise NotImplementedFeatureError(MSG_SERVICE.format(service=aws.service))
         if not aws.region:
             raise ConfigError(MSG_NO_REGION)
-        for yaml_name, attr in _UNSUPPORTED_FIELDS:
-            if getattr(aws, attr):
-                raise NotImplementedFeatureError(MSG_UNSUPPORTED_FIELD.format(field=yaml_name))
-        if aws.session_tags_policy != "None":
-            raise NotImplementedFeatureError(
-                MSG_UNSUPPORTED_FIELD.format(field="sessionTagsPolicy")
-            )
+        if any(k in aws.custom_session_tags for k in RESERVED_TAG_KEYS):
+            raise ConfigError(MSG_RESERVED_TAGS)
         check_auth(aws, store_kind=store.kind, store_namespace=store.metadata.namespace)
 
     async def new_client(
@@ -125,31 +150,21 @@ class AWSProvider:
         namespace: str,
         get_secret: SecretDataGetter,
         on_notice: NoticeHandler | None = None,
-    ) -> SecretsManagerClient:
+        get_token: ServiceAccountTokenGetter | None = None,
+    ) -> SecretsClient:
         """A client for ``store``; reads credentials now, shares the session by identity.
 
-        ``namespace`` is the reading ExternalSecret's namespace (or the store's own for
-        validation); credentials never come from it, since eso does not do referent auth.
+        ``namespace`` is the reading ExternalSecret's namespace (``""`` when the store
+        controller validates a ClusterSecretStore); referent credentials resolve in it.
         """
         self.validate_store(store)
         aws = aws_spec(store)
-        credentials = await resolve_credentials(
-            aws,
-            store_kind=store.kind,
-            store_namespace=store.metadata.namespace,
-            get_secret=get_secret,
+        if not namespace and is_referent(aws, store_kind=store.kind):
+            return ReferentStoreClient()
+        spec = await self._client_spec(
+            store, aws, namespace=namespace, get_secret=get_secret, get_token=get_token
         )
-        spec = ClientSpec(
-            region=aws.region,
-            endpoint_url=resolve_endpoint(self._settings.endpoint_url),
-            credentials=credentials,
-            roles=(*aws.additional_roles, *([aws.role] if aws.role else [])),
-            external_id=aws.external_id,
-            session_tags=tuple((t.key, t.value) for t in aws.session_tags),
-            transitive_tag_keys=tuple(aws.transitive_tag_keys),
-            sts_endpoint_url=resolve_endpoint(None, names=STS_ENDPOINT_ENV),
-        )
-        slot = store_slot(store)
+        slot = store_slot(store, namespace=namespace)
         shared = await self._pool.acquire(slot, spec)
         reader = self._readers.get(shared.identity)
         if reader is None:
@@ -164,9 +179,42 @@ class AWSProvider:
             self._readers[shared.identity] = reader
         return SecretsManagerClient(reader, prefix=aws.prefix, slot=slot, on_notice=on_notice)
 
+    async def _client_spec(
+        self,
+        store: AnyStore,
+        aws: AWSProviderSpec,
+        *,
+        namespace: str,
+        get_secret: SecretDataGetter,
+        get_token: ServiceAccountTokenGetter | None,
+    ) -> ClientSpec:
+        """Everything that names the principal: web identity or static keys, roles, tags."""
+        kind, own = store.kind, store.metadata.namespace
+        web = await resolve_web_identity(
+            aws, store_kind=kind, store_namespace=own, reader=namespace, get_token=get_token
+        )
+        credentials = None
+        if web is None:  # auth.jwt wins over auth.secretRef, as in ESO
+            credentials = await resolve_credentials(
+                aws, store_kind=kind, store_namespace=own, reader=namespace, get_secret=get_secret
+            )
+        return ClientSpec(
+            region=aws.region,
+            endpoint_url=resolve_endpoint(self._settings.endpoint_url),
+            credentials=credentials,
+            roles=(*aws.additional_roles, *([aws.role] if aws.role else [])),
+            external_id=aws.external_id,
+            session_tags=session_tags(aws, store=store, namespace=namespace),
+            transitive_tag_keys=tuple(aws.transitive_tag_keys),
+            sts_endpoint_url=resolve_endpoint(None, names=STS_ENDPOINT_ENV),
+            web_identity=web,
+            get_token=get_token,
+        )
+
     async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:
-        """A store was deleted: give back its client slot (the client closes if now unused)."""
-        await self._pool.release((kind, namespace or "", name))
+        """A store was deleted: give back its client slots (a client closes once unused)."""
+        store = (kind, namespace or "", name)
+        await self._pool.release_where(lambda slot: isinstance(slot, tuple) and slot[:3] == store)
 
     async def _retire(self, identity: str) -> None:
         """Credentials changed: forget everything fetched with the old identity."""
@@ -192,7 +240,7 @@ class SecretsManagerClient:
         reader: IdentityReader,
         *,
         prefix: str,
-        slot: tuple[str, str, str],
+        slot: Slot,
         on_notice: NoticeHandler | None,
     ) -> None:
         self._reader = reader
@@ -286,7 +334,7 @@ class SecretsManagerClient:
     def _deliver_notice(self) -> None:
         if self._on_notice is None:
             return
-        notice = self._reader.take_notice(self._slot)
+        notice = self._reader.take_notice(self._slot[:3])  # once per store, not per reader
         if notice is None:
             return
         try:
@@ -307,3 +355,39 @@ class SecretsManagerClient:
 
     async def close(self) -> None:
         """Nothing to release: sessions are shared and owned by the provider."""
+
+
+class ReferentStoreClient:
+    """A referent ClusterSecretStore seen without a reading namespace: nothing to call.
+
+    ``validate`` succeeds without a call (ESO: validation result unknown, store Ready); reads
+    cannot happen (every ExternalSecret has a namespace) and fail with ESO's message.
+    """
+
+    async def get_secret(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> bytes:
+        """Refused: there is no namespace to resolve the credentials in."""
+        raise ConfigError(ERR_CLUSTER_NEEDS_NAMESPACE)
+
+    async def get_secret_map(
+        self, ref: ExternalSecretDataRemoteRef, *, max_age: float | None = None
+    ) -> dict[str, bytes]:
+        """Refused: there is no namespace to resolve the credentials in."""
+        raise ConfigError(ERR_CLUSTER_NEEDS_NAMESPACE)
+
+    async def get_all_secrets(
+        self,
+        find: ExternalSecretFind,
+        *,
+        max_age: float | None = None,
+        match: Callable[[str], bool] | None = None,
+    ) -> dict[str, bytes]:
+        """Refused: there is no namespace to resolve the credentials in."""
+        raise ConfigError(ERR_CLUSTER_NEEDS_NAMESPACE)
+
+    async def validate(self) -> None:
+        """Nothing to prove without a namespace; the credentials are checked per reader."""
+
+    async def close(self) -> None:
+        """Nothing to release."""

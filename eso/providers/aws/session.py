@@ -17,8 +17,13 @@ Endpoint override, in order: ``AWSSettings.endpoint_url``, then the standard
 ``AWS_ENDPOINT_URL_SECRETS_MANAGER``, ESO's ``AWS_SECRETSMANAGER_ENDPOINT``, the standard
 ``AWS_ENDPOINT_URL``. These are read here, when a client is built, because they are the AWS
 SDK's own configuration (botocore reads the same variables); they are part of the identity.
-STS (for ``role``) likewise: ``AWS_ENDPOINT_URL_STS``, ESO's ``AWS_STS_ENDPOINT``,
-``AWS_ENDPOINT_URL``.
+STS (for ``role`` and ``auth.jwt``) likewise: ``AWS_ENDPOINT_URL_STS``, ESO's
+``AWS_STS_ENDPOINT``, ``AWS_ENDPOINT_URL``.
+
+With ``auth.jwt`` the identity covers the ServiceAccount (namespace, name, uid), the role of its
+annotation and the audiences, never the token: tokens and STS credentials are refreshed inside
+one client (``webidentity.py``), while a recreated ServiceAccount or a changed annotation is a
+new principal and so a new client.
 """
 
 from __future__ import annotations
@@ -41,9 +46,12 @@ from aiobotocore.credentials import (
     AioDeferredRefreshableCredentials,
 )
 from aiobotocore.session import AioSession, get_session
+from botocore import UNSIGNED
 
+from eso.clock import Clock, SystemClock
 from eso.providers.aws.auth import StaticCredentials
-from eso.providers.base import AuthError
+from eso.providers.aws.webidentity import WebIdentity, WebIdentityCredentials
+from eso.providers.base import AuthError, ServiceAccountTokenGetter
 from eso.settings import AWSSettings
 
 log = structlog.get_logger(__name__)
@@ -89,6 +97,9 @@ class ClientSpec:
     session_tags: tuple[tuple[str, str], ...] = ()
     transitive_tag_keys: tuple[str, ...] = ()
     sts_endpoint_url: str | None = None
+    web_identity: WebIdentity | None = None
+    # How web identity tokens are obtained; not part of the identity (same principal).
+    get_token: ServiceAccountTokenGetter | None = field(default=None, compare=False, repr=False)
 
     @property
     def identity(self) -> str:
@@ -105,6 +116,7 @@ class ClientSpec:
             self.session_tags,
             self.transitive_tag_keys,
             self.sts_endpoint_url,
+            self.web_identity.material() if self.web_identity else None,
         ]
         digest = hashlib.blake2b(json.dumps(material).encode(), key=_IDENTITY_KEY, digest_size=16)
         return digest.hexdigest()
@@ -145,8 +157,10 @@ class SessionPool:
         *,
         settings: AWSSettings,
         on_retire: Callable[[str], Awaitable[None]] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._settings = settings
+        self._clock = clock or SystemClock()
         self._on_retire = on_retire
         self._session: AioSession = get_session()
         self._clients: dict[str, SharedClient] = {}
@@ -180,6 +194,12 @@ class SessionPool:
             if identity is not None:
                 await self._release(slot, identity)
 
+    async def release_where(self, matches: Callable[[Hashable], bool]) -> None:
+        """``release`` every slot for which ``matches(slot)`` is true (a store's slots)."""
+        async with self._lock:
+            for slot in [s for s in self._slot_identity if matches(s)]:
+                await self._release(slot, self._slot_identity.pop(slot))
+
     async def _release(self, slot: Hashable, identity: str) -> None:
         old = self._clients.get(identity)
         if old is None:
@@ -197,7 +217,7 @@ class SessionPool:
         stack = AsyncExitStack()
         session = self._session
         kwargs: dict[str, Any] = {}
-        if spec.roles:
+        if spec.roles or spec.web_identity is not None:
             session = await self._role_session(spec)
         elif spec.credentials is not None:
             kwargs = {
@@ -227,19 +247,14 @@ class SessionPool:
         """A session whose credentials come from AssumeRole (chained through ``spec.roles``).
 
         Each role is assumed with the previous role's credentials, starting from the store's
-        static keys or the default chain, as ESO does; externalID and session tags apply to the
-        last role only. Credentials are fetched on first use and refreshed before they expire.
+        web identity (``auth.jwt``), static keys or the default chain, as ESO does; externalID
+        and session tags apply to the last role only. Credentials are fetched on first use and
+        refreshed before they expire.
         """
-        if spec.credentials is not None:
-            c = spec.credentials
-            source: Any = AioCredentials(c.access_key_id, c.secret_access_key, c.session_token)
-        else:
-            source = await self._session.get_credentials()
-            if source is None:
-                raise AuthError(MSG_NO_SOURCE_CREDENTIALS)
         create_sts = partial(
             self._session.create_client, region_name=spec.region, endpoint_url=spec.sts_endpoint_url
         )
+        source = await self._source_credentials(spec, create_sts)
         for n, role in enumerate(spec.roles):
             extra: dict[str, Any] = {"RoleSessionName": ROLE_SESSION_NAME}
             if n == len(spec.roles) - 1:
@@ -256,6 +271,22 @@ class SessionPool:
         session = get_session()
         session._credentials = source  # aiobotocore's documented way to inject a provider
         return session
+
+    async def _source_credentials(self, spec: ClientSpec, create_sts: Any) -> Any:
+        """What the first role is assumed with: web identity, static keys or the default chain."""
+        if spec.web_identity is not None:
+            assert spec.get_token is not None  # the provider refuses auth.jwt without a getter
+            unsigned = partial(create_sts, "sts", config=AioConfig(signature_version=UNSIGNED))
+            return WebIdentityCredentials(
+                spec.web_identity, get_token=spec.get_token, create_sts=unsigned, clock=self._clock
+            ).credentials()
+        if spec.credentials is not None:
+            c = spec.credentials
+            return AioCredentials(c.access_key_id, c.secret_access_key, c.session_token)
+        source = await self._session.get_credentials()
+        if source is None:
+            raise AuthError(MSG_NO_SOURCE_CREDENTIALS)
+        return source
 
     def __len__(self) -> int:
         return len(self._clients)

@@ -92,7 +92,7 @@ class Env:
         }
         await self.raw.create(ES_API, "secretstores", body, namespace=namespace)
 
-    async def cluster_store(self, name: str, *, cred_namespace: str) -> str:
+    async def cluster_store(self, name: str, *, cred_namespace: str | None) -> str:
         name = f"{name}-{self.suffix}"
         body = {
             "apiVersion": ES_API,

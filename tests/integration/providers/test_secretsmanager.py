@@ -255,12 +255,18 @@ async def test_secret_store_may_not_read_credentials_of_another_namespace(
     assert k8s_secrets.reads == 0
 
 
-async def test_cluster_store_credentials_must_name_a_namespace(
+async def test_cluster_store_credentials_without_namespace_are_referent(
     provider: AWSProvider, moto_server: MotoServer, k8s_secrets: FakeSecrets
 ) -> None:
+    """ESO's referent auth: no namespace means the reading ExternalSecret's namespace."""
     store = store_doc(kind="ClusterSecretStore", namespace=None)
-    with pytest.raises(ConfigError, match="cluster scope requires namespace"):
-        provider.validate_store(store)
+    provider.validate_store(store)
+    unknown = await provider.new_client(store, namespace="", get_secret=k8s_secrets)
+    await unknown.validate()  # no reader: nothing to prove, as ESO (validation unknown)
+    assert k8s_secrets.reads == 0
+    client = await provider.new_client(store, namespace=NAMESPACE, get_secret=k8s_secrets)
+    await client.validate()
+    assert k8s_secrets.reads > 0
     ok = store_doc(kind="ClusterSecretStore", namespace=None, cred_namespace=NAMESPACE)
     client = await provider.new_client(ok, namespace="allfunds", get_secret=k8s_secrets)
     await client.validate()
@@ -303,8 +309,6 @@ async def test_without_secret_ref_the_default_credential_chain_is_used(
     "aws",
     [
         pytest.param({"service": "ParameterStore"}, id="parameter-store"),
-        pytest.param({"sessionTagsPolicy": "Simple"}, id="session-tags-policy"),
-        pytest.param({"auth": {"jwt": {"serviceAccountRef": {"name": "sa"}}}}, id="jwt"),
     ],
 )
 def test_unimplemented_store_features_are_refused(aws: dict[str, object]) -> None:

@@ -297,6 +297,9 @@ CORE_RULES = (
     triples("", ["secrets"], ["get", "list", "watch", "create", "update", "patch", "delete"])
     | triples("", ["configmaps"], ["get", "list", "watch"])
     | triples("", ["events"], ["create", "patch"])
+    # auth.jwt: exactly the ServiceAccount GET and TokenRequest, nothing broader.
+    | triples("", ["serviceaccounts"], ["get"])
+    | triples("", ["serviceaccounts/token"], ["create"])
 )
 
 

@@ -36,6 +36,7 @@ from localkube.apiserver.registry import Registry
 from localkube.apiserver.routes import resolve, split_group_version
 from localkube.apiserver.store import Store
 from localkube.apiserver.tls import server_context, serving_cert
+from localkube.apiserver.tokenrequest import TokenIssuer
 
 log = structlog.get_logger(__name__)
 _OPEN_PATHS = frozenset({"/healthz", "/readyz", "/livez"})
@@ -63,6 +64,7 @@ class LocalControlPlane:
         self.ops = Operations(self.store, registry=self.registry, clock=self.clock)
         self.resources = ResourceHandlers(self.ops, clock=self.clock)
         self.faults = Faults(drop_watches=self.resources.drop_watches, compact=self._compact)
+        self.tokens = TokenIssuer(self.ops, registry=self.registry, clock=self.clock)
         self._gc = GarbageCollector(self.ops)
         self._establishing = EstablishingController(self.ops)
         self._contents = NamespaceContents(self.ops, ca_pem=serving_cert().ca_pem.decode())
@@ -177,9 +179,13 @@ class LocalControlPlane:
                 return web.Response(body=openapi.v2_protobuf(), content_type=openapi.V2_PROTOBUF)
             return json_response(openapi.V2_DOCUMENT)
         if request.method == "GET":
-            doc = self._document(parts)
+            doc = self._document(parts) or self.tokens.document(parts)
             if doc is not None:
                 return json_response(doc)
+        token_for = self.tokens.match(request.method, parts)
+        if token_for is not None:
+            await self._check_faults(RequestInfo("create", "serviceaccounts", *token_for, "token"))
+            return await self.tokens.handle(request, namespace=token_for[0], name=token_for[1])
         split = split_group_version(parts)
         if split is None or not split[2]:
             raise st.ApiError(404, "NotFound", "404 page not found")
@@ -196,12 +202,15 @@ class LocalControlPlane:
         info = RequestInfo(
             target.verb, target.rt.plural, target.namespace, target.name, target.subresource
         )
+        await self._check_faults(info)
+        return await self.resources.handle(request, target)
+
+    async def _check_faults(self, info: RequestInfo) -> None:
         delay, error = self.faults.check(info)
         if delay:
             await asyncio.sleep(delay)
         if error is not None:
             raise error
-        return await self.resources.handle(request, target)
 
     def _document(self, parts: list[str]) -> dict[str, Any] | None:
         """Discovery, version and OpenAPI documents; None for anything else."""
