@@ -72,7 +72,6 @@ from eso.kube.events import EventRecorder
 from eso.kube.keys import ObjectKey, make_key, split_key
 from eso.metrics import ExternalSecretMetrics
 from eso.settings import ControllerSettings
-from eso.template.functions.library import function_map
 
 log = structlog.get_logger(__name__)
 
@@ -152,9 +151,8 @@ class ExternalSecretReconciler:
     ) -> None:
         self._caches = caches
         self._templates = templates
-        # One function map per process (it is immutable); templates are parsed per render.
+        # The process's shared function map, built at the first template (not at start).
         self._engine = Engine(
-            funcs=function_map(),
             left=settings.template_left_delimiter,
             right=settings.template_right_delimiter,
         )

@@ -33,7 +33,7 @@ from eso.template import re2
 from eso.template.engine import Template
 from eso.template.errors import TemplateError
 from eso.template.functions import gojson
-from eso.template.functions.library import function_map
+from eso.template.functions.library import shared_function_map
 from eso.template.gostrconv import format_float, quote
 from eso.template.limits import Limits
 
@@ -116,7 +116,7 @@ def rewrite_transform(
     """Each key rendered through ``op.template`` with ``.value`` = the key."""
     try:
         template = Template.parse(
-            TEMPLATE_NAME, op.template, funcs=function_map(), missingkey="default"
+            TEMPLATE_NAME, op.template, funcs=shared_function_map(), missingkey="default"
         )
     except TemplateError as e:
         raise RewriteError(ERR_TRANSFORM_PARSE.format(error=e)) from None

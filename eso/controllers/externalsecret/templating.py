@@ -42,6 +42,7 @@ from eso.api.template import ExternalSecretTemplate, TemplateFrom, TemplateRef
 from eso.controllers.externalsecret.desired import Shape
 from eso.controllers.externalsecret.transform import TransformError, decode
 from eso.template import Limits, Template, TemplateError
+from eso.template.functions.library import shared_function_map
 from eso.template.functions.registry import FuncMap
 from eso.template.functions.yamlfuncs import YAMLUnmarshalError, go_json_kind, unmarshal
 from eso.template.values import StringMap
@@ -111,7 +112,8 @@ class Engine:
     to reproduce).
     """
 
-    funcs: FuncMap
+    funcs: FuncMap | None = None
+    """None: the process's shared map (``shared_function_map``), built at the first parse."""
     left: str = "{{"
     right: str = "}}"
     limits: Limits = field(default_factory=Limits)
@@ -126,7 +128,8 @@ class Engine:
         if tpl is not None:
             self._parsed.move_to_end(key)
             return tpl
-        tpl = Template.parse(name, text, funcs=self.funcs, left=self.left, right=self.right)
+        funcs = self.funcs if self.funcs is not None else shared_function_map()
+        tpl = Template.parse(name, text, funcs=funcs, left=self.left, right=self.right)
         self._parsed[key] = tpl
         if len(self._parsed) > PARSED_CACHE:
             self._parsed.popitem(last=False)

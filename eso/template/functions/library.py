@@ -7,47 +7,33 @@ its contract). A name registered twice fails at build time (``FuncMap.add``).
 
 from __future__ import annotations
 
-from eso.template.functions import (
-    casing,
-    crypto,
-    dates,
-    decrypt,
-    defaults,
-    dicts,
-    encoding,
-    hashes,
-    jsonfuncs,
-    jwk,
-    lists,
-    numeric,
-    paths,
-    pem,
-    pkcs12,
-    randstr,
-    reflection,
-    regex,
-    semver,
-    sequences,
-    strings,
-    strlists,
-    urls,
-    wrapping,
-    yamlfuncs,
-)
+import functools
+import importlib
+
 from eso.template.functions.registry import FuncMap
 
-__all__ = ["function_map"]
+__all__ = ["function_map", "shared_function_map"]
 
+# Imported when the map is first built, not with this module: the crypto functions alone pull
+# in ``cryptography`` (~14 MB RSS), and a controller whose ExternalSecrets use no template
+# never needs them (issue 15's idle floor).
 _SPRIG = (
-    strings, casing, wrapping, randstr, strlists, lists, dicts, defaults, jsonfuncs,
-    numeric, sequences, encoding, hashes, regex, dates, semver, urls, reflection, paths,
+    "strings", "casing", "wrapping", "randstr", "strlists", "lists", "dicts", "defaults",
+    "jsonfuncs", "numeric", "sequences", "encoding", "hashes", "regex", "dates", "semver",
+    "urls", "reflection", "paths",
 )  # fmt: skip
-_ESO = (crypto, pkcs12, pem, jwk, yamlfuncs, decrypt)
+_ESO = ("crypto", "pkcs12", "pem", "jwk", "yamlfuncs", "decrypt")
 
 
 def function_map() -> FuncMap:
     """A new map of every template function (callers may add to it freely)."""
     funcs = FuncMap()
-    for module in (*_SPRIG, *_ESO):
-        module.register(funcs)
+    for name in (*_SPRIG, *_ESO):
+        importlib.import_module(f"eso.template.functions.{name}").register(funcs)
     return funcs
+
+
+@functools.cache
+def shared_function_map() -> FuncMap:
+    """The process's one map, built on first use; callers must not add to it."""
+    return function_map()
