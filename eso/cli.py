@@ -99,6 +99,12 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "reconcile ClusterSecretStores",
         _bool,
     ),
+    RunFlag(
+        "--enable-cluster-external-secret-reconciler",
+        "controller.process_cluster_external_secret",
+        "reconcile ClusterExternalSecrets (off when --namespace is set)",
+        _bool,
+    ),
     RunFlag("--client-qps", "client.qps", "sustained requests/s to the API server", float),
     RunFlag("--client-burst", "client.burst", "API request burst (token bucket size)", int),
     RunFlag(

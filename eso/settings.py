@@ -116,6 +116,11 @@ class ControllerSettings(_Section):
         300.0, description="Seconds between store revalidations (ESO default 5m)."
     )
     process_cluster_store: bool = Field(True, description="Reconcile ClusterSecretStores.")
+    process_cluster_external_secret: bool = Field(
+        True,
+        description="Reconcile ClusterExternalSecrets (ESO's default: on). Ignored when "
+        "watching one namespace: the kind is cluster-scoped and writes into any namespace.",
+    )
     refresh_jitter: float = Field(
         0.1,
         description="Fraction of refreshInterval added at random "

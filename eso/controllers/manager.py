@@ -14,6 +14,12 @@ What is watched, and why:
   steady state costs no GET; a data-bearing informer of all Secrets would hold every secret
   value of the cluster in memory, and on-demand GETs would cost one per reconcile.
 
+- With ClusterExternalSecrets on (and no ``--namespace``): ClusterExternalSecrets, and
+  Namespaces as metadata (names, labels, deletion state: what selection needs). A namespace
+  created, relabelled or deleted enqueues the CESs it concerns (``clusterexternalsecret.
+  triggers``); a child ExternalSecret edited or deleted by hand enqueues the CES controlling it
+  (index ``ces-owner``), which restores it.
+
 Indexes: ExternalSecrets by target Secret (``namespace/name``) and by store
 (``stores.store_ref_key``); stores by credential Secret (``stores.credential_secret_keys``).
 Handlers only enqueue keys: ExternalSecret spec/metadata change → it; store change → the store,
@@ -35,6 +41,12 @@ import structlog
 
 from eso.api import conditions as c
 from eso.clock import Clock, SystemClock
+from eso.controllers.clusterexternalsecret.desired import INDEX_CES_OWNER, ces_owner_index
+from eso.controllers.clusterexternalsecret.reconciler import (
+    ClusterExternalSecretCaches,
+    ClusterExternalSecretReconciler,
+)
+from eso.controllers.clusterexternalsecret.triggers import concerned, meta_moved, namespace_moved
 from eso.controllers.externalsecret.indexes import (
     INDEX_OWNER,
     INDEX_STORE,
@@ -68,8 +80,10 @@ from eso.kube.informer import Informer
 from eso.kube.keys import ObjectKey, object_key
 from eso.kube.leader import LeaderElector
 from eso.kube.resources import (
+    CLUSTER_EXTERNAL_SECRETS,
     CLUSTER_SECRET_STORES,
     EXTERNAL_SECRETS,
+    NAMESPACES,
     SECRET_STORES,
     SECRETS,
     Resource,
@@ -84,6 +98,7 @@ log = structlog.get_logger(__name__)
 ES = "externalsecret"
 SS = "secretstore"
 CSS = "clustersecretstore"
+CES = "clusterexternalsecret"
 
 
 class Manager:
@@ -148,12 +163,20 @@ class Manager:
 
     def _build_informers(self) -> None:
         ns = self._settings.controller.namespace
+        es_indexers = {INDEX_TARGET: es_target_index, INDEX_STORE: es_store_index}
+        if self._process_ces:
+            es_indexers[INDEX_CES_OWNER] = ces_owner_index
         self.external_secrets = self._informer(
             EXTERNAL_SECRETS,
             namespace=ns,
             transform=keep_synced_resource_version,
-            indexers={INDEX_TARGET: es_target_index, INDEX_STORE: es_store_index},
+            indexers=es_indexers,
         )
+        self.namespaces: Informer | None = None
+        self.cluster_external_secrets: Informer | None = None
+        if self._process_ces:
+            self.namespaces = self._informer(NAMESPACES, metadata_only=True, name="namespaces")
+            self.cluster_external_secrets = self._informer(CLUSTER_EXTERNAL_SECRETS)
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
         self.secret_stores = self._informer(SECRET_STORES, namespace=ns, indexers=cred_index)
         self.cluster_secret_stores: Informer | None = None
@@ -172,10 +195,18 @@ class Manager:
         )
 
     @property
+    def _process_ces(self) -> bool:
+        """ClusterExternalSecrets write into any namespace: never in a scoped install."""
+        ctl = self._settings.controller
+        return ctl.process_cluster_external_secret and ctl.namespace is None
+
+    @property
     def informers(self) -> list[Informer]:
         found = [self.external_secrets, self.secret_stores, self.managed_secrets]
         if self.cluster_secret_stores is not None:
             found.append(self.cluster_secret_stores)
+        if self.namespaces is not None and self.cluster_external_secrets is not None:
+            found += [self.namespaces, self.cluster_external_secrets]
         return [*found, self.secret_versions]
 
     def _build_reconcilers(self) -> None:
@@ -193,6 +224,7 @@ class Manager:
                 (ES, c.COMPONENT_EXTERNAL_SECRETS),
                 (SS, c.COMPONENT_SECRET_STORE),
                 (CSS, c.COMPONENT_CLUSTER_SECRET_STORE),
+                (CES, c.COMPONENT_CLUSTER_EXTERNAL_SECRET),
             )
         }
         css_cache = self.cluster_secret_stores.cache if self.cluster_secret_stores else Cache()
@@ -209,6 +241,24 @@ class Manager:
             self._reconcilers[CSS] = self._store_reconciler(
                 c.KIND_CLUSTER_SECRET_STORE, access, css_cache
             )
+        if self.namespaces is not None and self.cluster_external_secrets is not None:
+            self._reconcilers[CES] = self._ces_reconciler(
+                self.namespaces.cache, self.cluster_external_secrets.cache
+            )
+
+    def _ces_reconciler(self, namespaces: Cache, cess: Cache) -> Reconcile:
+        caches = ClusterExternalSecretCaches(
+            cluster_external_secrets=cess,
+            namespaces=namespaces,
+            external_secrets=self.external_secrets.cache,
+        )
+        return ClusterExternalSecretReconciler(
+            caches=caches,
+            client=self._client,
+            recorder=self._recorders[CES],
+            metrics=self._metrics.ces,
+            clock=self._clock,
+        ).reconcile
 
     def _es_reconciler(self, access: ProviderAccess, css_cache: Cache) -> ExternalSecretReconciler:
         caches = ExternalSecretCaches(
@@ -261,6 +311,38 @@ class Manager:
             on_add=self._credential_changed,
             on_update=lambda _o, n: self._credential_changed(n),
             on_delete=lambda o: self._credential_changed(unwrap(o), deleted=True),
+        )
+        self._add_ces_handlers()
+
+    def _add_ces_handlers(self) -> None:
+        """CES changes → it; namespace changes → the CESs concerned; child edits → its CES."""
+        if self.namespaces is None or self.cluster_external_secrets is None:
+            return
+        cess = self.cluster_external_secrets.cache
+
+        def ces_key(obj: Obj) -> list[ObjectKey]:
+            return [object_key(obj)]
+
+        def ces_gone(gone: Obj | Tombstone) -> None:
+            obj = unwrap(gone)
+            self._metrics.ces.forget(name=str((obj.get("metadata") or {}).get("name", "")))
+            self._enqueue(CES, ces_key(obj))
+
+        self.cluster_external_secrets.add_handler(
+            on_add=lambda o: self._enqueue(CES, ces_key(o)),
+            on_update=lambda o, n: self._enqueue(CES, ces_key(n) if meta_moved(o, n) else []),
+            on_delete=ces_gone,
+        )
+        self.namespaces.add_handler(
+            on_add=lambda o: self._enqueue(CES, concerned(cess.list(), o)),
+            on_update=lambda o, n: self._enqueue(
+                CES, concerned(cess.list(), o, n) if namespace_moved(o, n) else []
+            ),
+            on_delete=lambda o: self._enqueue(CES, concerned(cess.list(), unwrap(o))),
+        )
+        self.external_secrets.add_handler(
+            on_update=lambda o, n: self._enqueue(CES, _owner(o) if meta_moved(o, n) else []),
+            on_delete=lambda o: self._enqueue(CES, _owner(unwrap(o))),
         )
 
     def _external_secret_added(self, obj: Obj) -> None:
@@ -414,8 +496,15 @@ class Manager:
         if self.cluster_secret_stores is not None:
             self._enqueue(CSS, _keys(self.cluster_secret_stores.cache.keys()))
         self._enqueue(ES, _keys(self.external_secrets.cache.keys()))
+        if self.cluster_external_secrets is not None:
+            self._enqueue(CES, _keys(self.cluster_external_secrets.cache.keys()))
 
 
 def _keys(keys: Iterable[str]) -> list[ObjectKey]:
     """Keys from an informer cache, which only holds keys made by ``object_key``."""
     return [ObjectKey(k) for k in keys]
+
+
+def _owner(child: Obj) -> list[ObjectKey]:
+    """The CES controlling an ExternalSecret, as a queue key (none for the rest)."""
+    return _keys(ces_owner_index(child))
