@@ -135,7 +135,12 @@ def test_names_versions_and_subresources_follow_eso(crd: Any) -> None:
     assert obj["metadata"]["name"] == f"{crd.plural}.external-secrets.io"
     assert spec["names"]["categories"] == ["external-secrets"]
     assert spec["names"]["shortNames"] == [
-        {"ExternalSecret": "es", "SecretStore": "ss", "ClusterSecretStore": "css"}[crd.kind]
+        {
+            "ExternalSecret": "es",
+            "SecretStore": "ss",
+            "ClusterSecretStore": "css",
+            "ClusterExternalSecret": "ces",
+        }[crd.kind]
     ]
     assert spec["scope"] == ("Cluster" if crd.kind == "ClusterSecretStore" else "Namespaced")
     v1, v1beta1 = spec["versions"]
