@@ -142,7 +142,7 @@ def test_names_versions_and_subresources_follow_eso(crd: Any) -> None:
             "ClusterExternalSecret": "ces",
         }[crd.kind]
     ]
-    assert spec["scope"] == ("Cluster" if crd.kind == "ClusterSecretStore" else "Namespaced")
+    assert spec["scope"] == ("Cluster" if crd.kind.startswith("Cluster") else "Namespaced")
     v1, v1beta1 = spec["versions"]
     assert (v1["name"], v1["served"], v1["storage"]) == ("v1", True, True)
     assert (v1beta1["name"], v1beta1["served"], v1beta1["storage"]) == ("v1beta1", True, False)
@@ -168,6 +168,11 @@ def test_printer_columns() -> None:
             "Capabilities": ".status.capabilities",
             "Ready": f"{ready}.status",
         }
+    assert columns("ClusterExternalSecret") == {
+        "Store": ".spec.externalSecretSpec.secretStoreRef.name",
+        "Refresh Interval": ".spec.refreshTime",
+        "Ready": f"{ready}.status",
+    }
 
 
 def test_server_side_defaults_match_esos_v1_crd() -> None:
