@@ -105,6 +105,12 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "reconcile ClusterExternalSecrets (off when --namespace is set)",
         _bool,
     ),
+    RunFlag(
+        "--cluster-external-secret-selector",
+        "controller.cluster_external_secret_selector",
+        "serve only the ClusterExternalSecrets with these labels (label selector)",
+        default_text="all",
+    ),
     RunFlag("--client-qps", "client.qps", "sustained requests/s to the API server", float),
     RunFlag("--client-burst", "client.burst", "API request burst (token bucket size)", int),
     RunFlag(

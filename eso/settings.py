@@ -121,6 +121,12 @@ class ControllerSettings(_Section):
         description="Reconcile ClusterExternalSecrets (ESO's default: on). Ignored when "
         "watching one namespace: the kind is cluster-scoped and writes into any namespace.",
     )
+    cluster_external_secret_selector: str | None = Field(
+        None,
+        description="Label selector of the ClusterExternalSecrets to serve (eso only; None: "
+        "all, as ESO). Lets two controllers split the CESs of one cluster, and tests sharing "
+        "an API server serve only their own.",
+    )
     refresh_jitter: float = Field(
         0.1,
         description="Fraction of refreshInterval added at random "

@@ -176,7 +176,10 @@ class Manager:
         self.cluster_external_secrets: Informer | None = None
         if self._process_ces:
             self.namespaces = self._informer(NAMESPACES, metadata_only=True, name="namespaces")
-            self.cluster_external_secrets = self._informer(CLUSTER_EXTERNAL_SECRETS)
+            self.cluster_external_secrets = self._informer(
+                CLUSTER_EXTERNAL_SECRETS,
+                label_selector=self._settings.controller.cluster_external_secret_selector,
+            )
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
         self.secret_stores = self._informer(SECRET_STORES, namespace=ns, indexers=cred_index)
         self.cluster_secret_stores: Informer | None = None
