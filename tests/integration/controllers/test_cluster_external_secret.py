@@ -330,3 +330,81 @@ async def test_a_child_deleted_by_hand_is_restored(fleet: Fleet) -> None:
     await fleet.wait_children(
         name, [a1], where=lambda es: es["metadata"]["uid"] != old["metadata"]["uid"]
     )
+
+
+def esos_full_example(run_id: str) -> dict[str, Any]:
+    """ESO's docs example (full-cluster-external-secret.yaml), restated, named for this run."""
+    return {
+        "externalSecretName": "hello-world-es",
+        "externalSecretMetadata": {"labels": {}, "annotations": {}},
+        "namespaceSelectors": [{"matchLabels": {"cool": "label", RUN_LABEL: run_id}}],
+        "refreshTime": "1m",
+        "externalSecretSpec": {
+            "secretStoreRef": {"name": "secret-store-name", "kind": "SecretStore"},
+            "refreshPolicy": "Periodic",
+            "refreshInterval": "1h0m0s",
+            "target": {
+                "name": "my-secret",
+                "creationPolicy": "Merge",
+                "template": {
+                    "type": "kubernetes.io/dockerconfigjson",
+                    "metadata": {"annotations": {}, "labels": {}},
+                    "data": {
+                        "config.yml": "endpoints:\n- https://{{ .data.user }}:{{ .data.password }}"
+                        "@api.exmaple.com\n"
+                    },
+                    "templateFrom": [
+                        {
+                            "configMap": {
+                                "name": "alertmanager",
+                                "items": [{"key": "alertmanager.yaml"}],
+                            }
+                        }
+                    ],
+                },
+            },
+            "data": [
+                {
+                    "secretKey": "secret-key-to-be-managed",
+                    "remoteRef": {
+                        "key": "provider-key",
+                        "version": "provider-key-version",
+                        "property": "provider-key-property",
+                    },
+                }
+            ],
+        },
+    }
+
+
+async def test_esos_documented_example_applies_and_provisions_matching_namespaces(
+    fleet: Fleet,
+) -> None:
+    cool, _plain = await fleet.namespace(cool="label"), await fleet.namespace()
+    example = esos_full_example(fleet.run_id)
+    name = await fleet.ces("hello-world", **example)
+    status = await fleet.wait_status(name, provisioned(cool))
+    assert status["externalSecretName"] == "hello-world-es"
+    [child] = (await fleet.wait_children("hello-world-es", [cool])).values()
+    spec = child["spec"]
+    [template_from] = spec["target"]["template"]["templateFrom"]
+    assert template_from["configMap"]["items"][0]["key"] == "alertmanager.yaml"
+    assert spec["target"]["creationPolicy"] == "Merge"
+    assert spec["data"] == example["externalSecretSpec"]["data"]
+    ces = await fleet.env.get(CES, name)
+    assert ces is not None
+    assert ces["spec"]["refreshTime"] == "1m"
+
+
+async def test_force_sync_on_the_ces_is_mirrored_to_every_child(fleet: Fleet) -> None:
+    a1, a2 = await fleet.namespace(team="a"), await fleet.namespace(team="a")
+    name = await fleet.ces("force", namespaceSelectors=fleet.selector(team="a"))
+    await fleet.wait_children(name, [a1, a2])
+    patch = {"metadata": {"annotations": {c.ANNOTATION_FORCE_SYNC: "1700000000"}}}
+    await fleet.env.raw.patch(ES_API, CES, name, patch)
+
+    def forced(es: dict[str, Any]) -> bool:
+        annotations = es["metadata"].get("annotations") or {}
+        return annotations.get(c.ANNOTATION_FORCE_SYNC) == "1700000000"
+
+    await fleet.wait_children(name, [a1, a2], where=forced)
