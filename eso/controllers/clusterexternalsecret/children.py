@@ -1,9 +1,9 @@
 """The child ExternalSecrets of a ClusterExternalSecret: create, update and delete them, each
 only when the informer's cached copy says it is needed.
 
-``ChildWriter.provision`` is ESO's ``gatherProvisionedNamespaces`` without its per-namespace
-GET: the cached child is compared with the desired one and written only on a difference, so
-a CES over 1,000 unchanged namespaces costs no request. Writes run a bounded number at a time
+``ChildWriter.provision`` is ESO's ``gatherProvisionedNamespaces``: the cached child is
+compared with the desired one and written only on a difference, so a CES over 1,000
+unchanged namespaces costs no request. Writes run a bounded number at a time
 (the client's QPS limiter still governs the rate). A child that exists but is not controlled by
 this CES is never touched and reported with ESO's reason. A create that finds the child
 already there (the cache had not seen our own earlier write yet) reads it once and carries on.

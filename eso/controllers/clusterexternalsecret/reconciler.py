@@ -4,9 +4,9 @@ status saying where that worked.
 A reconcile reads only informer caches (the CES, namespaces, the ExternalSecrets it controls)
 and writes only what differs: children that are missing, outdated or no longer selected, and
 the status when it changed. So its cost is proportional to change - the steady-state refresh
-of a CES over 1,000 namespaces makes no API request (ESO lists namespaces, GETs every child
-and patches the status each time). Steps, as ESO orders them: children of an old
-``externalSecretName`` and of namespaces no longer selected are deleted, each selected
+of a CES over 1,000 namespaces makes no API request (ESO patches the status each time).
+Steps, as ESO orders them: children of an old ``externalSecretName`` and of namespaces no
+longer selected are deleted, each selected
 namespace gets its child, then the status. ESO's CES and namespace finalizers are not used:
 owner references let the garbage collector remove the children with their CES, and a
 namespace's children go with the namespace.

@@ -1,7 +1,8 @@
 """Which namespaces a ClusterExternalSecret selects: ESO's ``GetTargetNamespaces``, on a cache.
 
-ESO lists namespaces from the API server once per selector on every reconcile; eso matches the
-namespace informer's cache instead, so a refresh costs no request at all. The rules are
+ESO lists namespaces once per selector on every reconcile (from controller-runtime's cache);
+eso matches the namespace informer's cache the same way, once per namespace for all
+selectors, so a refresh costs no request. The rules are
 Kubernetes' ``LabelSelectorAsSelector``: ``namespaceSelector`` and every entry of
 ``namespaceSelectors`` are ORed with each other and with ``namespaces`` (by name); inside a
 selector ``matchLabels`` and ``matchExpressions`` are ANDed; an empty selector selects every
