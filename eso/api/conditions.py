@@ -169,6 +169,11 @@ LABEL_COMPONENT_VALUE: Final = "controller"
 # --- Finalizers and field owners ------------------------------------------------------------
 FINALIZER_EXTERNAL_SECRET: Final = "externalsecrets.external-secrets.io/externalsecret-cleanup"
 FINALIZER_SECRET_STORE: Final = "secretstore.externalsecrets.io/finalizer"
+# ESO's on a ClusterExternalSecret, and on each namespace it provisioned (+ the CES name).
+FINALIZER_CLUSTER_EXTERNAL_SECRET: Final = (
+    "externalsecrets.external-secrets.io/clusterexternalsecret-cleanup"
+)
+FINALIZER_CES_NAMESPACE_PREFIX: Final = "externalsecrets.external-secrets.io/ces-"
 # Server-side apply / update field manager for a managed Secret: see
 # eso.api.hashing.field_owner(es_name), which falls back to a sha3 form past 63 characters.
 FIELD_OWNER_TEMPLATE: Final = "externalsecrets.external-secrets.io/{name}"

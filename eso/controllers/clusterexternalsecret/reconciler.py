@@ -6,10 +6,10 @@ and writes only what differs: children that are missing, outdated or no longer s
 the status when it changed. So its cost is proportional to change - the steady-state refresh
 of a CES over 1,000 namespaces makes no API request (ESO patches the status each time).
 Steps, as ESO orders them: children of an old ``externalSecretName`` and of namespaces no
-longer selected are deleted, each selected
-namespace gets its child, then the status. ESO's CES and namespace finalizers are not used:
-owner references let the garbage collector remove the children with their CES, and a
-namespace's children go with the namespace.
+longer selected are deleted, each selected namespace gets its child, then the status. ESO's
+CES and namespace finalizers are not added: owner references let the garbage collector remove
+the children with their CES, and a namespace's children go with the namespace (those ESO left
+behind are released: ``finalizer``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from eso.api import conditions as c
 from eso.api.clusterexternalsecret import DEFAULT_REFRESH_SECONDS, ClusterExternalSecret
 from eso.api.duration import DurationError
 from eso.clock import Clock, SystemClock
+from eso.controllers.clusterexternalsecret import finalizer
 from eso.controllers.clusterexternalsecret.children import ChildWriter, Outcome
 from eso.controllers.clusterexternalsecret.desired import INDEX_CES_OWNER
 from eso.controllers.clusterexternalsecret.errors import SelectorError
@@ -89,7 +90,12 @@ class ClusterExternalSecretReconciler:
             self._metrics.forget(name=key)
             return Result()
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
-            return Result()  # the garbage collector removes the children
+            # The garbage collector removes the children; only ESO's finalizers need us.
+            if finalizer.has_eso_finalizer(raw):
+                await finalizer.release(
+                    self._client, raw, namespaces=self._caches.namespaces.list()
+                )
+            return Result()
         with structlog.contextvars.bound_contextvars(
             kind=c.KIND_CLUSTER_EXTERNAL_SECRET, name=str(key)
         ):
@@ -113,7 +119,9 @@ class ClusterExternalSecretReconciler:
             failed = Outcome(failures={c.CES_UNKNOWN_NAMESPACE: str(e)})
             await self._write_status(raw, ces, provisioned=None, outcome=failed)
             return refresh
-        selected = selected_namespaces(selection, self._caches.namespaces.list())
+        namespaces = self._caches.namespaces.list()
+        await self._free_terminating(ces.name, namespaces)
+        selected = selected_namespaces(selection, namespaces)
         outcome = await self._children.delete(self._stale_children(ces, set(selected)))
         provisioned = await self._children.provision(ces, raw, selected)
         outcome.failures.update(provisioned.failures)
@@ -123,6 +131,12 @@ class ClusterExternalSecretReconciler:
         if outcome.retry:
             raise ChildrenFailedError(c.MSG_CES_NAMESPACES_FAILED)
         return refresh
+
+    async def _free_terminating(self, name: str, namespaces: list[Obj]) -> None:
+        """Terminating namespaces still holding ESO's finalizer for this CES lose it."""
+        mark = finalizer.namespace_finalizer(name)
+        for ns in finalizer.holding(namespaces, name, terminating=True):
+            await finalizer.drop_finalizer(self._client, ns, mark)
 
     def _stale_children(self, ces: ClusterExternalSecret, selected: set[str]) -> list[Obj]:
         """Children to delete: in a namespace no longer selected, or under an old name.

@@ -408,3 +408,30 @@ async def test_force_sync_on_the_ces_is_mirrored_to_every_child(fleet: Fleet) ->
         return annotations.get(c.ANNOTATION_FORCE_SYNC) == "1700000000"
 
     await fleet.wait_children(name, [a1, a2], where=forced)
+
+
+async def test_finalizers_left_by_eso_are_released(fleet: Fleet) -> None:
+    """A CES and a namespace migrated from ESO carry its finalizers; both still delete."""
+    name = f"migrated-{fleet.run_id}"
+    ns = await fleet.namespace(team="a")
+    mark = {"metadata": {"finalizers": [c.FINALIZER_CES_NAMESPACE_PREFIX + name]}}
+    await fleet.env.raw.patch("v1", "namespaces", ns, mark)
+    await fleet.ces("migrated", namespaceSelectors=fleet.selector(team="a"))
+    patch = {"metadata": {"finalizers": [c.FINALIZER_CLUSTER_EXTERNAL_SECRET]}}
+    await fleet.env.raw.patch(ES_API, CES, name, patch)
+    await fleet.wait_status(name, provisioned(ns))
+
+    await fleet.env.raw.delete("v1", "namespaces", ns)
+    await wait_for(lambda: _gone(fleet.env, "v1", "namespaces", ns), timeout=30.0)
+    other = await fleet.namespace(team="a")
+    await fleet.env.raw.patch(
+        "v1",
+        "namespaces",
+        other,
+        {"metadata": {"finalizers": [c.FINALIZER_CES_NAMESPACE_PREFIX + name]}},
+    )
+    await fleet.wait_status(name, provisioned(other))
+    await fleet.env.raw.delete(ES_API, CES, name)
+    await wait_for(lambda: _gone(fleet.env, ES_API, CES, name), timeout=30.0)
+    live = await fleet.env.raw.get("v1", "namespaces", other)
+    assert not live["metadata"].get("finalizers")

@@ -325,7 +325,9 @@ def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> No
     kinds_ = [*STORE_KINDS, "clustersecretstores", "clusterexternalsecrets"]
     assert rules_of(role) == controller_rules(kinds_) | triples(
         "", ["namespaces"], ["get", "list", "watch"]
-    ) | triples(ES, ["externalsecrets"], ["create", "update", "delete"])
+    ) | triples(ES, ["externalsecrets"], ["create", "update", "delete"]) | triples(
+        ES, ["clusterexternalsecrets"], ["patch"]
+    ) | triples("", ["namespaces"], ["patch"])
     binding = one(objs, "ClusterRoleBinding")
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
     assert binding["subjects"] == [
