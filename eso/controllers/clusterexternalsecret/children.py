@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +95,12 @@ class ChildWriter:
         return outcome
 
     async def _guarded(
-        self, outcome: Outcome, namespace: str, work: Any, *, deleting: bool = False
+        self,
+        outcome: Outcome,
+        namespace: str,
+        work: Awaitable[str | None],
+        *,
+        deleting: bool = False,
     ) -> None:
         # ``work`` is the coroutine for one namespace: its failure is that namespace's only.
         try:
