@@ -867,3 +867,48 @@ def test_dockerignore_keeps_the_build_context_small() -> None:
     lines = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in lines
     assert {"!pyproject.toml", "!README.md", "!eso/"} <= set(lines)
+
+
+@pytest.mark.helm
+def test_ces_alert_fires_for_the_failing_cluster_external_secret_only(
+    helm: Path, tmp_path: Path
+) -> None:
+    """Under promtool: a CES not Ready for 10 minutes alerts under its name; a Ready one not."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (make promtool)")
+    rule = one(render(helm, VARIANTS["monitoring"]), "PrometheusRule")
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
+    alert = rules(render(helm, VARIANTS["monitoring"]))["ClusterExternalSecretNotReady"]
+    series = "clusterexternalsecret_status_condition"
+    labels = f'{TARGET}, namespace="{NAMESPACE}", condition="Ready", status="False"'
+    fill = {k: v.replace("{{ $labels.name }}", "fleet") for k, v in alert["annotations"].items()}
+    test = {
+        "interval": "1m",
+        "input_series": [
+            {"series": f'{series}{{{labels}, name="fleet"}}', "values": "1x15"},
+            {"series": f'{series}{{{labels}, name="fine"}}', "values": "0x15"},
+        ],
+        "alert_rule_test": [
+            {
+                "eval_time": "12m",
+                "alertname": "ClusterExternalSecretNotReady",
+                "exp_alerts": [
+                    {
+                        "exp_labels": {**alert["labels"], "name": "fleet"},
+                        "exp_annotations": fill,
+                    }
+                ],
+            }
+        ],
+    }
+    tests = {"rule_files": ["rules.yml"], "tests": [test]}
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump(tests))
+    out = subprocess.run(
+        [promtool, "test", "rules", "tests.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
