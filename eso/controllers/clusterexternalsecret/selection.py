@@ -83,6 +83,21 @@ def compile_selection(spec: ClusterExternalSecretSpec) -> NamespaceSelection:
     )
 
 
+def compile_raw_selection(spec: Mapping[str, Any]) -> NamespaceSelection:
+    """``compile_selection`` from a raw CES ``spec``, validating only the selection fields.
+
+    For event handlers, which run per namespace event for every CES: validating the whole
+    spec (the ExternalSecret spec inside) there would cost far more than the match itself.
+    """
+    selectors = [spec.get("namespaceSelector"), *(spec.get("namespaceSelectors") or [])]
+    return NamespaceSelection(
+        selectors=tuple(
+            compile_selector(LabelSelector.model_validate(s)) for s in selectors if s is not None
+        ),
+        names=frozenset(spec.get("namespaces") or ()),
+    )
+
+
 def compile_selector(selector: LabelSelector) -> CompiledSelector:
     """Kubernetes' ``LabelSelectorAsSelector`` checks; raises ``SelectorError``."""
     try:

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from eso.api.clusterexternalsecret import ClusterExternalSecret
 from eso.controllers.clusterexternalsecret.errors import SelectorError
-from eso.controllers.clusterexternalsecret.selection import compile_selection, namespace_labels
+from eso.controllers.clusterexternalsecret.selection import (
+    compile_raw_selection,
+    namespace_labels,
+)
 from eso.kube.keys import ObjectKey, make_key
 
 _WATCHED_META = ("generation", "labels", "annotations", "deletionTimestamp", "ownerReferences")
@@ -49,7 +51,7 @@ def _concerns(raw: Mapping[str, Any], namespace: Mapping[str, Any]) -> bool:
     if name in ((raw.get("status") or {}).get("provisionedNamespaces") or []):
         return True
     try:
-        selection = compile_selection(ClusterExternalSecret.model_validate(raw).spec)
-    except SelectorError:
+        selection = compile_raw_selection(raw.get("spec") or {})
+    except (SelectorError, ValueError):
         return False  # only a spec change can fix it, and that enqueues the CES itself
     return selection.selects(name, namespace_labels(namespace))

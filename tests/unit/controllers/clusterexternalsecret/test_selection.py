@@ -9,6 +9,7 @@ import pytest
 from eso.api.clusterexternalsecret import ClusterExternalSecretSpec
 from eso.controllers.clusterexternalsecret.errors import SelectorError
 from eso.controllers.clusterexternalsecret.selection import (
+    compile_raw_selection,
     compile_selection,
     selected_namespaces,
 )
@@ -131,3 +132,12 @@ def test_qualified_label_keys_are_valid() -> None:
         spec(namespaceSelectors=[{"matchLabels": {"kubernetes.io/metadata.name": "d"}}])
     )
     assert selection.selects("d", {"kubernetes.io/metadata.name": "d"})
+
+
+def test_the_raw_form_used_by_event_handlers_compiles_the_same_selection() -> None:
+    fields = {
+        "namespaces": ["d"],
+        "namespaceSelector": {"matchLabels": {"env": "prod"}},
+        "namespaceSelectors": [expr("team", "In", "x", "y")],
+    }
+    assert compile_raw_selection(fields) == compile_selection(spec(**fields))
