@@ -109,6 +109,18 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "controller.template_right_delimiter",
         "right delimiter of spec.target.template templates",
     ),
+    RunFlag(
+        "--enable-cluster-external-secret-reconciler",
+        "controller.process_cluster_external_secret",
+        "reconcile ClusterExternalSecrets (off when --namespace is set)",
+        _bool,
+    ),
+    RunFlag(
+        "--cluster-external-secret-selector",
+        "controller.cluster_external_secret_selector",
+        "serve only the ClusterExternalSecrets with these labels (label selector)",
+        default_text="all",
+    ),
     RunFlag("--client-qps", "client.qps", "sustained requests/s to the API server", float),
     RunFlag("--client-burst", "client.burst", "API request burst (token bucket size)", int),
     RunFlag(

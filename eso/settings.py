@@ -124,6 +124,17 @@ class ControllerSettings(_Section):
         "deleted ServiceAccount stops their reads within 30 s.",
     )
     process_cluster_store: bool = Field(True, description="Reconcile ClusterSecretStores.")
+    process_cluster_external_secret: bool = Field(
+        True,
+        description="Reconcile ClusterExternalSecrets (ESO's default: on). Ignored when "
+        "watching one namespace: the kind is cluster-scoped and writes into any namespace.",
+    )
+    cluster_external_secret_selector: str | None = Field(
+        None,
+        description="Label selector of the ClusterExternalSecrets to serve (eso only; None: "
+        "all, as ESO). Lets two controllers split the CESs of one cluster, and tests sharing "
+        "an API server serve only their own.",
+    )
     refresh_jitter: float = Field(
         0.1,
         description="Fraction of refreshInterval added at random "

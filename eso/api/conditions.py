@@ -19,6 +19,7 @@ API_VERSION: Final = f"{GROUP}/{VERSION}"
 KIND_EXTERNAL_SECRET: Final = "ExternalSecret"
 KIND_SECRET_STORE: Final = "SecretStore"
 KIND_CLUSTER_SECRET_STORE: Final = "ClusterSecretStore"
+KIND_CLUSTER_EXTERNAL_SECRET: Final = "ClusterExternalSecret"
 
 # --- Condition types and statuses ------------------------------------------------------------
 CONDITION_READY: Final = "Ready"
@@ -129,6 +130,22 @@ EVENT_MSG_MISSING_PROVIDER_SECRET: Final = (
 EVENT_MSG_MISSING_PROVIDER_SECRET_KEY: Final = (
     "secret does not exist at provider using spec.dataFrom[{index}] (key={key})"
 )
+# --- ClusterExternalSecret (pkg/controllers/clusterexternalsecret) ---------------------------
+# ESO's CES condition has no reason: Ready True with no message, or False with this one.
+MSG_CES_NAMESPACES_FAILED: Final = "one or more namespaces failed"
+# failedNamespaces[].reason when an ExternalSecret of that name exists and is not ours.
+MSG_CES_ES_EXISTS: Final = "external secret already exists in namespace"
+# failedNamespaces[].namespace when the selectors themselves fail (ESO's map key).
+CES_UNKNOWN_NAMESPACE: Final = "unknown"
+ERR_CES_SELECTOR: Final = "failed to convert label selector {selector}: {error}"
+ERR_CES_CREATE_OR_UPDATE: Final = "could not create or update ExternalSecret: {error}"
+ERR_CES_DELETE: Final = "external secret in non matching namespace could not be deleted: {error}"
+# Events on the ClusterExternalSecret (eso only: ESO records none for this kind).
+EVENT_CES_NAMESPACES_FAILED: Final = "NamespacesFailed"
+EVENT_CES_PROVISIONED: Final = "Provisioned"
+MSG_CES_PROVISIONED: Final = "ExternalSecret {name} provisioned in {count} namespace(s)"
+COMPONENT_CLUSTER_EXTERNAL_SECRET: Final = "cluster-external-secret"
+
 # Event source components (ESO's recorder names).
 COMPONENT_EXTERNAL_SECRETS: Final = "external-secrets"
 COMPONENT_SECRET_STORE: Final = "secret-store"
@@ -152,6 +169,11 @@ LABEL_COMPONENT_VALUE: Final = "controller"
 # --- Finalizers and field owners ------------------------------------------------------------
 FINALIZER_EXTERNAL_SECRET: Final = "externalsecrets.external-secrets.io/externalsecret-cleanup"
 FINALIZER_SECRET_STORE: Final = "secretstore.externalsecrets.io/finalizer"
+# ESO's on a ClusterExternalSecret, and on each namespace it provisioned (+ the CES name).
+FINALIZER_CLUSTER_EXTERNAL_SECRET: Final = (
+    "externalsecrets.external-secrets.io/clusterexternalsecret-cleanup"
+)
+FINALIZER_CES_NAMESPACE_PREFIX: Final = "externalsecrets.external-secrets.io/ces-"
 # Server-side apply / update field manager for a managed Secret: see
 # eso.api.hashing.field_owner(es_name), which falls back to a sha3 form past 63 characters.
 FIELD_OWNER_TEMPLATE: Final = "externalsecrets.external-secrets.io/{name}"

@@ -1,7 +1,8 @@
 """Generate eso's CustomResourceDefinitions (apiextensions.k8s.io/v1) from the models.
 
 ``python -m eso.api.crdgen manifests/crds`` writes ``externalsecret.yaml``,
-``secretstore.yaml`` and ``clustersecretstore.yaml`` (``--check`` only compares, for CI).
+``secretstore.yaml``, ``clustersecretstore.yaml`` and ``clusterexternalsecret.yaml``
+(``--check`` only compares, for CI).
 The schemas come from ``eso.api.schema``; this module adds what a CRD needs around them, following
 ESO's kubebuilder markers: names, short names, the ``external-secrets`` category, the status
 subresource, printer columns, and two served versions with one schema: ``v1`` (storage) and
@@ -19,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from eso.api.clusterexternalsecret import ClusterExternalSecret
 from eso.api.conditions import GROUP, LABEL_COMPONENT, LABEL_COMPONENT_VALUE
 from eso.api.externalsecret import ExternalSecret
 from eso.api.meta import EsoModel
@@ -92,6 +94,19 @@ CRDS: tuple[CrdDef, ...] = (
         scope="Cluster",
         columns=_STORE_COLUMNS,
         file_name="clustersecretstore.yaml",
+    ),
+    CrdDef(
+        model=ClusterExternalSecret,
+        kind="ClusterExternalSecret",
+        plural="clusterexternalsecrets",
+        short_name="ces",
+        scope="Cluster",
+        columns=(
+            ("Store", "string", ".spec.externalSecretSpec.secretStoreRef.name"),
+            ("Refresh Interval", "string", ".spec.refreshTime"),
+            ("Ready", "string", f"{_READY}.status"),
+        ),
+        file_name="clusterexternalsecret.yaml",
     ),
 )
 

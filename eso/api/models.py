@@ -1,13 +1,21 @@
 """One import for the external-secrets.io/v1 models: ``from eso.api.models import ExternalSecret``.
 
 The definitions live in ``meta`` (shared building blocks), ``externalsecret`` (with what it
-reads in ``sources``) and ``secretstore``; ``features`` says which modelled fields eso does not
-implement yet.
+reads in ``sources``), ``secretstore`` and ``clusterexternalsecret``; ``features`` says which
+modelled fields eso does not implement yet.
 Parse API objects with ``Kind.model_validate(obj_dict)``; write with ``.to_dict()``.
 """
 
 from __future__ import annotations
 
+from eso.api.clusterexternalsecret import (
+    ClusterExternalSecret,
+    ClusterExternalSecretNamespaceFailure,
+    ClusterExternalSecretSpec,
+    ClusterExternalSecretStatus,
+    ClusterExternalSecretStatusCondition,
+    ExternalSecretMetadata,
+)
 from eso.api.externalsecret import (
     ConversionStrategy,
     CreationPolicy,
@@ -89,6 +97,11 @@ __all__ = [
     "AWSService",
     "AWSTag",
     "AnyStore",
+    "ClusterExternalSecret",
+    "ClusterExternalSecretNamespaceFailure",
+    "ClusterExternalSecretSpec",
+    "ClusterExternalSecretStatus",
+    "ClusterExternalSecretStatusCondition",
     "ClusterSecretStore",
     "ClusterSecretStoreCondition",
     "Condition",
@@ -101,6 +114,7 @@ __all__ = [
     "ExternalSecretDataFromRemoteRef",
     "ExternalSecretDataRemoteRef",
     "ExternalSecretFind",
+    "ExternalSecretMetadata",
     "ExternalSecretRewrite",
     "ExternalSecretRewriteMerge",
     "ExternalSecretRewriteRegexp",

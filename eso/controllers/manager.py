@@ -15,10 +15,16 @@ What is watched, and why:
   value of the cluster in memory, and on-demand GETs would cost one per reconcile.
 - Every ConfigMap, reduced the same way: template sources (``templateFrom[].configMap``),
   for the same reasons (``templatesources``); template-source Secrets use the Secret stubs.
+- With ClusterExternalSecrets on (and no ``--namespace``): ClusterExternalSecrets, and
+  Namespaces as metadata (names, labels, deletion state: what selection needs). A namespace
+  created, relabelled or deleted enqueues the CESs it concerns (``clusterexternalsecret.
+  triggers``); a child ExternalSecret edited or deleted by hand enqueues the CES controlling it
+  (index ``ces-owner``), which restores it.
 
 Indexes: ExternalSecrets by target Secret (``namespace/name``), by store
 (``stores.store_ref_key``) and by template source (``indexes.template_source_key``); stores
 by credential Secret (``stores.credential_secret_keys``).
+
 Handlers only enqueue keys: ExternalSecret spec/metadata change → it; store change → the store,
 and its ExternalSecrets when its spec or readiness changed; managed Secret edited or deleted
 by someone else → its ExternalSecret; credential Secret change → the stores reading it;
@@ -39,6 +45,12 @@ import structlog
 
 from eso.api import conditions as c
 from eso.clock import Clock, SystemClock
+from eso.controllers.clusterexternalsecret.desired import INDEX_CES_OWNER, ces_owner_index
+from eso.controllers.clusterexternalsecret.reconciler import (
+    ClusterExternalSecretCaches,
+    ClusterExternalSecretReconciler,
+)
+from eso.controllers.clusterexternalsecret.triggers import concerned, meta_moved, namespace_moved
 from eso.controllers.externalsecret.indexes import (
     INDEX_OWNER,
     INDEX_STORE,
@@ -82,9 +94,11 @@ from eso.kube.informer import Informer
 from eso.kube.keys import ObjectKey, object_key
 from eso.kube.leader import LeaderElector
 from eso.kube.resources import (
+    CLUSTER_EXTERNAL_SECRETS,
     CLUSTER_SECRET_STORES,
     CONFIGMAPS,
     EXTERNAL_SECRETS,
+    NAMESPACES,
     SECRET_STORES,
     SECRETS,
     Resource,
@@ -99,6 +113,7 @@ log = structlog.get_logger(__name__)
 ES = "externalsecret"
 SS = "secretstore"
 CSS = "clustersecretstore"
+CES = "clusterexternalsecret"
 
 
 class Manager:
@@ -163,16 +178,30 @@ class Manager:
 
     def _build_informers(self) -> None:
         ns = self._settings.controller.namespace
+        es_indexers = {
+            INDEX_TARGET: es_target_index,
+            INDEX_STORE: es_store_index,
+            INDEX_TEMPLATE_SOURCE: es_template_source_index,
+        }
+        if self._process_ces:
+            es_indexers[INDEX_CES_OWNER] = ces_owner_index
+        es_indexers = {INDEX_TARGET: es_target_index, INDEX_STORE: es_store_index}
+        if self._process_ces:
+            es_indexers[INDEX_CES_OWNER] = ces_owner_index
         self.external_secrets = self._informer(
             EXTERNAL_SECRETS,
             namespace=ns,
             transform=keep_synced_resource_version,
-            indexers={
-                INDEX_TARGET: es_target_index,
-                INDEX_STORE: es_store_index,
-                INDEX_TEMPLATE_SOURCE: es_template_source_index,
-            },
+            indexers=es_indexers,
         )
+        self.namespaces: Informer | None = None
+        self.cluster_external_secrets: Informer | None = None
+        if self._process_ces:
+            self.namespaces = self._informer(NAMESPACES, metadata_only=True, name="namespaces")
+            self.cluster_external_secrets = self._informer(
+                CLUSTER_EXTERNAL_SECRETS,
+                label_selector=self._settings.controller.cluster_external_secret_selector,
+            )
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
         self.secret_stores = self._informer(SECRET_STORES, namespace=ns, indexers=cred_index)
         self.cluster_secret_stores: Informer | None = None
@@ -198,11 +227,20 @@ class Manager:
         )
 
     @property
+    def _process_ces(self) -> bool:
+        """ClusterExternalSecrets write into any namespace: never in a scoped install."""
+        ctl = self._settings.controller
+        return ctl.process_cluster_external_secret and ctl.namespace is None
+
+    @property
     def informers(self) -> list[Informer]:
         found = [self.external_secrets, self.secret_stores, self.managed_secrets]
         if self.cluster_secret_stores is not None:
             found.append(self.cluster_secret_stores)
-        return [*found, self.secret_versions, self.config_map_versions]
+        found = [*found, self.secret_versions, self.config_map_versions]
+        if self.namespaces is not None and self.cluster_external_secrets is not None:
+            found += [self.namespaces, self.cluster_external_secrets]
+        return found
 
     def _build_reconcilers(self) -> None:
         version_of = stub_version(self.secret_versions)
@@ -229,6 +267,7 @@ class Manager:
                 (ES, c.COMPONENT_EXTERNAL_SECRETS),
                 (SS, c.COMPONENT_SECRET_STORE),
                 (CSS, c.COMPONENT_CLUSTER_SECRET_STORE),
+                (CES, c.COMPONENT_CLUSTER_EXTERNAL_SECRET),
             )
         }
         css_cache = self.cluster_secret_stores.cache if self.cluster_secret_stores else Cache()
@@ -245,6 +284,24 @@ class Manager:
             self._reconcilers[CSS] = self._store_reconciler(
                 c.KIND_CLUSTER_SECRET_STORE, access, css_cache
             )
+        if self.namespaces is not None and self.cluster_external_secrets is not None:
+            self._reconcilers[CES] = self._ces_reconciler(
+                self.namespaces.cache, self.cluster_external_secrets.cache
+            )
+
+    def _ces_reconciler(self, namespaces: Cache, cess: Cache) -> Reconcile:
+        caches = ClusterExternalSecretCaches(
+            cluster_external_secrets=cess,
+            namespaces=namespaces,
+            external_secrets=self.external_secrets.cache,
+        )
+        return ClusterExternalSecretReconciler(
+            caches=caches,
+            client=self._client,
+            recorder=self._recorders[CES],
+            metrics=self._metrics.ces,
+            clock=self._clock,
+        ).reconcile
 
     def _es_reconciler(self, access: ProviderAccess, css_cache: Cache) -> ExternalSecretReconciler:
         caches = ExternalSecretCaches(
@@ -301,9 +358,41 @@ class Manager:
         )
         for informer, kind in ((self.secret_versions, SECRET), (self.config_map_versions, CM)):
             watch_sources(informer, kind=kind, reader=self.templates, enqueue=self._render_again)
+        self._add_ces_handlers()
 
     def _render_again(self, source_ref: str) -> None:
         self._enqueue(ES, self._index_keys(INDEX_TEMPLATE_SOURCE, source_ref))
+
+    def _add_ces_handlers(self) -> None:
+        """CES changes → it; namespace changes → the CESs concerned; child edits → its CES."""
+        if self.namespaces is None or self.cluster_external_secrets is None:
+            return
+        cess = self.cluster_external_secrets.cache
+
+        def ces_key(obj: Obj) -> list[ObjectKey]:
+            return [object_key(obj)]
+
+        def ces_gone(gone: Obj | Tombstone) -> None:
+            obj = unwrap(gone)
+            self._metrics.ces.forget(name=str((obj.get("metadata") or {}).get("name", "")))
+            self._enqueue(CES, ces_key(obj))
+
+        self.cluster_external_secrets.add_handler(
+            on_add=lambda o: self._enqueue(CES, ces_key(o)),
+            on_update=lambda o, n: self._enqueue(CES, ces_key(n) if meta_moved(o, n) else []),
+            on_delete=ces_gone,
+        )
+        self.namespaces.add_handler(
+            on_add=lambda o: self._enqueue(CES, concerned(cess.list(), o)),
+            on_update=lambda o, n: self._enqueue(
+                CES, concerned(cess.list(), o, n) if namespace_moved(o, n) else []
+            ),
+            on_delete=lambda o: self._enqueue(CES, concerned(cess.list(), unwrap(o))),
+        )
+        self.external_secrets.add_handler(
+            on_update=lambda o, n: self._enqueue(CES, _owner(o) if meta_moved(o, n) else []),
+            on_delete=lambda o: self._enqueue(CES, _owner(unwrap(o))),
+        )
 
     def _external_secret_added(self, obj: Obj) -> None:
         # First sight: its counters exist at 0 before its first (queued) reconcile counts.
@@ -456,8 +545,15 @@ class Manager:
         if self.cluster_secret_stores is not None:
             self._enqueue(CSS, _keys(self.cluster_secret_stores.cache.keys()))
         self._enqueue(ES, _keys(self.external_secrets.cache.keys()))
+        if self.cluster_external_secrets is not None:
+            self._enqueue(CES, _keys(self.cluster_external_secrets.cache.keys()))
 
 
 def _keys(keys: Iterable[str]) -> list[ObjectKey]:
     """Keys from an informer cache, which only holds keys made by ``object_key``."""
     return [ObjectKey(k) for k in keys]
+
+
+def _owner(child: Obj) -> list[ObjectKey]:
+    """The CES controlling an ExternalSecret, as a queue key (none for the rest)."""
+    return _keys(ces_owner_index(child))

@@ -63,3 +63,6 @@ SECRET_STORES = Resource(ESO_GROUP, ESO_VERSION, "secretstores", "SecretStore", 
 CLUSTER_SECRET_STORES = Resource(
     ESO_GROUP, ESO_VERSION, "clustersecretstores", "ClusterSecretStore", False
 )
+CLUSTER_EXTERNAL_SECRETS = Resource(
+    ESO_GROUP, ESO_VERSION, "clusterexternalsecrets", "ClusterExternalSecret", False
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
+from eso.metrics.clusterexternalsecret import ClusterExternalSecretMetrics
 from eso.metrics.eso_series import ExternalSecretMetrics, StoreMetrics
 from eso.metrics.kube import ClientMetrics, InformerMetrics
 from eso.metrics.provider import ProviderMetrics
@@ -18,6 +19,7 @@ from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
 
 __all__ = [
     "ClientMetrics",
+    "ClusterExternalSecretMetrics",
     "ExternalSecretMetrics",
     "InformerMetrics",
     "LeaderMetrics",
@@ -40,6 +42,7 @@ class Metrics:
         r = self.registry = registry if registry is not None else CollectorRegistry()
         self.es = ExternalSecretMetrics(r)
         self.stores = StoreMetrics(r)
+        self.ces = ClusterExternalSecretMetrics(r)
         self.provider = ProviderMetrics(r)
         self.runtime = RuntimeMetrics(r)
         self.workqueue = WorkqueueMetrics(r)

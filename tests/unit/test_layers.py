@@ -22,7 +22,13 @@ HARNESS = Path(__file__).resolve().parents[2] / "localkube" / "src" / "localkube
 
 RANK = {"base": 0, "api": 1, "kube": 2, "providers": 2, "template": 2, "controllers": 3, "top": 4}
 TOP_MODULES = {"cli", "app", "__main__", "server"}
-CONTROLLER_RANK = {"runtime": 0, "secretstore": 1, "externalsecret": 2, "manager": 3}
+CONTROLLER_RANK = {
+    "runtime": 0,
+    "secretstore": 1,
+    "externalsecret": 2,
+    "clusterexternalsecret": 2,
+    "manager": 3,
+}
 
 
 def layer_of(module: str) -> str:

@@ -56,6 +56,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.processClusterStore (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
 {{- end }}
 
+{{/* ClusterExternalSecrets likewise: cluster-scoped, they write into any namespace. */}}
+{{- define "eso.processClusterExternalSecret" -}}
+{{- if and .Values.processClusterExternalSecret (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
+{{- end }}
+
 {{- define "eso.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
@@ -86,6 +91,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - --controller-class={{ . }}
 {{- end }}
 - --enable-cluster-store-reconciler={{ include "eso.processClusterStore" . }}
+- --enable-cluster-external-secret-reconciler={{ include "eso.processClusterExternalSecret" . }}
 - --store-requeue-interval={{ .Values.storeRequeueInterval }}
 - --aws-batch={{ include "eso.bool" .Values.aws.batch.enabled }}
 - --aws-batch-window={{ .Values.aws.batch.window }}

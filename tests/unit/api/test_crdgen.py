@@ -43,7 +43,7 @@ def test_committed_crd_files_are_up_to_date(crd: Any) -> None:
 
 
 def test_check_mode_reports_stale_files_without_writing(tmp_path: Path) -> None:
-    assert len(write_all(tmp_path)) == 3
+    assert len(write_all(tmp_path)) == len(CRDS)
     assert write_all(tmp_path, check=True) == []
     stale = tmp_path / "secretstore.yaml"
     stale.write_text("stale\n")
@@ -135,9 +135,14 @@ def test_names_versions_and_subresources_follow_eso(crd: Any) -> None:
     assert obj["metadata"]["name"] == f"{crd.plural}.external-secrets.io"
     assert spec["names"]["categories"] == ["external-secrets"]
     assert spec["names"]["shortNames"] == [
-        {"ExternalSecret": "es", "SecretStore": "ss", "ClusterSecretStore": "css"}[crd.kind]
+        {
+            "ExternalSecret": "es",
+            "SecretStore": "ss",
+            "ClusterSecretStore": "css",
+            "ClusterExternalSecret": "ces",
+        }[crd.kind]
     ]
-    assert spec["scope"] == ("Cluster" if crd.kind == "ClusterSecretStore" else "Namespaced")
+    assert spec["scope"] == ("Cluster" if crd.kind.startswith("Cluster") else "Namespaced")
     v1, v1beta1 = spec["versions"]
     assert (v1["name"], v1["served"], v1["storage"]) == ("v1", True, True)
     assert (v1beta1["name"], v1beta1["served"], v1beta1["storage"]) == ("v1beta1", True, False)
@@ -163,6 +168,11 @@ def test_printer_columns() -> None:
             "Capabilities": ".status.capabilities",
             "Ready": f"{ready}.status",
         }
+    assert columns("ClusterExternalSecret") == {
+        "Store": ".spec.externalSecretSpec.secretStoreRef.name",
+        "Refresh Interval": ".spec.refreshTime",
+        "Ready": f"{ready}.status",
+    }
 
 
 def test_server_side_defaults_match_esos_v1_crd() -> None:

@@ -153,6 +153,7 @@ def test_default_args_map_values_onto_eso_run_flags(helm: Path) -> None:
         "--live-addr=:8082",
         "--enable-leader-election=false",
         "--enable-cluster-store-reconciler=true",
+        "--enable-cluster-external-secret-reconciler=true",
         "--store-requeue-interval=5m",
         "--aws-batch=true",
         "--aws-batch-window=5ms",
@@ -198,6 +199,7 @@ def test_values_map_onto_flags(helm: Path) -> None:
         "leaderElect": True,
         "controllerClass": "team-a",
         "processClusterStore": False,
+        "processClusterExternalSecret": False,
         "storeRequeueInterval": "1m30s",
         "aws": {
             "batch": {"enabled": False, "window": "10ms", "size": 10},
@@ -210,6 +212,7 @@ def test_values_map_onto_flags(helm: Path) -> None:
     assert (s.leader.enabled, s.leader.lease_namespace) == (True, NAMESPACE)
     assert s.controller.controller_class == "team-a"
     assert s.controller.process_cluster_store is False
+    assert s.controller.process_cluster_external_secret is False
     assert s.controller.store_requeue_interval == 90.0
     assert (s.aws.batch_enabled, s.aws.batch_window, s.aws.batch_size) == (False, 0.01, 10)
     assert (s.aws.cache_enabled, s.aws.cache_ttl) == (False, 60.0)
@@ -316,9 +319,12 @@ def controller_rules(kinds_: list[str]) -> set[tuple[str, str, str]]:
 def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> None:
     objs = render(helm)
     role = one(objs, "ClusterRole")
-    assert rules_of(role) == controller_rules([*STORE_KINDS, "clustersecretstores"]) | triples(
+    kinds_ = [*STORE_KINDS, "clustersecretstores", "clusterexternalsecrets"]
+    assert rules_of(role) == controller_rules(kinds_) | triples(
         "", ["namespaces"], ["get", "list", "watch"]
-    )
+    ) | triples(ES, ["externalsecrets"], ["create", "update", "delete"]) | triples(
+        ES, ["clusterexternalsecrets"], ["patch"]
+    ) | triples("", ["namespaces"], ["patch"])
     binding = one(objs, "ClusterRoleBinding")
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
     assert binding["subjects"] == [
@@ -329,6 +335,17 @@ def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> No
     assert rules_of(lease) == triples(
         "coordination.k8s.io", ["leases"], ["get", "create", "update"]
     )
+
+
+@pytest.mark.helm
+def test_without_cluster_external_secrets_no_external_secret_writes_are_granted(
+    helm: Path,
+) -> None:
+    objs = render(helm, {"processClusterExternalSecret": False})
+    assert rules_of(one(objs, "ClusterRole")) == controller_rules(
+        [*STORE_KINDS, "clustersecretstores"]
+    ) | triples("", ["namespaces"], ["get", "list", "watch"])
+    assert "--enable-cluster-external-secret-reconciler=false" in args_of(objs)
 
 
 @pytest.mark.helm
@@ -356,6 +373,7 @@ def test_scoped_install_gets_a_namespaced_role(helm: Path, values: Obj, namespac
     args = args_of(objs)
     assert f"--namespace={namespace}" in args
     assert "--enable-cluster-store-reconciler=false" in args
+    assert "--enable-cluster-external-secret-reconciler=false" in args
 
 
 @pytest.mark.helm
@@ -555,6 +573,7 @@ def test_prometheus_rule_alerts_on_eso_series(helm: Path) -> None:
         "ExternalSecretSyncErrors",
         "SecretStoreNotReady",
         "ClusterSecretStoreNotReady",
+        "ClusterExternalSecretNotReady",
         "ESOWorkqueueBacklog",
         "ESOControllerDown",
     }
@@ -583,6 +602,8 @@ def test_grafana_dashboard_plots_eso_series(helm: Path) -> None:
         "eso_externalsecret_reconcile_duration_seconds_bucket",
         "workqueue_depth",
         "externalsecret_provider_api_calls_count",
+        "clusterexternalsecret_status_condition",
+        "eso_clusterexternalsecret_reconcile_duration_seconds_bucket",
     } <= used
     assert any("histogram_quantile(0.99" in e for e in exprs)
     assert any("histogram_quantile(0.5" in e for e in exprs)
@@ -657,6 +678,7 @@ def test_alert_durations_come_from_values(helm: Path) -> None:
         "ExternalSecretSyncErrors": "1m",
         "SecretStoreNotReady": "2m",
         "ClusterSecretStoreNotReady": "2m",
+        "ClusterExternalSecretNotReady": "1m",
         "ESOWorkqueueBacklog": "3m",
         "ESOControllerDown": "5m",
     }
@@ -842,3 +864,48 @@ def test_dockerignore_keeps_the_build_context_small() -> None:
     lines = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in lines
     assert {"!pyproject.toml", "!README.md", "!eso/"} <= set(lines)
+
+
+@pytest.mark.helm
+def test_ces_alert_fires_for_the_failing_cluster_external_secret_only(
+    helm: Path, tmp_path: Path
+) -> None:
+    """Under promtool: a CES not Ready for 10 minutes alerts under its name; a Ready one not."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (make promtool)")
+    rule = one(render(helm, VARIANTS["monitoring"]), "PrometheusRule")
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
+    alert = rules(render(helm, VARIANTS["monitoring"]))["ClusterExternalSecretNotReady"]
+    series = "clusterexternalsecret_status_condition"
+    labels = f'{TARGET}, namespace="{NAMESPACE}", condition="Ready", status="False"'
+    fill = {k: v.replace("{{ $labels.name }}", "fleet") for k, v in alert["annotations"].items()}
+    test = {
+        "interval": "1m",
+        "input_series": [
+            {"series": f'{series}{{{labels}, name="fleet"}}', "values": "1x15"},
+            {"series": f'{series}{{{labels}, name="fine"}}', "values": "0x15"},
+        ],
+        "alert_rule_test": [
+            {
+                "eval_time": "12m",
+                "alertname": "ClusterExternalSecretNotReady",
+                "exp_alerts": [
+                    {
+                        "exp_labels": {**alert["labels"], "name": "fleet"},
+                        "exp_annotations": fill,
+                    }
+                ],
+            }
+        ],
+    }
+    tests = {"rule_files": ["rules.yml"], "tests": [test]}
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump(tests))
+    out = subprocess.run(
+        [promtool, "test", "rules", "tests.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -1,0 +1,1 @@
+"""The ClusterExternalSecret controller: one ExternalSecret per selected namespace, kept in step."""
