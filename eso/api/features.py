@@ -52,7 +52,7 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
 # aws.secretsManager is absent on purpose: it only shapes PushSecret deletions, which eso does
 # not do, so ignoring it is the correct behaviour rather than a missing feature.
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
-    Feature("spec.provider.aws.service", ("ParameterStore", "CertificateManager")),
+    Feature("spec.provider.aws.service", ("CertificateManager",)),
     Feature("spec.provider.aws.auth.jwt"),
     Feature("spec.provider.aws.sessionTagsPolicy", ("Simple", "Custom")),
     Feature("spec.provider.aws.customSessionTags"),

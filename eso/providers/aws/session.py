@@ -62,6 +62,9 @@ ENDPOINT_ENV = (
     "AWS_ENDPOINT_URL",
 )
 STS_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_STS", "AWS_STS_ENDPOINT", "AWS_ENDPOINT_URL")
+# Parameter Store: the SDK's own variable, ESO's AWS_SSM_ENDPOINT, then the global one.
+SSM_SERVICE = "ssm"
+SSM_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_SSM", "AWS_SSM_ENDPOINT", "AWS_ENDPOINT_URL")
 
 
 def resolve_endpoint(
@@ -145,8 +148,10 @@ class SessionPool:
         *,
         settings: AWSSettings,
         on_retire: Callable[[str], Awaitable[None]] | None = None,
+        service: str = SERVICE,
     ) -> None:
         self._settings = settings
+        self._service = service  # the botocore service name of every client in this pool
         self._on_retire = on_retire
         self._session: AioSession = get_session()
         self._clients: dict[str, SharedClient] = {}
@@ -214,7 +219,7 @@ class SessionPool:
         )
         client = await stack.enter_async_context(
             session.create_client(
-                SERVICE,
+                self._service,
                 region_name=spec.region,
                 endpoint_url=spec.endpoint_url,
                 config=config,
