@@ -18,7 +18,9 @@ Endpoint override, in order: ``AWSSettings.endpoint_url``, then the standard
 ``AWS_ENDPOINT_URL``. These are read here, when a client is built, because they are the AWS
 SDK's own configuration (botocore reads the same variables); they are part of the identity.
 STS (for ``role``) likewise: ``AWS_ENDPOINT_URL_STS``, ESO's ``AWS_STS_ENDPOINT``,
-``AWS_ENDPOINT_URL``.
+``AWS_ENDPOINT_URL``. A pool serves one AWS service (``service``, Secrets Manager by default);
+Parameter Store has a pool of its own (``ssm``), whose endpoint comes from
+``AWS_ENDPOINT_URL_SSM``, ESO's ``AWS_SSM_ENDPOINT``, then ``AWS_ENDPOINT_URL``.
 """
 
 from __future__ import annotations
