@@ -129,13 +129,18 @@ async def run(n: int, *, out: Path, stores: int = 4, within: float = 900.0) -> d
     w = Workload(n=n, stores=stores, namespaces=10, refresh_interval="1h", prefix="bench-ps")
     logs = out / "logs" / "parameterstore"
     with Children(logs) as children:
-        kubeconfig, _ = await start_control_plane(children, workdir=logs)
-        moto_url, _ = await start_moto(children)
+        kubeconfig, control_plane = await start_control_plane(children, workdir=logs)
+        moto_url, moto = await start_moto(children)
         async with await RawClient.from_kubeconfig(kubeconfig) as client:
             t0 = time.monotonic()
             created = await setup(client, moto_url, w)
             setup_seconds = time.monotonic() - t0
+            cpu0 = cpu_seconds(moto.pid), cpu_seconds(control_plane.pid)
             figures = await _cold_sync(children, client, kubeconfig, moto_url, set(created), within)
+            figures["moto_cpu_seconds"] = round(cpu_seconds(moto.pid) - cpu0[0], 2)
+            figures["control_plane_cpu_seconds"] = round(
+                cpu_seconds(control_plane.pid) - cpu0[1], 2
+            )
     return figures | {"n": n, "stores": stores, "setup_seconds": round(setup_seconds, 1)}
 
 
@@ -198,6 +203,10 @@ def markdown(f: dict[str, Any]) -> str:
         ("AWS calls per sync", f["aws_calls_per_sync"]),
         ("calls by call,status", f["aws_calls_by_call"]),
         ("controller CPU (s)", f["controller_cpu_seconds"]),
+        (
+            "moto / control plane CPU during the sync (s)",
+            (f["moto_cpu_seconds"], f["control_plane_cpu_seconds"]),
+        ),
     ]
     return "\n".join(
         ["| Parameter Store | |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in rows)]
