@@ -160,11 +160,7 @@ class SSMIdentityReader:
 
     async def read_tags(self, name: str, *, max_age: float | None = None) -> Parameter:
         """metadataPolicy Fetch: the parameter's tags as a JSON object (ESO's format)."""
-        key = CacheKey(self.identity, name, TAGS_VERSION)
-        hit = self._cached(key, max_age)
-        if hit is not None:
-            return hit
-        return await self._flight.do(key, lambda: self._fetch(key))
+        return await self.read(name, version=TAGS_VERSION, max_age=max_age)
 
     def _cached(self, key: CacheKey, max_age: float | None) -> Parameter | None:
         if not self._cache.enabled:
