@@ -50,7 +50,7 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
 # aws.secretsManager is absent on purpose: it only shapes PushSecret deletions, which eso does
 # not do, so ignoring it is the correct behaviour rather than a missing feature.
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
-    Feature("spec.provider.aws.service", ("ParameterStore", "CertificateManager")),
+    Feature("spec.provider.aws.service", ("CertificateManager",)),
     Feature("spec.retrySettings"),
     *(Feature(f"spec.provider.{name}") for name in OTHER_PROVIDERS),
 )

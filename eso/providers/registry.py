@@ -76,8 +76,8 @@ def default_registry(
     *, settings: AWSSettings, metrics: ProviderMetrics, clock: Clock | None = None
 ) -> ProviderRegistry:
     """The registry of every provider eso ships, sharing ``metrics`` and ``clock``."""
-    from eso.providers.aws.secretsmanager import AWSProvider
+    from eso.providers.aws.services import AWSServices
 
     registry = ProviderRegistry()
-    registry.register(AWSProvider(settings=settings, metrics=metrics, clock=clock))
+    registry.register(AWSServices(settings=settings, metrics=metrics, clock=clock))
     return registry

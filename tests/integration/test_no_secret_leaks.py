@@ -4,7 +4,9 @@ Known, distinctive values (a string, a property nested in JSON, binary bytes, th
 access key of the store's credentials) flow through full syncs of a real ``eso run`` process
 at ``--loglevel debug``, including failure paths (a property that does not exist, a JSON
 object with keys a Secret cannot hold, ``extract`` of a value that is not JSON, ``property``
-of a value that is not JSON) and an update of a value in AWS. Afterwards every log line the
+of a value that is not JSON), the same through a Parameter Store store (a SecureString, a
+StringList, a JSON property; a property of a StringList, a missing property, a missing version)
+and an update of a value in AWS. Afterwards every log line the
 process wrote, every Event in the cluster, every ExternalSecret and store object (statuses
 included) and the /metrics text are scanned for each value, raw, JSON-escaped and base64'd
 at every byte alignment. None may appear.
@@ -22,7 +24,7 @@ from typing import Any
 import pytest
 from test_process import ES_API, REGION, EsoProcess, eso_run, install_crds
 
-from localkube.moto import MotoSecrets, MotoServer
+from localkube.moto import MotoParameters, MotoSecrets, MotoServer
 from localkube.pytest_cluster import Cluster
 from localkube.rawclient import ApiStatusError
 
@@ -36,8 +38,11 @@ BAD_KEY_VALUE = b"b4dk3y-LEAK-canary-77e0f1a9"
 NOT_JSON = b"n0tjs0n-LEAK-canary-{3c5d: 'x'"
 NESTED_ONLY_VALUE = b"s1bl1ng-LEAK-canary-0b9e44c2"
 ACCESS_SECRET = b"cr3d-LEAK-canary-secretaccesskey"
+SSM_SECURE = b"ssm-s3cure-LEAK-canary-c0ffee11"
+SSM_LIST = b"ssm-l1st-LEAK-canary,second-7d21"
+SSM_JSON_VALUE = b"ssm-js0n-LEAK-canary-5e6f7a8b"
 CANARIES = [STRING, STRING_V2, NESTED, BINARY, BAD_KEY_VALUE, NOT_JSON, NESTED_ONLY_VALUE,
-            ACCESS_SECRET]  # fmt: skip
+            ACCESS_SECRET, SSM_SECURE, SSM_LIST, SSM_JSON_VALUE]  # fmt: skip
 
 AWS_SECRETS: dict[str, str | bytes | dict[str, Any]] = {
     "leak/string": STRING.decode(),
@@ -49,6 +54,25 @@ AWS_SECRETS: dict[str, str | bytes | dict[str, Any]] = {
     # non-ASCII letters survive the Default key conversion but no Secret accepts them
     "leak/bad-keys": {"clé": BAD_KEY_VALUE.decode(), "ok": "fine"},
     "leak/not-json": NOT_JSON.decode(),
+}
+# Parameter Store, through a second store: name → (value, type)
+SSM_PARAMETERS: dict[str, tuple[str, str]] = {
+    "/leak/secure": (SSM_SECURE.decode(), "SecureString"),
+    "/leak/list": (SSM_LIST.decode(), "StringList"),
+    "/leak/json": (json.dumps({"k": SSM_JSON_VALUE.decode()}), "SecureString"),
+}
+SSM_STORE = "ssm-store"
+GOOD_SSM = "leak-ssm-good"
+FAILING_SSM: dict[str, dict[str, Any]] = {
+    "leak-ssm-list-property": {
+        "data": [{"secretKey": "x", "remoteRef": {"key": "/leak/list", "property": "0"}}]
+    },
+    "leak-ssm-missing-property": {
+        "data": [{"secretKey": "x", "remoteRef": {"key": "/leak/json", "property": "nope"}}]
+    },
+    "leak-ssm-missing-version": {
+        "data": [{"secretKey": "x", "remoteRef": {"key": "/leak/secure", "version": "9"}}]
+    },
 }
 GOOD = "leak-good"
 # name → spec fragment; every one of these must fail, naming the item, never the value
@@ -89,14 +113,16 @@ def find_leaks(where: str, text: str) -> list[str]:
     ]
 
 
-def _es(namespace: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _es(
+    namespace: str, name: str, spec: dict[str, Any], *, store: str = "aws-store"
+) -> dict[str, Any]:
     return {
         "apiVersion": ES_API,
         "kind": "ExternalSecret",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
             "refreshInterval": "1h",
-            "secretStoreRef": {"kind": "SecretStore", "name": "aws-store"},
+            "secretStoreRef": {"kind": "SecretStore", "name": store},
             "target": {"name": name},
             **spec,
         },
@@ -144,9 +170,13 @@ class World:
             },
         }
         await self.raw.create(ES_API, "secretstores", store, namespace=self.ns)
+        ssm = json.loads(json.dumps(store))
+        ssm["metadata"]["name"] = SSM_STORE
+        ssm["spec"]["provider"]["aws"]["service"] = "ParameterStore"
+        await self.raw.create(ES_API, "secretstores", ssm, namespace=self.ns)
 
-    async def create_es(self, name: str, spec: dict[str, Any]) -> None:
-        await self.raw.create(ES_API, "externalsecrets", _es(self.ns, name, spec),
+    async def create_es(self, name: str, spec: dict[str, Any], *, store: str = "aws-store") -> None:
+        await self.raw.create(ES_API, "externalsecrets", _es(self.ns, name, spec, store=store),
                               namespace=self.ns)  # fmt: skip
 
     async def ready(self, name: str) -> dict[str, Any]:
@@ -191,6 +221,9 @@ class World:
 async def world(cluster: Cluster, moto_server: MotoServer, tmp_path: Path) -> AsyncIterator[World]:
     await install_crds(cluster)
     await MotoSecrets(moto_server.url, region=REGION).create_many(AWS_SECRETS)
+    parameters = MotoParameters(moto_server.url, region=REGION)
+    for name, (value, type_) in SSM_PARAMETERS.items():
+        await parameters.put(name, value, type_=type_)
     namespace = await cluster.create_namespace("eso-leaks-")
     args = ["--loglevel", "debug"]
     async with eso_run(cluster, moto_server, tmp_path / "eso.log", *args) as eso:
@@ -215,9 +248,25 @@ async def _sync_everything(world: World, moto: MotoServer) -> None:
     await world.create_es(GOOD, good)
     for name, spec in FAILING.items():
         await world.create_es(name, spec)
+    good_ssm = {
+        "data": [
+            {"secretKey": "secure", "remoteRef": {"key": "/leak/secure"}},
+            {"secretKey": "list", "remoteRef": {"key": "/leak/list"}},
+            {"secretKey": "k", "remoteRef": {"key": "/leak/json", "property": "k"}},
+        ]
+    }
+    await world.create_es(GOOD_SSM, good_ssm, store=SSM_STORE)
+    for name, spec in FAILING_SSM.items():
+        await world.create_es(name, spec, store=SSM_STORE)
 
     await world.wait_reason(GOOD, "SecretSynced")
-    for name in FAILING:
+    await world.wait_reason(GOOD_SSM, "SecretSynced")
+    assert await world.secret_data(GOOD_SSM) == {
+        "secure": SSM_SECURE,
+        "list": SSM_LIST,
+        "k": SSM_JSON_VALUE,
+    }
+    for name in [*FAILING, *FAILING_SSM]:
         cond = await world.wait_reason(name, "SecretSyncedError")
         assert cond["status"] == "False"
     assert await world.secret_data(GOOD) == {
@@ -256,8 +305,9 @@ async def test_no_secret_value_in_logs_events_statuses_or_metrics(
     levels = {e.get("level") for e in logged}
     assert {"debug", "info"} <= levels, f"no debug lines ({levels}): is --loglevel debug applied?"
     logged_names = {e.get("name") for e in logged}
-    assert {GOOD, *FAILING} <= logged_names, logged_names - {GOOD, *FAILING}
-    for name in FAILING:
+    expected = {GOOD, GOOD_SSM, *FAILING, *FAILING_SSM}
+    assert expected <= logged_names, expected - logged_names
+    for name in [*FAILING, *FAILING_SSM]:
         assert name in events, f"no Event for {name}"
 
     leaks = [

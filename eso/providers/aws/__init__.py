@@ -1,1 +1,1 @@
-"""AWS providers (Secrets Manager; Parameter Store later) over aiobotocore."""
+"""AWS providers (Secrets Manager, Parameter Store) over aiobotocore, as one ``aws`` provider."""

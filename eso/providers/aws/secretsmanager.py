@@ -41,12 +41,12 @@ from eso.api.credentialrefs import ERR_CLUSTER_NEEDS_NAMESPACE
 from eso.clock import Clock, SystemClock
 from eso.metrics import ProviderMetrics
 from eso.providers import paths
-from eso.providers.aws.auth import check_auth, is_referent, resolve_credentials
+from eso.providers.aws.auth import check_auth, is_referent
 from eso.providers.aws.cache import ValueCache
 from eso.providers.aws.listing import find_query
+from eso.providers.aws.principal import client_spec
 from eso.providers.aws.reader import AWSCURRENT, IdentityReader, SecretValue
-from eso.providers.aws.session import STS_ENDPOINT_ENV, ClientSpec, SessionPool, resolve_endpoint
-from eso.providers.aws.webidentity import resolve_web_identity
+from eso.providers.aws.session import SessionPool, resolve_endpoint
 from eso.providers.base import (
     ConfigError,
     NoticeHandler,
@@ -99,19 +99,6 @@ def store_slot(store: AnyStore, *, namespace: str = "") -> Slot:
     return (store.kind, store.metadata.namespace or "", store.metadata.name, namespace)
 
 
-def session_tags(
-    aws: AWSProviderSpec, *, store: AnyStore, namespace: str
-) -> tuple[tuple[str, str], ...]:
-    """The final AssumeRole's tags under ``sessionTagsPolicy`` (ESO's ``buildSessionTags``)."""
-    if aws.session_tags_policy == "None":
-        return tuple((t.key, t.value) for t in aws.session_tags)
-    tags: dict[str, str] = {}
-    if aws.session_tags_policy == "Custom":
-        tags.update({k: v for k, v in aws.custom_session_tags.items() if k and v})
-    tags.update(esoNamespace=namespace, esoStoreName=store.metadata.name, esoStoreKind=store.kind)
-    return tuple(sorted(tags.items()))
-
-
 class AWSProvider:
     """``Provider`` for ``spec.provider.aws``; one per process, closed at shutdown."""
 
@@ -161,8 +148,13 @@ class AWSProvider:
         aws = aws_spec(store)
         if not namespace and is_referent(aws, store_kind=store.kind):
             return ReferentStoreClient()
-        spec = await self._client_spec(
-            store, aws, namespace=namespace, get_secret=get_secret, get_token=get_token
+        spec = await client_spec(
+            store,
+            aws,
+            namespace=namespace,
+            endpoint_url=resolve_endpoint(self._settings.endpoint_url),
+            get_secret=get_secret,
+            get_token=get_token,
         )
         slot = store_slot(store, namespace=namespace)
         shared = await self._pool.acquire(slot, spec)
@@ -178,38 +170,6 @@ class AWSProvider:
             )
             self._readers[shared.identity] = reader
         return SecretsManagerClient(reader, prefix=aws.prefix, slot=slot, on_notice=on_notice)
-
-    async def _client_spec(
-        self,
-        store: AnyStore,
-        aws: AWSProviderSpec,
-        *,
-        namespace: str,
-        get_secret: SecretDataGetter,
-        get_token: ServiceAccountTokenGetter | None,
-    ) -> ClientSpec:
-        """Everything that names the principal: web identity or static keys, roles, tags."""
-        kind, own = store.kind, store.metadata.namespace
-        web = await resolve_web_identity(
-            aws, store_kind=kind, store_namespace=own, reader=namespace, get_token=get_token
-        )
-        credentials = None
-        if web is None:  # auth.jwt wins over auth.secretRef, as in ESO
-            credentials = await resolve_credentials(
-                aws, store_kind=kind, store_namespace=own, reader=namespace, get_secret=get_secret
-            )
-        return ClientSpec(
-            region=aws.region,
-            endpoint_url=resolve_endpoint(self._settings.endpoint_url),
-            credentials=credentials,
-            roles=(*aws.additional_roles, *([aws.role] if aws.role else [])),
-            external_id=aws.external_id,
-            session_tags=session_tags(aws, store=store, namespace=namespace),
-            transitive_tag_keys=tuple(aws.transitive_tag_keys),
-            sts_endpoint_url=resolve_endpoint(None, names=STS_ENDPOINT_ENV),
-            web_identity=web,
-            get_token=get_token,
-        )
 
     async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:
         """A store was deleted: give back its client slots (a client closes once unused)."""

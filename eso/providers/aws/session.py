@@ -18,7 +18,9 @@ Endpoint override, in order: ``AWSSettings.endpoint_url``, then the standard
 ``AWS_ENDPOINT_URL``. These are read here, when a client is built, because they are the AWS
 SDK's own configuration (botocore reads the same variables); they are part of the identity.
 STS (for ``role`` and ``auth.jwt``) likewise: ``AWS_ENDPOINT_URL_STS``, ESO's
-``AWS_STS_ENDPOINT``, ``AWS_ENDPOINT_URL``.
+``AWS_STS_ENDPOINT``, ``AWS_ENDPOINT_URL``. A pool serves one AWS service (``service``, Secrets
+Manager by default); Parameter Store has a pool of its own (``ssm``), whose endpoint comes from
+``AWS_ENDPOINT_URL_SSM``, ESO's ``AWS_SSM_ENDPOINT``, then ``AWS_ENDPOINT_URL``.
 
 With ``auth.jwt`` the identity covers the ServiceAccount (namespace, name, uid), the role of its
 annotation and the audiences, never the token: tokens and STS credentials are refreshed inside
@@ -70,6 +72,9 @@ ENDPOINT_ENV = (
     "AWS_ENDPOINT_URL",
 )
 STS_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_STS", "AWS_STS_ENDPOINT", "AWS_ENDPOINT_URL")
+# Parameter Store: the SDK's own variable, ESO's AWS_SSM_ENDPOINT, then the global one.
+SSM_SERVICE = "ssm"
+SSM_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_SSM", "AWS_SSM_ENDPOINT", "AWS_ENDPOINT_URL")
 
 
 def resolve_endpoint(
@@ -158,9 +163,11 @@ class SessionPool:
         settings: AWSSettings,
         on_retire: Callable[[str], Awaitable[None]] | None = None,
         clock: Clock | None = None,
+        service: str = SERVICE,
     ) -> None:
         self._settings = settings
         self._clock = clock or SystemClock()
+        self._service = service  # the botocore service name of every client in this pool
         self._on_retire = on_retire
         self._session: AioSession = get_session()
         self._clients: dict[str, SharedClient] = {}
@@ -234,7 +241,7 @@ class SessionPool:
         )
         client = await stack.enter_async_context(
             session.create_client(
-                SERVICE,
+                self._service,
                 region_name=spec.region,
                 endpoint_url=spec.endpoint_url,
                 config=config,

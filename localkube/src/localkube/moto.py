@@ -49,6 +49,8 @@ def fake_aws_env(url: str, *, region: str = REGION) -> dict[str, str]:
         "AWS_ENDPOINT_URL": url,
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": url,
         "AWS_SECRETSMANAGER_ENDPOINT": url,
+        "AWS_ENDPOINT_URL_SSM": url,
+        "AWS_SSM_ENDPOINT": url,
         "AWS_ENDPOINT_URL_STS": url,
         "AWS_ENDPOINT_URL_IAM": url,
         "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
@@ -231,6 +233,55 @@ class MotoSecrets:
                 RoleName=name, PolicyName=f"{name}-policy", PolicyDocument=policy(allow=allow)
             )
         return str(resp["Role"]["Arn"])
+
+
+class MotoParameters:
+    """Async helpers to arrange SSM Parameter Store state in a ``MotoServer``."""
+
+    def __init__(self, url: str, *, region: str = REGION) -> None:
+        self._secrets = MotoSecrets(url, region=region)
+
+    async def put(
+        self,
+        name: str,
+        value: str | Mapping[str, Any],
+        *,
+        type_: str = "String",
+        tags: Mapping[str, str] | None = None,
+        key_id: str | None = None,
+    ) -> int:
+        """Create or overwrite parameter ``name`` (a dict is stored as JSON); its new version."""
+        return (await self.put_many({name: value}, type_=type_, tags=tags, key_id=key_id))[0]
+
+    async def put_many(
+        self,
+        parameters: Mapping[str, str | Mapping[str, Any]],
+        *,
+        type_: str = "String",
+        tags: Mapping[str, str] | None = None,
+        key_id: str | None = None,
+    ) -> list[int]:
+        """Create or overwrite many parameters over one connection; their new versions."""
+        versions = []
+        async with self._secrets.client("ssm") as ssm:
+            for name, value in parameters.items():
+                text = value if isinstance(value, str) else json.dumps(dict(value))
+                params: dict[str, Any] = {"Name": name, "Value": text, "Type": type_}
+                if key_id:
+                    params["KeyId"] = key_id
+                resp = await ssm.put_parameter(Overwrite=True, **params)
+                if tags:
+                    await ssm.add_tags_to_resource(
+                        ResourceType="Parameter",
+                        ResourceId=name,
+                        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+                    )
+                versions.append(int(resp["Version"]))
+        return versions
+
+    async def delete(self, name: str) -> None:
+        async with self._secrets.client("ssm") as ssm:
+            await ssm.delete_parameter(Name=name)
 
 
 def _value_params(value: str | bytes | Mapping[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 - ``moto_server``: the session's ``MotoServer`` (started once), reset before each test, with
   the AWS SDK environment pointing at it and fake credentials for the test's duration.
 - ``moto_secrets``: ``MotoSecrets`` bound to that server (create/put/delete secrets, IAM users).
+- ``moto_parameters``: ``MotoParameters`` bound to that server (SSM Parameter Store).
 
 Every test, with or without these fixtures, runs with fake credentials, instance metadata
 disabled, no shared config files and ``AWS_ENDPOINT_URL`` on a closed local port, so no test
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from localkube.moto import MotoSecrets, MotoServer, fake_aws_env
+from localkube.moto import MotoParameters, MotoSecrets, MotoServer, fake_aws_env
 
 # A local port nothing listens on (discard): accidental AWS calls fail fast, locally.
 _NOWHERE = "http://127.0.0.1:9"
@@ -51,3 +52,9 @@ def moto_server(
 def moto_secrets(moto_server: MotoServer) -> MotoSecrets:
     """Helpers to create secrets and IAM users in ``moto_server``."""
     return MotoSecrets(moto_server.url)
+
+
+@pytest.fixture
+def moto_parameters(moto_server: MotoServer) -> MotoParameters:
+    """Helpers to create and change SSM parameters in ``moto_server``."""
+    return MotoParameters(moto_server.url)

@@ -117,7 +117,7 @@ async def test_deleting_a_referent_store_releases_every_reading_namespace() -> N
     try:
         for ns in ("a", "b"):
             await provider.new_client(store, namespace=ns, get_secret=get)
-        pool = provider._pool  # type: ignore[attr-defined]
+        pool = provider.secrets_manager._pool  # type: ignore[attr-defined]
         assert len(pool) == 2
         await registry.forget_store(kind=CSS, namespace=None, name="shared")
         assert len(pool) == 0

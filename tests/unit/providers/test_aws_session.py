@@ -112,7 +112,7 @@ async def test_a_deleted_store_gives_back_its_aws_client() -> None:
     try:
         client = await provider.new_client(store, namespace="ns", get_secret=no_secret)
         await client.close()
-        pool = provider._pool  # type: ignore[attr-defined]
+        pool = provider.secrets_manager._pool  # type: ignore[attr-defined]
         assert len(pool) == 1
 
         await registry.forget_store(kind="SecretStore", namespace="ns", name="other")

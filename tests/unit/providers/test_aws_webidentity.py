@@ -14,7 +14,8 @@ from structlog.testing import capture_logs
 from eso.api.secretstore import AnyStore, ClusterSecretStore, SecretStore
 from eso.clock import FakeClock
 from eso.metrics import Metrics
-from eso.providers.aws.secretsmanager import AWSProvider, session_tags
+from eso.providers.aws.principal import client_spec, session_tags
+from eso.providers.aws.secretsmanager import AWSProvider
 from eso.providers.aws.webidentity import (
     ROLE_SESSION_NAME,
     WebIdentity,
@@ -107,8 +108,8 @@ async def test_web_identity_role_is_the_annotation_and_store_role_is_assumed_aft
     async def no_secret(namespace: str, name: str) -> None:
         return None
 
-    spec = await provider._client_spec(
-        s, aws, namespace="team", get_secret=no_secret, get_token=tokens()
+    spec = await client_spec(
+        s, aws, namespace="team", endpoint_url=None, get_secret=no_secret, get_token=tokens()
     )
     assert spec.web_identity is not None and spec.web_identity.role_arn == ANNOTATED_ROLE
     assert spec.roles == ("arn:aws:iam::3:role/h", STORE_ROLE)
