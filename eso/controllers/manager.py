@@ -185,9 +185,6 @@ class Manager:
         }
         if self._process_ces:
             es_indexers[INDEX_CES_OWNER] = ces_owner_index
-        es_indexers = {INDEX_TARGET: es_target_index, INDEX_STORE: es_store_index}
-        if self._process_ces:
-            es_indexers[INDEX_CES_OWNER] = ces_owner_index
         self.external_secrets = self._informer(
             EXTERNAL_SECRETS,
             namespace=ns,
