@@ -1,66 +1,28 @@
-"""Wires eso together: informers, indexes, event handlers, queues, workers, leader election.
+"""Wires eso together: informers, shared components, reconcilers, queues, workers, leader election.
 
-What is watched, and why:
-
-- ExternalSecrets, SecretStores, ClusterSecretStores: full objects (they are small).
-- Managed Secrets (label ``reconcile.external-secrets.io/managed=true``), metadata only: enough
-  to tell whether a Secret is still what we wrote (data-hash annotation + resourceVersion)
-  without holding any secret value in memory; a deletion or edit by hand re-enqueues its
-  ExternalSecret, which restores it.
-- Every Secret, reduced to name/namespace/uid/resourceVersion: credential Secrets carry no
-  label we could select on, yet a change must revalidate the stores reading them at once, and
-  providers read them on every reconcile. Watching these ~200-byte stubs gives change events
-  and lets ``CredentialReader`` serve cached values until the resourceVersion moves, so the
-  steady state costs no GET; a data-bearing informer of all Secrets would hold every secret
-  value of the cluster in memory, and on-demand GETs would cost one per reconcile.
-- Every ConfigMap, reduced the same way: template sources (``templateFrom[].configMap``),
-  for the same reasons (``templatesources``); template-source Secrets use the Secret stubs.
-- With ClusterExternalSecrets on (and no ``--namespace``): ClusterExternalSecrets, and
-  Namespaces as metadata (names, labels, deletion state: what selection needs). A namespace
-  created, relabelled or deleted enqueues the CESs it concerns (``clusterexternalsecret.
-  triggers``); a child ExternalSecret edited or deleted by hand enqueues the CES controlling it
-  (index ``ces-owner``), which restores it.
-
-Indexes: ExternalSecrets by target Secret (``namespace/name``), by store
-(``stores.store_ref_key``) and by template source (``indexes.template_source_key``); stores
-by credential Secret (``stores.credential_secret_keys``).
-
-Handlers only enqueue keys: ExternalSecret spec/metadata change → it; store change → the store,
-and its ExternalSecrets when its spec or readiness changed; managed Secret edited or deleted
-by someone else → its ExternalSecret; credential Secret change → the stores reading it;
-template source change → the ExternalSecrets rendering from it.
+What is watched and why is ``informers``; which event wakes which key is ``routing``. The
+manager builds the components both paths share (``OwnSecretVersions``, ``StatusWriter``,
+``CredentialReader``, ``TemplateSourceReader``, ``ServiceAccountTokens``), one reconciler per
+kind with explicit typed arguments, and runs them.
 
 Workers start only after every informer has synced. With leader election, informers run on
 every replica (a warm standby), while queues and workers exist only during a leadership term
-(``term.Terms``): started on ``on_started_leading``, stopped at once when leadership is lost.
+(``runtime.terms.Terms``): started on ``on_started_leading``, stopped at once when leadership
+is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from typing import Any
 
 import structlog
 
 from eso.api import conditions as c
 from eso.clock import Clock, SystemClock
-from eso.controllers.clusterexternalsecret.desired import INDEX_CES_OWNER, ces_owner_index
 from eso.controllers.clusterexternalsecret.reconciler import (
     ClusterExternalSecretCaches,
     ClusterExternalSecretReconciler,
-)
-from eso.controllers.clusterexternalsecret.triggers import concerned, meta_moved, namespace_moved
-from eso.controllers.externalsecret.indexes import (
-    INDEX_OWNER,
-    INDEX_STORE,
-    INDEX_TARGET,
-    INDEX_TEMPLATE_SOURCE,
-    es_store_index,
-    es_target_index,
-    es_template_source_index,
-    managed_owner_index,
-    meta_changed,
 )
 from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
 from eso.controllers.externalsecret.reconciler import (
@@ -68,52 +30,25 @@ from eso.controllers.externalsecret.reconciler import (
     ExternalSecretReconciler,
 )
 from eso.controllers.externalsecret.statuswriter import StatusWriter
-from eso.controllers.externalsecret.templatesources import (
-    CM,
-    SECRET,
-    TemplateSourceReader,
-    stub_version,
-    watch_sources,
-)
-from eso.controllers.externalsecret.versions import keep_synced_resource_version
-from eso.controllers.runtime.conditions import ready_status
+from eso.controllers.externalsecret.templatesources import TemplateSourceReader, stub_version
+from eso.controllers.informers import Informers
+from eso.controllers.routing import CES, CSS, ES, SS, EventRouting, Shared, keys
 from eso.controllers.runtime.terms import Reconcile, Terms
 from eso.controllers.secretstore.access import ProviderAccess
-from eso.controllers.secretstore.credentials import CredentialReader, secret_stub
+from eso.controllers.secretstore.credentials import CredentialReader
 from eso.controllers.secretstore.reconciler import StoreReconciler
-from eso.controllers.secretstore.refs import (
-    INDEX_CREDENTIAL,
-    credential_secret_keys,
-    store_ref_key,
-)
 from eso.controllers.secretstore.tokens import ServiceAccountTokens
-from eso.kube.cache import Cache, Obj, Tombstone, unwrap
+from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
 from eso.kube.informer import Informer
-from eso.kube.keys import ObjectKey, object_key
 from eso.kube.leader import LeaderElector
-from eso.kube.resources import (
-    CLUSTER_EXTERNAL_SECRETS,
-    CLUSTER_SECRET_STORES,
-    CONFIGMAPS,
-    EXTERNAL_SECRETS,
-    NAMESPACES,
-    SECRET_STORES,
-    SECRETS,
-    Resource,
-)
 from eso.metrics import Metrics
 from eso.providers.registry import ProviderRegistry, default_registry
 from eso.settings import Settings
 from eso.tasks import TaskSet
 
 log = structlog.get_logger(__name__)
-
-ES = "externalsecret"
-SS = "secretstore"
-CSS = "clustersecretstore"
-CES = "clusterexternalsecret"
 
 
 class Manager:
@@ -151,7 +86,9 @@ class Manager:
         self._elector: LeaderElector | None = None
         self._stopped = asyncio.Event()
         self._stopping = False
-        self._build_informers()
+        self._informers = Informers(
+            client, settings=settings, metrics=metrics.informer, clock=self._clock
+        )
         self._build_reconcilers()
         self._terms = Terms(
             self._reconcilers,
@@ -161,90 +98,34 @@ class Manager:
             runtime_metrics=metrics.runtime,
             clock=self._clock,
         )
-        self._add_handlers()
+        shared = Shared(
+            own_versions=self.own_versions,
+            statuses=self.statuses,
+            credentials=self.credentials,
+            templates=self.templates,
+        )
+        EventRouting(
+            self._informers, shared=shared, metrics=metrics, enqueue=self._terms.enqueue
+        ).install()
 
     # ------------------------------------------------------------------ construction
 
-    def _informer(self, resource: Resource, **kwargs: Any) -> Informer:
-        # kwargs: the Informer's own keyword options (namespace, selectors, indexers...).
-        return Informer(
-            self._client,
-            resource,
-            settings=self._settings.informer,
-            metrics=self._metrics.informer,
-            clock=self._clock,
-            **kwargs,
-        )
-
-    def _build_informers(self) -> None:
-        ns = self._settings.controller.namespace
-        es_indexers = {
-            INDEX_TARGET: es_target_index,
-            INDEX_STORE: es_store_index,
-            INDEX_TEMPLATE_SOURCE: es_template_source_index,
-        }
-        if self._process_ces:
-            es_indexers[INDEX_CES_OWNER] = ces_owner_index
-        self.external_secrets = self._informer(
-            EXTERNAL_SECRETS,
-            namespace=ns,
-            transform=keep_synced_resource_version,
-            indexers=es_indexers,
-        )
-        self.namespaces: Informer | None = None
-        self.cluster_external_secrets: Informer | None = None
-        if self._process_ces:
-            self.namespaces = self._informer(NAMESPACES, metadata_only=True, name="namespaces")
-            self.cluster_external_secrets = self._informer(
-                CLUSTER_EXTERNAL_SECRETS,
-                label_selector=self._settings.controller.cluster_external_secret_selector,
-            )
-        cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
-        self.secret_stores = self._informer(SECRET_STORES, namespace=ns, indexers=cred_index)
-        self.cluster_secret_stores: Informer | None = None
-        if self._settings.controller.process_cluster_store:
-            self.cluster_secret_stores = self._informer(CLUSTER_SECRET_STORES, indexers=cred_index)
-        self.managed_secrets = self._informer(
-            SECRETS,
-            namespace=ns,
-            label_selector=f"{c.LABEL_MANAGED}={c.LABEL_MANAGED_VALUE}",
-            metadata_only=True,
-            indexers={INDEX_OWNER: managed_owner_index},
-            name="managed-secrets",
-        )
-        self.secret_versions = self._informer(
-            SECRETS, namespace=ns, metadata_only=True, transform=secret_stub, name="secret-versions"
-        )
-        self.config_map_versions = self._informer(
-            CONFIGMAPS,
-            namespace=ns,
-            metadata_only=True,
-            transform=secret_stub,
-            name="config-map-versions",
-        )
-
     @property
-    def _process_ces(self) -> bool:
-        """ClusterExternalSecrets write into any namespace: never in a scoped install."""
-        ctl = self._settings.controller
-        return ctl.process_cluster_external_secret and ctl.namespace is None
+    def external_secrets(self) -> Informer:
+        return self._informers.external_secrets
 
     @property
     def informers(self) -> list[Informer]:
-        found = [self.external_secrets, self.secret_stores, self.managed_secrets]
-        if self.cluster_secret_stores is not None:
-            found.append(self.cluster_secret_stores)
-        found = [*found, self.secret_versions, self.config_map_versions]
-        if self.namespaces is not None and self.cluster_external_secrets is not None:
-            found += [self.namespaces, self.cluster_external_secrets]
-        return found
+        return self._informers.all()
 
-    def _build_reconcilers(self) -> None:
-        version_of = stub_version(self.secret_versions)
+    def _build_shared(self) -> ProviderAccess:
+        """The components the informer and reconcile paths share; returns provider access."""
+        inf = self._informers
+        version_of = stub_version(inf.secret_versions)
         self.credentials = CredentialReader(self._client, current_version=version_of)
         self.templates = TemplateSourceReader(
             self._client,
-            config_map_version=stub_version(self.config_map_versions),
+            config_map_version=stub_version(inf.config_map_versions),
             secret_version=version_of,
         )
         self.tokens = ServiceAccountTokens(
@@ -252,12 +133,19 @@ class Manager:
             service_account_ttl=self._settings.controller.service_account_cache_ttl,
             clock=self._clock,
         )
-        access = ProviderAccess(
+        self.own_versions = OwnSecretVersions()
+        self.statuses = StatusWriter(
+            client=self._client, external_secrets=inf.external_secrets.cache
+        )
+        return ProviderAccess(
             client=self._client,
             registry=self._registry,
             credentials=self.credentials,
             tokens=self.tokens,
         )
+
+    def _build_reconcilers(self) -> None:
+        inf, access = self._informers, self._build_shared()
         self._recorders = {
             name: EventRecorder(self._client, component=component, clock=self._clock)
             for name, component in (
@@ -267,30 +155,26 @@ class Manager:
                 (CES, c.COMPONENT_CLUSTER_EXTERNAL_SECRET),
             )
         }
-        css_cache = self.cluster_secret_stores.cache if self.cluster_secret_stores else Cache()
-        self.own_versions = OwnSecretVersions()
-        self.statuses = StatusWriter(
-            client=self._client, external_secrets=self.external_secrets.cache
-        )
+        css_cache = inf.cluster_secret_stores.cache if inf.cluster_secret_stores else Cache()
         self.es_reconciler = self._es_reconciler(access, css_cache)
         self._reconcilers: dict[str, Reconcile] = {
             ES: self.es_reconciler.reconcile,
-            SS: self._store_reconciler(c.KIND_SECRET_STORE, access, self.secret_stores.cache),
+            SS: self._store_reconciler(c.KIND_SECRET_STORE, access, inf.secret_stores.cache),
         }
-        if self.cluster_secret_stores is not None:
+        if inf.cluster_secret_stores is not None:
             self._reconcilers[CSS] = self._store_reconciler(
                 c.KIND_CLUSTER_SECRET_STORE, access, css_cache
             )
-        if self.namespaces is not None and self.cluster_external_secrets is not None:
+        if inf.namespaces is not None and inf.cluster_external_secrets is not None:
             self._reconcilers[CES] = self._ces_reconciler(
-                self.namespaces.cache, self.cluster_external_secrets.cache
+                inf.namespaces.cache, inf.cluster_external_secrets.cache
             )
 
     def _ces_reconciler(self, namespaces: Cache, cess: Cache) -> Reconcile:
         caches = ClusterExternalSecretCaches(
             cluster_external_secrets=cess,
             namespaces=namespaces,
-            external_secrets=self.external_secrets.cache,
+            external_secrets=self._informers.external_secrets.cache,
         )
         return ClusterExternalSecretReconciler(
             caches=caches,
@@ -302,10 +186,10 @@ class Manager:
 
     def _es_reconciler(self, access: ProviderAccess, css_cache: Cache) -> ExternalSecretReconciler:
         caches = ExternalSecretCaches(
-            external_secrets=self.external_secrets.cache,
-            secret_stores=self.secret_stores.cache,
+            external_secrets=self._informers.external_secrets.cache,
+            secret_stores=self._informers.secret_stores.cache,
             cluster_secret_stores=css_cache,
-            managed_secrets=self.managed_secrets.cache,
+            managed_secrets=self._informers.managed_secrets.cache,
         )
         return ExternalSecretReconciler(
             caches=caches,
@@ -329,124 +213,6 @@ class Manager:
             settings=self._settings.controller,
             clock=self._clock,
         ).reconcile
-
-    # ------------------------------------------------------------------ event handlers
-
-    def _enqueue(self, queue: str, keys: Iterable[ObjectKey]) -> None:
-        self._terms.enqueue(queue, keys)
-
-    def _add_handlers(self) -> None:
-        self.external_secrets.add_handler(
-            on_add=self._external_secret_added,
-            on_update=self._external_secret_updated,
-            on_delete=self._external_secret_deleted,
-        )
-        self._add_store_handlers(self.secret_stores, SS, c.KIND_SECRET_STORE)
-        if self.cluster_secret_stores is not None:
-            self._add_store_handlers(self.cluster_secret_stores, CSS, c.KIND_CLUSTER_SECRET_STORE)
-        self.managed_secrets.add_handler(
-            on_update=lambda _o, n: self._managed_secret_changed(n),
-            on_delete=lambda o: self._managed_secret_changed(unwrap(o), deleted=True),
-        )
-        self.secret_versions.add_handler(
-            on_add=self._credential_changed,
-            on_update=lambda _o, n: self._credential_changed(n),
-            on_delete=lambda o: self._credential_changed(unwrap(o), deleted=True),
-        )
-        for informer, kind in ((self.secret_versions, SECRET), (self.config_map_versions, CM)):
-            watch_sources(informer, kind=kind, reader=self.templates, enqueue=self._render_again)
-        self._add_ces_handlers()
-
-    def _render_again(self, source_ref: str) -> None:
-        self._enqueue(ES, self._index_keys(INDEX_TEMPLATE_SOURCE, source_ref))
-
-    def _add_ces_handlers(self) -> None:
-        """CES changes → it; namespace changes → the CESs concerned; child edits → its CES."""
-        if self.namespaces is None or self.cluster_external_secrets is None:
-            return
-        cess = self.cluster_external_secrets.cache
-
-        def ces_key(obj: Obj) -> list[ObjectKey]:
-            return [object_key(obj)]
-
-        def ces_gone(gone: Obj | Tombstone) -> None:
-            obj = unwrap(gone)
-            self._metrics.ces.forget(name=str((obj.get("metadata") or {}).get("name", "")))
-            self._enqueue(CES, ces_key(obj))
-
-        self.cluster_external_secrets.add_handler(
-            on_add=lambda o: self._enqueue(CES, ces_key(o)),
-            on_update=lambda o, n: self._enqueue(CES, ces_key(n) if meta_moved(o, n) else []),
-            on_delete=ces_gone,
-        )
-        self.namespaces.add_handler(
-            on_add=lambda o: self._enqueue(CES, concerned(cess.list(), o)),
-            on_update=lambda o, n: self._enqueue(
-                CES, concerned(cess.list(), o, n) if namespace_moved(o, n) else []
-            ),
-            on_delete=lambda o: self._enqueue(CES, concerned(cess.list(), unwrap(o))),
-        )
-        self.external_secrets.add_handler(
-            on_update=lambda o, n: self._enqueue(CES, _owner(o) if meta_moved(o, n) else []),
-            on_delete=lambda o: self._enqueue(CES, _owner(unwrap(o))),
-        )
-
-    def _external_secret_added(self, obj: Obj) -> None:
-        # First sight: its counters exist at 0 before its first (queued) reconcile counts.
-        meta = obj.get("metadata") or {}
-        self._metrics.es.seen(namespace=meta.get("namespace", ""), name=meta.get("name", ""))
-        self._enqueue(ES, [object_key(obj)])
-
-    def _external_secret_deleted(self, gone: Obj | Tombstone) -> None:
-        # A standby never reconciles the deletion: its series go here (the reconcile of the
-        # deleted key, on the leader, forgets them again after any in-flight count).
-        obj = unwrap(gone)
-        meta = obj.get("metadata") or {}
-        self._metrics.es.forget(namespace=meta.get("namespace", ""), name=meta.get("name", ""))
-        self._enqueue(ES, [object_key(obj)])
-
-    def _external_secret_updated(self, old: Obj, new: Obj) -> None:
-        key = object_key(new)
-        self.statuses.observed(key, new)
-        if meta_changed(old, new):
-            self._enqueue(ES, [key])
-
-    def _add_store_handlers(self, informer: Informer, queue: str, kind: str) -> None:
-        def store_changed(old: Obj | None, new: Obj, *, deleted: bool = False) -> None:
-            meta = new.get("metadata") or {}
-            spec_moved = old is None or deleted or meta_changed(old, new)
-            if spec_moved:
-                self._enqueue(queue, [object_key(new)])
-            if spec_moved or ready_status((old or {}).get("status")) != ready_status(
-                new.get("status")
-            ):
-                ref = store_ref_key(kind, meta.get("namespace"), meta.get("name", ""))
-                self._enqueue(ES, self._index_keys(INDEX_STORE, ref))
-
-        informer.add_handler(
-            on_add=lambda o: store_changed(None, o),
-            on_update=store_changed,
-            on_delete=lambda o: store_changed(None, unwrap(o), deleted=True),
-        )
-
-    def _managed_secret_changed(self, secret: Obj, *, deleted: bool = False) -> None:
-        owners = self._index_keys(INDEX_TARGET, object_key(secret))
-        if not deleted:
-            owners = [k for k in owners if not self.own_versions.is_own_write(k, secret)]
-        self._enqueue(ES, owners)
-
-    def _index_keys(self, index: str, value: str) -> list[ObjectKey]:
-        """ExternalSecret keys under ``value`` of ``index`` (the cache stores keys it made)."""
-        return [ObjectKey(k) for k in self.external_secrets.cache.index_keys(index, value)]
-
-    def _credential_changed(self, stub: Obj, *, deleted: bool = False) -> None:
-        key = object_key(stub)
-        if deleted:
-            self.credentials.forget(key)
-        self._enqueue(SS, _keys(self.secret_stores.cache.index_keys(INDEX_CREDENTIAL, key)))
-        if self.cluster_secret_stores is not None:
-            css = self.cluster_secret_stores.cache.index_keys(INDEX_CREDENTIAL, key)
-            self._enqueue(CSS, _keys(css))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -538,19 +304,10 @@ class Manager:
         await self._terms.start(fill=self._enqueue_all)
 
     def _enqueue_all(self) -> None:
-        self._enqueue(SS, _keys(self.secret_stores.cache.keys()))
-        if self.cluster_secret_stores is not None:
-            self._enqueue(CSS, _keys(self.cluster_secret_stores.cache.keys()))
-        self._enqueue(ES, _keys(self.external_secrets.cache.keys()))
-        if self.cluster_external_secrets is not None:
-            self._enqueue(CES, _keys(self.cluster_external_secrets.cache.keys()))
-
-
-def _keys(keys: Iterable[str]) -> list[ObjectKey]:
-    """Keys from an informer cache, which only holds keys made by ``object_key``."""
-    return [ObjectKey(k) for k in keys]
-
-
-def _owner(child: Obj) -> list[ObjectKey]:
-    """The CES controlling an ExternalSecret, as a queue key (none for the rest)."""
-    return _keys(ces_owner_index(child))
+        inf, enqueue = self._informers, self._terms.enqueue
+        enqueue(SS, keys(inf.secret_stores.cache.keys()))
+        if inf.cluster_secret_stores is not None:
+            enqueue(CSS, keys(inf.cluster_secret_stores.cache.keys()))
+        enqueue(ES, keys(inf.external_secrets.cache.keys()))
+        if inf.cluster_external_secrets is not None:
+            enqueue(CES, keys(inf.cluster_external_secrets.cache.keys()))

@@ -2,7 +2,8 @@
 
 base (settings, logging, metrics, clock, tasks) → api → template | kube | providers →
 controllers → cli/app/server. kube, providers and template are siblings and must not import
-each other. Inside controllers: runtime → secretstore → externalsecret → manager.
+each other. Inside controllers: runtime → secretstore → externalsecret | clusterexternalsecret
+→ informers → routing → manager.
 
 The test harness (``localkube``) is another distribution: the product never imports it (but
 for ``eso.cli``'s one guarded, lazy import), and the harness may use ``eso.api`` and eso's base
@@ -27,7 +28,9 @@ CONTROLLER_RANK = {
     "secretstore": 1,
     "externalsecret": 2,
     "clusterexternalsecret": 2,
-    "manager": 3,
+    "informers": 3,
+    "routing": 4,
+    "manager": 5,
 }
 
 

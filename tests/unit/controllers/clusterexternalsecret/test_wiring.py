@@ -40,7 +40,7 @@ def test_by_default_namespaces_and_cess_are_watched_and_reconciled() -> None:
 )
 def test_without_the_ces_controller_nothing_of_it_is_built(controller: dict[str, Any]) -> None:
     m = manager(**controller)
-    assert m.namespaces is None and m.cluster_external_secrets is None
+    assert m._informers.namespaces is None and m._informers.cluster_external_secrets is None
     assert CES not in m._reconcilers
 
 
