@@ -21,6 +21,8 @@ Go                         Python
 ``[]byte``                 ``bytes``
 ``[]interface{}``          ``list``
 ``[]string``               ``StringSlice`` (``list`` subclass)
+``[]int``                  ``IntSlice`` (``list`` subclass; sprig's ``until``)
+``[][]interface {}``       ``SliceOfSlices`` (``list`` subclass; sprig's ``chunk``)
 ``map[string]interface{}`` ``dict``
 ``map[string]string``      ``StringMap`` (``dict`` subclass; the template's dot in ESO)
 ``time.Time``              ``datetime.datetime`` (always timezone-aware)
@@ -115,6 +117,18 @@ class StringSlice(list[str]):
     __slots__ = ()
 
 
+class IntSlice(list[int]):
+    """Go ``[]int`` (sprig's ``until`` and ``untilStep``)."""
+
+    __slots__ = ()
+
+
+class SliceOfSlices(list[list[Any]]):
+    """Go ``[][]interface {}`` (sprig's ``chunk``)."""
+
+    __slots__ = ()
+
+
 class StringMap(dict[str, str]):
     """Go ``map[string]string``; a missing key's zero value is ``""``."""
 
@@ -159,6 +173,10 @@ def go_type_name(value: Any) -> str:
         return "[]uint8"
     if kind is StringSlice:
         return "[]string"
+    if kind is IntSlice:
+        return "[]int"
+    if kind is SliceOfSlices:
+        return "[][]interface {}"
     if isinstance(value, list):
         return "[]interface {}"
     if kind is StringMap:

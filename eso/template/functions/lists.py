@@ -18,7 +18,7 @@ from eso.template.functions._cast import to_int64
 from eso.template.functions.defaults import is_empty
 from eso.template.functions.reflection import deep_equal
 from eso.template.functions.registry import FuncError, FuncMap
-from eso.template.values import Uint8, go_kind
+from eso.template.values import SliceOfSlices, Uint8, go_kind
 
 __all__ = ["register"]
 
@@ -118,13 +118,13 @@ def concat(*lists: Any) -> list[Any]:
     return out
 
 
-def chunk(size: int, seq: Any) -> list[list[Any]]:
+def chunk(size: int, seq: Any) -> SliceOfSlices:
     items = _items(seq, "Cannot chunk type %s")
     if size <= 0:
         # Go computes the chunk count through a float division by a non-positive size.
         raise FuncError("runtime error: makeslice: len out of range")
     count = math.floor((len(items) - 1) / size) + 1
-    return [items[i * size : (i + 1) * size] for i in range(count)]
+    return SliceOfSlices(items[i * size : (i + 1) * size] for i in range(count))
 
 
 def register(funcs: FuncMap) -> None:
