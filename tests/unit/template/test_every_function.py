@@ -487,6 +487,13 @@ TABLE: list[Case] = [
     Case("get", '{{ get (.json | fromJson) "name" }}', "app", "interface-result-as-map"),
     Case("add", "{{ .port | add 1 }}|{{ add nil 1.9 }}", "5433|1", "piped"),
     Case("semver", "{{ semver .version }}", "1.4.2", "prints-through-String"),
+    Case("semver", "{{ (semver .version).IncPatch }} {{ (semver .version).IncMinor | typeOf }} "
+         '{{ (semver "v2.0.0-rc.1").IncPatch }} {{ (semver .version).IncMajor.Major }}',
+         "1.4.3 semver.Version 2.0.0 2", "inc-methods"),
+    Case("semver", '{{ (semver .version).GreaterThanEqual (semver "1.4.2") }} '
+         '{{ (semver .version).LessThanEqual (semver "1.4.1") }}', "true false", "compare-methods"),
+    Case("genCA", '{{ $c := genCA "ca" 1 }}{{ eq $c $c }} {{ eq $c (genCA "ca" 1) }}',
+         "true false", "comparable-struct"),
     Case("genCA", '{{ $c := genCA "ca" 1 }}{{ eq (print $c) (print "{" $c.Cert " " $c.Key "}") }}',
          "true", "prints-as-struct"),
     Case("genCA", '{{ $c := genCA "ca" 1 }}{{ printf "%+v" $c | hasPrefix "{Cert:-----BEGIN" }} '
@@ -710,6 +717,12 @@ ERRORS = [
     pytest.param('{{ (genCA "x" 1).Junk }}',
                  't:1:14: executing "t" at <1>: can\'t evaluate field Junk in type '
                  "sprig.certificate", id="genCA-no-field"),
+    pytest.param('{{ (semver "1.2.3").IncPatch.Original }}',
+                 't:1:11: executing "t" at <"1.2.3">: can\'t evaluate field Original in type '
+                 "semver.Version", id="semver-value-has-no-pointer-methods"),
+    pytest.param('{{ (semver "1.2.3").LessThan (semver "1.2.3").IncPatch }}',
+                 't:1:37: executing "t" at <"1.2.3">: wrong type for value; '
+                 "expected *semver.Version; got semver.Version", id="semver-value-for-pointer"),
     pytest.param('{{ genCA "x" 1 | len }}',
                  't:1:17: executing "t" at <len>: error calling len: len of type sprig.certificate',
                  id="genCA-len"),
