@@ -14,6 +14,7 @@ step with ``eso_function_names.txt``: a function without a case fails it.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ from eso_go_vectors import (
 from eso.template.engine import Template
 from eso.template.errors import TemplateExecError
 from eso.template.functions.library import function_map
+from eso.template.functions.reflection import type_of
+from eso.template.functions.registry import Func, FuncMap
 from eso.template.values import StringMap
 
 FUNCS = function_map()
@@ -527,6 +530,32 @@ def test_table_covers_every_function() -> None:
     lines = Path(__file__).with_name("eso_function_names.txt").read_text().splitlines()
     expected = {line for line in lines if line and not line.startswith("#")}
     assert {c.name for c in TABLE} == expected == set(FUNCS.names())
+
+
+def test_every_call_returns_its_declared_go_type() -> None:
+    """Each function the table calls returns a value of the Go result type it declares
+    (``interface {}`` results excepted): the next call's argument check relies on it."""
+    returned: dict[str, set[str]] = {}
+
+    def recording(func: Func) -> Func:
+        def call(*args: object) -> object:
+            result = func.fn(*args)
+            returned.setdefault(func.name, set()).add(type_of(result))
+            return result
+
+        return dataclasses.replace(func, fn=call)
+
+    funcs = FuncMap()
+    for func in FUNCS:
+        funcs.add(recording(func))
+    for case in TABLE:
+        Template.parse("t", case.template, funcs=funcs).execute(DATA)
+    wrong = {
+        f.name: (f.result, returned.get(f.name))
+        for f in FUNCS
+        if f.result != "interface {}" and returned.get(f.name, {f.result}) != {f.result}
+    }
+    assert wrong == {}
 
 
 # Go types of results, which ``typeOf``, ``printf "%T"``, ``deepEqual`` and the next call's
