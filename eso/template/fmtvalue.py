@@ -24,6 +24,7 @@ from eso.template.values import (
     Uint64,
     go_kind,
     go_type_name,
+    is_nil_slice,
 )
 
 __all__ = ["Flags", "FormatTooLarge", "Printer"]
@@ -368,6 +369,9 @@ class Printer:
         self.write("}")
 
     def fmt_list(self, v: list[Any], *, verb: str, depth: int) -> None:
+        if self.f.sharp_v and is_nil_slice(v):
+            self.write(go_type_name(v) + "(nil)")
+            return
         if self.f.sharp_v:
             self.write(go_type_name(v) + "{")
         else:

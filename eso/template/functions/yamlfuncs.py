@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from eso.template.values import Float32
+from eso.template.values import Float32, is_nil_slice
 
 from . import _goyaml
 from ._gostr import go_string
@@ -98,6 +98,8 @@ def _key(key: Any) -> str:
 
 def _jsonable(value: Any) -> Any:
     """``value`` as yaml.v2 holds it after reading ``json.Marshal(value)``."""
+    if is_nil_slice(value):
+        return None
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -502,6 +502,16 @@ TABLE: list[Case] = [
     Case("genCA", '{{ $c := genCA "ca" 1 }}{{ printf "%+v" $c | hasPrefix "{Cert:-----BEGIN" }} '
          '{{ printf "%#v" $c | hasPrefix "sprig.certificate{Cert:\\"-----BEGIN" }}', "true true",
          "printf-struct-flags"),
+    # sprig returns nil slices here: empty, but JSON/YAML null and not deepEqual to []
+    Case("rest", "{{ rest (list) | toJson }} {{ rest (list) }} "
+         "{{ deepEqual (rest (list)) (list) }}", "null [] false", "nil-for-empty"),
+    Case("mustInitial", '{{ dict "a" (mustInitial (list)) | toYaml }}', "a: null",
+         "nil-for-empty"),
+    Case("concat", "{{ concat | toJson }} {{ concat (list) (list 1) | toJson }}", "null [1]",
+         "nil-for-nothing"),
+    Case("regexFindAll", '{{ regexFindAll "x" .user -1 | toJson }}', "null", "nil-for-no-match"),
+    Case("mustRegexSplit", '{{ mustRegexSplit "," .csv 0 | toJson }} '
+         '{{ printf "%#v" (regexSplit "," .csv 0) }}', 'null []string(nil)', "nil-for-n-0"),
     Case("htmlDateInZone", '{{ .date | htmlDateInZone "UTC" | len }}', "10",
          "string-date-is-now"),
 ]
