@@ -36,7 +36,7 @@ _CONSTRAINT = re.compile(rf"\s*({_OPS_RE})\s*({_CV})\s*")
 _FIND = re.compile(rf"(?:{_OPS_RE})\s*{_CV_NG}")
 _VALID = re.compile(rf"(\s*(?:{_OPS_RE})\s*{_CV_NG}\s*)((?:\s+|,\s*)(?:{_OPS_RE})\s*{_CV_NG}\s*)*")
 _RANGE = re.compile(rf"\s*({_CV_NG})\s+-\s+({_CV_NG})\s*")
-_INVALID = "Invalid Semantic Version"
+_INVALID = "invalid semantic version"  # semver v3.4 ErrInvalidSemVer (v3.2 capitalised it)
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def parse_version(text: str) -> Version:
         raise FuncError(_INVALID)
     nums = [int(g.lstrip(".")) if g else 0 for g in m.group(1, 2, 3)]
     if any(n >= 1 << 64 for n in nums):
-        raise FuncError("Error parsing version segment: value out of range")
+        raise FuncError("error parsing version segment: value out of range")
     pre, meta = m.group(5) or "", m.group(8) or ""
     for part in pre.split(".") if pre else ():
         if part.isdigit() and len(part) > 1 and part.startswith("0"):

@@ -785,6 +785,12 @@ ERRORS = [
                  't:1:3: executing "t" at <decryptAES "k" "YWJj">: error calling decryptAES: '
                  "runtime error: slice bounds out of range [:16] with capacity 3",
                  id="decryptAES-short"),
+    pytest.param('{{ semver "1.2.3.4" }}',
+                 't:1:3: executing "t" at <semver "1.2.3.4">: error calling semver: '
+                 "invalid semantic version", id="semver-invalid"),
+    pytest.param("{{ deepCopy nil }}",
+                 't:1:3: executing "t" at <deepCopy nil>: error calling deepCopy: '
+                 "reflect: call of reflect.Value.Type on zero Value", id="deepCopy-nil"),
     pytest.param('{{ pemToPkcs12 "x" "y" }}',
                  't:1:3: executing "t" at <pemToPkcs12 "x" "y">: error calling pemToPkcs12: '
                  "runtime error: invalid memory address or nil pointer dereference",
