@@ -193,9 +193,7 @@ def _construct_plain(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     assert isinstance(text, str)
     value = _goyaml.resolve(text)
     if value is _goyaml.STR or value is dt.datetime:
-        return text
-    if value is dict:
-        return text  # "<<" is handled by flatten_mapping before construction
+        return text  # "<<" among them: flatten_mapping handles merges before construction
     return value
 
 

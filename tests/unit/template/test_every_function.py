@@ -472,6 +472,7 @@ TABLE: list[Case] = [
     Case("certSANs", '{{ .cert | certSANs | join "," }}', "gooble.com"),
     Case("jwkPublicKeyPem", "{{ .jwk_pub | jwkPublicKeyPem }}", JWK_PUB_RSAPKIX),
     Case("jwkPrivateKeyPem", "{{ .jwk_priv | jwkPrivateKeyPem }}", JWK_PRIV_ECPKCS8),
+    Case("toYaml", '{{ list "<<" "y" "~" | toYaml }}', '- <<\n- "y"\n- "~"', "merge-key-plain"),
     # go-yaml quotes "y": it would read back as a YAML 1.1 bool
     Case("toYaml", "{{ .json | fromJson | toYaml }}",
          'name: app\nreplicas: 3\ntags:\n- x\n- "y"'),
@@ -791,6 +792,21 @@ ERRORS = [
     pytest.param("{{ deepCopy nil }}",
                  't:1:3: executing "t" at <deepCopy nil>: error calling deepCopy: '
                  "reflect: call of reflect.Value.Type on zero Value", id="deepCopy-nil"),
+    pytest.param("{{ pemToPkcs12 .key .key }}",
+                 't:1:3: executing "t" at <pemToPkcs12 .key .key>: error calling pemToPkcs12: '
+                 "x509: malformed tbs certificate", id="pemToPkcs12-key-as-cert"),
+    pytest.param("{{ .key | certSANs }}",
+                 't:1:10: executing "t" at <certSANs>: error calling certSANs: '
+                 "failed to parse certificate: x509: malformed tbs certificate",
+                 id="certSANs-key"),
+    pytest.param('{{ pkcs12key "" }}',
+                 't:1:3: executing "t" at <pkcs12key "">: error calling pkcs12key: unable to '
+                 "decode pkcs12 with password: pkcs12: error reading P12 data: "
+                 "asn1: syntax error: sequence truncated", id="pkcs12key-empty"),
+    pytest.param('{{ pkcs12key (b64dec "MAMCAQM=") }}',
+                 't:1:3: executing "t" at <pkcs12key (b64dec "MAMCAQM=")>: error calling '
+                 "pkcs12key: unable to decode pkcs12 with password: pkcs12: error reading P12 "
+                 "data: asn1: syntax error: sequence truncated", id="pkcs12key-fields-missing"),
     pytest.param('{{ pemToPkcs12 "x" "y" }}',
                  't:1:3: executing "t" at <pemToPkcs12 "x" "y">: error calling pemToPkcs12: '
                  "runtime error: invalid memory address or nil pointer dereference",
