@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from eso.template.gostrconv import format_float
 from eso.template.values import Float32, is_nil_slice
 
 from . import _goyaml
@@ -241,15 +242,31 @@ def _to_json_value(value: Any) -> Any:
     return str(value)
 
 
+def _as_float32(value: float) -> float:
+    """Go's ``float32(value)``: the nearest float32, infinite past its range."""
+    try:
+        return float(struct.unpack("f", struct.pack("f", value))[0])
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
 def _yaml_key(key: Any) -> str:
+    """sigs.k8s.io/yaml's ``convertToJSONableObject`` key: a string, an int, a float written at
+    float32 precision, a bool. A null key, or an int past int64 (a ``uint64`` to yaml.v2), is
+    an error naming the key (Go's message also quotes the entry's value; ours does not)."""
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, int):
+        if key >= 1 << 63:
+            raise _JSONError(f"unsupported map key of type: uint64, key: {key:#x}")
         return str(key)
     if isinstance(key, float):
-        return _goyaml.format_float(key)
+        text = format_float(_as_float32(key), verb="g", prec=-1, bits=32)
+        return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
     if key is None:
-        return "null"
+        raise _JSONError("unsupported map key of type: %!s(<nil>), key: <nil>")
+    if isinstance(key, bytes):
+        return go_string(key)  # yaml.v2 decodes !!binary to a string
     return str(key)
 
 

@@ -473,6 +473,12 @@ TABLE: list[Case] = [
     Case("jwkPublicKeyPem", "{{ .jwk_pub | jwkPublicKeyPem }}", JWK_PUB_RSAPKIX),
     Case("jwkPrivateKeyPem", "{{ .jwk_priv | jwkPrivateKeyPem }}", JWK_PRIV_ECPKCS8),
     Case("toYaml", '{{ list "<<" "y" "~" | toYaml }}', '- <<\n- "y"\n- "~"', "merge-key-plain"),
+    # sigs.k8s.io/yaml writes float keys at float32 precision and refuses null keys
+    Case("fromYaml", '{{ fromYaml "0.1234567891: x\\n!!binary aGk=: v" | toJson }}',
+         '{"0.12345679":"x","hi":"v"}', "keys"),
+    # (Go's message goes on to quote the entry's value; ours stops before it)
+    Case("fromYaml", '{{ (fromYaml "a:\\n  ~: 1").Error | hasPrefix "error converting YAML to '
+         'JSON: unsupported map key of type: %!s(<nil>), key: <nil>" }}', "true", "null-key"),
     # go-yaml quotes "y": it would read back as a YAML 1.1 bool
     Case("toYaml", "{{ .json | fromJson | toYaml }}",
          'name: app\nreplicas: 3\ntags:\n- x\n- "y"'),
