@@ -626,15 +626,26 @@ def test_decrypt_aes_reads_sprigs_format() -> None:
     assert render(f'{{{{ "{sealed}" | decryptAES "key" }}}}') == "s3cr3t"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fromYaml parses with PyYAML: its error wording differs from go-yaml v2's "
-    "(libyaml's 'did not find expected node content'), and porting libyaml's messages "
-    "is its own piece of work",
-)
-def test_from_yaml_reports_go_yamls_error() -> None:
-    assert render('{{ (fromYaml "a: [").Error }}') == (
-        "error converting YAML to JSON: yaml: line 1: did not find expected node content"
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("a: [", "line 1: did not find expected node content", id="flow-at-end"),
+        pytest.param("a: b: c", "mapping values are not allowed in this context", id="mapping"),
+        pytest.param("a:\\n- b\\n c: d", "line 3: mapping values are not allowed in this context",
+                     id="mapping-line-3"),
+        pytest.param("\\ta: 1", "found character that cannot start any token", id="tab"),
+        pytest.param('a: \\"x', "found unexpected end of stream", id="unterminated"),
+        pytest.param("a: *x", "unknown anchor 'x' referenced", id="alias"),
+        pytest.param("a: [1, 2\\nb: 3", "line 1: did not find expected ',' or ']'", id="flow-seq"),
+        pytest.param("a:\\n  b: 1\\n c: 2", "line 2: did not find expected key", id="block-map"),
+        pytest.param("? a\\n? b\\nc", "line 4: could not find expected ':'", id="simple-key"),
+    ],
+)  # fmt: skip
+def test_from_yaml_reports_go_yamls_error(text: str, message: str) -> None:
+    """PyYAML fails where go-yaml does; the words are libyaml's, and so is the line (go-yaml
+    counts a parser error's line from 0, a scanner error's from 1)."""
+    assert render(f'{{{{ (fromYaml "{text}").Error }}}}') == (
+        f"error converting YAML to JSON: yaml: {message}"
     )
 
 
