@@ -52,6 +52,12 @@ _UNSIGNED: dict[str, tuple[type[int], int]] = {
 }
 
 
+# Named Go types a parameter may declare, by underlying kind: Go's ``evalArg`` converts a
+# constant by the parameter's kind, so ``htpasswd .u .p "sha"`` works while a string *value*
+# is still rejected ("expected sprig.HashAlgorithm; got string", by ``validate``).
+_NAMED_KINDS = {"sprig.HashAlgorithm": "string"}
+
+
 class ArgError(Exception):
     """An argument does not fit its parameter; the message is Go's."""
 
@@ -101,6 +107,7 @@ def validate(value: Any, *, typ: str | None) -> Any:
 
 def literal(node: n.Node, *, typ: str | None) -> Any:
     """A constant argument typed by its parameter (Go's ``evalBool``/``evalInteger``...)."""
+    typ = _NAMED_KINDS.get(typ or "", typ)
     if typ == "bool":
         if isinstance(node, n.BoolNode):
             return node.value

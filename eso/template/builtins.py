@@ -20,7 +20,7 @@ from eso.template.gofmt import sprint, sprintf, sprintln
 from eso.template.gostrconv import is_print
 from eso.template.missing import MISSING, Iface
 from eso.template.truth import is_true
-from eso.template.values import StringMap, StringSlice, Uint8, go_type_name
+from eso.template.values import StringMap, Uint8, go_kind, go_type_name
 
 __all__ = ["REFLECT", "IndexValueError", "builtin_funcs"]
 
@@ -59,7 +59,7 @@ def _index_one(item: Any, *, index: Any, pos: int) -> Any:
             what = "string" if isinstance(item, str) else "slice"
             raise FuncError(f"reflect: {what} index out of range")
         return Uint8(raw[x]) if isinstance(raw, bytes) else raw[x]
-    if isinstance(item, dict):
+    if isinstance(item, dict) and go_kind(item) != "struct":
         if index is MISSING:
             raise FuncError("value is nil; should be of type string")
         if not isinstance(index, str):
@@ -110,7 +110,7 @@ def slice_(item: Any, *indexes: Any) -> Any:
     part = raw[idx[0] : idx[1]]
     if isinstance(item, str):
         return part.decode("utf-8", "surrogateescape")
-    return StringSlice(part) if isinstance(item, StringSlice) else part
+    return type(item)(part) if isinstance(item, list) else part
 
 
 def length(item: Any) -> int:
@@ -121,7 +121,7 @@ def length(item: Any) -> int:
         raise FuncError("reflect: call of reflect.Value.Type on zero Value")
     if isinstance(item, str):
         return len(item.encode("utf-8", "surrogateescape"))
-    if isinstance(item, bytes | list | dict):
+    if isinstance(item, bytes | list) or (isinstance(item, dict) and go_kind(item) != "struct"):
         return len(item)
     raise FuncError(f"len of type {go_type_name(item)}")
 

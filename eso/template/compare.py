@@ -13,7 +13,7 @@ from typing import Any
 
 from eso.template.functions.registry import FuncError
 from eso.template.missing import MISSING
-from eso.template.values import Uint, Uint8, Uint16, Uint32, Uint64, go_type_name
+from eso.template.values import Uint, Uint8, Uint16, Uint32, Uint64, go_kind, go_type_name
 
 __all__ = ["eq", "ge", "gt", "indirect", "le", "lt", "ne"]
 
@@ -42,7 +42,7 @@ def _reflect_kind(v: Any) -> str:
     if v is MISSING:
         return "invalid"
     if isinstance(v, dict):
-        return "map"
+        return "struct" if go_kind(v) == "struct" else "map"  # sprig.certificate: comparable
     if isinstance(v, list | bytes):
         return "slice"
     return "struct" if isinstance(v, _dt.datetime) else "other"

@@ -28,7 +28,7 @@ from eso.template.gostrconv import quote
 from eso.template.limits import Limits
 from eso.template.missing import MISSING, Iface
 from eso.template.truth import is_true
-from eso.template.values import StringMap, StringSlice, Uint8
+from eso.template.values import StringMap, Uint8, go_kind
 
 __all__ = ["execute"]
 
@@ -220,9 +220,9 @@ class _State:
         if isinstance(value, bytes):
             return ((i, Uint8(c)) for i, c in enumerate(value))
         if isinstance(value, list):
-            typed = isinstance(value, StringSlice)
+            typed = type(value) is not list  # []string, []int...: elements are not interfaces
             return ((i, e if typed else Iface(e)) for i, e in enumerate(value))
-        if isinstance(value, dict):
+        if isinstance(value, dict) and go_kind(value) != "struct":
             typed = isinstance(value, StringMap)
             return ((k, value[k] if typed else Iface(value[k])) for k in sorted(value))
         raise self.err(f"range can't iterate over value of type {conv.type_name(value)}")
@@ -373,6 +373,12 @@ class _State:
             return MISSING
         if receiver is None:
             raise self.err(f"nil pointer evaluating interface {{}}.{name}")
+        if isinstance(receiver, dict) and go_kind(receiver) == "struct":
+            if name not in receiver:
+                raise self.err(f"can't evaluate field {name} in type {conv.type_name(receiver)}")
+            if (args is not None and len(args) > 1) or final is not _NO_FINAL:
+                raise self.err(f"{name} has arguments but cannot be invoked as function")
+            return receiver[name]  # a field has its declared type, not an interface's
         if isinstance(receiver, dict):
             if (args is not None and len(args) > 1) or final is not _NO_FINAL:
                 raise self.err(f"{name} is not a method but has arguments")

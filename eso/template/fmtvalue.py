@@ -14,7 +14,18 @@ from typing import Any
 from eso.template.goduration import format_duration
 from eso.template.golayout import time_string as format_time
 from eso.template.gostrconv import can_backquote, format_float, is_print, quote, quote_rune
-from eso.template.values import Duration, Float32, Uint, Uint8, Uint16, Uint32, Uint64, go_type_name
+from eso.template.values import (
+    Duration,
+    Float32,
+    Uint,
+    Uint8,
+    Uint16,
+    Uint32,
+    Uint64,
+    go_kind,
+    go_type_name,
+    is_nil_slice,
+)
 
 __all__ = ["Flags", "FormatTooLarge", "Printer"]
 
@@ -115,6 +126,8 @@ class Printer:
             self.fmt_string(v, verb=verb)
         elif isinstance(v, bytes):
             self.fmt_bytes(v, verb=verb, type_name="[]byte" if depth == 0 else "[]uint8")
+        elif isinstance(v, dict) and go_kind(v) == "struct":
+            self.fmt_struct(v, verb=verb, depth=depth)
         elif isinstance(v, dict):
             self.fmt_map(v, verb=verb, depth=depth)
         elif isinstance(v, list):
@@ -125,11 +138,15 @@ class Printer:
             self.write(f"?{type(v).__name__}?")
 
     def stringer(self, v: Any, *, verb: str) -> bool:
-        """Types with a ``String`` method (Duration, time.Time) print through it."""
+        """Types with a ``String`` method (Duration, ``*semver.Version``) print through it."""
         if self.erroring or self.f.sharp_v or verb not in "vsxXq":
             return False
         if isinstance(v, Duration):
             self.fmt_string(format_duration(v), verb=verb)
+            return True
+        method = (getattr(type(v), "go_methods", None) or {}).get("String")
+        if method is not None:
+            self.fmt_string(method.fn(v), verb=verb)
             return True
         return False
 
@@ -339,7 +356,22 @@ class Printer:
             self.print_value(v[key], verb=verb, depth=depth + 1)
         self.write("}" if self.f.sharp_v else "]")
 
+    def fmt_struct(self, v: dict[str, Any], *, verb: str, depth: int) -> None:
+        """A struct (its fields in declaration order): ``{a b}``, ``{A:a B:b}`` with ``%+v``,
+        ``T{A:"a", B:"b"}`` with ``%#v``."""
+        self.write(go_type_name(v) + "{" if self.f.sharp_v else "{")
+        for i, (name, field) in enumerate(v.items()):
+            if i:
+                self.write(", " if self.f.sharp_v else " ")
+            if self.f.plus_v or self.f.sharp_v:
+                self.write(name + ":")
+            self.print_value(field, verb=verb, depth=depth + 1)
+        self.write("}")
+
     def fmt_list(self, v: list[Any], *, verb: str, depth: int) -> None:
+        if self.f.sharp_v and is_nil_slice(v):
+            self.write(go_type_name(v) + "(nil)")
+            return
         if self.f.sharp_v:
             self.write(go_type_name(v) + "{")
         else:

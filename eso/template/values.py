@@ -21,6 +21,10 @@ Go                         Python
 ``[]byte``                 ``bytes``
 ``[]interface{}``          ``list``
 ``[]string``               ``StringSlice`` (``list`` subclass)
+``[]int``                  ``IntSlice`` (``list`` subclass; sprig's ``until``)
+``[][]interface {}``       ``SliceOfSlices`` (``list`` subclass; sprig's ``chunk``)
+nil ``[]interface {}``     ``NilSlice`` (empty; ``rest`` of nothing): JSON ``null``
+nil ``[]string``           ``NilStringSlice`` (``regexFindAll`` without a match)
 ``map[string]interface{}`` ``dict``
 ``map[string]string``      ``StringMap`` (``dict`` subclass; the template's dot in ESO)
 ``time.Time``              ``datetime.datetime`` (always timezone-aware)
@@ -115,6 +119,38 @@ class StringSlice(list[str]):
     __slots__ = ()
 
 
+class IntSlice(list[int]):
+    """Go ``[]int`` (sprig's ``until`` and ``untilStep``)."""
+
+    __slots__ = ()
+
+
+class SliceOfSlices(list[list[Any]]):
+    """Go ``[][]interface {}`` (sprig's ``chunk``)."""
+
+    __slots__ = ()
+
+
+class NilSlice(list[Any]):
+    """A nil ``[]interface {}``: empty like ``[]interface {}{}`` everywhere except JSON/YAML
+    (``null``), ``deepEqual`` (nil and empty differ) and ``%#v``. Always empty."""
+
+    __slots__ = ()
+    go_type = "[]interface {}"
+
+
+class NilStringSlice(StringSlice):
+    """A nil ``[]string`` (Go's ``FindAllString`` without a match); see ``NilSlice``."""
+
+    __slots__ = ()
+    go_type = "[]string"
+
+
+def is_nil_slice(value: Any) -> bool:
+    """Whether ``value`` is a nil Go slice (as opposed to an empty one)."""
+    return isinstance(value, NilSlice | NilStringSlice)
+
+
 class StringMap(dict[str, str]):
     """Go ``map[string]string``; a missing key's zero value is ``""``."""
 
@@ -159,6 +195,10 @@ def go_type_name(value: Any) -> str:
         return "[]uint8"
     if kind is StringSlice:
         return "[]string"
+    if kind is IntSlice:
+        return "[]int"
+    if kind is SliceOfSlices:
+        return "[][]interface {}"
     if isinstance(value, list):
         return "[]interface {}"
     if kind is StringMap:

@@ -21,6 +21,7 @@ __all__ = [
     "encode_oid",
     "octets",
     "read_all",
+    "read_first",
     "read_one",
     "seq",
     "set_of",
@@ -62,8 +63,10 @@ class Tlv:
 
 
 def _read(data: bytes, pos: int) -> tuple[Tlv, int]:
+    if pos == len(data):  # Go: a value expected where the input ends
+        raise DerError("asn1: syntax error: sequence truncated")
     if len(data) - pos < 2:
-        raise DerError("asn1: syntax error: data truncated")
+        raise DerError("asn1: syntax error: truncated tag or length")
     tag, first = data[pos], data[pos + 1]
     if tag & 0x1F == 0x1F:
         raise DerError("asn1: syntax error: multi-byte tags are not supported")
@@ -72,7 +75,11 @@ def _read(data: bytes, pos: int) -> tuple[Tlv, int]:
         length = first
     else:
         count = first & 0x7F
-        if count == 0 or count > 4 or len(data) - start < count:
+        if count == 0:
+            raise DerError("asn1: syntax error: indefinite length found (not DER)")
+        if len(data) - start < count:
+            raise DerError("asn1: syntax error: truncated tag or length")
+        if count > 4:
             raise DerError("asn1: syntax error: indefinite or oversized length")
         length = int.from_bytes(data[start : start + count], "big")
         if length < 0x80 or data[start] == 0:
@@ -92,6 +99,11 @@ def read_all(data: bytes) -> list[Tlv]:
         item, pos = _read(data, pos)
         items.append(item)
     return items
+
+
+def read_first(data: bytes) -> tuple[Tlv, int]:
+    """The first element of ``data`` and the offset where it ends (more may follow)."""
+    return _read(data, 0)
 
 
 def read_one(data: bytes) -> Tlv:

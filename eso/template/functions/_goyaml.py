@@ -103,8 +103,8 @@ def resolve(text: str) -> Any:
         return _BOOLS[text]
     if text in _SPECIAL_FLOATS:
         return _SPECIAL_FLOATS[text]
-    if text == "<<":
-        return dict  # the merge key
+    # "<<" is a string here: yaml.v2 spots a merge key by its text, not by resolution, and
+    # writes it unquoted
     first = text[0]
     if first == ".":
         try:

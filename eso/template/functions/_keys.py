@@ -126,9 +126,28 @@ def marshal_pkcs8(key: GoKey) -> bytes:
 
 
 def parse_certificate(der: bytes) -> x509.Certificate:
-    """Go's ``x509.ParseCertificate``: exactly one DER certificate."""
+    """Go's ``x509.ParseCertificate``: exactly one DER certificate.
+
+    Go's first checks have their own messages: the outer SEQUENCE, then the tbsCertificate
+    SEQUENCE inside it (a private key given as a certificate fails there), and after a
+    successful parse, bytes left over. Deeper failures are "x509: malformed certificate"
+    here; Go names the field ("x509: malformed validity")."""
     try:
-        _der.read_one(der)
-        return x509.load_der_x509_certificate(der)
+        outer, end = _der.read_first(der)
+    except _der.DerError:
+        raise X509Error("x509: malformed certificate") from None
+    if outer.tag != _der.SEQUENCE:
+        raise X509Error("x509: malformed certificate")
+    try:
+        tbs_tag = _der.read_first(outer.content)[0].tag
+    except _der.DerError:
+        tbs_tag = None
+    if tbs_tag != _der.SEQUENCE:
+        raise X509Error("x509: malformed tbs certificate")
+    try:
+        cert = x509.load_der_x509_certificate(outer.raw)
     except ValueError as e:
         raise X509Error("x509: malformed certificate") from e
+    if end != len(der):
+        raise X509Error("x509: trailing data")
+    return cert

@@ -36,6 +36,7 @@ __all__ = ["Chain", "Pkcs12Error", "decode_chain", "encode", "encode_truststore"
 
 Rand = Callable[[int], bytes]
 
+_TRUNCATED = "asn1: syntax error: sequence truncated"  # encoding/asn1, fields missing
 _OID_DATA = "1.2.840.113549.1.7.1"
 _OID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
 _OID_KEY_BAG = "1.2.840.113549.1.12.10.1.1"
@@ -181,7 +182,9 @@ def decode_chain(data: bytes, *, password: str) -> Chain:
         chain = Chain()
         for bag in bags:
             _add_bag(chain, bag=bag, password=encoded)
-    except (_der.DerError, IndexError, ValueError) as e:
+    except IndexError as e:  # a required field missing at the end of a SEQUENCE
+        raise Pkcs12Error(f"pkcs12: error reading P12 data: {_TRUNCATED}") from e
+    except (_der.DerError, ValueError) as e:
         if isinstance(e, Pkcs12Error | X509Error):
             raise
         raise Pkcs12Error(f"pkcs12: error reading P12 data: {e}") from e

@@ -103,6 +103,8 @@ def merge_overwrite(dst: dict[str, Any], *srcs: dict[str, Any]) -> dict[str, Any
 
 
 def deep_copy(value: Any) -> Any:
+    if value is None:  # copystructure reflects on the nil interface and panics
+        raise FuncError("reflect: call of reflect.Value.Type on zero Value")
     return copy.deepcopy(value)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from eso.template.functions._govalue import format_float
 from eso.template.golayout import format_time
-from eso.template.values import Float32, go_type_name
+from eso.template.values import Float32, go_type_name, is_nil_slice
 
 __all__ = ["JSONError", "decode", "encode"]
 
@@ -73,7 +73,7 @@ def _time(value: _dt.datetime) -> str:
 
 
 def _scalar(value: Any, *, html: bool) -> str | None:
-    if value is None:
+    if value is None or is_nil_slice(value):
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -18,7 +18,7 @@ from eso.template.functions._cast import to_int64
 from eso.template.functions.defaults import is_empty
 from eso.template.functions.reflection import deep_equal
 from eso.template.functions.registry import FuncError, FuncMap
-from eso.template.values import Uint8, go_kind
+from eso.template.values import NilSlice, SliceOfSlices, Uint8, go_kind
 
 __all__ = ["register"]
 
@@ -59,11 +59,13 @@ def last(seq: Any) -> Any:
 
 
 def rest(seq: Any) -> list[Any]:
-    return _items(seq, "Cannot find rest on type %s")[1:]
+    items = _items(seq, "Cannot find rest on type %s")
+    return items[1:] if items else NilSlice()  # sprig returns nil for an empty list
 
 
 def initial(seq: Any) -> list[Any]:
-    return _items(seq, "Cannot find initial on type %s")[:-1]
+    items = _items(seq, "Cannot find initial on type %s")
+    return items[:-1] if items else NilSlice()
 
 
 def reverse(seq: Any) -> list[Any]:
@@ -115,16 +117,16 @@ def concat(*lists: Any) -> list[Any]:
     out: list[Any] = []
     for seq in lists:
         out.extend(_items(seq, "Cannot concat type %s as list"))
-    return out
+    return out or NilSlice()  # sprig appends to a nil slice
 
 
-def chunk(size: int, seq: Any) -> list[list[Any]]:
+def chunk(size: int, seq: Any) -> SliceOfSlices:
     items = _items(seq, "Cannot chunk type %s")
     if size <= 0:
         # Go computes the chunk count through a float division by a non-positive size.
         raise FuncError("runtime error: makeslice: len out of range")
     count = math.floor((len(items) - 1) / size) + 1
-    return [items[i * size : (i + 1) * size] for i in range(count)]
+    return SliceOfSlices(items[i * size : (i + 1) * size] for i in range(count))
 
 
 def register(funcs: FuncMap) -> None:

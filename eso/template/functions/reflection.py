@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from eso.template.functions.registry import FuncMap
-from eso.template.values import go_kind, go_type_name
+from eso.template.values import go_kind, go_type_name, is_nil_slice
 
 __all__ = ["deep_equal", "register"]
 
@@ -21,6 +21,8 @@ def deep_equal(a: Any, b: Any) -> bool:
     if type_of(a) != type_of(b):
         return False
     if isinstance(a, list | tuple):
+        if is_nil_slice(a) != is_nil_slice(b):
+            return False
         return len(a) == len(b) and all(deep_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return len(a) == len(b) and all(k in b and deep_equal(v, b[k]) for k, v in a.items())

@@ -11,7 +11,7 @@ from eso.template import re2
 from eso.template.functions._limits import check_items, check_output
 from eso.template.functions.registry import MAX_OUTPUT, FuncError, FuncMap
 from eso.template.functions.strings import go_quote
-from eso.template.values import StringSlice
+from eso.template.values import NilStringSlice, StringSlice
 
 __all__ = ["register"]
 
@@ -59,8 +59,9 @@ def must_regex_match(pattern: str, s: str) -> bool:
 
 
 def _slice(items: list[str] | None) -> StringSlice:
+    """Go's result: nil (JSON ``null``) when nothing matched or ``n`` is 0."""
     check_items(len(items or ()), func="regexFindAll")
-    return StringSlice(items or ())
+    return StringSlice(items) if items else NilStringSlice()
 
 
 def regex_find_all(pattern: str, s: str, n: int) -> StringSlice:

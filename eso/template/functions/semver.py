@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from eso.template.functions.registry import Func, FuncError, FuncMap
 from eso.template.values import Uint64
 
-__all__ = ["Version", "parse_version", "register", "satisfies"]
+__all__ = ["Version", "VersionValue", "parse_version", "register", "satisfies"]
 
 _VERSION = re.compile(
     r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?"
@@ -36,7 +36,7 @@ _CONSTRAINT = re.compile(rf"\s*({_OPS_RE})\s*({_CV})\s*")
 _FIND = re.compile(rf"(?:{_OPS_RE})\s*{_CV_NG}")
 _VALID = re.compile(rf"(\s*(?:{_OPS_RE})\s*{_CV_NG}\s*)((?:\s+|,\s*)(?:{_OPS_RE})\s*{_CV_NG}\s*)*")
 _RANGE = re.compile(rf"\s*({_CV_NG})\s+-\s+({_CV_NG})\s*")
-_INVALID = "Invalid Semantic Version"
+_INVALID = "invalid semantic version"  # semver v3.4 ErrInvalidSemVer (v3.2 capitalised it)
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,27 @@ class Version:
     def Equal(self, other: Version) -> bool:  # noqa: N802
         return compare(self, other) == 0
 
+    def LessThanEqual(self, other: Version) -> bool:  # noqa: N802
+        return compare(self, other) <= 0
+
+    def GreaterThanEqual(self, other: Version) -> bool:  # noqa: N802
+        return compare(self, other) >= 0
+
+    def IncPatch(self) -> VersionValue:  # noqa: N802
+        """A pre-release's next patch is its release (semver v3.4)."""
+        return self._next(self.major, self.minor, self.patch + (0 if self.pre else 1))
+
+    def IncMinor(self) -> VersionValue:  # noqa: N802
+        return self._next(self.major, self.minor + 1, 0)
+
+    def IncMajor(self) -> VersionValue:  # noqa: N802
+        return self._next(self.major + 1, 0, 0)
+
+    def _next(self, major: int, minor: int, patch: int) -> VersionValue:
+        """Go's ``Inc*``: a ``semver.Version`` value without pre-release or metadata."""
+        prefix = "v" if self.original.startswith("v") else ""
+        return VersionValue(major, minor, patch, original=f"{prefix}{major}.{minor}.{patch}")
+
     def marshal_json(self) -> str:
         return str(self)
 
@@ -98,6 +119,17 @@ class Version:
         return out + (f"+{self.metadata}" if self.metadata else "")
 
 
+@dataclass(frozen=True)
+class VersionValue(Version):
+    """A ``semver.Version`` (not a pointer), as ``Inc*`` return it: only the methods with
+    value receivers are callable on it (``(semver "1.2.3").IncPatch.Original`` fails in Go)."""
+
+    GO_TYPE: ClassVar[str] = "semver.Version"
+    GO_KIND: ClassVar[str] = "struct"
+    go_type: ClassVar[str] = GO_TYPE
+    go_kind: ClassVar[str] = GO_KIND
+
+
 def parse_version(text: str) -> Version:
     """``semver.NewVersion``."""
     m = _VERSION.fullmatch(text)
@@ -105,7 +137,7 @@ def parse_version(text: str) -> Version:
         raise FuncError(_INVALID)
     nums = [int(g.lstrip(".")) if g else 0 for g in m.group(1, 2, 3)]
     if any(n >= 1 << 64 for n in nums):
-        raise FuncError("Error parsing version segment: value out of range")
+        raise FuncError("error parsing version segment: value out of range")
     pre, meta = m.group(5) or "", m.group(8) or ""
     for part in pre.split(".") if pre else ():
         if part.isdigit() and len(part) > 1 and part.startswith("0"):
@@ -303,4 +335,11 @@ Version.go_methods = {
     "LessThan": _method("LessThan", "*semver.Version", result="bool"),
     "GreaterThan": _method("GreaterThan", "*semver.Version", result="bool"),
     "Equal": _method("Equal", "*semver.Version", result="bool"),
+    "LessThanEqual": _method("LessThanEqual", "*semver.Version", result="bool"),
+    "GreaterThanEqual": _method("GreaterThanEqual", "*semver.Version", result="bool"),
+    **{m: _method(m, result="semver.Version") for m in ("IncPatch", "IncMinor", "IncMajor")},
+}
+_VALUE_RECEIVERS = ("String", "Major", "Minor", "Patch", "Prerelease", "Metadata")
+VersionValue.go_methods = {
+    m: Version.go_methods[m] for m in (*_VALUE_RECEIVERS, "IncPatch", "IncMinor", "IncMajor")
 }

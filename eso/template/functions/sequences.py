@@ -9,24 +9,25 @@ from __future__ import annotations
 
 from eso.template.functions._limits import check_items, check_output
 from eso.template.functions.registry import FuncMap
+from eso.template.values import IntSlice
 
 __all__ = ["register"]
 
 
-def _steps(start: int, stop: int, step: int, *, func: str) -> list[int]:
+def _steps(start: int, stop: int, step: int, *, func: str) -> IntSlice:
     """Sprig's ``untilStep``."""
     if (stop < start and step >= 0) or (stop >= start and step <= 0):
-        return []
+        return IntSlice()
     span = range(start, stop, step)
     check_items(len(span), func=func)
-    return list(span)
+    return IntSlice(span)
 
 
-def until(count: int) -> list[int]:
+def until(count: int) -> IntSlice:
     return _steps(0, count, -1 if count < 0 else 1, func="until")
 
 
-def until_step(start: int, stop: int, step: int) -> list[int]:
+def until_step(start: int, stop: int, step: int) -> IntSlice:
     return _steps(start, stop, step, func="untilStep")
 
 

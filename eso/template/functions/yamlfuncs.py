@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from eso.template.values import Float32
+from eso.template.gostrconv import format_float
+from eso.template.values import Float32, go_type_name, is_nil_slice
 
 from . import _goyaml
 from ._gostr import go_string
@@ -98,6 +99,8 @@ def _key(key: Any) -> str:
 
 def _jsonable(value: Any) -> Any:
     """``value`` as yaml.v2 holds it after reading ``json.Marshal(value)``."""
+    if is_nil_slice(value):
+        return None
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -191,14 +194,32 @@ def _construct_plain(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     assert isinstance(text, str)
     value = _goyaml.resolve(text)
     if value is _goyaml.STR or value is dt.datetime:
-        return text
-    if value is dict:
-        return text  # "<<" is handled by flatten_mapping before construction
+        return text  # "<<" among them: flatten_mapping handles merges before construction
     return value
 
 
 _Loader.add_implicit_resolver(_PLAIN_TAG, re.compile(r".*", re.DOTALL), None)
 _Loader.add_constructor(_PLAIN_TAG, _construct_plain)
+
+
+def _checked(tag: str) -> Any:
+    """SafeLoader's constructor for ``!!tag``, failing as yaml.v2's ``resolve`` does when the
+    text is not a ``!!tag`` ("cannot decode !!str `x` as a !!int"; no line, no text here)."""
+    construct = yaml.SafeLoader.yaml_constructors[f"tag:yaml.org,2002:{tag}"]
+
+    def checked(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, TypeError):
+            raise yaml.constructor.ConstructorError(
+                problem=f"cannot decode !!str as a !!{tag}"
+            ) from None
+
+    return checked
+
+
+for _tag in ("int", "float", "bool", "null", "timestamp"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _checked(_tag))
 
 
 class _MergeAwareLoader(_Loader):
@@ -241,15 +262,33 @@ def _to_json_value(value: Any) -> Any:
     return str(value)
 
 
+def _as_float32(value: float) -> float:
+    """Go's ``float32(value)``: the nearest float32, infinite past its range."""
+    try:
+        return float(struct.unpack("f", struct.pack("f", value))[0])
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
 def _yaml_key(key: Any) -> str:
+    """sigs.k8s.io/yaml's ``convertToJSONableObject`` key: a string, an int, a float written at
+    float32 precision, a bool. A null key, or an int past int64 (a ``uint64`` to yaml.v2), is
+    an error naming the key (Go's message also quotes the entry's value; ours does not)."""
     if isinstance(key, bool):
         return "true" if key else "false"
     if isinstance(key, int):
+        if key >= 1 << 63:
+            raise _JSONError(f"unsupported map key of type: uint64, key: {key:#x}")
         return str(key)
     if isinstance(key, float):
-        return _goyaml.format_float(key)
+        text = format_float(_as_float32(key), verb="g", prec=-1, bits=32)
+        return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
     if key is None:
-        return "null"
+        raise _JSONError("unsupported map key of type: %!s(<nil>), key: <nil>")
+    if isinstance(key, bytes):
+        return go_string(key)  # yaml.v2 decodes !!binary to a string
+    if isinstance(key, list | dict):  # yaml.v2's decoder refuses it (and prints it)
+        raise _JSONError(f"yaml: invalid map key: {go_type_name(key)}")
     return str(key)
 
 
@@ -266,12 +305,56 @@ def _syntax_only(match: re.Match[str]) -> str:
     return ""
 
 
+# PyYAML ports the scanner and parser go-yaml took from libyaml, so both fail at the same
+# point; only the words differ. libyaml's words, by PyYAML's problem (and context):
+_NO_DASH = "did not find expected '-' indicator"
+_LIBYAML_PROBLEMS = (
+    ("mapping values are not allowed here", None, "mapping values are not allowed in this context"),
+    ("found character", None, "found character that cannot start any token"),
+    ("expected the node content", None, "did not find expected node content"),
+    ("expected ',' or ']'", None, "did not find expected ',' or ']'"),
+    ("expected ',' or '}'", None, "did not find expected ',' or '}'"),
+    ("expected <block end>", "while parsing a block mapping", "did not find expected key"),
+    ("expected <block end>", "while parsing a block collection", _NO_DASH),
+)
+_UNDEFINED_ALIAS = re.compile(r"found undefined alias '([^']*)'")
+
+
+def _go_line(e: yaml.MarkedYAMLError) -> int:
+    """The line go-yaml's ``parser.fail`` names (0: none): the problem's 0-based line, one more
+    for a scanner error, else the context's 0-based line. libyaml ends a stream on a new line,
+    so a problem found there, at the end of text without a final newline, is a line further
+    on (one met scanning a token that the end cuts short is not)."""
+    problem, context = e.problem_mark, e.context_mark
+    scanner = isinstance(e, yaml.scanner.ScannerError)
+    line = problem.line if problem is not None else 0
+    if (
+        not str(e.problem or "").startswith("found unexpected end of stream")
+        and problem is not None
+        and problem.buffer is not None
+        and problem.pointer >= len(problem.buffer.rstrip("\0"))
+        and problem.column != 0
+    ):
+        line += 1
+    if line != 0:
+        return line + (1 if scanner else 0)
+    return context.line if context is not None else 0
+
+
 def _yaml_error(e: yaml.YAMLError) -> str:
-    mark = getattr(e, "problem_mark", None)
-    problem = _QUOTED.sub(_syntax_only, str(getattr(e, "problem", "") or "invalid YAML"))
-    problem = " ".join(problem.split())
-    where = f"line {mark.line + 1}: " if mark is not None else ""
-    return f"error converting YAML to JSON: yaml: {where}{problem}"
+    prefix = "error converting YAML to JSON: yaml: "
+    raw = str(getattr(e, "problem", "") or "invalid YAML")
+    alias = _UNDEFINED_ALIAS.fullmatch(raw)
+    if alias is not None:  # go-yaml's decoder finds it, with no line
+        return f"{prefix}unknown anchor '{alias.group(1)}' referenced"
+    context = str(getattr(e, "context", "") or "")
+    words = next(
+        (go for py, ctx, go in _LIBYAML_PROBLEMS if raw.startswith(py) and ctx in (None, context)),
+        None,
+    )
+    problem = words or " ".join(_QUOTED.sub(_syntax_only, raw).split())
+    line = _go_line(e) if isinstance(e, yaml.MarkedYAMLError) else 0
+    return f"{prefix}{f'line {line}: ' if line else ''}{problem}"
 
 
 _GO_KIND = {list: "array", str: "string", float: "number", bool: "bool"}

@@ -50,7 +50,7 @@ def test_semver_compare(constraint: str, version: str, want: bool) -> None:
         pytest.param(
             "badConstraint", "1.2.3", "improper constraint: badConstraint", id="constraint"
         ),
-        pytest.param("1.2.0", "badVersion", "Invalid Semantic Version", id="version"),
+        pytest.param("1.2.0", "badVersion", "invalid semantic version", id="version"),
         pytest.param("", "1.2.3", "improper constraint: ", id="empty-constraint"),
     ],
 )
