@@ -42,8 +42,9 @@ from eso.settings import ControllerSettings
 
 log = structlog.get_logger(__name__)
 
-# ESO reports a store's capabilities; every provider eso ships reads and writes.
-CAPABILITIES = {"aws": "ReadWrite"}
+# ESO reports a store's capabilities (``ReadWrite`` for AWS, which it can push to). eso does
+# not push yet (PushSecret is issue 12), so every store reports what eso can do with it: read.
+CAPABILITIES: dict[str, str] = {}
 DEFAULT_CAPABILITIES = "ReadOnly"
 
 
