@@ -32,6 +32,7 @@ from eso.controllers.externalsecret.reconciler import (
 from eso.controllers.externalsecret.statuswriter import StatusWriter
 from eso.controllers.externalsecret.templatesources import TemplateSourceReader, stub_version
 from eso.controllers.informers import Informers
+from eso.controllers.rollout.rollouts import Rollouts
 from eso.controllers.routing import CES, CSS, ES, SS, EventRouting, Shared, keys
 from eso.controllers.runtime.terms import Reconcile, Terms
 from eso.controllers.secretstore.access import ProviderAccess
@@ -200,6 +201,18 @@ class Manager:
             recorder=self._recorders[ES],
             metrics=self._metrics.es,
             settings=self._settings.controller,
+            clock=self._clock,
+            rollouts=self._rollouts(),
+        )
+
+    def _rollouts(self) -> Rollouts:
+        """Rollout on change; built even when off, to tell annotated ExternalSecrets so."""
+        return Rollouts(
+            self._client,
+            enabled=self._settings.controller.rollout_on_change,
+            min_interval=self._settings.controller.rollout_min_interval,
+            recorder=self._recorders[ES],
+            metrics=self._metrics.rollout,
             clock=self._clock,
         )
 

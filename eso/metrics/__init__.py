@@ -15,6 +15,7 @@ from eso.metrics.clusterexternalsecret import ClusterExternalSecretMetrics
 from eso.metrics.eso_series import ExternalSecretMetrics, StoreMetrics
 from eso.metrics.kube import ClientMetrics, InformerMetrics
 from eso.metrics.provider import ProviderMetrics
+from eso.metrics.rollout import RolloutMetrics
 from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "LeaderMetrics",
     "Metrics",
     "ProviderMetrics",
+    "RolloutMetrics",
     "RuntimeMetrics",
     "StoreMetrics",
     "WorkqueueMetrics",
@@ -49,3 +51,4 @@ class Metrics:
         self.leader = LeaderMetrics(r)
         self.client = ClientMetrics(r)
         self.informer = InformerMetrics(r)
+        self.rollout = RolloutMetrics(r)

@@ -2,8 +2,8 @@
 
 base (settings, logging, metrics, clock, tasks) → api → template | kube | providers →
 controllers → cli/app/server. kube, providers and template are siblings and must not import
-each other. Inside controllers: runtime → secretstore → externalsecret | clusterexternalsecret
-→ informers → routing → manager.
+each other. Inside controllers: runtime → secretstore | rollout → externalsecret |
+clusterexternalsecret → informers → routing → manager.
 
 The test harness (``localkube``) is another distribution: the product never imports it (but
 for ``eso.cli``'s one guarded, lazy import), and the harness may use ``eso.api`` and eso's base
@@ -26,6 +26,7 @@ TOP_MODULES = {"cli", "app", "__main__", "server"}
 CONTROLLER_RANK = {
     "runtime": 0,
     "secretstore": 1,
+    "rollout": 1,
     "externalsecret": 2,
     "clusterexternalsecret": 2,
     "informers": 3,

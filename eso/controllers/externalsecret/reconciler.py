@@ -16,7 +16,9 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
    (``templating``, ``templatesources``): a failure is ESO's condition, the Secret untouched;
 7. write the Secret per creationPolicy, only when something changed (``writer``);
 8. write status (subresource) only when it changed (``statuswriter``); metrics and events as
-   ESO.
+   ESO;
+9. roll the workloads the ``eso.io/rollout-on-change`` annotation names if step 7 changed the
+   Secret's data (``controllers/rollout``); a deferred rollout shortens the requeue.
 
 A spec change (or a force-sync annotation) reads fresh provider values; a first sync and
 periodic refreshes accept provider-cached values no older than the refresh interval
@@ -64,6 +66,7 @@ from eso.controllers.externalsecret.templatesources import TemplateSourceReader
 from eso.controllers.externalsecret.templating import Engine, RenderError, render
 from eso.controllers.externalsecret.versions import synced_resource_version
 from eso.controllers.externalsecret.writer import SecretWriter
+from eso.controllers.rollout.rollouts import Rollouts
 from eso.controllers.runtime.worker import Result
 from eso.controllers.secretstore.access import ProviderAccess
 from eso.kube.cache import Cache
@@ -148,8 +151,10 @@ class ExternalSecretReconciler:
         settings: ControllerSettings,
         clock: Clock | None = None,
         rand: Callable[[], float] = random.random,
+        rollouts: Rollouts | None = None,
     ) -> None:
         self._caches = caches
+        self._rollouts = rollouts
         self._templates = templates
         # The process's shared function map, built at the first template (not at start).
         self._engine = Engine(
@@ -168,6 +173,7 @@ class ExternalSecretReconciler:
             managed_secrets=caches.managed_secrets,
             versions=versions,
             recorder=recorder,
+            on_data_change=rollouts.data_changed if rollouts is not None else None,
         )
 
     # ------------------------------------------------------------------ entry point
@@ -210,6 +216,8 @@ class ExternalSecretReconciler:
         self._metrics.forget(namespace=namespace, name=name)
         self._writer.forget(key)
         self._statuses.forget(key)
+        if self._rollouts is not None:
+            self._rollouts.forget(key)
 
     async def _reconcile(self, key: ObjectKey, raw: Mapping[str, Any]) -> Result:
         es = ExternalSecret.model_validate(raw)
@@ -224,13 +232,23 @@ class ExternalSecretReconciler:
                 interval=_interval(es),
                 version=synced_resource_version(raw.get("metadata") or {}),
             )
-            return await self._sync(sync)
+            result = await self._sync(sync)
         except SyncFailedError as failed:
             await self._mark_failed(key, raw, es, status, failed)
             if failed.retry:
                 # _mark_failed logged it (sync_failed): the worker only retries.
                 raise SyncReportedError(failed.message) from None
-            return Result(requeue_after=failed.requeue_after)
+            result = Result(requeue_after=failed.requeue_after)
+        return await self._roll_out(key, raw, result)
+
+    async def _roll_out(self, key: ObjectKey, raw: Mapping[str, Any], result: Result) -> Result:
+        """Step 9: pending rollouts; a deferred one brings the requeue forward."""
+        if self._rollouts is None:
+            return result
+        due = await self._rollouts.run(key, raw)
+        if due is None or (result.requeue_after is not None and result.requeue_after <= due):
+            return result
+        return Result(requeue_after=due)
 
     # ------------------------------------------------------------------ the sync
 
