@@ -99,6 +99,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - --aws-cache={{ include "eso.bool" .Values.aws.cache.enabled }}
 - --aws-cache-ttl={{ .Values.aws.cache.ttl }}
 - --aws-cache-max-entries={{ int64 .Values.aws.cache.maxEntries }}
+{{- if .Values.rolloutOnChange.enabled }}
+- --enable-rollout-on-change=true
+- --rollout-min-interval={{ .Values.rolloutOnChange.minInterval }}
+{{- end }}
 {{- range $key, $value := .Values.extraArgs }}
 {{- if or (kindIs "invalid" $value) (eq (toString $value) "") }}
 - --{{ $key }}

@@ -110,6 +110,7 @@ VARIANTS = {
     },
     "no-crds": {"installCRDs": False, "rbac": {"create": False}},
     "extra-args": {"extraArgs": {"client-qps": 1000000, "loglevel": "debug"}},
+    "rollout": {"rolloutOnChange": {"enabled": True}},
 }
 
 
@@ -374,6 +375,31 @@ def test_scoped_install_gets_a_namespaced_role(helm: Path, values: Obj, namespac
     assert f"--namespace={namespace}" in args
     assert "--enable-cluster-store-reconciler=false" in args
     assert "--enable-cluster-external-secret-reconciler=false" in args
+
+
+WORKLOADS = ["deployments", "statefulsets", "daemonsets"]
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        pytest.param({}, "ClusterRole", id="cluster"),
+        pytest.param({"scopedNamespace": "team-a"}, "Role", id="scoped"),
+    ],
+)
+def test_rollout_on_change_adds_workload_patch_rbac_and_its_flags_only_when_enabled(
+    helm: Path, values: Obj, kind: str
+) -> None:
+    off = render(helm, values)
+    assert not {r for r in rules_of(one(off, kind, "eso-controller")) if r[0] == "apps"}
+    assert not any("rollout" in a for a in args_of(off))
+
+    on = render(helm, {**values, "rolloutOnChange": {"enabled": True, "minInterval": "2m"}})
+    granted = rules_of(one(on, kind, "eso-controller")) - rules_of(one(off, kind, "eso-controller"))
+    assert granted == triples("apps", WORKLOADS, ["get", "patch"])
+    s = settings_from_args(build_parser().parse_args(args_of(on)))
+    assert (s.controller.rollout_on_change, s.controller.rollout_min_interval) == (True, 120.0)
 
 
 @pytest.mark.helm
