@@ -7,8 +7,8 @@ The key is per ExternalSecret (``secret-hash.eso.io/<ExternalSecret name>``), so
 ExternalSecrets naming the same workload never overwrite each other's record. A name longer
 than an annotation name part allows (63) is shortened with a digest suffix.
 
-The value is HMAC-SHA256 of the Secret's data keyed by the Secret's uid, not a plain hash as
-Reloader writes (sha256 of the data): whoever may read a Deployment may not read the Secret,
+The value is HMAC-SHA256 of the Secret's data keyed by the Secret's uid, not the plain SHA hash
+of the data Reloader writes: whoever may read a Deployment may not read the Secret,
 and a plain hash of a low-entropy value (a 6-digit PIN, a dictionary password) is reversed by
 trying candidates. The uid is a random UUID visible only to those who may read the Secret,
 so the value is useless without the Secret. It is stable for one Secret's data (a no-op

@@ -3,7 +3,7 @@
 The Secret writer reports a data change (``data_changed``) at the one point that knows it:
 after it replaced an existing Secret whose data-hash annotation differed from the new one.
 So nothing rolls on the first sync that creates the Secret (pods starting then read the new
-Secret anyway; Reloader's default, ``reloadOnCreate: false``, is the same), on a no-op
+Secret anyway; Reloader without ``--reload-on-create``, its default, does the same), on a no-op
 refresh, on a metadata-only change (labels, annotations, owner), or when eso repairs a hand
 edit back to the data it last wrote (the hash annotation still records that data).
 
