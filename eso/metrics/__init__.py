@@ -12,11 +12,12 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from eso.metrics.clusterexternalsecret import ClusterExternalSecretMetrics
-from eso.metrics.eso_series import ExternalSecretMetrics, StoreMetrics
+from eso.metrics.eso_series import ExternalSecretMetrics
 from eso.metrics.kube import ClientMetrics, InformerMetrics
 from eso.metrics.provider import ProviderMetrics
 from eso.metrics.rollout import RolloutMetrics
 from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
+from eso.metrics.secretstore import StoreMetrics
 
 __all__ = [
     "ClientMetrics",
