@@ -2,11 +2,12 @@
 keep working.
 
 The store series live in ``secretstore.py``. Per-object series (one per ExternalSecret or
-store) would grow without bound if deleted objects kept them, so each group has ``forget``. The ExternalSecret series are rendered at scrape time
-from compact per-object state (``ExternalSecretSeries``) rather than held as prometheus_client
-labelled children (~2.8 KiB each, 28 MB at 10k objects). Where ESO's choice is poor we keep its
-series and add a better one beside it (``externalsecret_reconcile_duration`` is a gauge in
-nanoseconds; we add ``eso_externalsecret_reconcile_duration_seconds``, a histogram).
+store) would grow without bound if deleted objects kept them, so each group has ``forget``.
+The ExternalSecret series are rendered at scrape time from compact per-object state
+(``ExternalSecretSeries``) rather than held as prometheus_client labelled children (~2.8 KiB
+each, 28 MB at 10k objects). Where ESO's choice is poor we keep its series and add a better one
+beside it (``externalsecret_reconcile_duration`` is a gauge in nanoseconds; we add
+``eso_externalsecret_reconcile_duration_seconds``, a histogram).
 """
 
 from __future__ import annotations
