@@ -183,3 +183,22 @@ async def test_a_metadata_only_change_of_the_secret_rolls_nothing(env: Env, ns: 
     rollouts = await _events(env, ns, m.EVENT_REASON_ROLLOUT)
     assert sum(e.get("count", 1) for e in rollouts) == 1
     await _wait_value(env, ns, b"v2")
+
+
+async def test_repairing_a_hand_edit_back_to_the_synced_data_rolls_nothing(
+    env: Env, ns: str
+) -> None:
+    """The pods never ran with the edited value from env; mounted files get the repair."""
+    await _annotated_es(env, ns, "deployment/api")
+    await _wait_value(env, ns, b"v1")
+    await env.aws.put("db", "v2")
+    first = await wait_for(lambda: _template_hash(env, ns), timeout=20.0)
+    await _wait_value(env, ns, b"v2")
+
+    edit = {"data": {"password": base64.b64encode(b"edited").decode()}}
+    await env.raw.patch("v1", "secrets", "app", edit, namespace=ns)
+    await _wait_value(env, ns, b"v2")  # eso restores what it synced
+    await _refreshes(env, ns, 1)
+    assert await _template_hash(env, ns) == first
+    rollouts = await _events(env, ns, m.EVENT_REASON_ROLLOUT)
+    assert sum(e.get("count", 1) for e in rollouts) == 1
