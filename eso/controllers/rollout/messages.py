@@ -23,6 +23,9 @@ EVENT_MSG_DISABLED: Final = (
     "--enable-rollout-on-change (chart value rolloutOnChange.enabled)"
 )
 EVENT_MSG_FAILED: Final = "secret data changed but {workload} was not restarted: {detail}"
+EVENT_MSG_BAD_ENTRY: Final = (
+    "secret data changed; eso.io/rollout-on-change entry {entry!r} ignored: {detail}"
+)
 
 ERR_NOT_FOUND: Final = "it does not exist in this namespace"
 ERR_FORBIDDEN: Final = (
@@ -35,6 +38,6 @@ ERR_CROSS_NAMESPACE: Final = (
     "targets in another namespace are refused: name a workload in the ExternalSecret's "
     "namespace as kind/name"
 )
-ERR_BAD_ENTRY: Final = "expected kind/name, got {entry!r}"
+ERR_BAD_ENTRY: Final = "expected kind/name"
 ERR_BAD_NAME: Final = "{name!r} is not a valid object name"
 ERR_API_REFUSED: Final = "the API server refused the patch: {detail}"

@@ -21,7 +21,8 @@ Contract: ``data_changed`` and ``run`` for one ExternalSecret key come from its 
 which the workqueue never runs concurrently; the only state shared between keys is the
 per-workload limiter, which checks and records without an await in between. Pending changes
 are in memory: a restart or leadership change in the deferral window loses them (the new
-leader rolls on the next change). ``forget`` when the ExternalSecret is gone.
+leader rolls on the next change). A patch cancelled midway (shutdown) still counts for the
+limiter, since it may have reached the server. ``forget`` when the ExternalSecret is gone.
 """
 
 from __future__ import annotations
@@ -106,7 +107,9 @@ class Rollouts:
         if not pending.reported:
             pending.reported = True
             for problem in targets.problems:
-                self._failed(raw, value, problem)
+                message = m.EVENT_MSG_BAD_ENTRY.format(entry=problem.entry, detail=problem.detail)
+                log.warning("rollout_target_invalid", entry=problem.entry, error=problem.detail)
+                self._event(raw, "Warning", m.EVENT_REASON_ROLLOUT_FAILED, message)
         waits = [await self._roll(key, raw, pending, w) for w in targets.workloads]
         waits = [w for w in waits if w > 0]
         if not waits:
@@ -158,13 +161,10 @@ class Rollouts:
             log.warning("rollout_retrying", workload=str(workload), error=str(error))
             return RETRY_AFTER
         pending.done.add(workload)
-        self._failed(raw, str(workload), permanent)
-        return 0.0
-
-    def _failed(self, raw: Mapping[str, Any], workload: str, detail: str) -> None:
-        log.warning("rollout_failed", workload=workload, error=detail)
-        message = m.EVENT_MSG_FAILED.format(workload=workload, detail=detail)
+        log.warning("rollout_failed", workload=str(workload), error=permanent)
+        message = m.EVENT_MSG_FAILED.format(workload=workload, detail=permanent)
         self._event(raw, "Warning", m.EVENT_REASON_ROLLOUT_FAILED, message)
+        return 0.0
 
     def _event(self, raw: Mapping[str, Any], type_: EventType, reason: str, message: str) -> None:
         self._recorder.record(dict(raw), type_=type_, reason=reason, message=message)

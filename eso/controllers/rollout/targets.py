@@ -53,11 +53,19 @@ class Workload:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """An entry of the annotation that names no workload eso may roll, and why."""
+
+    entry: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class Targets:
     """What an annotation names: valid workloads (sorted, unique) and problems to report."""
 
     workloads: tuple[Workload, ...] = ()
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
 
 def annotation_of(raw: Mapping[str, Any]) -> str | None:
@@ -70,7 +78,7 @@ def annotation_of(raw: Mapping[str, Any]) -> str | None:
 def parse_targets(value: str) -> Targets:
     """Split ``value`` into workloads and problems; empty entries are ignored."""
     workloads: set[Workload] = set()
-    problems: list[str] = []
+    problems: list[Problem] = []
     for entry in (e.strip() for e in value.split(",")):
         if not entry:
             continue
@@ -78,16 +86,17 @@ def parse_targets(value: str) -> Targets:
         if isinstance(parsed, Workload):
             workloads.add(parsed)
         else:
-            problems.append(parsed)
+            problems.append(Problem(entry=entry, detail=parsed))
     return Targets(workloads=tuple(sorted(workloads)), problems=tuple(problems))
 
 
 def _parse_entry(entry: str) -> Workload | str:
+    """The workload ``entry`` names, or what is wrong with it."""
     parts = [p.strip() for p in entry.split("/")]
     if len(parts) == 3:
         return m.ERR_CROSS_NAMESPACE
     if len(parts) != 2 or not all(parts):
-        return m.ERR_BAD_ENTRY.format(entry=entry)
+        return m.ERR_BAD_ENTRY
     kind, name = parts
     resource = _KINDS.get(kind.lower())
     if resource is None:

@@ -175,9 +175,16 @@ async def test_bad_entries_are_reported_once_per_change_and_the_rest_rolls() -> 
     await w.rollouts.run(KEY, raw)
     assert [p[0] for p in w.client.patches] == ["DaemonSet/agent"]
     warnings = [e[2] for e in w.recorder.events if e[0] == "Warning"]
-    assert len(warnings) == 2
-    assert m.ERR_CROSS_NAMESPACE in warnings[0]
-    assert "cronjob" in warnings[1]
+    assert warnings == [
+        m.EVENT_MSG_BAD_ENTRY.format(entry="other/deployment/api", detail=m.ERR_CROSS_NAMESPACE),
+        m.EVENT_MSG_BAD_ENTRY.format(
+            entry="cronjob/x", detail=m.ERR_UNKNOWN_KIND.format(kind="cronjob")
+        ),
+    ]
+    w.change("djI=", raw=raw)  # a new change reports again, once, while its rollout waits
+    assert await w.rollouts.run(KEY, raw) is not None
+    assert await w.rollouts.run(KEY, raw) is not None
+    assert len([e for e in w.recorder.events if e[0] == "Warning"]) == 4
 
 
 async def test_removing_the_annotation_drops_a_deferred_rollout() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from eso.controllers.rollout import messages as m
 from eso.controllers.rollout.podhash import annotation_key, data_hmac
-from eso.controllers.rollout.targets import annotation_of, parse_targets
+from eso.controllers.rollout.targets import Problem, annotation_of, parse_targets
 
 
 def _names(value: str) -> list[str]:
@@ -40,15 +40,15 @@ def test_kinds_are_read_as_kubectl_users_write_them(value: str, expected: list[s
     [
         pytest.param("other/deployment/api", m.ERR_CROSS_NAMESPACE, id="cross-namespace"),
         pytest.param("cronjob/nightly", m.ERR_UNKNOWN_KIND.format(kind="cronjob"), id="kind"),
-        pytest.param("api", m.ERR_BAD_ENTRY.format(entry="api"), id="no-kind"),
-        pytest.param("deployment/", m.ERR_BAD_ENTRY.format(entry="deployment/"), id="no-name"),
+        pytest.param("api", m.ERR_BAD_ENTRY, id="no-kind"),
+        pytest.param("deployment/", m.ERR_BAD_ENTRY, id="no-name"),
         pytest.param("deployment/API", m.ERR_BAD_NAME.format(name="API"), id="bad-name"),
     ],
 )
 def test_bad_entries_are_problems_and_the_good_ones_still_roll(entry: str, problem: str) -> None:
     targets = parse_targets(f"{entry},daemonset/agent")
     assert [str(w) for w in targets.workloads] == ["daemonset/agent"]
-    assert targets.problems == (problem,)
+    assert targets.problems == (Problem(entry=entry, detail=problem),)
 
 
 def test_annotation_is_read_from_the_external_secret_metadata() -> None:
