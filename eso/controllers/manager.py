@@ -38,6 +38,7 @@ from eso.controllers.secretstore.access import ProviderAccess
 from eso.controllers.secretstore.credentials import CredentialReader
 from eso.controllers.secretstore.reconciler import StoreReconciler
 from eso.controllers.secretstore.tokens import ServiceAccountTokens
+from eso.generators.registry import GeneratorRegistry
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
@@ -79,6 +80,9 @@ class Manager:
         self._clock = clock or SystemClock()
         self._own_registry = registry is None
         self._registry = registry or default_registry(
+            settings=settings.aws, metrics=metrics.provider, clock=self._clock
+        )
+        self._generators = GeneratorRegistry(
             settings=settings.aws, metrics=metrics.provider, clock=self._clock
         )
         self._identity = identity
@@ -201,6 +205,7 @@ class Manager:
             metrics=self._metrics.es,
             settings=self._settings.controller,
             clock=self._clock,
+            generators=self._generators,
         )
 
     def _store_reconciler(self, kind: str, access: ProviderAccess, cache: Cache) -> Reconcile:
@@ -281,6 +286,7 @@ class Manager:
         await self._tasks.close()
         if self._own_registry:
             await self._registry.close()
+        await self._generators.close()
 
     async def _elect_forever(self) -> None:
         while not self._stopping:
