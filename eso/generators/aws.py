@@ -38,7 +38,13 @@ AWSCall = Callable[[Any], Awaitable[Any]]
 def standin_store(
     request: GeneratorRequest, *, region: str, auth: AWSAuth, role: str
 ) -> SecretStore:
-    """The namespaced SecretStore whose principal the generator's ``auth`` and ``role`` name."""
+    """The namespaced SecretStore whose principal the generator's ``auth`` and ``role`` name.
+
+    Unlike a store, a generator with both ``secretRef`` and ``jwt`` uses ``secretRef`` (ESO's
+    ``NewGeneratorSession`` reads it last); ESO's own ECR example sets both.
+    """
+    if auth.secret_ref is not None and auth.jwt is not None:
+        auth = AWSAuth(secret_ref=auth.secret_ref)
     aws = AWSProviderSpec(service=_STANDIN_SERVICE, region=region, auth=auth, role=role)
     return SecretStore(
         metadata=ObjectMeta(name=request.name, namespace=request.namespace),
