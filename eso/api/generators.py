@@ -16,7 +16,8 @@ reading them gets a condition naming the kind eso does not implement. No kind he
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Final, Literal
+from collections.abc import Mapping
+from typing import Annotated, ClassVar, Final, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -187,7 +188,7 @@ class GeneratorSpec(EsoModel):
 
 
 # ClusterGenerator.spec.kind → the GeneratorSpec field holding that kind's spec (eso's kinds).
-SPEC_FIELDS: dict[str, str] = {
+SPEC_FIELDS: Final[Mapping[str, str]] = {
     "ECRAuthorizationToken": "ecr_authorization_token_spec",
     "Password": "password_spec",
     "SSHKey": "ssh_key_spec",
@@ -255,11 +256,8 @@ class ClusterGenerator(_Generator):
     kind: str = KIND_CLUSTER_GENERATOR
     spec: ClusterGeneratorSpec
 
-    def inner_spec(self) -> Any:
-        """The spec of ``spec.kind`` (a model, an opaque mapping, or None when it is unset)."""
+    def inner_spec(self) -> EsoModel | None:
+        """The spec of ``spec.kind`` when eso implements that kind and it is set, else None."""
         field = SPEC_FIELDS.get(self.spec.kind)
-        if field is not None:
-            return getattr(self.spec.generator, field)
-        extra = self.spec.generator.model_extra or {}
-        name = self.spec.kind[0].lower() + self.spec.kind[1:] + "Spec"
-        return extra.get(name)
+        spec: EsoModel | None = None if field is None else getattr(self.spec.generator, field)
+        return spec

@@ -81,10 +81,8 @@ def spec_of(kind: str, obj: Mapping[str, Any]) -> tuple[str, EsoModel]:
     if inner_kind not in _MODELS:
         raise not_implemented(inner_kind)
     inner = cluster.inner_spec()
-    if inner is None:
-        field = inner_kind[0].lower() + inner_kind[1:] + "Spec"
-        raise GeneratorError(ERR_CLUSTER_SPEC.format(kind=inner_kind, field=field))
-    assert isinstance(inner, EsoModel)
+    if inner is None:  # ESO names the Go field: ECRAuthorizationTokenSpec, PasswordSpec, ...
+        raise GeneratorError(ERR_CLUSTER_SPEC.format(kind=inner_kind, field=f"{inner_kind}Spec"))
     return inner_kind, inner
 
 

@@ -99,6 +99,8 @@ def lookup_stores(
         main = resolve_ref(es.spec.secret_store_ref, es.namespace, settings=settings, **caches)
         if main is None:
             return None
+    elif es.spec.secret_store_ref.name and _not_ours(es, settings=settings, **caches):
+        return None  # ESO skips on a named store of another class even when nothing reads it
     entries: dict[StoreKey, AnyStore | StoreUnavailableError] = {}
     for ref in {ref_key(r): r for r in refs if r is not None}.values():
         try:
@@ -110,6 +112,22 @@ def lookup_stores(
             return None
         entries[ref_key(ref)] = store
     return Stores(main=main, entries=entries)
+
+
+def _not_ours(
+    es: ExternalSecret,
+    *,
+    secret_stores: Cache,
+    cluster_secret_stores: Cache,
+    settings: ControllerSettings,
+) -> bool:
+    """Whether the unused main store belongs to another controller (a missing one does not)."""
+    caches = {"secret_stores": secret_stores, "cluster_secret_stores": cluster_secret_stores}
+    try:
+        ref = es.spec.secret_store_ref
+        return resolve_ref(ref, es.namespace, settings=settings, **caches) is None
+    except StoreUnavailableError:
+        return False
 
 
 def resolve_ref(

@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from eso.api.generators import SSHKeySpec
 from eso.generators.base import GeneratorError, GeneratorRequest
-from eso.generators.sshkey import SSHKeyGenerator, _with_comment, key_pair
+from eso.generators.openssh import _with_comment, key_pair
+from eso.generators.sshkey import SSHKeyGenerator
 
 
 def _load(private: bytes) -> object:

@@ -33,7 +33,7 @@ def test_a_cluster_generator_acts_as_the_kind_it_names() -> None:
 
 def test_a_cluster_generator_without_its_kinds_spec_says_which_is_missing() -> None:
     obj = _obj("ClusterGenerator", {"kind": "Password", "generator": {"uuidSpec": {}}})
-    with pytest.raises(GeneratorError, match="when kind is Password, passwordSpec must be set"):
+    with pytest.raises(GeneratorError, match="when kind is Password, PasswordSpec must be set"):
         spec_of("ClusterGenerator", obj)
 
 
