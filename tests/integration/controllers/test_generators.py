@@ -140,6 +140,15 @@ async def test_eso_doc_ssh_key_carries_its_comment(env: Env, objs: Objects) -> N
     assert data["privateKey"].startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----\n")
 
 
+async def test_eso_doc_ecdsa_key_uses_the_curve_of_its_key_size(env: Env, objs: Objects) -> None:
+    (gen,) = snippet("sshkey-ecdsa")
+    await objs.apply(gen)
+    await objs.external_secret("ecdsa", "SSHKey", gen["metadata"]["name"])
+    data = await _synced(env, objs, "ecdsa", "ecdsa")
+    assert data["publicKey"].startswith(b"ecdsa-sha2-nistp521 ")
+    assert data["publicKey"].endswith(b" ecdsa@example.com\n")
+
+
 async def test_eso_doc_password_encodings_apply(env: Env, objs: Objects) -> None:
     docs = snippet("password-encoding-examples")
     for doc in docs:
