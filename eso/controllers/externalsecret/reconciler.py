@@ -10,10 +10,9 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
    otherwise, before any provider call;
 5. fetch every value concurrently (``fetch.read_store``), generators included
    (``generators``: one GET of the generator object, then fresh values); any failed or
-   missing item fails the
-   sync and leaves the existing Secret untouched (ESO reports partial syncs as synced; we do
-   not), except deletionPolicy Delete with everything gone, which deletes the Secret as ESO
-   does;
+   missing item fails the sync and leaves the existing Secret untouched (ESO reports partial
+   syncs as synced; we do not), except deletionPolicy Delete with everything gone, which
+   deletes the Secret as ESO does;
 6. render ``spec.target.template`` over the values and the template sources
    (``templating``, ``templatesources``): a failure is ESO's condition, the Secret untouched;
 7. write the Secret per creationPolicy, only when something changed (``writer``);
