@@ -39,6 +39,7 @@ from eso.controllers.secretstore.access import ProviderAccess
 from eso.controllers.secretstore.credentials import CredentialReader
 from eso.controllers.secretstore.reconciler import StoreReconciler
 from eso.controllers.secretstore.tokens import ServiceAccountTokens
+from eso.generators.registry import GeneratorRegistry
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
@@ -80,6 +81,9 @@ class Manager:
         self._clock = clock or SystemClock()
         self._own_registry = registry is None
         self._registry = registry or default_registry(
+            settings=settings.aws, metrics=metrics.provider, clock=self._clock
+        )
+        self._generators = GeneratorRegistry(
             settings=settings.aws, metrics=metrics.provider, clock=self._clock
         )
         self._identity = identity
@@ -203,6 +207,7 @@ class Manager:
             settings=self._settings.controller,
             clock=self._clock,
             rollouts=self._rollouts(),
+            generators=self._generators,
         )
 
     def _rollouts(self) -> Rollouts:
@@ -294,6 +299,7 @@ class Manager:
         await self._tasks.close()
         if self._own_registry:
             await self._registry.close()
+        await self._generators.close()
 
     async def _elect_forever(self) -> None:
         while not self._stopping:

@@ -61,6 +61,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.processClusterExternalSecret (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
 {{- end }}
 
+{{/* ClusterGenerators likewise (ESO's processClusterGenerator): a Role cannot grant them. */}}
+{{- define "eso.processClusterGenerator" -}}
+{{- if and .Values.processClusterGenerator (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
+{{- end }}
+
 {{- define "eso.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}

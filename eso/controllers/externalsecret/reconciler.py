@@ -8,10 +8,11 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
 3. if no refresh is due and the Secret is intact, only requeue (no provider call, no GET);
 4. check the store exists, may be used from this namespace and is Ready - fail fast
    otherwise, before any provider call;
-5. fetch every value concurrently (``fetch.read_store``); any failed or missing item fails the
-   sync and leaves the existing Secret untouched (ESO reports partial syncs as synced; we do
-   not), except deletionPolicy Delete with everything gone, which deletes the Secret as ESO
-   does;
+5. fetch every value concurrently (``fetch.read_store``), generators included
+   (``generators``: one GET of the generator object, then fresh values); any failed or
+   missing item fails the sync and leaves the existing Secret untouched (ESO reports partial
+   syncs as synced; we do not), except deletionPolicy Delete with everything gone, which
+   deletes the Secret as ESO does;
 6. render ``spec.target.template`` over the values and the template sources
    (``templating``, ``templatesources``): a failure is ESO's condition, the Secret untouched;
 7. write the Secret per creationPolicy, only when something changed (``writer``);
@@ -35,6 +36,7 @@ finalizer, left by a migration, is honoured and removed (``finalizer``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,7 +60,8 @@ from eso.controllers.externalsecret.errors import (
     get_data_failed,
     template_failed,
 )
-from eso.controllers.externalsecret.fetch import ReadPolicy, read_store
+from eso.controllers.externalsecret.fetch import Generate, ReadPolicy, read_store
+from eso.controllers.externalsecret.generators import GeneratorReader
 from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
 from eso.controllers.externalsecret.statuswriter import StatusWriter
 from eso.controllers.externalsecret.storeaccess import Stores, check_store_usable, lookup_stores
@@ -69,6 +72,7 @@ from eso.controllers.externalsecret.writer import SecretWriter
 from eso.controllers.rollout.rollouts import Rollouts
 from eso.controllers.runtime.worker import Result
 from eso.controllers.secretstore.access import ProviderAccess
+from eso.generators.registry import GeneratorRegistry
 from eso.kube.cache import Cache
 from eso.kube.errors import KubeError
 from eso.kube.events import EventRecorder
@@ -152,9 +156,13 @@ class ExternalSecretReconciler:
         clock: Clock | None = None,
         rand: Callable[[], float] = random.random,
         rollouts: Rollouts | None = None,
+        generators: GeneratorRegistry | None = None,
     ) -> None:
         self._caches = caches
         self._rollouts = rollouts
+        self._generators = (
+            None if generators is None else GeneratorReader(access=access, registry=generators)
+        )
         self._templates = templates
         # The process's shared function map, built at the first template (not at start).
         self._engine = Engine(
@@ -310,8 +318,19 @@ class ExternalSecretReconciler:
             slow=self._settings.store_requeue_interval,
         )
         return await read_store(
-            sync.es, stores, access=self._access, recorder=self._recorder, policy=policy
+            sync.es,
+            stores,
+            access=self._access,
+            recorder=self._recorder,
+            policy=policy,
+            generate=self._generate_in(sync.es.namespace),
         )
+
+    def _generate_in(self, namespace: str) -> Generate | None:
+        reader = self._generators
+        if reader is None:
+            return None
+        return functools.partial(reader.generate, namespace=namespace)
 
     async def _apply(self, sync: _Sync, data: dict[str, bytes] | None) -> dict[str, Any]:
         """Write (or delete) the Secret; returns the status that records it."""
