@@ -11,7 +11,8 @@ STS's query protocol) pass untouched.
 It counts what eso *offered* (every call, throttled or not) and what it throttled, per
 second of wall time since start, so a benchmark can say how far over the limit eso went:
 ``GET /_front/stats`` answers ``{"rate": .., "burst": .., "seconds": {"<s>": [offered,
-throttled]}, "targets": {...}}``. Test code only: it lives in the harness, never in ``eso/``.
+throttled]}, "targets": {...}, "started": <time.monotonic() of second 0>}``. Test code only:
+it lives in the harness, never in ``eso/``.
 
     python -m localkube.awsthrottle --upstream http://127.0.0.1:5000 --rate 50
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 from collections import Counter
@@ -68,6 +70,7 @@ class ThrottlingFront:
     def stats(self) -> dict[str, Any]:
         """What was offered and throttled, per second since start (see the module docstring)."""
         return {
+            "started": self.started,  # time.monotonic(): the same clock in every process here
             "rate": self.bucket.rate,
             "burst": self.bucket.burst,
             "seconds": {str(k): v for k, v in sorted(self.seconds.items())},
@@ -145,10 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--burst", type=float, default=None)
     p.add_argument("--port", type=int, default=0)
     a = p.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(a.upstream, rate=a.rate, burst=a.burst, port=a.port))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
