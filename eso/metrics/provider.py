@@ -12,11 +12,13 @@ bounded by the stores that exist; a deleted store's series disappear with it):
 ``eso_provider_throttled_calls_total`` counts throttled answers to calls made with the store's
 credentials (stores sharing credentials show the same count; provider ``AWS/STS`` for the
 AssumeRole calls behind them) and ``eso_provider_allowed_rate`` is the calls/s the identity may
-send now, present only while AWS's throttling has put a limit in force.
+send now: ``+Inf`` until AWS throttles it (no limit in force), so the series always exists and
+``eso_provider_allowed_rate < +Inf`` selects the stores being slowed down.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -68,15 +70,14 @@ class ThrottleCollector(Collector):
         )
         rate = GaugeMetricFamily(
             "eso_provider_allowed_rate",
-            "Calls per second a store's credential identity may send while throttled",
+            "Calls per second a store's credential identity may send (+Inf: not throttled)",
             labels=_STORE_LABELS,
         )
         for source in self._sources:
             for s in source():
                 labels = [s.provider, s.kind, s.namespace, s.name]
                 throttled.add_metric(labels, s.throttled)
-                if s.rate is not None:
-                    rate.add_metric(labels, s.rate)
+                rate.add_metric(labels, math.inf if s.rate is None else s.rate)
         yield throttled
         yield rate
 
