@@ -16,6 +16,13 @@ knowing about them. A guarded call:
    ``attempts`` times in all, and otherwise re-raises the botocore error unchanged, so callers
    classify it as before (``errors.py``).
 
+ESO counts its Secrets Manager and Parameter Store calls in
+``externalsecret_provider_api_calls_count`` (once per SDK call, after the SDK's retries) but not
+the STS calls its credential providers make (its ``auth`` package never observes them and its
+constants name no STS call), so eso counts them nowhere either and the counter keeps ESO's
+values; STS throttling still shows, as provider ``AWS/STS`` in
+``eso_provider_throttled_calls_total``.
+
 Paginators and waiters are not wrapped (eso pages by hand); anything that is not an API
 operation passes through. ``guarded_creator`` does the same for clients created per use, like
 the STS clients botocore's AssumeRole credential fetcher opens for each refresh.

@@ -18,7 +18,7 @@ from eso.providers.base import ConfigError
 
 def client_error(code: str, status: int = 400) -> ClientError:
     body = {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}
-    return ClientError(body, "GetSecretValue")  # type: ignore[arg-type]
+    return ClientError(body, "GetSecretValue")
 
 
 class Flaky:
