@@ -120,3 +120,36 @@ async def test_throttled_external_secrets_converge_and_keep_their_secrets(
         return now == second
 
     await wait_for(converged_without_losses, timeout=90.0, interval=0.1)
+
+
+async def test_a_sync_throttled_past_its_retry_settings_fails_then_converges(
+    env: Env, ns: str, front: ThrottlingFront
+) -> None:
+    """``retrySettings.maxRetries: 1`` is one attempt (ESO's semantics): a throttled read fails
+    the sync with ESO's message naming the throttling, the worker requeues it with backoff,
+    and it converges once the identity's rate has settled under the limit."""
+    await env.credentials(ns)
+    spec = env.store_spec("awssm-secret", None) | {"retrySettings": {"maxRetries": 1}}
+    body = {"apiVersion": ES_API, "kind": "SecretStore", "metadata": {"name": "aws-store"}}
+    await env.raw.create(ES_API, "secretstores", body | {"spec": spec}, namespace=ns)
+    await env.wait_ready("secretstores", "aws-store", ns)
+    names = [f"es-{i:02d}" for i in range(N)]
+    await env.aws.create_many({f"app-{i:02d}": f"v1-{i}" for i in range(N)})
+    for i, name in enumerate(names):
+        await env.external_secret(
+            ns, name, data=[{"secretKey": "value", "remoteRef": {"key": f"app-{i:02d}"}}]
+        )
+    await _all_hold(env, ns, {name: f"v1-{i}" for i, name in enumerate(names)}, within=90.0)
+
+    async def throttled_failures() -> list[str] | None:
+        listed = await env.raw.list("v1", "events", namespace=ns)
+        found = [
+            e["involvedObject"]["name"]
+            for e in listed.get("items") or []
+            if e.get("reason") == "UpdateFailed" and "ThrottlingException" in e.get("message", "")
+        ]
+        return found or None
+
+    failed = await wait_for(throttled_failures, timeout=20.0)
+    assert set(failed) <= set(names)
+    assert _throttled(env, ns) >= front.throttled() > 0
