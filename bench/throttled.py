@@ -59,6 +59,7 @@ from bench.workload import (
     create_cluster_objects,
     create_external_secrets,
 )
+from eso.settings import ControllerSettings
 from localkube.moto import REGION
 from localkube.rawclient import RawClient
 
@@ -147,6 +148,7 @@ def offered_figures(
         "peak_over_limit": round(max(offered, default=0) / limit, 2),
         "mean_over_limit": round(mean / limit, 2),
         "seconds_over_limit": sum(1 for o in offered if o > limit),
+        "per_second_offered_throttled": window,
     }
 
 
@@ -165,7 +167,11 @@ async def run(
             await create_aws_secrets(moto_url, range(n))
             created = await create_external_secrets(client, w, range(n))
             opts = ControllerOptions(
-                kubeconfig=kubeconfig, moto_url=front_url, concurrent=20, batch=batch, cache=batch
+                kubeconfig=kubeconfig,
+                moto_url=front_url,
+                concurrent=ControllerSettings().concurrent,
+                batch=batch,
+                cache=batch,
             )
             phases = Phases(children, client, opts, w, set(created), moto_url=moto_url)
             figures = await phases.run(within=within)
