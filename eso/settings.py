@@ -264,6 +264,14 @@ class AWSSettings(_Section):
         "calls; 2/s climbs from 35 back to a 50/s limit in ~8 s, gently enough that the next "
         "throttled answer arrives before the overshoot is more than a few calls.",
     )
+    throttle_recovery: float = Field(
+        0.5,
+        ge=0.0,
+        description="Share of the gap to the rate AWS last throttled that a throttled "
+        "identity's rate regains per second (on top of throttle_increase): half, so a cut from "
+        "50 to 35 calls/s is back near 50 in ~4 s and then probes slowly, instead of spending "
+        "~8 s at 70-90 % of the limit.",
+    )
     throttle_min_rate: float = Field(
         1.0,
         gt=0.0,

@@ -67,12 +67,12 @@ class Guard:
         """``await method(**params)`` under the rate, retried per the policy."""
         attempt = 1
         while True:
-            sent_at = await self.rate.acquire()
+            reserved_at = await self.rate.acquire()
             try:
                 resp = await method(**params)
             except Exception as e:
                 if is_throttle(e):
-                    self.rate.on_throttle(sent_at)
+                    self.rate.on_throttle(reserved_at)
                 if attempt >= self.policy.attempts or not is_retryable(e):
                     raise
                 await self._clock.sleep(self.policy.delay(attempt))

@@ -201,6 +201,7 @@ class SessionPool:
         self._tuning = RateTuning(
             decrease=settings.throttle_decrease,
             increase=settings.throttle_increase,
+            recovery=settings.throttle_recovery,
             min_rate=settings.throttle_min_rate,
             reset_after=settings.throttle_reset_after,
         )

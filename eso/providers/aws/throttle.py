@@ -8,11 +8,14 @@ already use) take a token from one ``AdaptiveRate`` first, and its rate follows 
 - Until AWS first throttles, there is no limit: a healthy identity pays nothing.
 - A throttled answer cuts the rate multiplicatively: to ``decrease`` (0.7, CUBIC's factor) times
   the rate in force, or times the measured send rate of the last second when no limit was in
-  force yet. One cut per round of calls: an answer to a call sent before the last cut says
-  nothing new (the calls in flight then were all sent at the old rate) and is not cut again.
-- Each successful call while limited adds ``increase / rate`` calls/s, i.e. about ``increase``
-  calls/s more per second at full pace: additive increase probes slowly for room, so the rate
-  saws between ``decrease`` x limit and the limit instead of oscillating over it.
+  force yet. One cut per round of calls: an answer to a call whose token was *reserved* before
+  the last cut says nothing new (it was scheduled at the old rate, even if it left after the
+  cut) and does not cut again.
+- Each successful call while limited adds ``step / rate`` calls/s, i.e. about ``step`` calls/s
+  more per second at full pace. ``step`` is ``increase`` plus ``recovery`` (half) of the gap to
+  the rate of the last cut: a fast climb back towards where AWS last said no, then slow
+  additive probing past it (CUBIC's shape, in two straight lines), so the rate saws just under
+  the limit instead of oscillating over it or idling at 70 % of it.
 - ``reset_after`` seconds without a throttled answer lift the limit again (quotas are raised,
   load moves), so one bad minute does not cap an identity for the life of the process.
 
@@ -60,6 +63,7 @@ class RateTuning:
 
     decrease: float = 0.7
     increase: float = 2.0
+    recovery: float = 0.5
     min_rate: float = 1.0
     reset_after: float = 300.0
 
@@ -75,6 +79,7 @@ class AdaptiveRate:
         self._tokens = 0.0
         self._last = clock.now()
         self._cut_at = float("-inf")
+        self._last_max = 0.0  # the rate in force when AWS last throttled
         self._window_start = clock.now()
         self._window_calls = 0
         self._previous_calls = 0
@@ -95,10 +100,9 @@ class AdaptiveRate:
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
     async def acquire(self) -> float:
-        """Wait until a call may be sent; returns the send time (for ``on_throttle``).
-
-        Cancellation returns the reserved token.
-        """
+        """Wait until a call may be sent; returns when its token was reserved (for
+        ``on_throttle``). Cancellation returns the reserved token."""
+        reserved_at = self._clock.now()
         delay = self.reserve()
         if delay > 0:
             try:
@@ -106,7 +110,7 @@ class AdaptiveRate:
             except asyncio.CancelledError:
                 self._tokens += 1.0
                 raise
-        return self._clock.now()
+        return reserved_at
 
     def _count_send(self, now: float) -> None:
         elapsed = now - self._window_start
@@ -126,13 +130,15 @@ class AdaptiveRate:
 
     # --- answers --------------------------------------------------------------------------
 
-    def on_throttle(self, sent_at: float) -> None:
-        """AWS throttled a call sent at ``sent_at``: cut the rate (once per round of calls)."""
+    def on_throttle(self, reserved_at: float) -> None:
+        """AWS throttled a call whose token was reserved at ``reserved_at``: cut the rate
+        (once per round of calls)."""
         self.throttled += 1
-        if sent_at < self._cut_at:
+        if reserved_at < self._cut_at:
             return
         now = self._clock.now()
         current = self.rate if self.rate is not None else self.measured_rate()
+        self._last_max = current
         self.rate = max(self._tuning.min_rate, current * self._tuning.decrease)
         self._tokens = min(self._tokens, 0.0)
         self._last = now
@@ -141,11 +147,9 @@ class AdaptiveRate:
     def on_success(self) -> None:
         """A call went through: probe for room (additive increase) while limited."""
         if self.rate is not None:
-            self.rate += self._tuning.increase / max(self.rate, 1.0)
-
-    def retry_delay(self) -> float:
-        """Seconds one token takes at the current rate (0 when unlimited)."""
-        return 0.0 if self.rate is None else 1.0 / self.rate
+            gap = max(0.0, self._last_max - self.rate)
+            step = self._tuning.increase + self._tuning.recovery * gap
+            self.rate += step / max(self.rate, 1.0)
 
     @property
     def limited(self) -> bool:

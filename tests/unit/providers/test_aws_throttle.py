@@ -9,7 +9,7 @@ import pytest
 from eso.clock import FakeClock
 from eso.providers.aws.throttle import AdaptiveRate, RateTuning
 
-TUNING = RateTuning(decrease=0.5, increase=2.0, min_rate=1.0, reset_after=300.0)
+TUNING = RateTuning(decrease=0.5, increase=2.0, recovery=0.0, min_rate=1.0, reset_after=300.0)
 
 
 def rate_at(clock: FakeClock, **tuning: float) -> AdaptiveRate:
@@ -78,6 +78,39 @@ async def test_successes_grow_the_rate_by_about_increase_per_second_at_full_pace
     for _ in range(20):  # one second of successful calls at 20/s
         rate.on_success()
     assert rate.rate == pytest.approx(22.0, abs=0.1)
+
+
+async def test_after_a_cut_the_rate_climbs_fast_towards_the_last_limit_then_slowly() -> None:
+    clock = FakeClock()
+    rate = rate_at(clock, decrease=0.7, increase=2.0, recovery=0.5)
+    for _ in range(50):
+        rate.reserve()
+    rate.on_throttle(clock.now())  # throttled at 50/s: cut to 35
+    assert rate.rate == pytest.approx(35.0)
+    for _ in range(35):  # ~a second of successes: dr/dt = 2 + (50 - r) / 2, r(1) = 54 - 19/e^0.5
+        rate.on_success()
+    assert rate.rate == pytest.approx(42.5, abs=1.0)
+    for _ in range(10 * 50):  # ten more seconds: past 50, but only by ~2/s per second
+        rate.on_success()
+    assert 50.0 < rate.rate < 50.0 + 2.0 * 10
+
+
+async def test_a_call_reserved_before_a_cut_does_not_cut_again_when_it_is_throttled() -> None:
+    clock = FakeClock()
+    rate = rate_at(clock)
+    for _ in range(40):
+        rate.reserve()
+    rate.on_throttle(clock.now())
+    rate.rate = 10.0
+    waiter = asyncio.ensure_future(rate.acquire())  # reserved now, sent 0.1 s later
+    await asyncio.sleep(0)
+    await clock.advance(0.01)
+    rate.on_throttle(clock.now())  # the cut that happens while it waits
+    assert rate.rate == pytest.approx(5.0)
+    await clock.advance(1.0)
+    reserved_at = await waiter
+    rate.on_throttle(reserved_at)  # its own throttled answer: scheduled before the cut
+    assert rate.rate == pytest.approx(5.0)
 
 
 async def test_the_limit_is_lifted_after_a_quiet_period() -> None:
