@@ -255,12 +255,17 @@ class SessionPool:
             await self._on_retire(identity)
 
     def _guard(self, spec: ClientSpec, api: str) -> Guard:
-        """The guard of ``spec``'s calls to ``api``: its principal's rate, its retry policy."""
+        """The guard of ``spec``'s calls to ``api``: its principal's rate and a retry policy.
+
+        STS calls keep the SDK's default policy, as in ESO, whose ``retrySettings`` retryer is
+        set on the service client's config after the credential providers' STS clients exist.
+        """
         key = (spec.principal, api)
         rate = self._rates.get(key)
         if rate is None:
             rate = self._rates[key] = AdaptiveRate(tuning=self._tuning, clock=self._clock)
-        return Guard(rate=rate, policy=spec.retry, clock=self._clock)
+        policy = DEFAULT_POLICY if api == STS_API else spec.retry
+        return Guard(rate=rate, policy=policy, clock=self._clock)
 
     def _drop_rates(self, principal: str) -> None:
         """Forget a principal's rates once no client of this pool uses it."""
