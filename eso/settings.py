@@ -263,6 +263,41 @@ class AWSSettings(_Section):
         description="Seconds to wait for an AWS response; a batch of 20 secrets of up to "
         "64 KiB each is ~1.3 MB, read well within this.",
     )
+    throttle_decrease: float = Field(
+        0.7,
+        gt=0.0,
+        lt=1.0,
+        description="Factor a credential identity's call rate is cut by when AWS throttles it "
+        "(providers/aws/throttle.py); 0.7 is CUBIC's: the rate saws between 70% and 100% of "
+        "the limit, where 0.5 (classic AIMD) would waste a quarter of it.",
+    )
+    throttle_increase: float = Field(
+        2.0,
+        gt=0.0,
+        description="Calls/s a throttled identity's rate grows by per second of successful "
+        "calls; 2/s climbs from 35 back to a 50/s limit in ~8 s, gently enough that the next "
+        "throttled answer arrives before the overshoot is more than a few calls.",
+    )
+    throttle_recovery: float = Field(
+        0.5,
+        ge=0.0,
+        description="Share of the gap to the rate AWS last throttled that a throttled "
+        "identity's rate regains per second (on top of throttle_increase): half, so a cut from "
+        "50 to 35 calls/s is back near 50 in ~4 s and then probes slowly, instead of spending "
+        "~8 s at 70-90 % of the limit.",
+    )
+    throttle_min_rate: float = Field(
+        1.0,
+        gt=0.0,
+        description="Calls/s below which throttling never pushes an identity, so it keeps "
+        "learning when the limit lifts.",
+    )
+    throttle_reset_after: float = Field(
+        300.0,
+        gt=0.0,
+        description="Seconds without a throttled answer after which an identity's rate limit "
+        "is lifted (quotas get raised and load moves); 5 min covers a refresh wave.",
+    )
 
 
 class Settings(_Section):

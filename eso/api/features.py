@@ -49,7 +49,6 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
 # not do, so ignoring it is the correct behaviour rather than a missing feature.
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.provider.aws.service", ("CertificateManager",)),
-    Feature("spec.retrySettings"),
     *(Feature(f"spec.provider.{name}") for name in OTHER_PROVIDERS),
 )
 

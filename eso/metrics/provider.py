@@ -4,11 +4,27 @@ A ``BatchGetSecretValue`` call succeeds when some of its secrets are missing or 
 comes back in the answer's ``Errors``), so ESO's call counter shows ``status="success"`` for a
 batch that failed half its readers. ``batch_secrets`` counts what each secret asked for in a
 batch read came to (``BATCH_OUTCOMES``), so missing keys show up beside the call counts.
+
+Throttling (``providers/aws/throttle.py``) is per credential identity, shared by the stores that
+use it, so its two series are read from the live rates at scrape time, one sample per store
+(labels ``provider``, ``kind``, ``namespace`` - empty for a ClusterSecretStore - and ``name``:
+bounded by the stores that exist; a deleted store's series disappear with it):
+``eso_provider_throttled_calls_total`` counts throttled answers to calls made with the store's
+credentials (stores sharing credentials show the same count; provider ``AWS/STS`` for the
+AssumeRole calls behind them) and ``eso_provider_allowed_rate`` is the calls/s the identity may
+send now: ``+Inf`` until AWS throttles it (no limit in force), so the series always exists and
+``eso_provider_allowed_rate < +Inf`` selects the stores being slowed down.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from eso.metrics.eso_series import EsoCounterNames
 
@@ -19,6 +35,51 @@ OUTCOME_DENIED = "denied"
 OUTCOME_ERROR = "error"
 BATCH_OUTCOMES = (OUTCOME_FOUND, OUTCOME_NOT_FOUND, OUTCOME_DENIED, OUTCOME_ERROR)
 _CALL_STATUSES = ("success", "error")
+_STORE_LABELS = ["provider", "kind", "namespace", "name"]
+
+
+@dataclass(frozen=True)
+class ThrottleSample:
+    """One store's view of its identity's throttling: answers counted, rate in force."""
+
+    provider: str
+    kind: str
+    namespace: str
+    name: str
+    throttled: int
+    rate: float | None  # calls/s; None: no limit in force
+
+
+ThrottleSource = Callable[[], Iterable[ThrottleSample]]
+
+
+class ThrottleCollector(Collector):
+    """``eso_provider_throttled_calls_total`` and ``eso_provider_allowed_rate`` at scrape time."""
+
+    def __init__(self) -> None:
+        self._sources: list[ThrottleSource] = []
+
+    def add(self, source: ThrottleSource) -> None:
+        self._sources.append(source)
+
+    def collect(self) -> Iterator[Metric]:
+        throttled = CounterMetricFamily(
+            "eso_provider_throttled_calls",
+            "Throttled answers to calls made with a store's credential identity",
+            labels=_STORE_LABELS,
+        )
+        rate = GaugeMetricFamily(
+            "eso_provider_allowed_rate",
+            "Calls per second a store's credential identity may send (+Inf: not throttled)",
+            labels=_STORE_LABELS,
+        )
+        for source in self._sources:
+            for s in source():
+                labels = [s.provider, s.kind, s.namespace, s.name]
+                throttled.add_metric(labels, s.throttled)
+                rate.add_metric(labels, math.inf if s.rate is None else s.rate)
+        yield throttled
+        yield rate
 
 
 class ProviderMetrics:
@@ -65,6 +126,9 @@ class ProviderMetrics:
             ["provider", "outcome"],
             registry=registry,
         )
+
+        self.throttling = ThrottleCollector()
+        registry.register(self.throttling)
 
     def provider_started(self, provider: str, *, calls: tuple[str, ...]) -> None:
         """Create ``provider``'s counters at 0 for every call and outcome it can count.

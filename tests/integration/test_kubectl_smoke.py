@@ -10,6 +10,7 @@ subprocess is awaited, never waited on synchronously.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import secrets
 import shutil
@@ -177,3 +178,36 @@ async def test_kubectl_create_commands_work(cluster: Cluster, kubectl: Kubectl) 
     assert secret["data"] == {"user": "YWRtaW4="} and secret["type"] == "example.com/creds"
     configmap = await cluster.client.get("v1", "configmaps", "settings", namespace=ns)
     assert configmap["data"] == {"a": "b"}
+
+
+def _claims(token: str) -> dict[str, object]:
+    payload = token.strip().split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+async def test_kubectl_create_token_issues_the_requested_token(
+    cluster: Cluster, kubectl: Kubectl
+) -> None:
+    """kubectl 1.32 sends its TokenRequest as protobuf; audiences, duration and the bound
+    object it encodes reach the token, as with kube-apiserver."""
+    ns = await cluster.create_namespace()
+    await kubectl("create", "secret", "generic", "bound", "-n", ns, "--from-literal=a=b")
+    uid = str((await cluster.client.get("v1", "secrets", "bound", namespace=ns))["metadata"]["uid"])
+    token = await kubectl(
+        "create", "token", "default", "-n", ns, "--audience", "sts.amazonaws.com",
+        "--duration", "2h", "--bound-object-kind", "Secret", "--bound-object-name", "bound",
+        "--bound-object-uid", uid,
+    )  # fmt: skip
+    claims = _claims(token)
+    assert claims["aud"] == ["sts.amazonaws.com"]
+    assert int(str(claims["exp"])) - int(str(claims["iat"])) == 7200
+    assert claims["sub"] == f"system:serviceaccount:{ns}:default"
+    bound = claims["kubernetes.io"]
+    assert isinstance(bound, dict) and bound["secret"] == {"name": "bound", "uid": uid}
+
+
+async def test_discovery_lists_the_token_subresource(kubectl: Kubectl) -> None:
+    resources = json.loads(await kubectl("get", "--raw", "/api/v1"))["resources"]
+    (token,) = [r for r in resources if r["name"] == "serviceaccounts/token"]
+    assert token["kind"] == "TokenRequest" and token["verbs"] == ["create"]
+    assert (token["group"], token["version"]) == ("authentication.k8s.io", "v1")

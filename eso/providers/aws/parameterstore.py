@@ -30,7 +30,6 @@ between the listing and its read is left out rather than failing the find.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -49,7 +48,8 @@ from eso.providers.aws.session import (
     SessionPool,
     resolve_endpoint,
 )
-from eso.providers.aws.ssmreader import Listing, Parameter, SSMIdentityReader
+from eso.providers.aws.ssmreader import PROVIDER_LABEL, Listing, Parameter, SSMIdentityReader
+from eso.providers.aws.validation import validate_common
 from eso.providers.base import (
     AuthError,
     ConfigError,
@@ -77,8 +77,6 @@ STRING_LIST = "StringList"
 DEFAULT_FIND_PATH = "/"
 
 MSG_NOT_PARAMETER_STORE = "spec.provider.aws.service must be ParameterStore"
-MSG_NO_REGION = "spec.provider.aws.region must be set"
-MSG_BAD_REGION = "region not found: {region}"  # ESO's errRegionNotFound
 MSG_UNSUPPORTED_FIELD = "spec.provider.aws.{field} is not implemented yet"
 MSG_EMPTY_KEY = "remoteRef.key must not be empty"
 MSG_NIL_VALUE = "invalid secret received. parameter value is nil for key: {key}"
@@ -92,19 +90,13 @@ MSG_STRING_LIST_MAP = (
 )
 MSG_FIND_OPERATOR = "unexpected find operator"  # ESO's errUnexpectedFindOperator
 
-# A region must be a host label (the SDK's endpoint rules: isValidHostLabel).
-_REGION = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-
 
 def validate_parameter_store(store: AnyStore) -> AWSProviderSpec:
     """Static checks of a ParameterStore store (no I/O); its ``spec.provider.aws``."""
     aws = aws_spec(store)
     if aws.service != SERVICE_PARAMETER_STORE:
         raise ConfigError(MSG_NOT_PARAMETER_STORE)
-    if not aws.region:
-        raise ConfigError(MSG_NO_REGION)
-    if not _REGION.match(aws.region):
-        raise ConfigError(MSG_BAD_REGION.format(region=aws.region))
+    validate_common(store, aws)
     if aws.custom_session_tags:
         raise NotImplementedFeatureError(MSG_UNSUPPORTED_FIELD.format(field="customSessionTags"))
     if aws.session_tags_policy != "None":
@@ -135,7 +127,10 @@ class ParameterStoreProvider:
         self._listings: ValueCache[Listing] = ValueCache(
             ttl=ttl, max_entries=entries, enabled=enabled, clock=self._clock
         )
-        self._pool = SessionPool(settings=settings, on_retire=self._retire, service=SSM_SERVICE)
+        self._pool = SessionPool(
+            settings=settings, on_retire=self._retire, clock=self._clock, service=SSM_SERVICE
+        )
+        metrics.throttling.add(lambda: self._pool.throttle_samples(PROVIDER_LABEL))
         self._readers: dict[str, SSMIdentityReader] = {}
 
     def validate_store(self, store: AnyStore) -> None:

@@ -4,7 +4,8 @@ Secrets Manager and Parameter Store authenticate identically (ESO's shared ``aut
 ``auth.jwt`` (IRSA per store) wins over ``auth.secretRef``, then ``additionalRoles`` and ``role``
 are assumed in order with ``externalID`` and the session tags of ``sessionTagsPolicy`` on the
 last one. Building the spec in one place keeps the two services' identities (and so their
-value caches) from drifting apart; only the service endpoint differs.
+value caches) from drifting apart; only the service endpoint differs. The store's
+``retrySettings`` ride along (``retries.py``): they shape the client, not the principal.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eso.providers.aws.auth import resolve_credentials
+from eso.providers.aws.retries import retry_policy
 from eso.providers.aws.session import STS_ENDPOINT_ENV, ClientSpec, resolve_endpoint
 from eso.providers.aws.webidentity import resolve_web_identity
 from eso.providers.base import SecretDataGetter, ServiceAccountTokenGetter
@@ -67,5 +69,6 @@ async def client_spec(
         transitive_tag_keys=tuple(aws.transitive_tag_keys),
         sts_endpoint_url=resolve_endpoint(None, names=STS_ENDPOINT_ENV),
         web_identity=web,
+        retry=retry_policy(store),
         get_token=get_token,
     )

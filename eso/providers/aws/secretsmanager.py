@@ -45,8 +45,9 @@ from eso.providers.aws.auth import check_auth, is_referent
 from eso.providers.aws.cache import ValueCache
 from eso.providers.aws.listing import find_query
 from eso.providers.aws.principal import client_spec
-from eso.providers.aws.reader import AWSCURRENT, IdentityReader, SecretValue
+from eso.providers.aws.reader import AWSCURRENT, PROVIDER_LABEL, IdentityReader, SecretValue
 from eso.providers.aws.session import SessionPool, resolve_endpoint
+from eso.providers.aws.validation import validate_common
 from eso.providers.base import (
     ConfigError,
     NoticeHandler,
@@ -73,7 +74,6 @@ SERVICE_SECRETS_MANAGER = "SecretsManager"
 
 MSG_NOT_AWS = "store has no spec.provider.aws"
 MSG_SERVICE = "spec.provider.aws.service {service!r} is not implemented yet (only SecretsManager)"
-MSG_NO_REGION = "spec.provider.aws.region must be set"
 MSG_RESERVED_TAGS = (
     "customSessionTags cannot contain automatically injected reserved keys: "
     "esoNamespace, esoStoreName, esoStoreKind"
@@ -117,15 +117,15 @@ class AWSProvider:
             clock=self._clock,
         )
         self._pool = SessionPool(settings=settings, on_retire=self._retire, clock=self._clock)
+        metrics.throttling.add(lambda: self._pool.throttle_samples(PROVIDER_LABEL))
         self._readers: dict[str, IdentityReader] = {}
 
     def validate_store(self, store: AnyStore) -> None:
-        """Static checks (no I/O): service, region, auth rules, unimplemented fields."""
+        """Static checks (no I/O): service, region, delete and retry options, auth rules."""
         aws = aws_spec(store)
         if aws.service != SERVICE_SECRETS_MANAGER:
             raise NotImplementedFeatureError(MSG_SERVICE.format(service=aws.service))
-        if not aws.region:
-            raise ConfigError(MSG_NO_REGION)
+        validate_common(store, aws)
         if any(k in aws.custom_session_tags for k in RESERVED_TAG_KEYS):
             raise ConfigError(MSG_RESERVED_TAGS)
         check_auth(aws, store_kind=store.kind, store_namespace=store.metadata.namespace)

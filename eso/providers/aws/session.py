@@ -26,6 +26,15 @@ With ``auth.jwt`` the identity covers the ServiceAccount (namespace, name, uid),
 annotation and the audiences, never the token: tokens and STS credentials are refreshed inside
 one client (``webidentity.py``), while a recreated ServiceAccount or a changed annotation is a
 new principal and so a new client.
+
+Every client comes out wrapped in ``calls.GuardedClient``: its calls (and the STS calls that
+fetch its credentials) take tokens from the adaptive rate of its *principal* - the identity
+without the store's retry policy, so stores that share credentials but not ``retrySettings``
+still share one rate - and are retried per the store's ``RetryPolicy``. botocore itself is
+configured with one attempt per call (``total_max_attempts: 1``): its standard mode would retry
+throttled calls up to 3 times on its own, behind the shared rate's back, multiplying the load
+AWS asked us to shed. A pool keeps one rate per principal and API (the service, ``sts``) while
+some client uses the principal.
 """
 
 from __future__ import annotations
@@ -51,7 +60,11 @@ from aiobotocore.session import AioSession, get_session
 from botocore import UNSIGNED
 
 from eso.clock import Clock, SystemClock
+from eso.metrics.provider import ThrottleSample
 from eso.providers.aws.auth import StaticCredentials
+from eso.providers.aws.calls import Guard, GuardedClient, guarded_creator
+from eso.providers.aws.retries import DEFAULT_POLICY, RetryPolicy
+from eso.providers.aws.throttle import AdaptiveRate, RateTuning
 from eso.providers.aws.webidentity import WebIdentity, WebIdentityCredentials
 from eso.providers.base import AuthError, ServiceAccountTokenGetter
 from eso.settings import AWSSettings
@@ -75,6 +88,8 @@ STS_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_STS", "AWS_STS_ENDPOINT", "AWS_ENDPOINT_UR
 # Parameter Store: the SDK's own variable, ESO's AWS_SSM_ENDPOINT, then the global one.
 SSM_SERVICE = "ssm"
 SSM_ENDPOINT_ENV = ("AWS_ENDPOINT_URL_SSM", "AWS_SSM_ENDPOINT", "AWS_ENDPOINT_URL")
+STS_PROVIDER_LABEL = "AWS/STS"
+STS_API = "sts"  # the rate key of a principal's STS calls (AssumeRole, ...WithWebIdentity)
 
 
 def resolve_endpoint(
@@ -103,12 +118,18 @@ class ClientSpec:
     transitive_tag_keys: tuple[str, ...] = ()
     sts_endpoint_url: str | None = None
     web_identity: WebIdentity | None = None
+    retry: RetryPolicy = DEFAULT_POLICY  # spec.retrySettings: part of the client, not the principal
     # How web identity tokens are obtained; not part of the identity (same principal).
     get_token: ServiceAccountTokenGetter | None = field(default=None, compare=False, repr=False)
 
     @property
     def identity(self) -> str:
-        """A digest naming this principal+endpoint; safe to log (no key material)."""
+        """A digest naming this principal+endpoint and retry policy; safe to log."""
+        return self._digest([self.principal, self.retry.attempts, self.retry.interval])
+
+    @property
+    def principal(self) -> str:
+        """A digest naming this principal+endpoint (what AWS throttles); safe to log."""
         c = self.credentials
         material = [
             c.access_key_id if c else None,
@@ -123,6 +144,10 @@ class ClientSpec:
             self.sts_endpoint_url,
             self.web_identity.material() if self.web_identity else None,
         ]
+        return self._digest(material)
+
+    @staticmethod
+    def _digest(material: list[Any]) -> str:
         digest = hashlib.blake2b(json.dumps(material).encode(), key=_IDENTITY_KEY, digest_size=16)
         return digest.hexdigest()
 
@@ -133,7 +158,7 @@ class SharedClient:
 
     identity: str
     spec: ClientSpec
-    client: Any  # aiobotocore's generated client class has no static type
+    client: Any  # a GuardedClient over aiobotocore's (whose class has no static type)
     stack: AsyncExitStack = field(repr=False)
     slots: set[Hashable] = field(default_factory=set, repr=False)
 
@@ -173,6 +198,14 @@ class SessionPool:
         self._clients: dict[str, SharedClient] = {}
         self._slot_identity: dict[Hashable, str] = {}
         self._lock = asyncio.Lock()
+        self._tuning = RateTuning(
+            decrease=settings.throttle_decrease,
+            increase=settings.throttle_increase,
+            recovery=settings.throttle_recovery,
+            min_rate=settings.throttle_min_rate,
+            reset_after=settings.throttle_reset_after,
+        )
+        self._rates: dict[tuple[str, str], AdaptiveRate] = {}
 
     async def acquire(self, slot: Hashable, spec: ClientSpec) -> SharedClient:
         """The shared client for ``spec``, bound to ``slot`` (retiring the slot's old identity)."""
@@ -216,9 +249,58 @@ class SessionPool:
             return
         del self._clients[identity]
         log.info("aws_client_retired", identity=identity)
+        self._drop_rates(old.spec.principal)
         await old.aclose()
         if self._on_retire is not None:
             await self._on_retire(identity)
+
+    def _guard(self, spec: ClientSpec, api: str) -> Guard:
+        """The guard of ``spec``'s calls to ``api``: its principal's rate and a retry policy.
+
+        STS calls keep the SDK's default policy, as in ESO, whose ``retrySettings`` retryer is
+        set on the service client's config after the credential providers' STS clients exist.
+        """
+        key = (spec.principal, api)
+        rate = self._rates.get(key)
+        if rate is None:
+            rate = self._rates[key] = AdaptiveRate(tuning=self._tuning, clock=self._clock)
+        policy = DEFAULT_POLICY if api == STS_API else spec.retry
+        return Guard(rate=rate, policy=policy, clock=self._clock)
+
+    def _drop_rates(self, principal: str) -> None:
+        """Forget a principal's rates once no client of this pool uses it."""
+        if any(c.spec.principal == principal for c in self._clients.values()):
+            return
+        for key in [k for k in self._rates if k[0] == principal]:
+            del self._rates[key]
+
+    def throttle_samples(self, provider: str) -> list[ThrottleSample]:
+        """Each store's throttling, for ``eso_provider_throttled_calls_total`` and the rate.
+
+        ``provider`` labels the service's calls; STS calls are labelled ``AWS/STS``. A store
+        read from several namespaces (referent credentials) sums its identities' counts and
+        shows the lowest rate in force.
+        """
+        by_store: dict[tuple[str, str, str, str], dict[int, AdaptiveRate]] = {}
+        for shared in self._clients.values():
+            stores = {tuple(str(p) for p in s[:3]) for s in shared.slots if isinstance(s, tuple)}
+            for (principal, api), rate in self._rates.items():
+                if principal != shared.spec.principal:
+                    continue
+                label = STS_PROVIDER_LABEL if api == STS_API else provider
+                for kind, namespace, name in stores:
+                    by_store.setdefault((label, kind, namespace, name), {})[id(rate)] = rate
+        return [_sample(key, list(rates.values())) for key, rates in by_store.items()]
+
+    def _config(self) -> AioConfig:
+        """botocore's config for every client: one attempt per call (``calls.py`` retries)."""
+        return AioConfig(
+            retries={"mode": "standard", "total_max_attempts": 1},
+            max_pool_connections=self._settings.max_connections,
+            connect_timeout=self._settings.connect_timeout,
+            read_timeout=self._settings.read_timeout,
+            user_agent_extra="eso",
+        )
 
     async def _build(self, spec: ClientSpec) -> SharedClient:
         stack = AsyncExitStack()
@@ -232,23 +314,17 @@ class SessionPool:
                 "aws_secret_access_key": spec.credentials.secret_access_key,
                 "aws_session_token": spec.credentials.session_token,
             }
-        config = AioConfig(
-            retries={"mode": "standard", "max_attempts": 3},
-            max_pool_connections=self._settings.max_connections,
-            connect_timeout=self._settings.connect_timeout,
-            read_timeout=self._settings.read_timeout,
-            user_agent_extra="eso",
-        )
         client = await stack.enter_async_context(
             session.create_client(
                 self._service,
                 region_name=spec.region,
                 endpoint_url=spec.endpoint_url,
-                config=config,
+                config=self._config(),
                 **kwargs,
             )
         )
-        return SharedClient(spec.identity, spec, client, stack)
+        guarded = GuardedClient(client, guard=self._guard(spec, self._service))
+        return SharedClient(spec.identity, spec, guarded, stack)
 
     async def _role_session(self, spec: ClientSpec) -> AioSession:
         """A session whose credentials come from AssumeRole (chained through ``spec.roles``).
@@ -259,7 +335,10 @@ class SessionPool:
         refreshed before they expire.
         """
         create_sts = partial(
-            self._session.create_client, region_name=spec.region, endpoint_url=spec.sts_endpoint_url
+            guarded_creator(self._session.create_client, guard=self._guard(spec, STS_API)),
+            region_name=spec.region,
+            endpoint_url=spec.sts_endpoint_url,
+            config=self._config(),
         )
         source = await self._source_credentials(spec, create_sts)
         for n, role in enumerate(spec.roles):
@@ -283,7 +362,8 @@ class SessionPool:
         """What the first role is assumed with: web identity, static keys or the default chain."""
         if spec.web_identity is not None:
             assert spec.get_token is not None  # the provider refuses auth.jwt without a getter
-            unsigned = partial(create_sts, "sts", config=AioConfig(signature_version=UNSIGNED))
+            unsigned_config = self._config().merge(AioConfig(signature_version=UNSIGNED))
+            unsigned = partial(create_sts, "sts", config=unsigned_config)
             return WebIdentityCredentials(
                 spec.web_identity, get_token=spec.get_token, create_sts=unsigned, clock=self._clock
             ).credentials()
@@ -305,3 +385,16 @@ class SessionPool:
             self._slot_identity.clear()
         for shared in clients:
             await asyncio.shield(shared.aclose())
+
+
+def _sample(key: tuple[str, str, str, str], rates: list[AdaptiveRate]) -> ThrottleSample:
+    limits = [r.rate for r in rates if r.rate is not None]
+    provider, kind, namespace, name = key
+    return ThrottleSample(
+        provider=provider,
+        kind=kind,
+        namespace=namespace,
+        name=name,
+        throttled=sum(r.throttled for r in rates),
+        rate=min(limits) if limits else None,
+    )

@@ -350,9 +350,7 @@ def test_unimplemented_features_are_named_with_index_and_value() -> None:
 
 def test_unimplemented_store_features_include_other_providers() -> None:
     ssm = SecretStore.model_validate(yaml.safe_load(STORE_PARAMETER_STORE))
-    assert unimplemented_features(ssm) == [
-        "spec.retrySettings",
-    ]
+    assert unimplemented_features(ssm) == []  # retrySettings: implemented (issue 11)
     vault = ClusterSecretStore.model_validate(yaml.safe_load(CLUSTER_STORE_VAULT))
     assert unimplemented_features(vault) == ["spec.provider.vault"]
 

@@ -571,6 +571,7 @@ def exported_series() -> set[str]:
 
 PROMQL_WORDS = {
     "sum",
+    "min",
     "by",
     "rate",
     "max",
@@ -624,6 +625,7 @@ def test_prometheus_rule_alerts_on_eso_series(helm: Path) -> None:
         "ClusterExternalSecretNotReady",
         "ESOWorkqueueBacklog",
         "ESOControllerDown",
+        "ESOProviderThrottled",
     }
     known = exported_series() | {"up"}
     for name, r in alerts.items():
@@ -652,6 +654,8 @@ def test_grafana_dashboard_plots_eso_series(helm: Path) -> None:
         "externalsecret_provider_api_calls_count",
         "clusterexternalsecret_status_condition",
         "eso_clusterexternalsecret_reconcile_duration_seconds_bucket",
+        "eso_provider_throttled_calls_total",
+        "eso_provider_allowed_rate",
     } <= used
     assert any("histogram_quantile(0.99" in e for e in exprs)
     assert any("histogram_quantile(0.5" in e for e in exprs)
@@ -729,6 +733,7 @@ def test_alert_durations_come_from_values(helm: Path) -> None:
         "ClusterExternalSecretNotReady": "1m",
         "ESOWorkqueueBacklog": "3m",
         "ESOControllerDown": "5m",
+        "ESOProviderThrottled": "15m",
     }
     assert (
         "1m"

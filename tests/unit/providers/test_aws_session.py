@@ -7,6 +7,7 @@ import pytest
 from eso.api.secretstore import SecretStore
 from eso.metrics import Metrics
 from eso.providers.aws.auth import StaticCredentials
+from eso.providers.aws.retries import RetryPolicy
 from eso.providers.aws.session import ClientSpec, SessionPool, resolve_endpoint
 from eso.providers.registry import default_registry
 from eso.settings import AWSSettings
@@ -121,3 +122,54 @@ async def test_a_deleted_store_gives_back_its_aws_client() -> None:
         assert len(pool) == 0
     finally:
         await registry.close()
+
+
+# --- throttling: one rate per principal, seen per store ----------------------------------
+
+
+def test_retry_settings_make_another_client_but_not_another_principal() -> None:
+    patient = ClientSpec(region="eu-west-1", credentials=CREDS, retry=RetryPolicy(attempts=9))
+    assert patient.identity != BASE.identity
+    assert patient.principal == BASE.principal
+
+
+async def test_stores_sharing_credentials_share_one_rate_and_each_shows_it() -> None:
+    metrics = Metrics()
+    pool = SessionPool(settings=AWSSettings())
+    metrics.provider.throttling.add(lambda: pool.throttle_samples("AWS/SecretsManager"))
+    patient = ClientSpec(region="eu-west-1", credentials=CREDS, retry=RetryPolicy(attempts=9))
+    try:
+        a = await pool.acquire(("SecretStore", "ns", "a", "ns"), BASE)
+        b = await pool.acquire(("ClusterSecretStore", "", "b", "ns"), patient)
+        rate = a.client._guard.rate
+        assert b.client._guard.rate is rate  # different clients, one principal, one rate
+        rate.reserve()
+        rate.on_throttle(rate._clock.now())
+
+        def sample(series: str, **labels: str) -> float | None:
+            return metrics.registry.get_sample_value(
+                series, {"provider": "AWS/SecretsManager", **labels}
+            )
+
+        for store in ({"kind": "SecretStore", "namespace": "ns", "name": "a"},
+                      {"kind": "ClusterSecretStore", "namespace": "", "name": "b"}):  # fmt: skip
+            assert sample("eso_provider_throttled_calls_total", **store) == 1.0
+            assert sample("eso_provider_allowed_rate", **store) == rate.rate
+    finally:
+        await pool.close()
+
+
+async def test_a_store_never_throttled_shows_no_limit() -> None:
+    metrics = Metrics()
+    pool = SessionPool(settings=AWSSettings())
+    metrics.provider.throttling.add(lambda: pool.throttle_samples("AWS/SecretsManager"))
+    try:
+        await pool.acquire(("SecretStore", "ns", "a", "ns"), BASE)
+        labels = {"provider": "AWS/SecretsManager", "kind": "SecretStore", "namespace": "ns"}
+        get = metrics.registry.get_sample_value
+        assert get("eso_provider_throttled_calls_total", {**labels, "name": "a"}) == 0.0
+        assert get("eso_provider_allowed_rate", {**labels, "name": "a"}) == float("inf")
+        await pool.release(("SecretStore", "ns", "a", "ns"))
+        assert get("eso_provider_throttled_calls_total", {**labels, "name": "a"}) is None
+    finally:
+        await pool.close()

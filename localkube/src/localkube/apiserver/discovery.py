@@ -86,6 +86,19 @@ def _entry(rt: ResourceType) -> JSONDict:
     return out
 
 
+# kube-apiserver's entry for the TokenRequest subresource (``tokenrequest.py``): the only
+# subresource whose kind lives in another group, so it names group and version.
+TOKEN_SUBRESOURCE: JSONDict = {
+    "name": "serviceaccounts/token",
+    "singularName": "",
+    "namespaced": True,
+    "group": "authentication.k8s.io",
+    "version": "v1",
+    "kind": "TokenRequest",
+    "verbs": ["create"],
+}
+
+
 def _sub_entry(rt: ResourceType, sub: str) -> JSONDict:
     verbs = ["update"] if sub == "finalize" else ["get", "patch", "update"]
     return {
@@ -105,6 +118,8 @@ def resource_list(registry: Registry, group_name: str, version: str) -> JSONDict
     for rt in sorted(types, key=lambda t: t.plural):
         resources.append(_entry(rt))
         resources += [_sub_entry(rt, s) for s in sorted(rt.subresources)]
+        if (rt.group, rt.plural) == ("", "serviceaccounts"):
+            resources.append(TOKEN_SUBRESOURCE)
     gv = f"{group_name}/{version}" if group_name else version
     return {
         "kind": "APIResourceList",

@@ -4,8 +4,11 @@ kubectl's typed commands (``create namespace|secret|configmap|serviceaccount``) 
 object as Kubernetes protobuf (``application/vnd.kubernetes.protobuf``: the ``k8s\\0``
 magic, then a ``runtime.Unknown`` wrapping the object). Decoding those four kinds into the
 JSON form lets ``eso local-cluster`` take the commands people paste from ESO's docs.
-Anything else is 415, the answer of a server that does not take protobuf. Field numbers
-are those of k8s.io/api core/v1 and apimachinery meta/v1 ``generated.proto``.
+``kubectl create token`` (1.32) sends its ``authentication.k8s.io/v1`` TokenRequest the same
+way; ``decode_token_request`` reads its spec (audiences, expirationSeconds, boundObjectRef),
+as kube-apiserver does. Anything else is 415, the answer of a server that does not take
+protobuf. Field numbers are those of k8s.io/api core/v1, authentication/v1 and apimachinery
+meta/v1 ``generated.proto``.
 """
 
 from __future__ import annotations
@@ -104,15 +107,53 @@ _KINDS: dict[str, Callable[[bytes], JSONDict]] = {
 }
 
 
-def decode(raw: bytes) -> JSONDict:
-    """The JSON form of a protobuf-encoded Secret, ConfigMap, Namespace or ServiceAccount."""
+def _unwrap(raw: bytes) -> tuple[str, str, bytes]:
+    """(apiVersion, kind, object bytes) of a ``k8s\\0`` + ``runtime.Unknown`` body."""
     if not raw.startswith(_MAGIC):
         raise st.unsupported_media_type(MEDIA)
     unknown = dict(_fields(raw[len(_MAGIC) :]))
     meta = unknown.get(1, b"")
     type_meta = dict(_fields(meta if isinstance(meta, bytes) else b""))
-    kind, api_version = _text(type_meta.get(2, b"")), _text(type_meta.get(1, b""))
     payload = unknown.get(2, b"")
-    if api_version != "v1" or kind not in _KINDS or not isinstance(payload, bytes):
+    return (
+        _text(type_meta.get(1, b"")),
+        _text(type_meta.get(2, b"")),
+        payload if isinstance(payload, bytes) else b"",
+    )
+
+
+def decode(raw: bytes) -> JSONDict:
+    """The JSON form of a protobuf-encoded Secret, ConfigMap, Namespace or ServiceAccount."""
+    api_version, kind, payload = _unwrap(raw)
+    if api_version != "v1" or kind not in _KINDS:
         raise st.unsupported_media_type(MEDIA)
     return {"apiVersion": api_version, "kind": kind, **_KINDS[kind](payload)}
+
+
+def _bound_ref(buf: bytes) -> JSONDict:
+    names = {1: "kind", 2: "apiVersion", 3: "name", 4: "uid"}
+    return {names[n]: _text(v) for n, v in _fields(buf) if n in names and _text(v)}
+
+
+def _token_spec(buf: bytes) -> JSONDict:
+    spec: JSONDict = {}
+    for number, value in _fields(buf):
+        if number == 1:
+            spec.setdefault("audiences", []).append(_text(value))
+        elif number == 4 and isinstance(value, int):
+            spec["expirationSeconds"] = value
+        elif number == 3 and isinstance(value, bytes) and (ref := _bound_ref(value)):
+            spec["boundObjectRef"] = ref
+    return spec
+
+
+def decode_token_request(raw: bytes) -> JSONDict:
+    """The JSON form of a protobuf ``authentication.k8s.io/v1`` TokenRequest (its spec)."""
+    api_version, kind, payload = _unwrap(raw)
+    if (api_version, kind) != ("authentication.k8s.io/v1", "TokenRequest"):
+        raise st.unsupported_media_type(MEDIA)
+    out: JSONDict = {"apiVersion": api_version, "kind": kind, "spec": {}}
+    for number, value in _fields(payload):
+        if number == 2 and isinstance(value, bytes):
+            out["spec"] = _token_spec(value)
+    return out

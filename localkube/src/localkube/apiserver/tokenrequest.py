@@ -12,8 +12,11 @@ object that is missing is 404, one whose uid differs is 409, an unsupported kind
 expiration is 422. The response is the TokenRequest with ``status.token`` and
 ``status.expirationTimestamp``, 201 Created.
 
-JSON bodies only (kubectl's protobuf TokenRequest is not decoded). Self-contained: the server
-asks ``match`` whether a path is ours before its generic routing.
+The body is JSON, or protobuf as ``kubectl create token`` sends it (``protobuf.py``); the
+answer is JSON, which kubectl accepts. Other media types are 415 with kube-apiserver's message.
+Discovery lists the subresource as kube-apiserver does (``serviceaccounts/token``, kind
+TokenRequest of authentication.k8s.io/v1, verb create: ``discovery.py``). Self-contained: the
+server asks ``match`` whether a path is ours before its generic routing.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from eso.clock import Clock
+from localkube.apiserver import protobuf
 from localkube.apiserver import status as st
 from localkube.apiserver.objects import timestamp
 from localkube.apiserver.operations import Operations
@@ -109,12 +113,15 @@ class TokenIssuer:
 
     async def handle(self, request: web.Request, *, namespace: str, name: str) -> web.Response:
         """Serve one TokenRequest; ``ApiError`` for every refusal."""
-        if request.content_type not in ("application/json", ""):
+        if request.content_type not in ("application/json", "", protobuf.MEDIA):
             raise st.unsupported_media_type(request.content_type)
         raw = await request.read()
         try:
-            body = json.loads(raw) if raw else {}
-        except ValueError as e:
+            if request.content_type == protobuf.MEDIA:
+                body = protobuf.decode_token_request(raw)
+            else:
+                body = json.loads(raw) if raw else {}
+        except (ValueError, IndexError, UnicodeDecodeError) as e:
             raise st.bad_request(f"invalid TokenRequest body: {e}") from None
         if not isinstance(body, dict):
             raise st.bad_request("invalid TokenRequest body: not an object")
