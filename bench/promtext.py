@@ -24,23 +24,29 @@ REST_REQUESTS = "rest_client_requests_total"
 SYNC_CALLS = "externalsecret_sync_calls_total"
 SYNC_ERRORS = "externalsecret_sync_calls_error"
 CACHE_HITS = "eso_provider_cache_hits_total"
+PREFETCHED = "eso_provider_prefetched_reads_total"
 COALESCED = "eso_provider_coalesced_reads_total"
 BATCH_SIZE_SUM = "eso_provider_batch_size_sum"
 BATCH_SIZE_COUNT = "eso_provider_batch_size_count"
+BATCH_SIZE_BUCKET = "eso_provider_batch_size_bucket"
 WANTED = (
     AWS_CALLS,
     REST_REQUESTS,
     SYNC_CALLS,
     SYNC_ERRORS,
     CACHE_HITS,
+    PREFETCHED,
     COALESCED,
     BATCH_SIZE_SUM,
     BATCH_SIZE_COUNT,
+    BATCH_SIZE_BUCKET,
 )
 # How each metric is grouped: the labels kept (everything else is summed away).
 GROUP_BY: dict[str, tuple[str, ...]] = {
     AWS_CALLS: ("call", "status"),
     REST_REQUESTS: ("verb", "resource"),
+    # cumulative counts per upper bound: the batch-size histogram
+    BATCH_SIZE_BUCKET: ("le",),
 }
 
 

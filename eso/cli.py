@@ -181,6 +181,18 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
     ),
     RunFlag("--aws-batch-size", "aws.batch_size", "secrets per BatchGetSecretValue (1-20)", int),
     RunFlag(
+        "--aws-batch-max-inflight",
+        "aws.batch_max_inflight",
+        "batch calls in flight per identity before a partial batch waits for one",
+        int,
+    ),
+    RunFlag(
+        "--aws-batch-prefetch",
+        "aws.batch_prefetch",
+        "fill free batch seats with secrets whose refresh is due soon",
+        _bool,
+    ),
+    RunFlag(
         "--aws-cache",
         "aws.cache_enabled",
         "share fetched values between ExternalSecrets of one credential identity",

@@ -204,6 +204,19 @@ class AWSSettings(_Section):
         description="Secrets per BatchGetSecretValue, sent at once when this many wait; 20 is "
         "the API's maximum for SecretIdList, and fewer only means more calls.",
     )
+    batch_max_inflight: int = Field(
+        1,
+        ge=1,
+        description="BatchGetSecretValue calls per credential identity in flight before a "
+        "partial batch waits for one of them to return instead of going out on its own (a full "
+        "batch always goes at once): under load batches fill up by themselves; when idle, the "
+        "window alone decides. 1: one round trip of extra wait at most.",
+    )
+    batch_prefetch: bool = Field(
+        True,
+        description="Fill a batch's free seats with secrets whose periodic refresh is due within "
+        "half the value's cache lifetime (needs the cache); the refresh is then a cache hit.",
+    )
     cache_enabled: bool = Field(
         True,
         description="Share fetched values between ExternalSecrets "

@@ -65,6 +65,12 @@ class ProviderMetrics:
             ["provider", "outcome"],
             registry=registry,
         )
+        self.prefetched = Counter(
+            "eso_provider_prefetched_reads",
+            "Secrets read ahead of their periodic refresh in a batch's free seats",
+            ["provider"],
+            registry=registry,
+        )
 
     def provider_started(self, provider: str, *, calls: tuple[str, ...]) -> None:
         """Create ``provider``'s counters at 0 for every call and outcome it can count.
@@ -77,5 +83,5 @@ class ProviderMetrics:
                 self.api_calls.labels(provider, call, status)
         for outcome in BATCH_OUTCOMES:
             self.batch_secrets.labels(provider, outcome)
-        for counter in (self.coalesced, self.cache_hits, self.cache_misses):
+        for counter in (self.coalesced, self.cache_hits, self.cache_misses, self.prefetched):
             counter.labels(provider)

@@ -8,6 +8,10 @@ This is where issue 7's call economy lives, so that every store sharing credenti
    (``singleflight.py``); the identity already includes the region and endpoint.
 3. AWSCURRENT reads are gathered into ``BatchGetSecretValue`` calls of up to 20 ids
    (``batching.py``); other stages and ``uuid/`` versions use ``GetSecretValue``.
+4. A batch's free seats carry secrets whose periodic refresh is due soon (``prefetch.py``);
+   their values go to the cache only, with the time the call started, so the cache's age rule
+   is all that decides whether a reader may take one. Errors for them are dropped: nobody
+   asked yet, and the refresh that follows reads as it would have.
 
 ``BatchGetSecretValue`` answers with secret *names and ARNs*, not the ids we asked for, so each
 answer is matched back by name or ARN; an id that matches nothing (a partial ARN, say) is read
@@ -50,6 +54,7 @@ from eso.providers.aws.batching import Batcher
 from eso.providers.aws.cache import CacheKey, ValueCache
 from eso.providers.aws.errors import classify, from_code, is_access_denied
 from eso.providers.aws.listing import Filters, SecretLister
+from eso.providers.aws.prefetch import DueSoon
 from eso.providers.aws.singleflight import SingleFlight
 from eso.providers.base import REASON_BATCH_DENIED, AuthError, Notice, SecretNotFoundError
 from eso.settings import AWSSettings
@@ -129,6 +134,7 @@ class IdentityReader:
             self._fetch_batch,
             window=settings.batch_window,
             size=min(settings.batch_size, 20),
+            max_inflight=settings.batch_max_inflight,
             clock=clock,
             name=f"aws-batch:{identity[:8]}",
         )
@@ -142,6 +148,8 @@ class IdentityReader:
         self._denied_until = float("-inf")
         self._denial_epoch = 0
         self._notified: set[Hashable] = set()
+        self._due = DueSoon()
+        self._prefetch = settings.batch_prefetch and cache.enabled
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -150,6 +158,9 @@ class IdentityReader:
     ) -> SecretValue:
         """The secret's value at ``version`` (a stage, or ``uuid/<VersionId>``)."""
         key = CacheKey(self.identity, secret_id, version)
+        if self._prefetch and version == AWSCURRENT and max_age:
+            lifetime = min(self._settings.cache_ttl, max_age)
+            self._due.note(secret_id, now=self._clock.now(), interval=max_age, lifetime=lifetime)
         if self._cache.enabled:
             hit = self._cache.get(key, max_age=max_age) if max_age != 0 else None
             if hit is not None:
@@ -212,11 +223,48 @@ class IdentityReader:
     # --- batches --------------------------------------------------------------------------
 
     async def _fetch_batch(self, ids: list[str]) -> dict[str, SecretValue | BaseException]:
-        self._metrics.batch_size.labels(PROVIDER_LABEL).observe(len(ids))
+        started = self._clock.now()
+        extra = self._prefetch_ids(ids, now=started) if self.batching else []
+        results = await self._read_batch(ids, extra=extra)
+        for secret_id in extra:
+            value = results.pop(secret_id, None)
+            if isinstance(value, SecretValue):
+                key = CacheKey(self.identity, secret_id, AWSCURRENT)
+                self._cache.put(key, value, fetched_at=started)
+        return results
+
+    def _prefetch_ids(self, ids: list[str], *, now: float) -> list[str]:
+        """Secrets due soon for the free seats: not asked for, not in flight, not fresh."""
+        seats = min(self._settings.batch_size, 20) - len(ids)
+        if not self._prefetch or seats <= 0:
+            return []
+        asked = set(ids)
+
+        def skip(secret_id: str, lifetime: float) -> bool:
+            key = CacheKey(self.identity, secret_id, AWSCURRENT)
+            if secret_id in asked or key in self._flight:
+                return True
+            age = self._cache.age(key)
+            return age is not None and age < lifetime / 2
+
+        extra = self._due.take(seats, now=now, skip=skip)
+        if extra:
+            self._metrics.prefetched.labels(PROVIDER_LABEL).inc(len(extra))
+        return extra
+
+    async def _read_batch(
+        self, ids: list[str], *, extra: list[str]
+    ) -> dict[str, SecretValue | BaseException]:
+        """One BatchGetSecretValue of ``ids + extra`` (paged).
+
+        What it misses of ``ids`` is read one by one; of ``extra`` (prefetches), nothing is.
+        """
+        sent = ids + extra
+        self._metrics.batch_size.labels(PROVIDER_LABEL).observe(len(sent))
         results: dict[str, SecretValue | BaseException] = {}
         token: str | None = None
         for _ in range(MAX_BATCH_PAGES):
-            params: dict[str, Any] = {"SecretIdList": ids}
+            params: dict[str, Any] = {"SecretIdList": sent}
             if token:
                 params["NextToken"] = token
             try:
@@ -232,7 +280,7 @@ class IdentityReader:
                     return failed
                 self._deny()
                 break  # everything not answered yet is read one by one below
-            _match(ids, resp, results)
+            _match(sent, resp, results)
             token = resp.get("NextToken")
             if not token:
                 break

@@ -318,3 +318,73 @@ async def test_store_validation_delivers_the_batch_denied_notice_once(
         )
         await client.validate()
     assert [n.reason for n in notices] == [REASON_BATCH_DENIED]
+
+
+REFRESH = 20.0  # the readers' refreshInterval, below the cache ttl (30 s)
+
+
+@pytest.mark.parametrize(("aws_settings", "clock"), [(AWSSettings(batch_window=0.0), FakeClock())])
+async def test_refreshes_due_soon_ride_in_the_free_seats_of_a_batch(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    clock: FakeClock,
+    aws_settings: AWSSettings,
+) -> None:
+    keys = [f"app-{i}" for i in range(20)]
+    await moto_secrets.create_many({k: f"{k}-v1" for k in keys})
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    for k in keys:  # one at a time: 20 batches of one, nothing due for a refresh yet
+        assert await client.get_secret(ref(k), max_age=REFRESH) == f"{k}-v1".encode()
+    assert calls(metrics, BATCH) == 20
+    await clock.advance(REFRESH)  # every value is now too old for its reader
+    for k in keys:
+        assert await client.get_secret(ref(k), max_age=REFRESH) == f"{k}-v1".encode()
+    assert calls(metrics, BATCH) == 21  # the first refresh carried the 19 others
+    assert counter(metrics, "eso_provider_prefetched_reads") == 19
+    assert calls(metrics, GET) == 0
+
+
+@pytest.mark.parametrize(("aws_settings", "clock"), [(AWSSettings(batch_window=0.0), FakeClock())])
+async def test_a_prefetched_value_is_not_served_older_than_the_refresh_interval(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    clock: FakeClock,
+    aws_settings: AWSSettings,
+) -> None:
+    await moto_secrets.create_many({"a": "a-v1", "b": "b-v1"})
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    for k in ("a", "b"):
+        await client.get_secret(ref(k), max_age=REFRESH)
+    await clock.advance(REFRESH)
+    assert await client.get_secret(ref("a"), max_age=REFRESH) == b"a-v1"  # prefetches "b"
+    await moto_secrets.put("b", "b-v2")
+    await clock.advance(REFRESH / 2)
+    assert await client.get_secret(ref("b"), max_age=REFRESH) == b"b-v1"  # 10 s old: allowed
+    await clock.advance(REFRESH / 2)
+    assert await client.get_secret(ref("b"), max_age=REFRESH) == b"b-v2"  # 20 s old: read again
+
+
+@pytest.mark.parametrize(
+    ("aws_settings", "clock"),
+    [(AWSSettings(batch_window=0.0, batch_prefetch=False), FakeClock())],
+)
+async def test_without_prefetch_every_refresh_makes_its_own_call(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    clock: FakeClock,
+    aws_settings: AWSSettings,
+) -> None:
+    keys = [f"app-{i}" for i in range(5)]
+    await moto_secrets.create_many({k: k for k in keys})
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    for _ in range(2):
+        for k in keys:
+            await client.get_secret(ref(k), max_age=REFRESH)
+        await clock.advance(REFRESH)
+    assert calls(metrics, BATCH) == 10
+    assert counter(metrics, "eso_provider_prefetched_reads") == 0
