@@ -99,7 +99,7 @@ def parse(text: str) -> Snapshot:
     return snap
 
 
-async def scrape(url: str, *, within: float = 60.0) -> Snapshot:
+async def scrape(url: str, *, within: float = 180.0) -> Snapshot:
     """GET ``url`` (a ``/metrics`` endpoint) and parse it."""
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=within)) as session,

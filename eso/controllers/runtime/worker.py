@@ -15,6 +15,9 @@ reconcile can forget to ``forget`` or retry in a hot loop:
   has already reported (status, event, its own log line): it is retried and counted the same
   way but logged at debug only, so one failed sync makes one warning, not two.
 
+Each reconcile runs with ``eso.providers.readahead.READING`` set to its key and the queue's
+``upcoming``, so a batching provider can fill a call's free seats with what comes next.
+
 ``asyncio.CancelledError`` is never swallowed. ``done`` is always called, so a key is never
 stuck in ``processing``. ``stop(grace)`` stops taking keys, lets in-flight reconciles finish
 within ``grace`` seconds of the injected clock, then cancels them.
@@ -33,6 +36,7 @@ import structlog
 from eso.clock import Clock, SystemClock
 from eso.kube.workqueue import Priority, ShutDown, WorkQueue
 from eso.metrics import RuntimeMetrics
+from eso.providers.readahead import READING, ReadContext
 
 K = TypeVar("K", bound=Hashable)
 
@@ -149,6 +153,7 @@ class Controller(Generic[K]):
         ):
             start = self._clock.now()
             self._m_active.inc()
+            reading = READING.set(ReadContext(key, self._queue.upcoming))
             try:
                 result = await self._reconcile(key)
             except Exception as e:
@@ -156,6 +161,7 @@ class Controller(Generic[K]):
             else:
                 self._on_result(key, result)
             finally:
+                READING.reset(reading)
                 self._m_active.dec()
                 self._m_time.observe(self._clock.now() - start)
 

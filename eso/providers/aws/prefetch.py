@@ -1,78 +1,79 @@
-"""Which secrets one credential identity will read soon: free seats of a batch go to them.
+"""Which secrets the next reconciles will read: free seats of a batch go to them.
 
 A ``BatchGetSecretValue`` costs one call whether it carries 3 secrets or 20, and under a
-refresh wave most calls leave seats empty (reads arrive a few at a time). ExternalSecrets
-refresh periodically and say so: every refresh read carries ``max_age = refreshInterval``. So a
-read of secret ``s`` at ``t`` predicts the next read of ``s`` at about ``t + interval``, and a
-batch being sent anyway can carry ``s`` a little before that; its value lands in the value cache
-and the refresh that follows is a cache hit instead of a call of its own.
+refresh wave most calls leave seats empty (reads arrive a few at a time). The work queue knows
+which keys come next (``eso.providers.readahead``) and this map remembers which secrets each
+key read last time with this identity, so a batch being sent anyway carries theirs; the value
+lands in the value cache and the reconcile that follows is a cache hit, not a call.
 
 Correctness rests on the cache, not on this module: a prefetched value is stored with the time
 its call started, and a reader only takes it while it is younger than ``min(cache_ttl,
-max_age)``, as for any value another reader fetched. A wrong guess (the ExternalSecret was
-deleted, its refresh came late) costs one seat in a call that was made anyway, never a call.
+max_age)``, as for any value another reader fetched. A wrong guess (the spec changed, the key
+was deleted) costs one seat in a call that was made anyway, never a call.
 
-The lead is half the value's lifetime (``min(cache_ttl, interval) / 2``): a secret becomes a
-candidate that long before its predicted read, so a refresh up to half a lifetime late still
-finds the value fresh. Candidates come out earliest first, which under a backlog is the order
-the work queue releases the refreshes in. A candidate is taken once and forgotten; the read it
-predicted records the next one. Bounded: ids beyond ``max_ids`` are not recorded (about 200
-bytes each).
+Only keys due within half the value's lifetime (``min(cache_ttl, refreshInterval) / 2``) are
+candidates, and only the first ``SCAN`` keys in line are looked at, so a prefetched value is
+normally read well before it ages out. A secret already cached younger than half its lifetime
+is left alone. Bounded: the least recently read keys are forgotten beyond ``max_keys`` (about
+150 bytes each).
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 
-# recorded ids per identity; at ~200 B each, 100k ids are ~20 MB
-MAX_IDS = 100_000
+# keys in line looked at per batch: a few batches' worth for every identity
+SCAN = 256
+MAX_KEYS = 200_000
+# the latest reads of a key kept (a key whose spec moved to other secrets forgets the old ones)
+MAX_IDS_PER_KEY = 8
 
 
-class DueSoon:
-    """Secret ids keyed by when they become worth prefetching, earliest first."""
+class ReadMap:
+    """Key → (lifetime its reads accept, secret ids it read), least recently read first."""
 
-    def __init__(self, *, max_ids: int = MAX_IDS) -> None:
-        self._max = max(0, max_ids)
-        # id -> (from when it may be prefetched, the lifetime its reader accepts)
-        self._ids: dict[str, tuple[float, float]] = {}
-        self._heap: list[tuple[float, str]] = []
+    def __init__(self, *, max_keys: int = MAX_KEYS) -> None:
+        self._max = max(0, max_keys)
+        self._reads: OrderedDict[Hashable, tuple[float, tuple[str, ...]]] = OrderedDict()
 
-    def note(self, secret_id: str, *, now: float, interval: float, lifetime: float) -> None:
-        """``secret_id`` was read by a reader refreshing every ``interval`` seconds."""
-        if interval <= 0 or lifetime <= 0:
+    def note(self, key: Hashable, secret_id: str, *, lifetime: float) -> None:
+        """``key``'s reconcile read ``secret_id`` accepting values up to ``lifetime`` old."""
+        entry = self._reads.get(key)
+        if entry is not None and entry[0] == lifetime and secret_id in entry[1]:
+            self._reads.move_to_end(key)
             return
-        if secret_id not in self._ids and len(self._ids) >= self._max:
-            return
-        start = now + interval - lifetime / 2
-        self._ids[secret_id] = (start, lifetime)
-        heapq.heappush(self._heap, (start, secret_id))
-        if len(self._heap) > 2 * len(self._ids) + 1024:
-            self._compact()
+        same = entry is not None and entry[0] == lifetime
+        kept = entry[1][-(MAX_IDS_PER_KEY - 1) :] if entry is not None and same else ()
+        self._reads[key] = (lifetime, (*kept, secret_id))
+        self._reads.move_to_end(key)
+        while len(self._reads) > self._max:
+            self._reads.popitem(last=False)
 
-    def take(self, count: int, *, now: float, skip: Callable[[str, float], bool]) -> list[str]:
-        """Up to ``count`` ids due for a prefetch at ``now``, each forgotten once taken.
+    def candidates(
+        self,
+        upcoming: Iterable[tuple[Hashable, float]],
+        *,
+        now: float,
+        seats: int,
+        skip: Callable[[str, float], bool],
+    ) -> list[str]:
+        """Up to ``seats`` secret ids the ``upcoming`` keys will read, in their order.
 
-        ``skip(id, lifetime)`` says an id needs no prefetch (already in flight, or cached
-        fresh enough); it is forgotten all the same.
+        A key due later than half its lifetime from ``now`` is passed over; ``skip(id,
+        lifetime)`` says an id needs no prefetch (asked for, in flight, cached fresh).
         """
         taken: list[str] = []
-        while self._heap and len(taken) < count:
-            start, secret_id = self._heap[0]
-            if start > now:
-                break
-            heapq.heappop(self._heap)
-            entry = self._ids.get(secret_id)
-            if entry is None or entry[0] != start:
-                continue  # superseded by a later read
-            del self._ids[secret_id]
-            if not skip(secret_id, entry[1]):
-                taken.append(secret_id)
+        for key, due in upcoming:
+            entry = self._reads.get(key)
+            if entry is None or due - now > entry[0] / 2:
+                continue
+            for secret_id in entry[1]:
+                if secret_id not in taken and not skip(secret_id, entry[0]):
+                    taken.append(secret_id)
+                    if len(taken) >= seats:
+                        return taken
         return taken
 
-    def _compact(self) -> None:
-        self._heap = [(start, sid) for sid, (start, _) in self._ids.items()]
-        heapq.heapify(self._heap)
-
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._reads)

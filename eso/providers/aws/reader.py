@@ -8,10 +8,11 @@ This is where issue 7's call economy lives, so that every store sharing credenti
    (``singleflight.py``); the identity already includes the region and endpoint.
 3. AWSCURRENT reads are gathered into ``BatchGetSecretValue`` calls of up to 20 ids
    (``batching.py``); other stages and ``uuid/`` versions use ``GetSecretValue``.
-4. A batch's free seats carry secrets whose periodic refresh is due soon (``prefetch.py``);
-   their values go to the cache only, with the time the call started, so the cache's age rule
-   is all that decides whether a reader may take one. Errors for them are dropped: nobody
-   asked yet, and the refresh that follows reads as it would have.
+4. A batch's free seats carry the secrets that the next reconciles in the work queue read last
+   time (``prefetch.py``, ``eso.providers.readahead``); their values go to the cache only, with
+   the time the call started, so the cache's age rule is all that decides whether a reader may
+   take one. Errors for them are dropped: nobody asked yet, and the reconcile that follows
+   reads as it would have.
 
 ``BatchGetSecretValue`` answers with secret *names and ARNs*, not the ids we asked for, so each
 answer is matched back by name or ARN; an id that matches nothing (a partial ARN, say) is read
@@ -54,9 +55,10 @@ from eso.providers.aws.batching import Batcher
 from eso.providers.aws.cache import CacheKey, ValueCache
 from eso.providers.aws.errors import classify, from_code, is_access_denied
 from eso.providers.aws.listing import Filters, SecretLister
-from eso.providers.aws.prefetch import DueSoon
+from eso.providers.aws.prefetch import SCAN, ReadMap
 from eso.providers.aws.singleflight import SingleFlight
 from eso.providers.base import REASON_BATCH_DENIED, AuthError, Notice, SecretNotFoundError
+from eso.providers.readahead import READING
 from eso.settings import AWSSettings
 
 log = structlog.get_logger(__name__)
@@ -148,7 +150,7 @@ class IdentityReader:
         self._denied_until = float("-inf")
         self._denial_epoch = 0
         self._notified: set[Hashable] = set()
-        self._due = DueSoon()
+        self._read_map = ReadMap()
         self._prefetch = settings.batch_prefetch and cache.enabled
 
     # --- reads ----------------------------------------------------------------------------
@@ -158,9 +160,8 @@ class IdentityReader:
     ) -> SecretValue:
         """The secret's value at ``version`` (a stage, or ``uuid/<VersionId>``)."""
         key = CacheKey(self.identity, secret_id, version)
-        if self._prefetch and version == AWSCURRENT and max_age:
-            lifetime = min(self._settings.cache_ttl, max_age)
-            self._due.note(secret_id, now=self._clock.now(), interval=max_age, lifetime=lifetime)
+        if self._prefetch and version == AWSCURRENT and max_age != 0:
+            self._note_read(secret_id, max_age=max_age)
         if self._cache.enabled:
             hit = self._cache.get(key, max_age=max_age) if max_age != 0 else None
             if hit is not None:
@@ -233,10 +234,19 @@ class IdentityReader:
                 self._cache.put(key, value, fetched_at=started)
         return results
 
+    def _note_read(self, secret_id: str, *, max_age: float | None) -> None:
+        """Remember that the current reconcile's key reads ``secret_id`` (for read-ahead)."""
+        reading = READING.get()
+        if reading is not None:
+            ttl = self._settings.cache_ttl
+            lifetime = ttl if max_age is None else min(ttl, max_age)
+            self._read_map.note(reading.key, secret_id, lifetime=lifetime)
+
     def _prefetch_ids(self, ids: list[str], *, now: float) -> list[str]:
-        """Secrets due soon for the free seats: not asked for, not in flight, not fresh."""
+        """What the next reconciles read, for the free seats: not asked, in flight or fresh."""
         seats = min(self._settings.batch_size, 20) - len(ids)
-        if not self._prefetch or seats <= 0:
+        reading = READING.get()
+        if not self._prefetch or seats <= 0 or reading is None:
             return []
         asked = set(ids)
 
@@ -247,7 +257,8 @@ class IdentityReader:
             age = self._cache.age(key)
             return age is not None and age < lifetime / 2
 
-        extra = self._due.take(seats, now=now, skip=skip)
+        upcoming = reading.upcoming(SCAN)
+        extra = self._read_map.candidates(upcoming, now=now, seats=seats, skip=skip)
         if extra:
             self._metrics.prefetched.labels(PROVIDER_LABEL).inc(len(extra))
         return extra

@@ -1,50 +1,45 @@
-"""Which secrets a batch's free seats may carry: those due within half a lifetime."""
+"""Which secrets a batch's free seats may carry: what the next keys in line read last time."""
 
 from __future__ import annotations
 
-from eso.providers.aws.prefetch import DueSoon
+from eso.providers.aws.prefetch import ReadMap
 
 
 def never(secret_id: str, lifetime: float) -> bool:
     return False
 
 
-def test_a_secret_becomes_a_candidate_half_a_lifetime_before_its_next_read() -> None:
-    due = DueSoon()
-    due.note("a", now=0.0, interval=20.0, lifetime=20.0)  # next read at 20, candidate from 10
-    assert due.take(5, now=9.9, skip=never) == []
-    assert due.take(5, now=10.0, skip=never) == ["a"]
-    assert due.take(5, now=30.0, skip=never) == []  # taken once, then forgotten
+def test_the_next_keys_secrets_come_out_in_queue_order_up_to_the_seats() -> None:
+    reads = ReadMap()
+    for key, secret in [("ns/a", "s-a"), ("ns/b", "s-b"), ("ns/c", "s-c")]:
+        reads.note(key, secret, lifetime=10.0)
+    upcoming = [("ns/c", 0.0), ("ns/unknown", 0.0), ("ns/a", 0.0), ("ns/b", 0.0)]
+    assert reads.candidates(upcoming, now=0.0, seats=2, skip=never) == ["s-c", "s-a"]
 
 
-def test_candidates_come_out_earliest_due_first_and_at_most_count() -> None:
-    due = DueSoon()
-    for i, t in enumerate([5.0, 1.0, 3.0, 2.0]):
-        due.note(f"s{i}", now=t, interval=10.0, lifetime=10.0)
-    assert due.take(3, now=100.0, skip=never) == ["s1", "s3", "s2"]
-    assert due.take(3, now=100.0, skip=never) == ["s0"]
+def test_keys_due_later_than_half_a_lifetime_are_passed_over() -> None:
+    reads = ReadMap()
+    reads.note("ns/a", "s-a", lifetime=10.0)
+    reads.note("ns/b", "s-b", lifetime=10.0)
+    upcoming = [("ns/a", 6.0), ("ns/b", 5.0)]
+    assert reads.candidates(upcoming, now=0.0, seats=5, skip=never) == ["s-b"]
 
 
-def test_a_later_read_moves_the_secret_back() -> None:
-    due = DueSoon()
-    due.note("a", now=0.0, interval=10.0, lifetime=10.0)
-    due.note("a", now=8.0, interval=10.0, lifetime=10.0)  # read again: next read at 18
-    assert due.take(5, now=6.0, skip=never) == []
-    assert due.take(5, now=13.0, skip=never) == ["a"]
+def test_skipped_and_repeated_secrets_take_no_seat() -> None:
+    reads = ReadMap()
+    reads.note("ns/a", "shared", lifetime=10.0)
+    reads.note("ns/b", "shared", lifetime=10.0)
+    reads.note("ns/b", "fresh", lifetime=10.0)
+    reads.note("ns/b", "fresh", lifetime=10.0)
+    upcoming = [("ns/a", 0.0), ("ns/b", 0.0)]
+    got = reads.candidates(upcoming, now=0.0, seats=5, skip=lambda sid, _: sid == "fresh")
+    assert got == ["shared"]
 
 
-def test_skipped_secrets_are_forgotten_and_others_fill_the_seats() -> None:
-    due = DueSoon()
-    for name in ("a", "b", "c"):
-        due.note(name, now=0.0, interval=10.0, lifetime=10.0)
-    assert due.take(2, now=10.0, skip=lambda sid, _: sid == "a") == ["b", "c"]
-    assert len(due) == 0
-
-
-def test_reads_without_a_refresh_interval_are_not_recorded_and_the_size_is_bounded() -> None:
-    due = DueSoon(max_ids=2)
-    due.note("never", now=0.0, interval=0.0, lifetime=30.0)
-    for name in ("a", "b", "c"):
-        due.note(name, now=0.0, interval=10.0, lifetime=10.0)
-    assert len(due) == 2
-    assert due.take(5, now=10.0, skip=never) == ["a", "b"]
+def test_the_map_is_bounded_least_recently_read_first() -> None:
+    reads = ReadMap(max_keys=2)
+    for key in ("a", "b", "a", "c"):
+        reads.note(key, f"s-{key}", lifetime=10.0)
+    upcoming = [(k, 0.0) for k in ("a", "b", "c")]
+    assert len(reads) == 2
+    assert reads.candidates(upcoming, now=0.0, seats=5, skip=never) == ["s-a", "s-c"]
