@@ -82,6 +82,12 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
     RunFlag("--namespace", "controller.namespace", "watch only this namespace", default_text="all"),
     RunFlag("--concurrent", "controller.concurrent", "reconcile workers per controller", int),
     RunFlag(
+        "--concurrent-waiting",
+        "controller.concurrent_waiting",
+        "reconciles beyond --concurrent that may wait on provider reads at once",
+        int,
+    ),
+    RunFlag(
         "--controller-class",
         "controller.controller_class",
         "serve stores whose spec.controller is this class (or empty)",

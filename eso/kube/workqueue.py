@@ -199,6 +199,18 @@ class WorkQueue(Generic[K]):
             self._poke(now + self._period)  # start refreshing the unfinished-work gauges
         return key
 
+    async def wait_ready(self) -> None:
+        """Wait until a key can be handed out (``get`` would return at once), without taking
+        it; raises ``ShutDown`` as ``get`` would."""
+        while not self.ready():
+            if self._shutting_down:
+                raise ShutDown(self.name)
+            await self._wait_for_key()
+
+    def ready(self) -> bool:
+        """Whether a key is queued for ``get`` now."""
+        return bool(self._high or self._low)
+
     async def _wait_for_key(self) -> None:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._getters.append(fut)

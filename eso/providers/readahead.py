@@ -6,7 +6,8 @@ become cache hits instead of calls of their own. Only the work queue knows what 
 (its ready lanes in order, then its delayed heap by due time), and only the provider knows
 which secrets a key read last time. This context variable joins the two without either
 layer importing the other: the worker sets it around each reconcile; tasks the provider
-starts from a read (single flight, batch calls) inherit it.
+starts from a read (single flight, batch calls) inherit it. It also lets a reconcile lend its
+worker slot while it waits on a read, so reads of many reconciles can wait together.
 
 It is a hint, never a source of truth: a prefetched value goes through the provider's cache
 with the time its call started, so whether a reader may take it is the cache's age rule alone.
@@ -14,17 +15,26 @@ with the time its call started, so whether a reader may take it is the cache's a
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 
+def _no_lending() -> AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext()
+
+
 @dataclass(frozen=True, slots=True)
 class ReadContext:
-    """The reconcile's key, and ``upcoming(limit)``: next keys with their due times."""
+    """The reconcile's key; ``upcoming(limit)``: next keys with their due times; ``waiting()``:
+    wrap a wait on the provider in it, so the reconcile's worker slot may serve another key
+    meanwhile (``eso.controllers.runtime.slots``)."""
 
     key: Hashable
     upcoming: Callable[[int], Sequence[tuple[Hashable, float]]]
+    waiting: Callable[[], AbstractAsyncContextManager[None]] = _no_lending
 
 
 READING: ContextVar[ReadContext | None] = ContextVar("eso_reading", default=None)

@@ -34,6 +34,7 @@ from typing import Generic, TypeVar
 import structlog
 
 from eso.clock import Clock, SystemClock
+from eso.controllers.runtime.slots import Slot, SlotPool
 from eso.kube.workqueue import Priority, ShutDown, WorkQueue
 from eso.metrics import RuntimeMetrics
 from eso.providers.readahead import READING, ReadContext
@@ -58,7 +59,8 @@ class Result:
 
 
 class Controller(Generic[K]):
-    """Runs ``workers`` concurrent reconciles of keys from ``queue``."""
+    """Runs ``workers`` concurrent reconciles of keys from ``queue``, plus up to ``waiting``
+    more while reconciles wait on provider reads (``slots``)."""
 
     def __init__(
         self,
@@ -68,6 +70,7 @@ class Controller(Generic[K]):
         reconcile: Callable[[K], Awaitable[Result]],
         workers: int,
         metrics: RuntimeMetrics,
+        waiting: int = 0,
         clock: Clock | None = None,
         log: structlog.typing.FilteringBoundLogger | None = None,
     ) -> None:
@@ -77,6 +80,8 @@ class Controller(Generic[K]):
         self._queue = queue
         self._reconcile = reconcile
         self._workers = workers
+        self._waiting = max(0, waiting)
+        self._slots = SlotPool(workers)
         self._clock = clock or SystemClock()
         self._log: structlog.typing.FilteringBoundLogger = log or structlog.get_logger(__name__)
         self._stopping = False
@@ -99,7 +104,7 @@ class Controller(Generic[K]):
         async with asyncio.TaskGroup() as group:
             self._worker_tasks = [
                 group.create_task(self._worker(), name=f"{self.name}-worker-{i}")
-                for i in range(self._workers)
+                for i in range(self._workers + self._waiting)
             ]
 
     async def stop(self, grace: float) -> None:
@@ -133,27 +138,36 @@ class Controller(Generic[K]):
             await asyncio.gather(timer, return_exceptions=True)
 
     async def _worker(self) -> None:
+        slot = Slot(self._slots, lendable=self._waiting > 0)
         while not self._stopping:
             try:
-                key = await self._queue.get()
+                await self._queue.wait_ready()  # no slot is held while there is nothing to do
+                await slot.take()
+                if self._queue.ready():
+                    await self._take_one(slot)
             except ShutDown:
                 return
-            try:
-                if not self._stopping:
-                    await self._process(key)
-            except Exception as e:  # a bug in our own bookkeeping; keep the worker alive
-                self._log_error("worker_failed", key, e)
             finally:
-                self._queue.done(key)
+                slot.give_back()
 
-    async def _process(self, key: K) -> None:
+    async def _take_one(self, slot: Slot) -> None:
+        key = await self._queue.get()  # a key is ready: returns at once
+        try:
+            if not self._stopping:
+                await self._process(key, slot)
+        except Exception as e:  # a bug in our own bookkeeping; keep the worker alive
+            self._log_error("worker_failed", key, e)
+        finally:
+            self._queue.done(key)
+
+    async def _process(self, key: K, slot: Slot) -> None:
         reconcile_id = uuid.uuid4().hex
         with structlog.contextvars.bound_contextvars(
             controller=self.name, key=key, reconcile_id=reconcile_id
         ):
             start = self._clock.now()
             self._m_active.inc()
-            reading = READING.set(ReadContext(key, self._queue.upcoming))
+            reading = READING.set(ReadContext(key, self._queue.upcoming, slot.waiting))
             try:
                 result = await self._reconcile(key)
             except Exception as e:

@@ -168,7 +168,11 @@ class IdentityReader:
                 self._metrics.cache_hits.labels(PROVIDER_LABEL).inc()
                 return hit
             self._metrics.cache_misses.labels(PROVIDER_LABEL).inc()
-        return await self._flight.do(key, lambda: self._fetch(key))
+        reading = READING.get()
+        if reading is None:
+            return await self._flight.do(key, lambda: self._fetch(key))
+        async with reading.waiting():  # the worker may serve another key meanwhile
+            return await self._flight.do(key, lambda: self._fetch(key))
 
     async def read_tags(self, secret_id: str, *, max_age: float | None = None) -> SecretValue:
         """metadataPolicy Fetch: the secret's tags as a JSON object string (ESO's format)."""

@@ -1,0 +1,102 @@
+"""A worker's claim on the controller's active-reconcile budget, lent out while it waits on a read.
+
+``--concurrent`` bounds the reconciles doing work at once (CPU, API writes): more of them only
+share the same cores and make each one, a new ExternalSecret's included, take longer. But a
+reconcile waiting on a provider read does no work, and the more reads wait together, the
+fuller a batch call gets (``BatchGetSecretValue`` carries 20 for the price of one: with 64
+workers over 4 credential identities, a batch could never hold more than 16). So the
+controller runs ``concurrent + waiting`` worker tasks sharing ``concurrent`` slots; a reconcile
+lends its slot while it waits on a read (``eso.providers.readahead.ReadContext.waiting``) and
+takes one back before it goes on. ``waiting`` bounds the extra reconciles (their memory).
+
+A reconcile may read several values concurrently: lending is counted, the slot is given back
+at the first read and reclaimed after the last. A task cancelled while reclaiming holds no
+slot, and giving back a slot not held is a no-op, so the budget never leaks. A reconcile
+coming back from a read is served before a worker wanting to start a new key (it is closer to
+done and holds memory); an idle worker waits for a key before it asks for a slot, so slots
+are never held by workers with nothing to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterator
+
+
+class SlotPool:
+    """``size`` slots; waiters coming back from a read are served before new starts."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._resume: deque[asyncio.Future[None]] = deque()
+        self._start: deque[asyncio.Future[None]] = deque()
+
+    def locked(self) -> bool:
+        return self._free == 0
+
+    async def acquire(self, *, resume: bool = False) -> None:
+        if self._free > 0 and not self._resume and (resume or not self._start):
+            self._free -= 1
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiters = self._resume if resume else self._start
+        waiters.append(fut)
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self.release()  # handed a slot we can no longer use: pass it on
+            else:
+                waiters.remove(fut)
+            raise
+
+    def release(self) -> None:
+        for waiters in (self._resume, self._start):
+            while waiters:
+                fut = waiters.popleft()
+                if not fut.done():
+                    fut.set_result(None)
+                    return
+        self._free += 1
+
+
+class Slot:
+    """One worker task's slot in a shared ``SlotPool`` of active reconciles."""
+
+    def __init__(self, slots: SlotPool, *, lendable: bool) -> None:
+        self._slots = slots
+        self._lendable = lendable
+        self._lent = 0
+        self.held = False
+
+    async def take(self, *, resume: bool = False) -> None:
+        """Wait for a slot (unless one is held or the slot is lent out)."""
+        if self.held:
+            return
+        await self._slots.acquire(resume=resume)
+        if self.held or self._lent:
+            self._slots.release()  # another reclaim won, or lent again meanwhile
+        else:
+            self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self._slots.release()
+
+    @contextlib.asynccontextmanager
+    async def waiting(self) -> AsyncIterator[None]:
+        """While the body waits (on a provider read), another reconcile may use the slot."""
+        if not self._lendable:
+            yield
+            return
+        self._lent += 1
+        self.give_back()
+        try:
+            yield
+        finally:
+            self._lent -= 1
+            if not self._lent:
+                await self.take(resume=True)
