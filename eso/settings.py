@@ -100,7 +100,8 @@ class ControllerSettings(_Section):
         "the workers divided by the identities in use. Measured with `make bench N=10000` "
         "(4 identities): 20 workers 0.37 AWS calls per sync, 10k cold sync 30.9 s, peak RSS "
         "189 MB, storm new-object p99 0.26 s; 64 workers 0.23 calls per sync, 23.5 s, 201 MB, "
-        "0.58 s. 64 buys 40% fewer AWS calls and a faster cold sync for ~12 MB. ESO: 1.",
+        "0.58 s. 64 buys 40% fewer AWS calls and a faster cold sync for ~12 MB. ESO: 1. Reconciles "
+        "waiting on a read lend their slot (concurrent_waiting), so batches fill beyond this.",
     )
     concurrent_waiting: int = Field(
         192,

@@ -211,6 +211,10 @@ class WorkQueue(Generic[K]):
         """Whether a key is queued for ``get`` now."""
         return bool(self._high or self._low)
 
+    def changes_ready(self) -> bool:
+        """Whether the change lane holds a key (``get`` hands it out next)."""
+        return bool(self._high)
+
     async def _wait_for_key(self) -> None:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._getters.append(fut)

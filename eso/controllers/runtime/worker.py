@@ -81,7 +81,7 @@ class Controller(Generic[K]):
         self._reconcile = reconcile
         self._workers = workers
         self._waiting = max(0, waiting)
-        self._slots = SlotPool(workers)
+        self._slots = SlotPool(workers, changes_ready=queue.changes_ready)
         self._clock = clock or SystemClock()
         self._log: structlog.typing.FilteringBoundLogger = log or structlog.get_logger(__name__)
         self._stopping = False
@@ -151,6 +151,7 @@ class Controller(Generic[K]):
                 slot.give_back()
 
     async def _take_one(self, slot: Slot) -> None:
+        slot.urgent = self._queue.changes_ready()  # get hands out the change lane first
         key = await self._queue.get()  # a key is ready: returns at once
         try:
             if not self._stopping:

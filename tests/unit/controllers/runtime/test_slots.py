@@ -126,3 +126,45 @@ async def test_concurrent_reads_of_one_reconcile_lend_and_reclaim_one_slot() -> 
     assert not slots.locked()
     await slots.acquire()  # exactly one permit exists
     assert slots.locked()
+
+
+async def test_a_changed_object_coming_back_from_its_read_goes_first() -> None:
+    changes = [False]
+    pool = SlotPool(1, changes_ready=lambda: changes[0])
+    await pool.acquire()
+    order: list[str] = []
+
+    async def wait(name: str, **kind: bool) -> None:
+        await pool.acquire(**kind)
+        order.append(name)
+        pool.release()
+
+    waiters = [
+        asyncio.create_task(wait("start")),
+        asyncio.create_task(wait("refresh-resume", resume=True)),
+        asyncio.create_task(wait("change-resume", resume=True, urgent=True)),
+    ]
+    await settle()
+    pool.release()
+    await asyncio.gather(*waiters)
+    assert order == ["change-resume", "refresh-resume", "start"]
+
+
+async def test_a_start_goes_before_refreshes_when_a_change_is_queued() -> None:
+    pool = SlotPool(1, changes_ready=lambda: True)
+    await pool.acquire()
+    order: list[str] = []
+
+    async def wait(name: str, **kind: bool) -> None:
+        await pool.acquire(**kind)
+        order.append(name)
+        pool.release()
+
+    waiters = [
+        asyncio.create_task(wait("refresh-resume", resume=True)),
+        asyncio.create_task(wait("start")),
+    ]
+    await settle()
+    pool.release()
+    await asyncio.gather(*waiters)
+    assert order == ["start", "refresh-resume"]
