@@ -29,6 +29,7 @@ COALESCED = "eso_provider_coalesced_reads_total"
 BATCH_SIZE_SUM = "eso_provider_batch_size_sum"
 BATCH_SIZE_COUNT = "eso_provider_batch_size_count"
 BATCH_SIZE_BUCKET = "eso_provider_batch_size_bucket"
+BATCH_SIZE_BOUNDS = (1, 2, 4, 8, 12, 16, 20)  # eso_provider_batch_size's buckets
 WANTED = (
     AWS_CALLS,
     REST_REQUESTS,

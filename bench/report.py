@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.promtext import BATCH_SIZE_BUCKET
+from bench.promtext import BATCH_SIZE_BOUNDS, BATCH_SIZE_BUCKET
 
 TARGET_N = 10_000
 MB = 1024 * 1024
@@ -160,17 +160,20 @@ def _after_sync_per_object(run: dict[str, Any]) -> float:
 
 
 def batch_histogram(run: dict[str, Any], phase: str) -> str:
-    """Batches per size range (``≤1: 3, 2: 5, 3-4: 9 …``) from the cumulative buckets."""
+    """Batches per size range (``1: 3, 2: 5, 3-4: 9 …``) from the cumulative buckets.
+
+    Buckets that did not grow in the phase are absent from the snapshot; being cumulative,
+    they are the lowest ones, with a count of 0.
+    """
     groups = run[phase]["metrics"]["groups"].get(BATCH_SIZE_BUCKET) or {}
-    bounds = sorted((float(le), count) for le, count in groups.items())
+    counts = {float(le): n for le, n in groups.items()}
     parts, low, below = [], 1, 0.0
-    for le, count in bounds:
-        if le != float("inf"):
-            high = int(le)
-            label = str(high) if high <= low else f"{low}-{high}"
-            if count - below:
-                parts.append(f"{label}: {count - below:.0f}")
-            low, below = high + 1, count
+    for high in BATCH_SIZE_BOUNDS:
+        count = counts.get(float(high), below)
+        label = str(high) if high <= low else f"{low}-{high}"
+        if count - below:
+            parts.append(f"{label}: {count - below:.0f}")
+        low, below = high + 1, count
     return ", ".join(parts) or "-"
 
 

@@ -35,6 +35,8 @@ class ReadContext:
     key: Hashable
     upcoming: Callable[[int], Sequence[tuple[Hashable, float]]]
     waiting: Callable[[], AbstractAsyncContextManager[None]] = _no_lending
+    # the key came from the change lane (someone waits for it): reads skip group commit
+    urgent: bool = False
 
 
 READING: ContextVar[ReadContext | None] = ContextVar("eso_reading", default=None)

@@ -168,7 +168,9 @@ class Controller(Generic[K]):
         ):
             start = self._clock.now()
             self._m_active.inc()
-            reading = READING.set(ReadContext(key, self._queue.upcoming, slot.waiting))
+            reading = READING.set(
+                ReadContext(key, self._queue.upcoming, slot.waiting, urgent=slot.urgent)
+            )
             try:
                 result = await self._reconcile(key)
             except Exception as e:

@@ -11,7 +11,9 @@ has ended keeps gathering until one of them returns (a full batch still goes at 
 light load this changes nothing (the window alone decides); under heavy load, reads that would
 each have opened a small batch of their own ride the next one, so batches fill towards ``size``
 by themselves: at 10k ExternalSecrets, calls with a 5 ms window alone averaged ~4.5 secrets.
-A read then waits at most one window plus one in-flight call.
+A read then waits at most one window plus one in-flight call. An ``urgent`` read (a changed
+object's, which someone waits for) does not wait for the in-flight call: its batch goes when
+the window ends, as without the limit.
 
 The batch call runs as a task owned by the batcher and callers await their own future through
 ``asyncio.shield``: cancelling one caller never cancels a batch others wait for. ``close``
@@ -58,6 +60,7 @@ class Batcher(Generic[V]):
         # None: no limit, every window's batch goes when the window ends
         self._max_inflight = None if max_inflight is None else max(1, max_inflight)
         self._window_over = False
+        self._urgent = False  # the pending batch holds an urgent read
         self._clock = clock or SystemClock()
         self._name = name
         self._pending: dict[str, asyncio.Future[V]] = {}
@@ -65,15 +68,16 @@ class Batcher(Generic[V]):
         self._inflight: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    async def get(self, secret_id: str) -> V:
+    async def get(self, secret_id: str, *, urgent: bool = False) -> V:
         """The value of ``secret_id`` fetched in some batch; raises that id's error."""
         if self._closed:
             raise ProviderUnavailableError(MSG_CLOSED)
+        self._urgent = self._urgent or urgent
         fut = self._pending.get(secret_id)
         if fut is None:
             fut = asyncio.get_running_loop().create_future()
             self._pending[secret_id] = fut
-            if len(self._pending) >= self._size:
+            if len(self._pending) >= self._size or (self._window_over and urgent):
                 self._flush()
             elif self._timer is None and not self._window_over:
                 self._timer = asyncio.get_running_loop().create_task(
@@ -84,7 +88,7 @@ class Batcher(Generic[V]):
     async def _flush_after_window(self) -> None:
         await self._clock.sleep(self._window)
         self._timer = None
-        if self._busy():
+        if self._busy() and not self._urgent:
             self._window_over = True  # the next call to return sends it
         else:
             self._flush()
@@ -102,7 +106,7 @@ class Batcher(Generic[V]):
         if self._timer is not None and self._timer is not asyncio.current_task():
             self._timer.cancel()
         self._timer = None
-        self._window_over = False
+        self._window_over = self._urgent = False
         batch, self._pending = self._pending, {}
         if not batch:
             return

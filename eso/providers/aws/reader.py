@@ -187,7 +187,9 @@ class IdentityReader:
         if key.version == TAGS_VERSION:
             value = await self._describe_tags(key.secret_id)
         elif key.version == AWSCURRENT and self.batching:
-            value = await self._batcher.get(key.secret_id)
+            reading = READING.get()
+            urgent = reading is not None and reading.urgent
+            value = await self._batcher.get(key.secret_id, urgent=urgent)
         else:
             value = await self._get_secret_value(key.secret_id, key.version)
         self._cache.put(key, value, fetched_at=started)

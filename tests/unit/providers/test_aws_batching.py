@@ -267,3 +267,39 @@ def test_cache_can_be_turned_off(enabled: bool, ttl: float) -> None:
     cache.put(key(), "v")
     assert cache.get(key()) is None
     assert len(cache) == 0
+
+
+async def test_an_urgent_read_does_not_wait_for_the_inflight_call() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=20, max_inflight=1, clock=clock)
+    reads = [asyncio.ensure_future(batcher.get("a"))]
+    await settle()
+    await clock.advance(0.005)
+    reads.append(asyncio.ensure_future(batcher.get("refresh")))
+    await settle()
+    await clock.advance(0.005)
+    assert api.batches == [["a"]]  # the refresh waits for the call in flight
+    reads.append(asyncio.ensure_future(batcher.get("new", urgent=True)))
+    await settle()
+    assert api.batches == [["a"], ["refresh", "new"]]  # the urgent read takes it along
+    api.release.set()
+    assert await asyncio.gather(*reads) == ["value-a", "value-refresh", "value-new"]
+    await batcher.close()
+
+
+async def test_an_urgent_read_in_an_open_window_goes_when_the_window_ends() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=20, max_inflight=1, clock=clock)
+    reads = [asyncio.ensure_future(batcher.get("a"))]
+    await settle()
+    await clock.advance(0.005)
+    reads.append(asyncio.ensure_future(batcher.get("new", urgent=True)))
+    await settle()
+    assert api.batches == [["a"]]  # gathering for the window first
+    await clock.advance(0.005)
+    assert api.batches == [["a"], ["new"]]
+    api.release.set()
+    await asyncio.gather(*reads)
+    await batcher.close()
