@@ -107,10 +107,11 @@ class ControllerSettings(_Section):
         192,
         ge=0,
         description="Reconciles per controller beyond --concurrent that may be in flight while "
-        "waiting on a provider read (a reconcile lends its worker slot while it waits). Reads "
-        "waiting together fill batch calls (BatchGetSecretValue: 20 secrets per call), while at "
-        "most --concurrent reconciles work at once, so a new ExternalSecret does not share the "
-        "cores with more of them. 0: each worker waits on its own read.",
+        "waiting on a provider read: a reconcile of a new or changed object (a cold sync's) "
+        "lends its worker slot while it waits. Reads waiting together fill batch calls "
+        "(BatchGetSecretValue: 20 secrets per call; 10k cold sync 0.11 -> 0.057 AWS calls per "
+        "sync, measured under load) while at most --concurrent reconciles work at once. "
+        "Refreshes do not lend (it slowed new objects during refresh storms). 0: off.",
     )
     namespace: str | None = Field(
         None, description="Watch only this namespace (scoped install); None watches all."

@@ -105,6 +105,7 @@ async def test_without_waiting_capacity_each_worker_waits_on_its_own_read(
 async def test_concurrent_reads_of_one_reconcile_lend_and_reclaim_one_slot() -> None:
     slots = SlotPool(1)
     slot = Slot(slots, lendable=True)
+    slot.urgent = True  # a change-lane key's reconcile
     await slot.take()
     gates = [asyncio.Event(), asyncio.Event()]
 
@@ -168,3 +169,11 @@ async def test_a_start_goes_before_refreshes_when_a_change_is_queued() -> None:
     pool.release()
     await asyncio.gather(*waiters)
     assert order == ["start", "refresh-resume"]
+
+
+async def test_a_refresh_waiting_on_a_read_keeps_its_slot() -> None:
+    slots = SlotPool(1)
+    slot = Slot(slots, lendable=True)
+    await slot.take()  # slot.urgent is False: a refresh-lane key
+    async with slot.waiting():
+        assert slot.held and slots.locked()
