@@ -11,14 +11,21 @@ Real AWS looks a secret up in constant time, so here a plain name (anything not 
 ``arn:``) is looked up directly in the dict, which gives exactly the scan's answer for names;
 ARNs keep moto's own path. Everything else is ``localkube.moto`` unchanged.
 
-    python -m bench.motoserver --port 5000
+``--seed N`` creates the workload's AWS secrets 0..N-1 in moto's backend before serving: one
+``CreateSecret`` over HTTP costs the threaded server a few ms, so 100k of them were minutes of
+setup; in-process they take seconds (the secrets are the same, read back over HTTP as before).
+
+    python -m bench.motoserver --port 5000 [--seed 10000]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 from typing import Any
 
-from moto.secretsmanager.models import SecretsStore
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.secretsmanager.models import SecretsStore, secretsmanager_backends
 
 from localkube import moto as eso_moto
 
@@ -56,6 +63,29 @@ def index_secret_lookups() -> None:
     SecretsStore.get = _get  # type: ignore[method-assign]
 
 
+def seed(count: int) -> None:
+    """Create the workload's AWS secrets ``0..count-1`` directly in moto's backend."""
+    from bench.workload import aws_secret_name, aws_secret_value
+
+    backend = secretsmanager_backends[DEFAULT_ACCOUNT_ID][eso_moto.REGION]
+    for i in range(count):
+        backend.create_secret(
+            name=aws_secret_name(i),
+            secret_string=json.dumps(aws_secret_value(i)),
+            secret_binary=None,
+            description=None,
+            tags=None,
+            kms_key_id=None,
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+
+
 if __name__ == "__main__":
     index_secret_lookups()
-    eso_moto.main()
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--seed", type=int, default=0)
+    known, rest = parser.parse_known_args()
+    seed(known.seed)
+    eso_moto.main(rest)

@@ -24,27 +24,34 @@ REST_REQUESTS = "rest_client_requests_total"
 SYNC_CALLS = "externalsecret_sync_calls_total"
 SYNC_ERRORS = "externalsecret_sync_calls_error"
 CACHE_HITS = "eso_provider_cache_hits_total"
+PREFETCHED = "eso_provider_prefetched_reads_total"
 COALESCED = "eso_provider_coalesced_reads_total"
 BATCH_SIZE_SUM = "eso_provider_batch_size_sum"
 BATCH_SIZE_COUNT = "eso_provider_batch_size_count"
 THROTTLED_CALLS = "eso_provider_throttled_calls_total"
 ALLOWED_RATE = "eso_provider_allowed_rate"
+BATCH_SIZE_BUCKET = "eso_provider_batch_size_bucket"
+BATCH_SIZE_BOUNDS = (1, 2, 4, 8, 12, 16, 20)  # eso_provider_batch_size's buckets
 WANTED = (
     AWS_CALLS,
     REST_REQUESTS,
     SYNC_CALLS,
     SYNC_ERRORS,
     CACHE_HITS,
+    PREFETCHED,
     COALESCED,
     BATCH_SIZE_SUM,
     BATCH_SIZE_COUNT,
     THROTTLED_CALLS,
     ALLOWED_RATE,
+    BATCH_SIZE_BUCKET,
 )
 # How each metric is grouped: the labels kept (everything else is summed away).
 GROUP_BY: dict[str, tuple[str, ...]] = {
     AWS_CALLS: ("call", "status"),
     REST_REQUESTS: ("verb", "resource"),
+    # cumulative counts per upper bound: the batch-size histogram
+    BATCH_SIZE_BUCKET: ("le",),
 }
 
 
@@ -97,7 +104,7 @@ def parse(text: str) -> Snapshot:
     return snap
 
 
-async def scrape(url: str, *, within: float = 60.0) -> Snapshot:
+async def scrape(url: str, *, within: float = 180.0) -> Snapshot:
     """GET ``url`` (a ``/metrics`` endpoint) and parse it."""
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=within)) as session,

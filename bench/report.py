@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.promtext import BATCH_SIZE_BOUNDS, BATCH_SIZE_BUCKET
+
 TARGET_N = 10_000
 MB = 1024 * 1024
 
@@ -157,6 +159,24 @@ def _after_sync_per_object(run: dict[str, Any]) -> float:
     return grown / float(cold["n"])
 
 
+def batch_histogram(run: dict[str, Any], phase: str) -> str:
+    """Batches per size range (``1: 3, 2: 5, 3-4: 9 …``) from the cumulative buckets.
+
+    Buckets that did not grow in the phase are absent from the snapshot; being cumulative,
+    they are the lowest ones, with a count of 0.
+    """
+    groups = run[phase]["metrics"]["groups"].get(BATCH_SIZE_BUCKET) or {}
+    counts = {float(le): n for le, n in groups.items()}
+    parts, low, below = [], 1, 0.0
+    for high in BATCH_SIZE_BOUNDS:
+        count = counts.get(float(high), below)
+        label = str(high) if high <= low else f"{low}-{high}"
+        if count - below:
+            parts.append(f"{label}: {count - below:.0f}")
+        low, below = high + 1, count
+    return ", ".join(parts) or "-"
+
+
 def _calls(run: dict[str, Any], phase: str) -> str:
     groups = run[phase]["metrics"]["groups"].get("externalsecret_provider_api_calls_count")
     return ", ".join(f"{k.split(',')[0]} {v:.0f}" for k, v in sorted((groups or {}).items()))
@@ -186,6 +206,7 @@ ROWS: list[tuple[str, Any]] = [
     ),
     ("cold sync: AWS calls per sync", lambda r: f"{r['cold_sync']['aws_calls_per_sync']:.3f}"),
     ("cold sync: AWS calls", lambda r: _calls(r, "cold_sync")),
+    ("cold sync: batches by size", lambda r: batch_histogram(r, "cold_sync")),
     (
         "cold sync: Kubernetes requests per sync",
         lambda r: f"{r['cold_sync']['k8s_requests_per_sync']:.2f}",
@@ -211,6 +232,7 @@ ROWS: list[tuple[str, Any]] = [
         lambda r: _pcts(r["storm"]["new_latency_seconds"]) + " s",
     ),
     ("storm: AWS calls per sync", lambda r: f"{r['storm']['aws_calls_per_sync']:.3f}"),
+    ("storm: batches by size", lambda r: batch_histogram(r, "storm")),
     ("storm: Kubernetes requests per sync", lambda r: f"{r['storm']['k8s_requests_per_sync']:.2f}"),
     (
         "restart: process start → /readyz",

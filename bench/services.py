@@ -47,14 +47,21 @@ async def start_control_plane(children: Children, *, workdir: Path) -> tuple[Pat
     return kubeconfig, child
 
 
-async def start_moto(children: Children) -> tuple[str, Child]:
-    """moto (``bench.motoserver``) in its own process; its endpoint URL, and the process."""
-    argv = python_module("bench.motoserver", "--host", HOST, "--port", str(free_port()))
+async def start_moto(children: Children, *, seed: int = 0) -> tuple[str, Child]:
+    """moto (``bench.motoserver``) in its own process; its endpoint URL, and the process.
+
+    ``seed``: the workload's AWS secrets ``0..seed-1`` exist before it serves.
+    """
+    argv = python_module(
+        "bench.motoserver", "--host", HOST, "--port", str(free_port()), "--seed", str(seed)
+    )
     # ``bench`` is not installed: let the child import it whatever its working directory
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     child = children.start("moto", argv, env={"PYTHONPATH": path})
-    url = await wait_log_line(child, prefix="http://", within=START_TIMEOUT)
-    await wait_http_ok(f"{url}/moto-api/data.json", child=child, within=START_TIMEOUT)
+    # seeding takes ~0.1-0.3 ms per secret
+    url = await wait_log_line(child, prefix="http://", within=START_TIMEOUT + seed / 1000)
+    # the dashboard page, not data.json: that dumps every seeded secret (minutes at 100k)
+    await wait_http_ok(f"{url}/moto-api/", child=child, within=START_TIMEOUT)
     return url, child
 
 

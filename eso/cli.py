@@ -82,6 +82,12 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
     RunFlag("--namespace", "controller.namespace", "watch only this namespace", default_text="all"),
     RunFlag("--concurrent", "controller.concurrent", "reconcile workers per controller", int),
     RunFlag(
+        "--concurrent-waiting",
+        "controller.concurrent_waiting",
+        "reconciles beyond --concurrent that may wait on provider reads at once",
+        int,
+    ),
+    RunFlag(
         "--controller-class",
         "controller.controller_class",
         "serve stores whose spec.controller is this class (or empty)",
@@ -194,6 +200,18 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "seconds",
     ),
     RunFlag("--aws-batch-size", "aws.batch_size", "secrets per BatchGetSecretValue (1-20)", int),
+    RunFlag(
+        "--aws-batch-max-inflight",
+        "aws.batch_max_inflight",
+        "batch calls in flight per identity before a partial batch waits for one",
+        int,
+    ),
+    RunFlag(
+        "--aws-batch-prefetch",
+        "aws.batch_prefetch",
+        "fill free batch seats with secrets whose refresh is due soon",
+        _bool,
+    ),
     RunFlag(
         "--aws-cache",
         "aws.cache_enabled",

@@ -98,6 +98,7 @@ class Manager:
         self._terms = Terms(
             self._reconcilers,
             workers=settings.controller.concurrent,
+            waiting=settings.controller.concurrent_waiting,
             queue_settings=settings.queue,
             queue_metrics=metrics.workqueue,
             runtime_metrics=metrics.runtime,

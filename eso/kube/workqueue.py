@@ -36,7 +36,7 @@ import heapq
 import itertools
 import math
 from collections import OrderedDict, deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from typing import Generic, TypeVar
 
 from eso.clock import Clock, SystemClock
@@ -199,6 +199,22 @@ class WorkQueue(Generic[K]):
             self._poke(now + self._period)  # start refreshing the unfinished-work gauges
         return key
 
+    async def wait_ready(self) -> None:
+        """Wait until a key can be handed out (``get`` would return at once), without taking
+        it; raises ``ShutDown`` as ``get`` would."""
+        while not self.ready():
+            if self._shutting_down:
+                raise ShutDown(self.name)
+            await self._wait_for_key()
+
+    def ready(self) -> bool:
+        """Whether a key is queued for ``get`` now."""
+        return bool(self._high or self._low)
+
+    def changes_ready(self) -> bool:
+        """Whether the change lane holds a key (``get`` hands it out next)."""
+        return bool(self._high)
+
     async def _wait_for_key(self) -> None:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._getters.append(fut)
@@ -223,6 +239,31 @@ class WorkQueue(Generic[K]):
         if not self._processing:
             self._set_unfinished(0.0, 0.0)
             self._release_drain_waiters()
+
+    def upcoming(self, limit: int) -> list[tuple[K, float]]:
+        """Up to ``limit`` keys in the order they will be handed out, each with when it is due:
+        the change lane, the refresh lane (due now), then waiting keys by due time. A hint for
+        read-ahead (``eso.providers.readahead``); O(limit log limit), the queue is not changed.
+        """
+        now = self._clock.now()
+        keys = [(k, now) for k in itertools.islice(self._high, limit)]
+        keys += [(k, now) for k in itertools.islice(self._low, limit - len(keys))]
+        if len(keys) < limit:
+            keys += itertools.islice(self._due_in_order(), limit - len(keys))
+        return keys
+
+    def _due_in_order(self) -> Iterator[tuple[K, float]]:
+        """Waiting keys by due time, walking the heap's tree from its root (not popping)."""
+        heap = self._heap
+        frontier = [(heap[0], 0)] if heap else []
+        while frontier:
+            (due, seq, key), i = heapq.heappop(frontier)
+            waiting = self._waiting.get(key)
+            if waiting is not None and waiting[1] == seq:
+                yield key, due
+            for child in (2 * i + 1, 2 * i + 2):
+                if child < len(heap):
+                    heapq.heappush(frontier, (heap[child], child))
 
     def __len__(self) -> int:
         """Keys queued and not being processed (informational, as client-go's ``Len``)."""

@@ -126,6 +126,12 @@ class ProviderMetrics:
             ["provider", "outcome"],
             registry=registry,
         )
+        self.prefetched = Counter(
+            "eso_provider_prefetched_reads",
+            "Secrets read ahead of their periodic refresh in a batch's free seats",
+            ["provider"],
+            registry=registry,
+        )
 
         self.throttling = ThrottleCollector()
         registry.register(self.throttling)
@@ -141,5 +147,5 @@ class ProviderMetrics:
                 self.api_calls.labels(provider, call, status)
         for outcome in BATCH_OUTCOMES:
             self.batch_secrets.labels(provider, outcome)
-        for counter in (self.coalesced, self.cache_hits, self.cache_misses):
+        for counter in (self.coalesced, self.cache_hits, self.cache_misses, self.prefetched):
             counter.labels(provider)

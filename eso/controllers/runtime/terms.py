@@ -43,6 +43,7 @@ class Terms:
         reconcilers: Mapping[str, Reconcile],
         *,
         workers: int,
+        waiting: int = 0,
         queue_settings: QueueSettings,
         queue_metrics: WorkqueueMetrics,
         runtime_metrics: RuntimeMetrics,
@@ -50,6 +51,7 @@ class Terms:
     ) -> None:
         self._reconcilers = dict(reconcilers)
         self._workers = workers
+        self._waiting = waiting
         self._queue_settings = queue_settings
         self._queue_metrics = queue_metrics
         self._runtime_metrics = runtime_metrics
@@ -88,6 +90,7 @@ class Terms:
                     queue=queue,
                     reconcile=reconcile,
                     workers=self._workers,
+                    waiting=self._waiting,
                     metrics=self._runtime_metrics,
                     clock=self._clock,
                 )

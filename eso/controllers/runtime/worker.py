@@ -15,6 +15,9 @@ reconcile can forget to ``forget`` or retry in a hot loop:
   has already reported (status, event, its own log line): it is retried and counted the same
   way but logged at debug only, so one failed sync makes one warning, not two.
 
+Each reconcile runs with ``eso.providers.readahead.READING`` set to its key and the queue's
+``upcoming``, so a batching provider can fill a call's free seats with what comes next.
+
 ``asyncio.CancelledError`` is never swallowed. ``done`` is always called, so a key is never
 stuck in ``processing``. ``stop(grace)`` stops taking keys, lets in-flight reconciles finish
 within ``grace`` seconds of the injected clock, then cancels them.
@@ -31,8 +34,10 @@ from typing import Generic, TypeVar
 import structlog
 
 from eso.clock import Clock, SystemClock
+from eso.controllers.runtime.slots import Slot, SlotPool
 from eso.kube.workqueue import Priority, ShutDown, WorkQueue
 from eso.metrics import RuntimeMetrics
+from eso.providers.readahead import READING, ReadContext
 
 K = TypeVar("K", bound=Hashable)
 
@@ -54,7 +59,8 @@ class Result:
 
 
 class Controller(Generic[K]):
-    """Runs ``workers`` concurrent reconciles of keys from ``queue``."""
+    """Runs ``workers`` concurrent reconciles of keys from ``queue``, plus up to ``waiting``
+    more while reconciles wait on provider reads (``slots``)."""
 
     def __init__(
         self,
@@ -64,6 +70,7 @@ class Controller(Generic[K]):
         reconcile: Callable[[K], Awaitable[Result]],
         workers: int,
         metrics: RuntimeMetrics,
+        waiting: int = 0,
         clock: Clock | None = None,
         log: structlog.typing.FilteringBoundLogger | None = None,
     ) -> None:
@@ -73,6 +80,8 @@ class Controller(Generic[K]):
         self._queue = queue
         self._reconcile = reconcile
         self._workers = workers
+        self._waiting = max(0, waiting)
+        self._slots = SlotPool(workers, changes_ready=queue.changes_ready)
         self._clock = clock or SystemClock()
         self._log: structlog.typing.FilteringBoundLogger = log or structlog.get_logger(__name__)
         self._stopping = False
@@ -95,7 +104,7 @@ class Controller(Generic[K]):
         async with asyncio.TaskGroup() as group:
             self._worker_tasks = [
                 group.create_task(self._worker(), name=f"{self.name}-worker-{i}")
-                for i in range(self._workers)
+                for i in range(self._workers + self._waiting)
             ]
 
     async def stop(self, grace: float) -> None:
@@ -129,26 +138,39 @@ class Controller(Generic[K]):
             await asyncio.gather(timer, return_exceptions=True)
 
     async def _worker(self) -> None:
+        slot = Slot(self._slots, lendable=self._waiting > 0)
         while not self._stopping:
             try:
-                key = await self._queue.get()
+                await self._queue.wait_ready()  # no slot is held while there is nothing to do
+                await slot.take()
+                if self._queue.ready():
+                    await self._take_one(slot)
             except ShutDown:
                 return
-            try:
-                if not self._stopping:
-                    await self._process(key)
-            except Exception as e:  # a bug in our own bookkeeping; keep the worker alive
-                self._log_error("worker_failed", key, e)
             finally:
-                self._queue.done(key)
+                slot.give_back()
 
-    async def _process(self, key: K) -> None:
+    async def _take_one(self, slot: Slot) -> None:
+        slot.urgent = self._queue.changes_ready()  # get hands out the change lane first
+        key = await self._queue.get()  # a key is ready: returns at once
+        try:
+            if not self._stopping:
+                await self._process(key, slot)
+        except Exception as e:  # a bug in our own bookkeeping; keep the worker alive
+            self._log_error("worker_failed", key, e)
+        finally:
+            self._queue.done(key)
+
+    async def _process(self, key: K, slot: Slot) -> None:
         reconcile_id = uuid.uuid4().hex
         with structlog.contextvars.bound_contextvars(
             controller=self.name, key=key, reconcile_id=reconcile_id
         ):
             start = self._clock.now()
             self._m_active.inc()
+            reading = READING.set(
+                ReadContext(key, self._queue.upcoming, slot.waiting, urgent=slot.urgent)
+            )
             try:
                 result = await self._reconcile(key)
             except Exception as e:
@@ -156,6 +178,7 @@ class Controller(Generic[K]):
             else:
                 self._on_result(key, result)
             finally:
+                READING.reset(reading)
                 self._m_active.dec()
                 self._m_time.observe(self._clock.now() - start)
 

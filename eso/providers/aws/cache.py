@@ -61,6 +61,11 @@ class ValueCache(Generic[V]):
         self._entries.move_to_end(key)
         return value
 
+    def age(self, key: CacheKey) -> float | None:
+        """Seconds since ``key``'s value was fetched, if it is still held (no LRU touch)."""
+        entry = self._entries.get(key) if self.enabled else None
+        return None if entry is None else self._clock.now() - entry[0]
+
     def put(self, key: CacheKey, value: V, *, fetched_at: float | None = None) -> None:
         """Remember ``value``; ``fetched_at`` is when the AWS call started (default: now)."""
         if not self.enabled:

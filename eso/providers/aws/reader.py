@@ -8,6 +8,11 @@ This is where issue 7's call economy lives, so that every store sharing credenti
    (``singleflight.py``); the identity already includes the region and endpoint.
 3. AWSCURRENT reads are gathered into ``BatchGetSecretValue`` calls of up to 20 ids
    (``batching.py``); other stages and ``uuid/`` versions use ``GetSecretValue``.
+4. A batch's free seats carry the secrets that the next reconciles in the work queue read last
+   time (``prefetch.py``, ``eso.providers.readahead``); their values go to the cache only, with
+   the time the call started, so the cache's age rule is all that decides whether a reader may
+   take one. Errors for them are dropped: nobody asked yet, and the reconcile that follows
+   reads as it would have.
 
 ``BatchGetSecretValue`` answers with secret *names and ARNs*, not the ids we asked for, so each
 answer is matched back by name or ARN; an id that matches nothing (a partial ARN, say) is read
@@ -50,8 +55,10 @@ from eso.providers.aws.batching import Batcher
 from eso.providers.aws.cache import CacheKey, ValueCache
 from eso.providers.aws.errors import classify, from_code, is_access_denied
 from eso.providers.aws.listing import Filters, SecretLister
+from eso.providers.aws.prefetch import SCAN, ReadMap
 from eso.providers.aws.singleflight import SingleFlight
 from eso.providers.base import REASON_BATCH_DENIED, AuthError, Notice, SecretNotFoundError
+from eso.providers.readahead import READING
 from eso.settings import AWSSettings
 
 log = structlog.get_logger(__name__)
@@ -129,6 +136,7 @@ class IdentityReader:
             self._fetch_batch,
             window=settings.batch_window,
             size=min(settings.batch_size, 20),
+            max_inflight=settings.batch_max_inflight,
             clock=clock,
             name=f"aws-batch:{identity[:8]}",
         )
@@ -142,6 +150,8 @@ class IdentityReader:
         self._denied_until = float("-inf")
         self._denial_epoch = 0
         self._notified: set[Hashable] = set()
+        self._read_map = ReadMap()
+        self._prefetch = settings.batch_prefetch and cache.enabled
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -150,13 +160,19 @@ class IdentityReader:
     ) -> SecretValue:
         """The secret's value at ``version`` (a stage, or ``uuid/<VersionId>``)."""
         key = CacheKey(self.identity, secret_id, version)
+        if self._prefetch and version == AWSCURRENT and max_age != 0:
+            self._note_read(secret_id, max_age=max_age)
         if self._cache.enabled:
             hit = self._cache.get(key, max_age=max_age) if max_age != 0 else None
             if hit is not None:
                 self._metrics.cache_hits.labels(PROVIDER_LABEL).inc()
                 return hit
             self._metrics.cache_misses.labels(PROVIDER_LABEL).inc()
-        return await self._flight.do(key, lambda: self._fetch(key))
+        reading = READING.get()
+        if reading is None:
+            return await self._flight.do(key, lambda: self._fetch(key))
+        async with reading.waiting():  # the worker may serve another key meanwhile
+            return await self._flight.do(key, lambda: self._fetch(key))
 
     async def read_tags(self, secret_id: str, *, max_age: float | None = None) -> SecretValue:
         """metadataPolicy Fetch: the secret's tags as a JSON object string (ESO's format)."""
@@ -171,7 +187,9 @@ class IdentityReader:
         if key.version == TAGS_VERSION:
             value = await self._describe_tags(key.secret_id)
         elif key.version == AWSCURRENT and self.batching:
-            value = await self._batcher.get(key.secret_id)
+            reading = READING.get()
+            urgent = reading is not None and reading.urgent
+            value = await self._batcher.get(key.secret_id, urgent=urgent)
         else:
             value = await self._get_secret_value(key.secret_id, key.version)
         self._cache.put(key, value, fetched_at=started)
@@ -212,11 +230,58 @@ class IdentityReader:
     # --- batches --------------------------------------------------------------------------
 
     async def _fetch_batch(self, ids: list[str]) -> dict[str, SecretValue | BaseException]:
-        self._metrics.batch_size.labels(PROVIDER_LABEL).observe(len(ids))
+        started = self._clock.now()
+        extra = self._prefetch_ids(ids, now=started) if self.batching else []
+        results = await self._read_batch(ids, extra=extra)
+        for secret_id in extra:
+            value = results.pop(secret_id, None)
+            if isinstance(value, SecretValue):
+                key = CacheKey(self.identity, secret_id, AWSCURRENT)
+                self._cache.put(key, value, fetched_at=started)
+        return results
+
+    def _note_read(self, secret_id: str, *, max_age: float | None) -> None:
+        """Remember that the current reconcile's key reads ``secret_id`` (for read-ahead)."""
+        reading = READING.get()
+        if reading is not None:
+            ttl = self._settings.cache_ttl
+            lifetime = ttl if max_age is None else min(ttl, max_age)
+            self._read_map.note(reading.key, secret_id, lifetime=lifetime)
+
+    def _prefetch_ids(self, ids: list[str], *, now: float) -> list[str]:
+        """What the next reconciles read, for the free seats: not asked, in flight or fresh."""
+        seats = min(self._settings.batch_size, 20) - len(ids)
+        reading = READING.get()
+        if not self._prefetch or seats <= 0 or reading is None:
+            return []
+        asked = set(ids)
+
+        def skip(secret_id: str, lifetime: float) -> bool:
+            key = CacheKey(self.identity, secret_id, AWSCURRENT)
+            if secret_id in asked or key in self._flight:
+                return True
+            age = self._cache.age(key)
+            return age is not None and age < lifetime / 2
+
+        upcoming = reading.upcoming(SCAN)
+        extra = self._read_map.candidates(upcoming, now=now, seats=seats, skip=skip)
+        if extra:
+            self._metrics.prefetched.labels(PROVIDER_LABEL).inc(len(extra))
+        return extra
+
+    async def _read_batch(
+        self, ids: list[str], *, extra: list[str]
+    ) -> dict[str, SecretValue | BaseException]:
+        """One BatchGetSecretValue of ``ids + extra`` (paged).
+
+        What it misses of ``ids`` is read one by one; of ``extra`` (prefetches), nothing is.
+        """
+        sent = ids + extra
+        self._metrics.batch_size.labels(PROVIDER_LABEL).observe(len(sent))
         results: dict[str, SecretValue | BaseException] = {}
         token: str | None = None
         for _ in range(MAX_BATCH_PAGES):
-            params: dict[str, Any] = {"SecretIdList": ids}
+            params: dict[str, Any] = {"SecretIdList": sent}
             if token:
                 params["NextToken"] = token
             try:
@@ -232,7 +297,7 @@ class IdentityReader:
                     return failed
                 self._deny()
                 break  # everything not answered yet is read one by one below
-            _match(ids, resp, results)
+            _match(sent, resp, results)
             token = resp.get("NextToken")
             if not token:
                 break

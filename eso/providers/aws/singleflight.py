@@ -45,6 +45,10 @@ class SingleFlight(Generic[K, V]):
         if not task.cancelled():
             task.exception()  # retrieved: callers that went away must not cause a warning
 
+    def __contains__(self, key: object) -> bool:
+        """Whether a call for ``key`` is in flight."""
+        return key in self._inflight
+
     def __len__(self) -> int:
         return len(self._inflight)
 

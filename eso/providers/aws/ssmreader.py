@@ -139,6 +139,7 @@ class SSMIdentityReader:
             self._fetch_batch,
             window=settings.batch_window,
             size=min(settings.batch_size, MAX_BATCH),
+            max_inflight=settings.batch_max_inflight,
             clock=clock,
             name=f"ssm-batch:{identity[:8]}",
         )

@@ -22,6 +22,7 @@ if str(ROOT) not in sys.path:
 
 from bench.cli import run  # noqa: E402
 from bench.config import BenchConfig  # noqa: E402
+from bench.report import batch_histogram  # noqa: E402
 from localkube.pytest_cluster import real_kubeconfig  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -45,7 +46,7 @@ async def test_bench_runs_to_completion_with_every_external_secret_ready(tmp_pat
         storm_new=NEW,
         storm_seconds=2.0,
         plot=False,
-        timeout=120.0,
+        timeout_seconds=120.0,
     )
 
     doc = await run(cfg, command="smoke test")
@@ -64,6 +65,7 @@ async def test_bench_runs_to_completion_with_every_external_secret_ready(tmp_pat
     assert cold["latency_seconds"].keys() >= PERCENTILES
     assert storm["new_latency_seconds"].keys() >= PERCENTILES
     assert cold["sync_calls"] >= N
+    assert batch_histogram(result, "cold_sync") != "-"  # batches by size, from the buckets
     assert result["restart"]["objects"] == N + NEW
     assert "efficiency" in result["baseline"]
     targets = {t["name"] for t in written["targets"]}

@@ -7,6 +7,7 @@ and one read, all started together as a cold sync would. Calls are counted from 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Hashable
 
 import pytest
 from aws_helpers import CRED_SECRET, NAMESPACE, FakeSecrets, calls, counter, ref, store_doc
@@ -20,7 +21,9 @@ from eso.providers.base import (
     AuthError,
     Notice,
     SecretNotFoundError,
+    SecretsClient,
 )
+from eso.providers.readahead import READING, ReadContext
 from eso.settings import AWSSettings
 from localkube.moto import MotoSecrets, MotoServer
 
@@ -318,3 +321,98 @@ async def test_store_validation_delivers_the_batch_denied_notice_once(
         )
         await client.validate()
     assert [n.reason for n in notices] == [REASON_BATCH_DENIED]
+
+
+REFRESH = 20.0  # the readers' refreshInterval, below the cache ttl (30 s)
+
+
+class Queue:
+    """The keys "in line" as a work queue would hand them out; reads run as each key's reconcile."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def upcoming(self, limit: int) -> list[tuple[Hashable, float]]:
+        return [(k, 0.0) for k in self.keys[:limit]]
+
+    async def reconcile(self, client: SecretsClient, key: str) -> bytes:
+        """Read secret ``key`` as the reconcile of ``key``, the rest of the line behind it."""
+        self.keys = [k for k in self.keys if k != key]
+        token = READING.set(ReadContext(key, self.upcoming))
+        try:
+            return await client.get_secret(ref(key), max_age=REFRESH)
+        finally:
+            READING.reset(token)
+
+
+@pytest.mark.parametrize(("aws_settings", "clock"), [(AWSSettings(batch_window=0.0), FakeClock())])
+async def test_the_next_reconciles_in_line_ride_in_the_free_seats_of_a_batch(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    clock: FakeClock,
+    aws_settings: AWSSettings,
+) -> None:
+    keys = [f"app-{i}" for i in range(20)]
+    await moto_secrets.create_many({k: f"{k}-v1" for k in keys})
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    queue = Queue([])
+    for k in keys:  # a cold sync one at a time: nothing known about the others yet
+        assert await queue.reconcile(client, k) == f"{k}-v1".encode()
+    assert calls(metrics, BATCH) == 20
+    await clock.advance(REFRESH)  # every value is now too old: all 20 are due, in line
+    queue.keys = list(keys)
+    for k in keys:
+        assert await queue.reconcile(client, k) == f"{k}-v1".encode()
+    assert calls(metrics, BATCH) == 21  # the first refresh carried the 19 behind it
+    assert counter(metrics, "eso_provider_prefetched_reads") == 19
+    assert calls(metrics, GET) == 0
+
+
+@pytest.mark.parametrize(("aws_settings", "clock"), [(AWSSettings(batch_window=0.0), FakeClock())])
+async def test_a_prefetched_value_is_not_served_older_than_the_refresh_interval(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    clock: FakeClock,
+    aws_settings: AWSSettings,
+) -> None:
+    await moto_secrets.create_many({"a": "a-v1", "b": "b-v1"})
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    queue = Queue([])
+    for k in ("a", "b"):
+        await queue.reconcile(client, k)
+    await clock.advance(REFRESH)
+    queue.keys = ["a", "b"]
+    assert await queue.reconcile(client, "a") == b"a-v1"  # prefetches "b"
+    await moto_secrets.put("b", "b-v2")
+    await clock.advance(REFRESH / 2)
+    assert await queue.reconcile(client, "b") == b"b-v1"  # 10 s old: allowed
+    await clock.advance(REFRESH / 2)
+    assert await queue.reconcile(client, "b") == b"b-v2"  # 20 s old: read again
+
+
+@pytest.mark.parametrize(
+    ("aws_settings", "clock"),
+    [(AWSSettings(batch_window=0.0, batch_prefetch=False), FakeClock())],
+)
+async def test_without_prefetch_every_refresh_makes_its_own_call(
+    provider: AWSProvider,
+    moto_secrets: MotoSecrets,
+    k8s_secrets: FakeSecrets,
+    metrics: Metrics,
+    clock: FakeClock,
+    aws_settings: AWSSettings,
+) -> None:
+    keys = [f"app-{i}" for i in range(5)]
+    await moto_secrets.create_many({k: k for k in keys})
+    client = await provider.new_client(store_doc(), namespace=NAMESPACE, get_secret=k8s_secrets)
+    queue = Queue([])
+    for _ in range(2):
+        queue.keys = list(keys)
+        for k in keys:
+            await queue.reconcile(client, k)
+        await clock.advance(REFRESH)
+    assert calls(metrics, BATCH) == 10
+    assert counter(metrics, "eso_provider_prefetched_reads") == 0

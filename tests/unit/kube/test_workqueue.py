@@ -451,3 +451,24 @@ async def test_unfinished_work_gauges_tick_while_keys_are_in_flight(
     assert sample(metrics, "workqueue_longest_running_processor_seconds") == 0.0
     await clock.advance(10.0)
     assert clock.sleepers == 0  # an idle queue does not tick
+
+
+async def test_upcoming_lists_keys_in_the_order_they_will_be_handed_out(
+    queue: WorkQueue[str], clock: FakeClock
+) -> None:
+    now = clock.now()
+    for i, delay in enumerate([30.0, 10.0, 20.0, 5.0]):
+        queue.add_after(f"later-{i}", delay)
+    queue.add_after("later-0", 1.0)  # moved earlier: the old heap entry is stale
+    queue.add_after("due", 0.0)  # a refresh due now waits in the refresh lane
+    queue.add("changed")
+    assert queue.upcoming(10) == [
+        ("changed", now),
+        ("due", now),
+        ("later-0", now + 1.0),
+        ("later-3", now + 5.0),
+        ("later-1", now + 10.0),
+        ("later-2", now + 20.0),
+    ]
+    assert queue.upcoming(3) == queue.upcoming(10)[:3]
+    assert await queue.get() == "changed"  # upcoming changed nothing

@@ -92,6 +92,77 @@ async def test_cancelled_caller_does_not_cancel_the_batch_for_others() -> None:
     await batcher.close()
 
 
+async def test_reads_during_an_inflight_call_gather_into_one_batch() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=20, max_inflight=1, clock=clock)
+    first = asyncio.ensure_future(batcher.get("a"))
+    await settle()
+    await clock.advance(0.005)
+    assert api.batches == [["a"]]
+    later = [asyncio.ensure_future(batcher.get(f"b{i}")) for i in range(3)]
+    await settle()
+    await clock.advance(0.005)
+    for i in range(3, 5):  # windows end while the first call is out: still one batch
+        later.append(asyncio.ensure_future(batcher.get(f"b{i}")))
+        await settle()
+        await clock.advance(0.005)
+    assert api.batches == [["a"]]
+    api.release.set()
+    assert await first == "value-a"
+    assert await asyncio.gather(*later) == [f"value-b{i}" for i in range(5)]
+    assert api.batches == [["a"], [f"b{i}" for i in range(5)]]
+    await batcher.close()
+
+
+async def test_a_full_batch_goes_at_once_even_while_a_call_is_in_flight() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=2, max_inflight=1, clock=clock)
+    first = asyncio.ensure_future(batcher.get("a"))
+    await settle()
+    await clock.advance(0.005)
+    full = asyncio.gather(batcher.get("b"), batcher.get("c"))
+    await settle()
+    assert api.batches == [["a"], ["b", "c"]]
+    api.release.set()
+    assert await first == "value-a"
+    assert await full == ["value-b", "value-c"]
+    await batcher.close()
+
+
+async def test_without_a_limit_every_window_sends_its_own_batch() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=20, clock=clock)
+    reads = [asyncio.ensure_future(batcher.get("a"))]
+    await settle()
+    await clock.advance(0.005)
+    reads.append(asyncio.ensure_future(batcher.get("b")))
+    await settle()
+    await clock.advance(0.005)
+    assert api.batches == [["a"], ["b"]]
+    api.release.set()
+    assert await asyncio.gather(*reads) == ["value-a", "value-b"]
+    await batcher.close()
+
+
+async def test_close_fails_reads_waiting_behind_an_inflight_call() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=20, max_inflight=1, clock=clock)
+    reads = [asyncio.ensure_future(batcher.get("a"))]
+    await settle()
+    await clock.advance(0.005)
+    reads.append(asyncio.ensure_future(batcher.get("b")))
+    await settle()
+    await clock.advance(0.005)
+    await batcher.close()
+    results = await asyncio.gather(*reads, return_exceptions=True)
+    assert all(isinstance(r, ProviderUnavailableError) for r in results)
+    assert api.batches == [["a"]]
+
+
 async def test_close_fails_waiting_reads_and_refuses_new_ones() -> None:
     clock = FakeClock()
     batcher = Batcher(FakeBatchAPI(), window=10.0, size=20, clock=clock)
@@ -196,3 +267,39 @@ def test_cache_can_be_turned_off(enabled: bool, ttl: float) -> None:
     cache.put(key(), "v")
     assert cache.get(key()) is None
     assert len(cache) == 0
+
+
+async def test_an_urgent_read_does_not_wait_for_the_inflight_call() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=20, max_inflight=1, clock=clock)
+    reads = [asyncio.ensure_future(batcher.get("a"))]
+    await settle()
+    await clock.advance(0.005)
+    reads.append(asyncio.ensure_future(batcher.get("refresh")))
+    await settle()
+    await clock.advance(0.005)
+    assert api.batches == [["a"]]  # the refresh waits for the call in flight
+    reads.append(asyncio.ensure_future(batcher.get("new", urgent=True)))
+    await settle()
+    assert api.batches == [["a"], ["refresh", "new"]]  # the urgent read takes it along
+    api.release.set()
+    assert await asyncio.gather(*reads) == ["value-a", "value-refresh", "value-new"]
+    await batcher.close()
+
+
+async def test_an_urgent_read_in_an_open_window_goes_when_the_window_ends() -> None:
+    api, clock = FakeBatchAPI(), FakeClock()
+    api.release.clear()
+    batcher = Batcher(api, window=0.005, size=20, max_inflight=1, clock=clock)
+    reads = [asyncio.ensure_future(batcher.get("a"))]
+    await settle()
+    await clock.advance(0.005)
+    reads.append(asyncio.ensure_future(batcher.get("new", urgent=True)))
+    await settle()
+    assert api.batches == [["a"]]  # gathering for the window first
+    await clock.advance(0.005)
+    assert api.batches == [["a"], ["new"]]
+    api.release.set()
+    await asyncio.gather(*reads)
+    await batcher.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,15 +47,22 @@ def decode_continue(token: str) -> tuple[int, ObjKey]:
 
 
 def _candidates(
-    store: Store, rt: ResourceType, *, namespace: str | None, fields: FieldSelector | None
-) -> list[JSONDict]:
-    """A metadata.name field selector is a point lookup, as in the real server's index."""
+    store: Store,
+    rt: ResourceType,
+    *,
+    namespace: str | None,
+    fields: FieldSelector | None,
+    after: ObjKey | None,
+) -> tuple[Iterator[JSONDict], int]:
+    """Objects after ``after`` in key order, and how many; a metadata.name field selector is
+    a point lookup, as in the real server's index."""
     name = fields.only("metadata.name") if fields else None
     ns = namespace if rt.namespaced else None
     if name is not None and (ns is not None or not rt.namespaced):
         obj = store.get(rt.storage, (ns or "", name))
-        return [obj] if obj is not None else []
-    return store.objects(rt.storage, namespace=ns)
+        found = [obj] if obj is not None and (after is None or key_of(obj) > after) else []
+        return iter(found), len(found)
+    return store.objects_after(rt.storage, namespace=ns, after=after)
 
 
 def list_objects(
@@ -78,16 +86,15 @@ def list_objects(
                 "The provided continue parameter is too old to display a consistent list "
                 "result. You can start a new list without the continue parameter."
             )
-    items = _candidates(store, rt, namespace=namespace, fields=fields)
-    if start is not None:
-        items = [o for o in items if key_of(o) > start]
-    matched = [
-        o
-        for o in items
-        if (labels is None or labels.matches(o)) and (fields is None or fields.matches(o))
-    ]
+    items, count = _candidates(store, rt, namespace=namespace, fields=fields, after=start)
+    matched: list[JSONDict] = []
+    for o in items:  # one past the page says whether there is more
+        if (labels is None or labels.matches(o)) and (fields is None or fields.matches(o)):
+            matched.append(o)
+            if 0 < limit < len(matched):
+                break
     if limit <= 0 or len(matched) <= limit:
         return ListResult(matched, str(rv), "", None)
     page = matched[:limit]
-    remaining = len(matched) - limit if labels is None and fields is None else None
+    remaining = count - limit if labels is None and fields is None else None
     return ListResult(page, str(rv), encode_continue(rv, key_of(page[-1])), remaining)

@@ -8,12 +8,17 @@ Stored objects are never mutated after commit (writers build a new dict), so rea
 and watch events share them without copying, and each event is serialized at most once per
 wire form (see ``Event.cache``) however many watchers receive it. All methods are
 synchronous: under one event loop a write is atomic with its fan-out.
+
+Each kind's keys are also kept in sorted order (built at the first list, then maintained by
+creates and deletes with a binary search), so a list page costs O(log n + page) instead of
+sorting every key for every page: a paged list of 100k objects was 200 sorts of 100k keys.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -66,6 +71,8 @@ class Store:
         self._subs: dict[StorageKey, set[Subscriber]] = {}
         self._by_uid: dict[str, tuple[StorageKey, ObjKey]] = {}
         self._dependents: dict[str, set[tuple[StorageKey, ObjKey]]] = {}
+        # per storage, its keys in order; absent until first needed
+        self._sorted: dict[StorageKey, list[ObjKey]] = {}
         self.listeners: list[Callable[[Event], None]] = []
 
     # reads
@@ -75,9 +82,30 @@ class Store:
 
     def objects(self, storage: StorageKey, *, namespace: str | None = None) -> list[JSONDict]:
         """Objects ordered by (namespace, name), as etcd's key order lists them."""
+        return list(self.objects_after(storage, namespace=namespace)[0])
+
+    def objects_after(
+        self, storage: StorageKey, *, namespace: str | None = None, after: ObjKey | None = None
+    ) -> tuple[Iterator[JSONDict], int]:
+        """Objects after key ``after`` in key order, lazily, and how many there are.
+
+        The iterator must be consumed before the next write (lists are synchronous).
+        """
+        keys = self._keys(storage)
+        lo, hi = 0, len(keys)
+        if namespace is not None:
+            # a namespace's keys are contiguous; (ns + NUL,) sorts after all of them
+            lo, hi = bisect_left(keys, (namespace,)), bisect_left(keys, (namespace + "\x00",))
+        if after is not None:
+            lo = max(lo, bisect_right(keys, after))
         items = self._data.get(storage, {})
-        keys = sorted(k for k in items if namespace is None or k[0] == namespace)
-        return [items[k] for k in keys]
+        return (items[keys[i]] for i in range(lo, hi)), max(0, hi - lo)
+
+    def _keys(self, storage: StorageKey) -> list[ObjKey]:
+        keys = self._sorted.get(storage)
+        if keys is None:
+            keys = self._sorted[storage] = sorted(self._data.get(storage, {}))
+        return keys
 
     def storages(self) -> list[StorageKey]:
         return [s for s, items in self._data.items() if items]
@@ -109,10 +137,12 @@ class Store:
         stored = with_rv(obj, self.rv)
         key = key_of(stored)
         items = self._data.setdefault(storage, {})
+        existed = key in items
         if etype == "DELETED":
             items.pop(key, None)
         else:
             items[key] = stored
+        self._keep_sorted(storage, key, added=not existed and etype != "DELETED")
         self._index(storage, key, stored, prev, deleted=etype == "DELETED")
         event = Event(etype, storage, self.rv, stored, prev)
         self._remember(event)
@@ -121,6 +151,17 @@ class Store:
         for listener in self.listeners:
             listener(event)
         return stored
+
+    def _keep_sorted(self, storage: StorageKey, key: ObjKey, *, added: bool) -> None:
+        keys = self._sorted.get(storage)
+        if keys is None:
+            return
+        if added:
+            insort(keys, key)
+        elif key not in self._data[storage]:  # deleted
+            i = bisect_left(keys, key)
+            if i < len(keys) and keys[i] == key:
+                del keys[i]
 
     def _index(
         self,

@@ -15,6 +15,7 @@ from eso.controllers.runtime.worker import Controller, HandledError, Result
 from eso.kube.ratelimit import ItemExponentialFailureRateLimiter
 from eso.kube.workqueue import Priority, WorkQueue
 from eso.metrics import Metrics
+from eso.providers.readahead import READING, ReadContext
 
 NAME = "externalsecret"
 
@@ -29,6 +30,7 @@ class Reconciler:
         self.max_parallel_same_key = 0
         self.contexts: list[dict[str, Any]] = []
         self.cancelled: list[str] = []
+        self.reading: list[ReadContext | None] = []
 
     async def __call__(self, key: str) -> Result:
         if key in self.running:
@@ -36,6 +38,7 @@ class Reconciler:
         self.running.add(key)
         self.calls.append(key)
         self.contexts.append(structlog.contextvars.get_contextvars())
+        self.reading.append(READING.get())
         try:
             outcome = self.script.get(key, []).pop(0) if self.script.get(key) else Result()
             if isinstance(outcome, asyncio.Event):
@@ -452,3 +455,20 @@ def test_a_controller_needs_a_worker(
 ) -> None:
     with pytest.raises(ValueError):
         Controller(NAME, queue=queue, reconcile=reconciler, workers=0, metrics=metrics.runtime)
+
+
+@pytest.mark.usefixtures("running")
+async def test_a_reconcile_knows_its_key_and_what_comes_next_in_the_queue(
+    queue: WorkQueue[str], reconciler: Reconciler
+) -> None:
+    gate = asyncio.Event()
+    reconciler.script["a"] = [gate]
+    for key in ("a", "b", "c"):
+        queue.add(key)
+    await settle()
+    reading = reconciler.reading[0]
+    assert reading is not None and reading.key == "a"
+    assert [k for k, _ in reading.upcoming(10)] == ["b", "c"]
+    gate.set()
+    await settle()
+    assert READING.get() is None
