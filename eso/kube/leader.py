@@ -8,6 +8,9 @@
   stops leading at once (``on_stopped_leading``) — before the lease can expire for others, so
   two leaders never overlap. Seeing another holder on a valid lease also stops it at once.
 - Writes are optimistic (PUT with the read resourceVersion); a Conflict is a failed attempt.
+- ``may_acquire`` (optional) is asked before taking a free or expired Lease, never before a
+  renew: ``kube.shards`` runs one elector per slot and uses it to hold no more than its share.
+  The Lease is still read and observed while the answer is no, so expiry is judged on time.
 - On graceful stop (``release()``, or cancelling ``run`` with ``release_on_cancel``) the Lease
   is written with an empty holder and ``leaseDurationSeconds=1`` (client-go ReleaseOnCancel),
   so a standby takes over at its next retry instead of waiting out the lease.
@@ -74,6 +77,7 @@ class LeaderElector:
         metrics: LeaderMetrics | None = None,
         clock: Clock | None = None,
         release_on_cancel: bool = True,
+        may_acquire: Callable[[], bool] | None = None,
     ) -> None:
         self._client = client
         self._s = settings
@@ -81,6 +85,7 @@ class LeaderElector:
         self._metrics = metrics or LeaderMetrics(CollectorRegistry())
         self._clock = clock or SystemClock()
         self._release_on_cancel = release_on_cancel
+        self._may_acquire = may_acquire or _always
         self.namespace = settings.lease_namespace or pod_namespace()
         self.name = settings.lease_name
         self._is_leader = False
@@ -162,9 +167,15 @@ class LeaderElector:
         return self._released.is_set()
 
     async def _attempt(self, budget: float) -> bool:
-        """One tryAcquireOrRenew bounded by ``budget`` seconds; errors count as failure."""
+        """One tryAcquireOrRenew bounded by ``budget`` seconds; errors count as failure.
+
+        ``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` swallows a
+        cancellation that arrives as the attempt completes, and the elector would outlive its
+        owner (seen with many electors on one fake clock).
+        """
         try:
-            return await asyncio.wait_for(self._try_acquire_or_renew(), timeout=budget)
+            async with asyncio.timeout(budget):
+                return await self._try_acquire_or_renew()
         except (KubeError, TimeoutError) as e:
             self._log.info("lease_attempt_failed", error=str(e) or type(e).__name__)
             return False
@@ -176,7 +187,7 @@ class LeaderElector:
         try:
             lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
         except NotFound:
-            return await self._create(now)
+            return self._may_acquire() and await self._create(now)
         spec = lease.get("spec") or {}
         self._observe(spec)
         holder = spec.get("holderIdentity") or ""
@@ -184,6 +195,8 @@ class LeaderElector:
             self._lost_to_other = self._is_leader
             return False
         ours = holder == self.identity
+        if not ours and not self._may_acquire():
+            return False
         lease["spec"] = {
             "holderIdentity": self.identity,
             "leaseDurationSeconds": int(self._s.lease_duration),
@@ -250,6 +263,10 @@ class LeaderElector:
     def _set_leader(self, value: bool) -> None:
         self._is_leader = value
         self._metrics.status.labels(self.name).set(1 if value else 0)
+
+
+def _always() -> bool:
+    return True
 
 
 async def _maybe_await(result: Any) -> None:

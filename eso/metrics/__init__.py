@@ -16,6 +16,7 @@ from eso.metrics.eso_series import ExternalSecretMetrics, StoreMetrics
 from eso.metrics.kube import ClientMetrics, InformerMetrics
 from eso.metrics.provider import ProviderMetrics
 from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
+from eso.metrics.shards import ShardMetrics
 
 __all__ = [
     "ClientMetrics",
@@ -26,6 +27,7 @@ __all__ = [
     "Metrics",
     "ProviderMetrics",
     "RuntimeMetrics",
+    "ShardMetrics",
     "StoreMetrics",
     "WorkqueueMetrics",
 ]
@@ -47,5 +49,6 @@ class Metrics:
         self.runtime = RuntimeMetrics(r)
         self.workqueue = WorkqueueMetrics(r)
         self.leader = LeaderMetrics(r)
+        self.shards = ShardMetrics(r)
         self.client = ClientMetrics(r)
         self.informer = InformerMetrics(r)
