@@ -199,8 +199,8 @@ class SlotOwnership:
             return
         self._held.discard(slot)
         self._count(EVENT_LOST)
-        log.warning("slot_lost", slot=slot)
         await self._on_lost(slot)
+        log.warning("slot_lost", slot=slot)  # logged once the slot's work has stopped
 
     async def _release(self, slot: int) -> None:
         """Stop the slot's work, then write its Lease free for the others."""
