@@ -6,9 +6,10 @@ Every write of a Secret is recorded from the writer's own log (``secret_written`
 with the ExternalSecret's key), and every slot term from ``slot_acquired`` / ``slot_released``
 / ``slot_lost`` (logged once the slot's work has stopped). The test proves from these records
 that each write came from the replica holding the key's slot at that moment and that no slot
-was held by two replicas at once; then it SIGKILLs one replica and checks that its slots are
-taken over and every ExternalSecret, old and new, is synced. Deadlines are polling bounds, not
-timing assertions; the takeover time is printed (run with ``-s`` to see it).
+was held by two replicas at once; it SIGKILLs one replica and checks that its slots are taken
+over and every ExternalSecret, old and new, is synced; then it plays one step of a rolling
+update (a new replica joins, an old one gets SIGTERM and hands its slots over). Deadlines are
+polling bounds, not timing assertions; handover times are printed (run with ``-s``).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ async def _all_synced(cluster: Cluster, ns: str, names: list[str], eso: EsoProce
     await eso.poll(probe, within=DEADLINE)
 
 
-async def test_three_replicas_share_the_slots_write_only_their_keys_and_survive_a_kill(
+async def test_replicas_share_the_slots_write_only_their_keys_and_survive_kill_and_rollout(
     cluster: Cluster, moto_server: MotoServer, tmp_path: Path
 ) -> None:
     await install_crds(cluster)
@@ -209,3 +210,26 @@ async def test_three_replicas_share_the_slots_write_only_their_keys_and_survive_
         world.check_safety()
         late = [k for i, k, at in world.writes() if i == 0 and at > killed]
         assert not late, late
+
+        # One step of a rolling update: a new pod joins, then an old one gets SIGTERM.
+        joined = await world.start(stack, REPLICAS)
+        pods = [*survivors, joined]
+
+        async def rebalanced() -> bool:
+            return await world.slots(pods) == [SHARDS / REPLICAS] * REPLICAS
+
+        await joined.poll(rebalanced, within=DEADLINE)
+        leaving, staying = pods[0], pods[1:]
+        terminated = time.time()
+        assert await leaving.terminate() == 0
+        assert "slot_released" in leaving.events()
+
+        async def handed_over() -> bool:
+            return sum(await world.slots(staying)) == SHARDS
+
+        await staying[0].poll(handed_over, within=DEADLINE)
+        print(f"handover after SIGTERM: {time.time() - terminated:.1f} s")
+        rolled = [f"rolled-{i}" for i in range(COUNT)]
+        await _external_secrets(cluster, ns, rolled)
+        await _all_synced(cluster, ns, first + after + rolled, staying[0])
+        world.check_safety()
