@@ -10,7 +10,8 @@
 - Writes are optimistic (PUT with the read resourceVersion); a Conflict is a failed attempt.
 - ``may_acquire`` (optional) is asked before taking a free or expired Lease, never before a
   renew: ``kube.shards`` runs one elector per slot and uses it to hold no more than its share.
-  The Lease is still read and observed while the answer is no, so expiry is judged on time.
+  The Lease is still read and observed while the answer is no, so expiry is judged on time;
+  ``on_attempt_failed`` is told of every failed acquisition (so a reservation can be undone).
 - On graceful stop (``release()``, or cancelling ``run`` with ``release_on_cancel``) the Lease
   is written with an empty holder and ``leaseDurationSeconds=1`` (client-go ReleaseOnCancel),
   so a standby takes over at its next retry instead of waiting out the lease.
@@ -78,6 +79,7 @@ class LeaderElector:
         clock: Clock | None = None,
         release_on_cancel: bool = True,
         may_acquire: Callable[[], bool] | None = None,
+        on_attempt_failed: Callable[[], None] | None = None,
     ) -> None:
         self._client = client
         self._s = settings
@@ -86,6 +88,7 @@ class LeaderElector:
         self._clock = clock or SystemClock()
         self._release_on_cancel = release_on_cancel
         self._may_acquire = may_acquire or _always
+        self._on_attempt_failed = on_attempt_failed or _nothing
         self.namespace = settings.lease_namespace or pod_namespace()
         self.name = settings.lease_name
         self._is_leader = False
@@ -137,6 +140,7 @@ class LeaderElector:
 
     async def _acquire_loop(self) -> None:
         while not await self._attempt(self._s.renew_deadline):
+            self._on_attempt_failed()
             await self._clock.sleep(self._s.retry_period * (1 + random.random() * _JITTER))
 
     async def _renew_loop(self) -> None:
@@ -267,6 +271,10 @@ class LeaderElector:
 
 def _always() -> bool:
     return True
+
+
+def _nothing() -> None:
+    return None
 
 
 async def _maybe_await(result: Any) -> None:

@@ -158,8 +158,9 @@ class SlotOwnership:
     def _may_acquire(self, slot: int) -> bool:
         """Reserve room for ``slot`` if this replica holds less than its share.
 
-        A reservation lasts until the attempt succeeds or at most ``renew_deadline`` (the
-        bound of one attempt), so concurrent attempts of different slots never overshoot.
+        A reservation lasts until the attempt succeeded or failed (``on_attempt_failed``), and
+        at most ``renew_deadline`` (the bound of one attempt), so concurrent attempts of
+        different slots never overshoot and a lost race frees its room at once.
         """
         now, deadline = self._clock.now(), self._s.renew_deadline
         self._reserved = {
@@ -169,6 +170,9 @@ class SlotOwnership:
             return False
         self._reserved[slot] = now
         return True
+
+    def _unreserve(self, slot: int) -> None:
+        self._reserved.pop(slot, None)
 
     # ------------------------------------------------------------------ one slot
 
@@ -182,6 +186,7 @@ class SlotOwnership:
                 clock=self._clock,
                 release_on_cancel=False,  # _close releases after the slot's work stopped
                 may_acquire=partial(self._may_acquire, slot),
+                on_attempt_failed=partial(self._unreserve, slot),
             )
             self._electors[slot] = elector
             await elector.run(partial(self._acquired, slot), partial(self._stopped, slot))
