@@ -34,7 +34,7 @@ from prometheus_client import CollectorRegistry
 
 from eso.clock import Clock, SystemClock
 from eso.kube.client import KubeClient
-from eso.kube.errors import AlreadyExists, KubeError, NotFound
+from eso.kube.errors import AlreadyExists, Conflict, KubeError, NotFound
 from eso.kube.resources import LEASES
 from eso.metrics import LeaderMetrics
 from eso.settings import LeaderSettings
@@ -44,6 +44,7 @@ log = structlog.get_logger(__name__)
 Callback = Callable[[], Any]
 _SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 _JITTER = 1.2
+_RELEASE_ATTEMPTS = 3
 
 
 def default_identity() -> str:
@@ -233,23 +234,34 @@ class LeaderElector:
         return True
 
     async def _release_record(self) -> None:
-        try:
-            lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
-            spec = lease.get("spec") or {}
-            if spec.get("holderIdentity") != self.identity:
+        """Write the Lease free if it still names us; a Conflict (our own renew attempt that
+        was in flight landed first) is retried, or the Lease would stay ours until it expired."""
+        for _ in range(_RELEASE_ATTEMPTS):
+            try:
+                await self._write_release()
                 return
-            now = micro_time(self._clock)
-            lease["spec"] = {
-                "holderIdentity": "",
-                "leaseDurationSeconds": 1,
-                "acquireTime": now,
-                "renewTime": now,
-                "leaseTransitions": spec.get("leaseTransitions") or 0,
-            }
-            await self._client.replace(LEASES, body=lease, namespace=self.namespace)
-            self._log.info("lease_released")
-        except KubeError as e:
-            self._log.warning("lease_release_failed", error=str(e))
+            except Conflict:
+                continue
+            except KubeError as e:
+                self._log.warning("lease_release_failed", error=str(e))
+                return
+        self._log.warning("lease_release_failed", error="conflict")
+
+    async def _write_release(self) -> None:
+        lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
+        spec = lease.get("spec") or {}
+        if spec.get("holderIdentity") != self.identity:
+            return
+        now = micro_time(self._clock)
+        lease["spec"] = {
+            "holderIdentity": "",
+            "leaseDurationSeconds": 1,
+            "acquireTime": now,
+            "renewTime": now,
+            "leaseTransitions": spec.get("leaseTransitions") or 0,
+        }
+        await self._client.replace(LEASES, body=lease, namespace=self.namespace)
+        self._log.info("lease_released")
 
     def _observe(self, spec: dict[str, Any]) -> None:
         record = tuple(

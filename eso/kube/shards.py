@@ -152,8 +152,8 @@ class SlotOwnership:
         self._share = fair_share(self.shards, live)
         self._metrics.live_replicas.set(live)
         extra = len(self._held) - self._share
-        for slot in sorted(self._held, reverse=True)[: max(0, extra)]:
-            await self._release(slot)
+        extras = sorted(self._held, reverse=True)[: max(0, extra)]
+        await asyncio.gather(*(self._release(slot) for slot in extras))
 
     def _may_acquire(self, slot: int) -> bool:
         """Reserve room for ``slot`` if this replica holds less than its share.
@@ -225,6 +225,5 @@ class SlotOwnership:
 
     async def _close(self) -> None:
         self._share = 0  # no elector may take back what is released below
-        for slot in sorted(self._held):
-            await self._release(slot)
+        await asyncio.gather(*(self._release(slot) for slot in sorted(self._held)))
         await self._tasks.close()
