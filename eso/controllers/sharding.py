@@ -11,7 +11,10 @@
   new holder resyncs what the previous one may have left half done.
 - **Lost.** ``lost(slot)`` stops new reconciles of the slot, cancels the running ones and
   waits for them before it returns; ``kube.shards`` calls it before a release is written, or
-  at the renew deadline, in both cases before another replica can hold the slot.
+  at the renew deadline, in both cases before another replica can hold the slot. The slot's
+  per-object series (conditions, durations) go, and its ExternalSecrets' counters start again
+  at 0, as on any replica that does not own them: otherwise the old holder would keep
+  exporting a Ready condition the new holder has since changed, and alerts would read both.
 
 Slots of keys: ExternalSecrets, SecretStores (namespaced) and ClusterExternalSecrets follow
 the hash of their own key, so a namespace's stores spread like its ExternalSecrets.
@@ -34,10 +37,10 @@ from eso.controllers.routing import CES, CSS, ES, SS, Enqueue, keys
 from eso.controllers.runtime.terms import Reconcile
 from eso.controllers.runtime.worker import Result
 from eso.kube.client import KubeClient
-from eso.kube.keys import ObjectKey
+from eso.kube.keys import ObjectKey, split_key
 from eso.kube.leader import default_identity, pod_namespace
 from eso.kube.shards import SlotOwnership, slot_of
-from eso.metrics import Metrics, ShardMetrics
+from eso.metrics import Metrics
 from eso.settings import Settings
 from eso.tasks import TaskSet
 
@@ -60,12 +63,13 @@ class SlotGate:
         shards: int,
         enqueue: Enqueue,
         cached: Mapping[str, CachedKeys],
-        metrics: ShardMetrics,
+        metrics: Metrics,
     ) -> None:
         self.shards = shards
         self._enqueue = enqueue
         self._cached = dict(cached)
-        self._metrics = metrics
+        self._metrics = metrics.shards
+        self._es_metrics, self._store_metrics = metrics.es, metrics.stores
         self._held: set[int] = set()
         self._running: dict[int, set[asyncio.Task[Result]]] = {}
 
@@ -119,6 +123,19 @@ class SlotGate:
         if running:
             await asyncio.gather(*running, return_exceptions=True)
             log.info("slot_work_cancelled", slot=slot, reconciles=len(running))
+        self._forget_series(slot)
+
+    def _forget_series(self, slot: int) -> None:
+        for queue, cached in self._cached.items():
+            for key in cached():
+                if self.slot(queue, key) != slot:
+                    continue
+                namespace, name = split_key(key)
+                if queue == ES:
+                    self._es_metrics.forget(namespace=namespace or "", name=name)
+                    self._es_metrics.seen(namespace=namespace or "", name=name)
+                elif queue in (SS, CSS):
+                    self._store_metrics.forget(namespace=namespace, name=name)
 
     def count_keys(self) -> None:
         """Set ``eso_shard_keys{slot}`` from the ExternalSecret cache."""
@@ -169,7 +186,7 @@ class Sharding:
             shards=settings.sharding.shards,
             enqueue=enqueue,
             cached=cached_keys(informers),
-            metrics=metrics.shards,
+            metrics=metrics,
         )
         self.ownership = SlotOwnership(
             client,

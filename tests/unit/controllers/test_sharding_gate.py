@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry
-
 from eso.controllers.routing import CSS, ES, SS
 from eso.controllers.runtime.worker import Result
 from eso.controllers.sharding import SlotGate
 from eso.kube.keys import ObjectKey
 from eso.kube.shards import slot_of
-from eso.metrics import ShardMetrics
+from eso.metrics import Metrics
 
 SHARDS = 4
 KEYS = [ObjectKey(f"ns-{i % 3}/es-{i}") for i in range(40)]
@@ -31,8 +29,8 @@ class Queues:
         self.added += [(queue, k) for k in keys]
 
 
-def _gate(queues: Queues, *, stores: list[str] | None = None) -> tuple[SlotGate, ShardMetrics]:
-    metrics = ShardMetrics(CollectorRegistry())
+def _gate(queues: Queues, *, stores: list[str] | None = None) -> tuple[SlotGate, Metrics]:
+    metrics = Metrics()
     cached = {ES: lambda: KEYS, SS: lambda: stores or [], CSS: lambda: ["global"]}
     return SlotGate(shards=SHARDS, enqueue=queues.enqueue, cached=cached, metrics=metrics), metrics
 
@@ -128,4 +126,27 @@ async def test_keys_per_slot_are_exported() -> None:
     gate, metrics = _gate(Queues())
     gate.count_keys()
     for slot in range(SHARDS):
-        assert metrics.keys.labels(str(slot))._value.get() == len(_in(slot))
+        assert metrics.shards.keys.labels(str(slot))._value.get() == len(_in(slot))
+
+
+async def test_a_lost_slot_stops_exporting_its_objects_conditions() -> None:
+    """The new holder's Ready condition is the only one; counters here restart at 0."""
+    gate, metrics = _gate(Queues())
+    mine, other = _in(1)[0], _in(2)[0]
+    for key in (mine, other):
+        ns, name = key.split("/")
+        metrics.es.seen(namespace=ns, name=name)
+        metrics.es.ready(namespace=ns, name=name, status="True")
+        metrics.es.reconciled(namespace=ns, name=name, seconds=0.1, ok=True)
+    await gate.acquired(1)
+    await gate.lost(1)
+
+    def sample(key: str, metric: str, **labels: str) -> float | None:
+        ns, name = key.split("/")
+        return metrics.registry.get_sample_value(metric, {"namespace": ns, "name": name, **labels})
+
+    ready = {"condition": "Ready", "status": "True"}
+    assert sample(mine, "externalsecret_status_condition", **ready) is None
+    assert sample(mine, "externalsecret_sync_calls_total") == 0
+    assert sample(other, "externalsecret_status_condition", **ready) == 1
+    assert sample(other, "externalsecret_sync_calls_total") == 1
