@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ from localkube.rawclient import RawClient
 SLOTS_HELD = "eso_shard_slots_held"
 RECONCILES = "controller_runtime_reconcile_total"
 NEW_PREFIX = "after-kill"
+_SLOT_LEASE = re.compile(r".+-shard-([0-9]+)")
 
 
 def _controllers(
@@ -112,20 +114,44 @@ async def _cold(
     }
 
 
+def _identity(c: Controller) -> str:
+    """The Lease identity of ``c``, from its own log (its elector binds ``identity``)."""
+    assert c.child is not None
+    for line in c.child.log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"identity"' in line:
+            return str(json.loads(line)["identity"])
+    raise RuntimeError(f"{c.name} logged no Lease identity")
+
+
+async def _holders(client: RawClient, namespace: str) -> dict[int, str]:
+    """Slot → holder of every slot Lease (a LIST: cheap, unlike scraping 10k series)."""
+    listed = await client.list("coordination.k8s.io/v1", "leases", namespace=namespace)
+    found: dict[int, str] = {}
+    for lease in listed.get("items") or []:
+        m = _SLOT_LEASE.fullmatch(lease["metadata"]["name"])
+        if m:
+            found[int(m.group(1))] = (lease.get("spec") or {}).get("holderIdentity") or ""
+    return found
+
+
 async def _kill_one(
     env: dict[str, Any], controllers: list[Controller], watcher: ReadyWatcher, shards: int
 ) -> dict[str, Any]:
+    """SIGKILL replica 0; the takeover is polled from the Leases while M new ones are made."""
     victim, survivors = controllers[0], controllers[1:]
+    w, client, n, m = env["w"], env["client"], env["n"], env["m"]
+    gone = _identity(victim)
     assert victim.child is not None
     victim.child.proc.kill()
     killed = time.monotonic()
-    w, client, n, m = env["w"], env["client"], env["n"], env["m"]
-    created = await create_external_secrets(client, w, range(n, n + m), prefix=NEW_PREFIX)
 
     async def taken_over() -> bool:
-        return sum([await _value(c, SLOTS_HELD) for c in survivors]) == shards
+        holders = await _holders(client, w.system_namespace)
+        return len(holders) == shards and all(h and h != gone for h in holders.values())
 
-    took = await _poll(taken_over, within=env["within"], what="takeover")
+    poll = asyncio.create_task(_poll(taken_over, within=env["within"], what="takeover"))
+    created = await create_external_secrets(client, w, range(n, n + m), prefix=NEW_PREFIX)
+    took = await poll
     keys = set(created)
     ok = await watcher.wait_ready(keys, within=env["within"])
     missed = await _missing_secrets(client, w, n, m)
