@@ -122,6 +122,20 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "serve only the ClusterExternalSecrets with these labels (label selector)",
         default_text="all",
     ),
+    RunFlag(
+        "--enable-rollout-on-change",
+        "controller.rollout_on_change",
+        "roll the workloads an ExternalSecret's eso.io/rollout-on-change annotation names "
+        "when its Secret data changes",
+        _bool,
+    ),
+    RunFlag(
+        "--rollout-min-interval",
+        "controller.rollout_min_interval",
+        "least time between two rollouts of one workload (Go duration)",
+        _duration,
+        "seconds",
+    ),
     RunFlag("--client-qps", "client.qps", "sustained requests/s to the API server", float),
     RunFlag("--client-burst", "client.burst", "API request burst (token bucket size)", int),
     RunFlag(

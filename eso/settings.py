@@ -146,6 +146,20 @@ class ControllerSettings(_Section):
         description="Seconds in-flight reconciles may take on "
         "SIGTERM; below the pod's default 30 s grace period.",
     )
+    rollout_on_change: bool = Field(
+        False,
+        description="Honour the eso.io/rollout-on-change annotation: when an ExternalSecret's "
+        "Secret data changes, patch the Deployments, StatefulSets and DaemonSets it names so "
+        "they roll. Off by default: it needs RBAC to patch workloads, which the chart grants "
+        "only with rolloutOnChange.enabled.",
+    )
+    rollout_min_interval: float = Field(
+        60.0,
+        ge=0.0,
+        description="Seconds between two rollouts of one workload; a change inside the "
+        "interval rolls at its end. 1 min stops a flapping remote value from restarting a "
+        "workload continuously while a rotation still rolls within a minute.",
+    )
     template_left_delimiter: str = Field(
         "{{",
         description="Left delimiter of spec.target.template templates (ESO "

@@ -40,10 +40,8 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.target.creationPolicy", ("CreateOrMerge",)),
     Feature("spec.target.deletionPolicy", ("Merge",)),
     Feature("spec.target.manifest"),
-    Feature("spec.data[].sourceRef.generatorRef"),
     Feature("spec.data[].remoteRef.nullBytePolicy", ("Fail",)),
     Feature("spec.dataFrom[].find.nullBytePolicy", ("Fail",)),
-    Feature("spec.dataFrom[].sourceRef.generatorRef"),
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 

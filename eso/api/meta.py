@@ -88,6 +88,8 @@ class Crd:
     max_items: int | None = None
     min_properties: int | None = None
     max_properties: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
     enum: tuple[str, ...] | None = None
     format: str | None = None
     default: Any = None

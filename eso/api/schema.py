@@ -33,6 +33,8 @@ _CRD_KEYWORDS = {
     "max_items": "maxItems",
     "min_properties": "minProperties",
     "max_properties": "maxProperties",
+    "minimum": "minimum",
+    "maximum": "maximum",
     "format": "format",
     "map_type": "x-kubernetes-map-type",
     "list_type": "x-kubernetes-list-type",

@@ -33,6 +33,7 @@ from eso.controllers.externalsecret.reconciler import (
 from eso.controllers.externalsecret.statuswriter import StatusWriter
 from eso.controllers.externalsecret.templatesources import TemplateSourceReader, stub_version
 from eso.controllers.informers import Informers
+from eso.controllers.rollout.rollouts import Rollouts
 from eso.controllers.routing import CES, CSS, ES, SS, EventRouting, Shared, keys
 from eso.controllers.runtime.terms import Reconcile, Terms
 from eso.controllers.secretstore.access import ProviderAccess
@@ -40,6 +41,7 @@ from eso.controllers.secretstore.credentials import CredentialReader
 from eso.controllers.secretstore.reconciler import StoreReconciler
 from eso.controllers.secretstore.tokens import ServiceAccountTokens
 from eso.controllers.sharding import Sharding
+from eso.generators.registry import GeneratorRegistry
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
 from eso.kube.events import EventRecorder
@@ -81,6 +83,9 @@ class Manager:
         self._clock = clock or SystemClock()
         self._own_registry = registry is None
         self._registry = registry or default_registry(
+            settings=settings.aws, metrics=metrics.provider, clock=self._clock
+        )
+        self._generators = GeneratorRegistry(
             settings=settings.aws, metrics=metrics.provider, clock=self._clock
         )
         self._identity = identity
@@ -219,6 +224,19 @@ class Manager:
             metrics=self._metrics.es,
             settings=self._settings.controller,
             clock=self._clock,
+            rollouts=self._rollouts(),
+            generators=self._generators,
+        )
+
+    def _rollouts(self) -> Rollouts:
+        """Rollout on change; built even when off, to tell annotated ExternalSecrets so."""
+        return Rollouts(
+            self._client,
+            enabled=self._settings.controller.rollout_on_change,
+            min_interval=self._settings.controller.rollout_min_interval,
+            recorder=self._recorders[ES],
+            metrics=self._metrics.rollout,
+            clock=self._clock,
         )
 
     def _store_reconciler(self, kind: str, access: ProviderAccess, cache: Cache) -> Reconcile:
@@ -302,6 +320,7 @@ class Manager:
         await self._tasks.close()
         if self._own_registry:
             await self._registry.close()
+        await self._generators.close()
 
     async def _elect_forever(self) -> None:
         while not self._stopping:

@@ -66,3 +66,7 @@ CLUSTER_SECRET_STORES = Resource(
 CLUSTER_EXTERNAL_SECRETS = Resource(
     ESO_GROUP, ESO_VERSION, "clusterexternalsecrets", "ClusterExternalSecret", False
 )
+# Workloads eso patches only for rollout on change (eso.io/rollout-on-change); never watched.
+DEPLOYMENTS = Resource("apps", "v1", "deployments", "Deployment", True)
+STATEFULSETS = Resource("apps", "v1", "statefulsets", "StatefulSet", True)
+DAEMONSETS = Resource("apps", "v1", "daemonsets", "DaemonSet", True)

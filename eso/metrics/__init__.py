@@ -12,10 +12,12 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from eso.metrics.clusterexternalsecret import ClusterExternalSecretMetrics
-from eso.metrics.eso_series import ExternalSecretMetrics, StoreMetrics
+from eso.metrics.eso_series import ExternalSecretMetrics
 from eso.metrics.kube import ClientMetrics, InformerMetrics
 from eso.metrics.provider import ProviderMetrics
+from eso.metrics.rollout import RolloutMetrics
 from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
+from eso.metrics.secretstore import StoreMetrics
 from eso.metrics.shards import ShardMetrics
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "LeaderMetrics",
     "Metrics",
     "ProviderMetrics",
+    "RolloutMetrics",
     "RuntimeMetrics",
     "ShardMetrics",
     "StoreMetrics",
@@ -52,3 +55,4 @@ class Metrics:
         self.shards = ShardMetrics(r)
         self.client = ClientMetrics(r)
         self.informer = InformerMetrics(r)
+        self.rollout = RolloutMetrics(r)

@@ -1,20 +1,20 @@
 """ESO's own series, with ESO's exact names and labels: dashboards and alerts written for ESO
 keep working.
 
-Per-object series (one per ExternalSecret or store) would grow without bound if deleted objects
-kept them, so each group has ``forget``. The ExternalSecret series are rendered at scrape time
-from compact per-object state (``ExternalSecretSeries``) rather than held as prometheus_client
-labelled children (~2.8 KiB each, 28 MB at 10k objects). Where ESO's choice is poor we keep its
-series and add a better one beside it (``externalsecret_reconcile_duration`` is a gauge in
-nanoseconds; we add ``eso_externalsecret_reconcile_duration_seconds``, a histogram).
+The store series live in ``secretstore.py``. Per-object series (one per ExternalSecret or
+store) would grow without bound if deleted objects kept them, so each group has ``forget``.
+The ExternalSecret series are rendered at scrape time from compact per-object state
+(``ExternalSecretSeries``) rather than held as prometheus_client labelled children (~2.8 KiB
+each, 28 MB at 10k objects). Where ESO's choice is poor we keep its series and add a better one
+beside it (``externalsecret_reconcile_duration`` is a gauge in nanoseconds; we add
+``eso_externalsecret_reconcile_duration_seconds``, a histogram).
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
@@ -24,8 +24,6 @@ from eso.metrics.exposition import BareCounter
 # ESO's ``*_status_condition`` gauges: the current status is 1 and the opposite status of the
 # Ready condition 0, so a dashboard can ``sum(... == 1)`` either way.
 OPPOSITE_STATUS = {"True": "False", "False": "True"}
-_STATUSES = ("True", "False", "Unknown")
-_READY = "Ready"
 
 
 class ExternalSecretMetrics:
@@ -73,43 +71,6 @@ class ExternalSecretMetrics:
     def forget(self, *, namespace: str, name: str) -> None:
         """Remove every per-object series of a deleted ExternalSecret."""
         self.series.forget(namespace=namespace, name=name)
-
-
-class StoreMetrics:
-    """``secretstore_status_condition`` and ``clustersecretstore_status_condition``."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.secret_store = Gauge(
-            "secretstore_status_condition",
-            "The status condition of a specific Secret Store",
-            ["name", "namespace", "condition", "status"],
-            registry=registry,
-        )
-        self.cluster_secret_store = Gauge(
-            "clustersecretstore_status_condition",
-            "The status condition of a specific Cluster Secret Store",
-            ["name", "condition", "status"],
-            registry=registry,
-        )
-
-    def _series(self, namespace: str | None, name: str) -> tuple[Gauge, tuple[str, ...]]:
-        if namespace is None:
-            return self.cluster_secret_store, (name,)
-        return self.secret_store, (name, namespace)
-
-    def ready(self, *, namespace: str | None, name: str, status: str) -> None:
-        """ESO's store ``UpdateStatusCondition`` for Ready; ``namespace`` None: cluster store."""
-        gauge, labels = self._series(namespace, name)
-        if status in OPPOSITE_STATUS:
-            gauge.labels(*labels, _READY, OPPOSITE_STATUS[status]).set(0)
-        gauge.labels(*labels, _READY, status).set(1)
-
-    def forget(self, *, namespace: str | None, name: str) -> None:
-        """Remove the per-object series of a deleted store."""
-        gauge, labels = self._series(namespace, name)
-        for status in _STATUSES:
-            with contextlib.suppress(KeyError):
-                gauge.remove(*labels, _READY, status)
 
 
 class EsoCounterNames(Collector):

@@ -6,7 +6,9 @@ at ``--loglevel debug``, including failure paths (a property that does not exist
 object with keys a Secret cannot hold, ``extract`` of a value that is not JSON, ``property``
 of a value that is not JSON), the same through a Parameter Store store (a SecureString, a
 StringList, a JSON property; a property of a StringList, a missing property, a missing version)
-and an update of a value in AWS. Afterwards every log line the
+and an update of a value in AWS; generators too (a Password, an SSHKey, ECR and STS tokens
+from moto, and failing generators), whose values are read from their Secrets and scanned for
+like the canaries. Afterwards every log line the
 process wrote, every Event in the cluster, every ExternalSecret and store object (statuses
 included) and the /metrics text are scanned for each value, raw, JSON-escaped and base64'd
 at every byte alignment. None may appear.
@@ -104,13 +106,38 @@ def leak_forms(value: bytes) -> list[str]:
     return sorted(f for f in forms if len(f) >= 8)
 
 
-def find_leaks(where: str, text: str) -> list[str]:
+def find_leaks(where: str, text: str, values: list[bytes] = CANARIES) -> list[str]:
     return [
         f"{where}: {value!r} as {form!r}"
-        for value in CANARIES
+        for value in values
         for form in leak_forms(value)
         if form in text
     ]
+
+
+GENERATOR_API = "generators.external-secrets.io/v1alpha1"
+CREDS_REF = {
+    "secretRef": {
+        "accessKeyIDSecretRef": {"name": "awssm-secret", "key": "access-key"},
+        "secretAccessKeySecretRef": {"name": "awssm-secret", "key": "secret-access-key"},
+    }
+}
+# name → (kind, plural, spec, keys of the Secret whose values are secret)
+GENERATORS: dict[str, tuple[str, str, dict[str, Any], tuple[str, ...]]] = {
+    "leak-password": ("Password", "passwords", {"length": 32}, ("password",)),
+    "leak-sshkey": ("SSHKey", "sshkeys", {"keyType": "ed25519"}, ("privateKey",)),
+    "leak-ecr": ("ECRAuthorizationToken", "ecrauthorizationtokens",
+                 {"region": REGION, "auth": CREDS_REF}, ("password",)),
+    "leak-sts": ("STSSessionToken", "stssessiontokens", {"region": REGION, "auth": CREDS_REF},
+                 ("secret_access_key", "session_token")),
+}  # fmt: skip
+FAILING_GENERATORS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "leak-gen-impossible": ("Password", "passwords", {"length": 4, "digits": 3, "symbols": 3}),
+    "leak-gen-no-creds": ("ECRAuthorizationToken", "ecrauthorizationtokens", {"region": REGION,
+        "auth": {"secretRef": {"accessKeyIDSecretRef": {"name": "awssm-secret", "key": "nope"},
+                               "secretAccessKeySecretRef": {"name": "awssm-secret",
+                                                            "key": "secret-access-key"}}}}),
+}  # fmt: skip
 
 
 def _es(
@@ -288,10 +315,30 @@ async def _sync_everything(world: World, moto: MotoServer) -> None:
     await world.eso.poll(updated, within=30.0)
 
 
+async def _generate_everything(world: World) -> list[bytes]:
+    """Generators that work and fail; returns the generated secret values to scan for."""
+    made = {n: (kind, plural, spec) for n, (kind, plural, spec, _) in GENERATORS.items()}
+    for name, (kind, plural, spec) in {**made, **FAILING_GENERATORS}.items():
+        body = {"apiVersion": GENERATOR_API, "kind": kind, "metadata": {"name": name}}
+        await world.raw.create(GENERATOR_API, plural, {**body, "spec": spec}, namespace=world.ns)
+        ref = {"apiVersion": GENERATOR_API, "kind": kind, "name": name}
+        es = _es(world.ns, name, {"dataFrom": [{"sourceRef": {"generatorRef": ref}}]})
+        await world.raw.create(ES_API, "externalsecrets", es, namespace=world.ns)
+    values: list[bytes] = []
+    for name, (*_, keys) in GENERATORS.items():
+        await world.wait_reason(name, "SecretSynced")
+        data = await world.secret_data(name)
+        values.extend(data[k] for k in keys)
+    for name in FAILING_GENERATORS:
+        await world.wait_reason(name, "SecretSyncedError")
+    return values
+
+
 async def test_no_secret_value_in_logs_events_statuses_or_metrics(
     world: World, moto_server: MotoServer
 ) -> None:
     await _sync_everything(world, moto_server)
+    generated = await _generate_everything(world)
     metrics = await world.eso.scrape()
     objects = await world.objects_text()
     events = await world.events_text()
@@ -305,16 +352,21 @@ async def test_no_secret_value_in_logs_events_statuses_or_metrics(
     levels = {e.get("level") for e in logged}
     assert {"debug", "info"} <= levels, f"no debug lines ({levels}): is --loglevel debug applied?"
     logged_names = {e.get("name") for e in logged}
-    expected = {GOOD, GOOD_SSM, *FAILING, *FAILING_SSM}
+    expected = {GOOD, GOOD_SSM, *FAILING, *FAILING_SSM, *GENERATORS, *FAILING_GENERATORS}
     assert expected <= logged_names, expected - logged_names
-    for name in [*FAILING, *FAILING_SSM]:
+    for name in [*FAILING, *FAILING_SSM, *FAILING_GENERATORS]:
         assert name in events, f"no Event for {name}"
 
+    values = CANARIES + generated
     leaks = [
-        *(leak for i, line in enumerate(lines) for leak in find_leaks(f"log line {i}", line)),
-        *find_leaks("events", events),
-        *find_leaks("ExternalSecret/store objects", objects),
-        *find_leaks("/metrics", metrics),
+        *(
+            leak
+            for i, line in enumerate(lines)
+            for leak in find_leaks(f"log line {i}", line, values)
+        ),
+        *find_leaks("events", events, values),
+        *find_leaks("ExternalSecret/store objects", objects, values),
+        *find_leaks("/metrics", metrics, values),
     ]
     assert not leaks, "\n".join(leaks)
 

@@ -302,6 +302,9 @@ FAMILIES = {
     "externalsecret_provider_api_calls_count": "counter",  # ESO name, no _total
     "secretstore_status_condition": "gauge",
     "clustersecretstore_status_condition": "gauge",
+    "secretstore_reconcile_duration": "gauge",
+    "clustersecretstore_reconcile_duration": "gauge",
+    "eso_clustersecretstore_reconcile_duration_seconds": "histogram",
     "controller_runtime_reconcile": "counter",
     "controller_runtime_reconcile_errors": "counter",
     "controller_runtime_reconcile_time_seconds": "histogram",
@@ -339,11 +342,14 @@ def assert_every_series_after_a_sync(scrape: Scrape, world: Walkthrough) -> None
         scrape.value(
             "clustersecretstore_status_condition",
             name=world.store,
+            namespace="",
             condition="Ready",
             status="True",
         )
         == 1
     )
+    store = {"name": world.store, "namespace": ""}
+    assert (scrape.value("clustersecretstore_reconcile_duration", **store) or 0) > 0
 
     ctrl = {"controller": "externalsecret"}
     # a synced ExternalSecret is requeued for its refresh: result="requeue_after"

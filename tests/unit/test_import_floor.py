@@ -2,7 +2,7 @@
 
 The template function library pulls in ``cryptography`` (~14 MB RSS, most of the library's
 ~24 MB); a controller whose ExternalSecrets use no template never needs it, so it is built at
-the first template, not at start.
+the first template, not at start; likewise the SSHKey generator loads it at the first key.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import sys
 
 CODE = (
     "import sys, eso.app, eso.controllers.manager\n"
-    "print(sorted(m for m in ('cryptography', 'bcrypt', 'eso.template.functions.crypto')"
+    "print(sorted(m for m in ('cryptography', 'bcrypt', 'eso.template.functions.crypto',"
+    " 'eso.generators.openssh')"
     " if m in sys.modules))\n"
     "from eso.template.functions.library import shared_function_map\n"
     "shared_function_map()\n"

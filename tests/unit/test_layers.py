@@ -1,9 +1,9 @@
 """The import graph follows the layers in STYLE.md: each layer imports only from below.
 
 base (settings, logging, metrics, clock, tasks) → api → template | kube | providers →
-controllers → cli/app/server. kube, providers and template are siblings and must not import
-each other. Inside controllers: runtime → secretstore → externalsecret | clusterexternalsecret
-→ informers → routing → sharding → manager.
+generators → controllers → cli/app/server. kube, providers and template are siblings and
+must not import each other. Inside controllers: runtime → secretstore | rollout → externalsecret |
+clusterexternalsecret → informers → routing → sharding → manager.
 
 The test harness (``localkube``) is another distribution: the product never imports it (but
 for ``eso.cli``'s one guarded, lazy import), and the harness may use ``eso.api`` and eso's base
@@ -21,11 +21,21 @@ ROOT = Path(__file__).resolve().parents[2] / "eso"
 
 HARNESS = Path(__file__).resolve().parents[2] / "localkube" / "src" / "localkube"
 
-RANK = {"base": 0, "api": 1, "kube": 2, "providers": 2, "template": 2, "controllers": 3, "top": 4}
+RANK = {
+    "base": 0,
+    "api": 1,
+    "kube": 2,
+    "providers": 2,
+    "template": 2,
+    "generators": 2.5,  # may use providers (AWS clients); controllers use generators
+    "controllers": 3,
+    "top": 4,
+}
 TOP_MODULES = {"cli", "app", "__main__", "server"}
 CONTROLLER_RANK = {
     "runtime": 0,
     "secretstore": 1,
+    "rollout": 1,
     "externalsecret": 2,
     "clusterexternalsecret": 2,
     "informers": 3,
@@ -42,7 +52,7 @@ def layer_of(module: str) -> str:
     if len(parts) == 1:
         return "base"
     head = parts[1]
-    if head in ("api", "kube", "providers", "template", "controllers"):
+    if head in ("api", "kube", "providers", "template", "generators", "controllers"):
         return head
     return "top" if head in TOP_MODULES else "base"
 
@@ -127,6 +137,7 @@ def test_layers_only_import_downward() -> None:
         ("eso.kube.client", "kube"),
         ("eso.controllers.runtime.worker", "controllers"),
         ("eso.template.values", "template"),
+        ("eso.generators.password", "generators"),
         ("eso.cli", "top"),
     ],
 )

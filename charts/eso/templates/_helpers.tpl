@@ -61,6 +61,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.processClusterExternalSecret (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
 {{- end }}
 
+{{/* ClusterGenerators likewise (ESO's processClusterGenerator): a Role cannot grant them. */}}
+{{- define "eso.processClusterGenerator" -}}
+{{- if and .Values.processClusterGenerator (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
+{{- end }}
+
 {{- define "eso.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
@@ -100,6 +105,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - --aws-cache={{ include "eso.bool" .Values.aws.cache.enabled }}
 - --aws-cache-ttl={{ .Values.aws.cache.ttl }}
 - --aws-cache-max-entries={{ int64 .Values.aws.cache.maxEntries }}
+{{- if .Values.rolloutOnChange.enabled }}
+- --enable-rollout-on-change=true
+- --rollout-min-interval={{ .Values.rolloutOnChange.minInterval }}
+{{- end }}
 {{- range $key, $value := .Values.extraArgs }}
 {{- if or (kindIs "invalid" $value) (eq (toString $value) "") }}
 - --{{ $key }}

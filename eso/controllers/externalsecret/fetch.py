@@ -16,6 +16,11 @@ Each entry reads from its own store when it names one (``sourceRef.storeRef``): 
 per distinct store per sync, built concurrently; a per-entry store that is missing, unusable
 or fails to give a client fails only its entries, each labelled as ESO labels them.
 
+Entries with ``sourceRef.generatorRef`` call their generator (``generators.GeneratorReader``)
+concurrently with the reads; its values are another map, rewritten and key-checked as ESO
+does (no conversion or decoding). ``data[].sourceRef.generatorRef``, deprecated and never
+implemented by ESO, fails its item with a message pointing at ``dataFrom``.
+
 Unlike ESO, nothing is dropped silently: a missing provider secret is reported in ``missing``
 and the caller decides (deletionPolicy Delete with everything gone deletes the Secret; any
 other missing or failed item fails the sync and leaves the Secret untouched).
@@ -37,6 +42,7 @@ from eso.api.models import (
     ExternalSecretData,
     ExternalSecretDataFromRemoteRef,
     ExternalSecretFind,
+    GeneratorRef,
     StoreGeneratorSourceRef,
     StoreSourceRef,
 )
@@ -61,6 +67,7 @@ from eso.controllers.externalsecret.transform import (
 )
 from eso.controllers.runtime.conditions import join_failures
 from eso.controllers.secretstore.access import ProviderAccess
+from eso.generators.base import GeneratorError
 from eso.kube.events import EventRecorder
 from eso.providers.base import (
     ConfigError,
@@ -74,6 +81,14 @@ from eso.template import re2
 _VALID_KEY = re.compile(SECRET_KEY_PATTERN)
 ERR_GET_ALL_SECRETS: Final = "error getting all secrets: {error}"
 ERR_FIND_REGEXP: Final = "could not compile find.name.regexp [{regexp}]: {error}"
+ERR_DATA_GENERATOR: Final = (
+    "sourceRef.generatorRef is not supported in spec.data[] (deprecated and never implemented"
+    " by ESO); use spec.dataFrom[].sourceRef.generatorRef"
+)
+ERR_NO_GENERATORS: Final = "generators are not available in this controller"
+
+Generate = Callable[[GeneratorRef], Awaitable[dict[str, bytes]]]
+"""Fresh values from the generator a ref names (in the ExternalSecret's namespace)."""
 
 
 @dataclass
@@ -121,7 +136,13 @@ def _data_label(index: int, key: str) -> str:
 
 
 def _data_from_label(index: int, entry: ExternalSecretDataFromRemoteRef) -> str:
+    if _generator_ref(entry) is not None:
+        return f"spec.dataFrom[{index}].sourceRef.generatorRef"
     return f"spec.dataFrom[{index}].{'find' if entry.find else 'extract'}"
+
+
+def _generator_ref(entry: ExternalSecretDataFromRemoteRef) -> GeneratorRef | None:
+    return entry.source_ref.generator_ref if entry.source_ref is not None else None
 
 
 @dataclass(frozen=True)
@@ -147,16 +168,23 @@ async def fetch_all(
     *,
     max_age: float | None,
     entries: EntryClients | None = None,
+    generate: Generate | None = None,
 ) -> Fetched:
-    """Read every ``dataFrom[]`` (extract, find) and ``data[]`` item of ``es`` concurrently.
+    """Read every ``dataFrom[]`` (extract, find, generatorRef) and ``data[]`` item of ``es``
+    concurrently.
 
     ``client`` reads entries without a ``sourceRef.storeRef``; ``entries`` holds the client
-    (or the error) of each per-entry store.
+    (or the error) of each per-entry store; ``generate`` serves ``generatorRef`` entries.
     """
     clients = _Clients(main=client, entries=entries or {})
-    sources = [(i, e) for i, e in enumerate(es.spec.data_from) if e.extract or e.find]
+    sources = [
+        (i, e)
+        for i, e in enumerate(es.spec.data_from)
+        if e.extract or e.find or _generator_ref(e) is not None
+    ]
     maps: list[Awaitable[dict[str, bytes]]] = [
-        _read_map(entry, clients=clients, max_age=max_age) for _, entry in sources
+        _read_map(entry, clients=clients, max_age=max_age, generate=generate)
+        for _, entry in sources
     ]
     values: list[Awaitable[bytes]] = [
         _read_value(item, clients=clients, max_age=max_age) for item in es.spec.data
@@ -183,7 +211,13 @@ async def _read_map(
     *,
     clients: _Clients,
     max_age: float | None,
+    generate: Generate | None,
 ) -> dict[str, bytes]:
+    generator = _generator_ref(entry)
+    if generator is not None:
+        if generate is None:
+            raise GeneratorError(ERR_NO_GENERATORS)
+        return await generate(generator)
     client = clients.for_ref(entry.source_ref)
     if entry.find is not None:
         try:
@@ -201,6 +235,8 @@ async def _read_value(
     clients: _Clients,
     max_age: float | None,
 ) -> bytes:
+    if item.source_ref is not None and item.source_ref.generator_ref is not None:
+        raise GeneratorError(ERR_DATA_GENERATOR)
     client = clients.for_ref(item.source_ref)
     return await client.get_secret(item.remote_ref, max_age=max_age)
 
@@ -222,18 +258,18 @@ def _file_map(
 
 def _extracted(entry: ExternalSecretDataFromRemoteRef, got: dict[str, bytes]) -> dict[str, bytes]:
     """ESO's order for an extracted or found map: rewrite the keys, or convert them when
-    there is no rewrite; drop empty keys, check the rest; then decode the values."""
+    there is no rewrite; drop empty keys, check the rest; then decode the values. A
+    generator's map is only rewritten and checked (ESO's ``handleGenerateSecrets``)."""
     ref = entry.find or entry.extract
-    assert ref is not None
     if entry.rewrite:
         keyed = rewrite_map(entry.rewrite, got)
     else:
-        keyed = convert_keys(ref.conversion_strategy, got)
+        keyed = got if ref is None else convert_keys(ref.conversion_strategy, got)
     keyed = {k: v for k, v in keyed.items() if k}
     bad = sorted(k for k in keyed if not _VALID_KEY.match(k))
     if bad:
         raise TransformError(c.ERR_INVALID_KEYS.format(error=f"invalid keys {bad}"))
-    return decode_map(ref.decoding_strategy, keyed)
+    return keyed if ref is None else decode_map(ref.decoding_strategy, keyed)
 
 
 def _record_failure(out: Fetched, label: str, error: BaseException) -> None:
@@ -247,7 +283,7 @@ def _record_failure(out: Fetched, label: str, error: BaseException) -> None:
         out.missing.append(message)
         return
     out.errors.append(message)
-    if isinstance(cause, EntryStoreError):
+    if isinstance(cause, EntryStoreError | GeneratorError):
         out.transient = out.transient or cause.transient
     elif not isinstance(cause, ProviderError) or _is_transient(cause):
         out.transient = True
@@ -255,7 +291,7 @@ def _record_failure(out: Fetched, label: str, error: BaseException) -> None:
 
 def _describe(error: Exception) -> str:
     """A provider or store error's own (sanitised) text; other exceptions only by type."""
-    if isinstance(error, ProviderError | EntryStoreError | _FindError):
+    if isinstance(error, ProviderError | EntryStoreError | _FindError | GeneratorError):
         return str(error)
     return f"unexpected {type(error).__name__}"
 
@@ -280,12 +316,13 @@ async def read_store(
     access: ProviderAccess,
     recorder: EventRecorder,
     policy: ReadPolicy,
+    generate: Generate | None = None,
 ) -> dict[str, bytes] | None:
     """Every requested value; None when deletionPolicy Delete and all of them are gone.
 
     One provider client per distinct store, closed before returning. The main store failing
-    to give a client fails the sync; a per-entry store failing fails its entries. Raises
-    ``SyncFailedError`` naming every failed item (never a value).
+    to give a client fails the sync; a per-entry store failing fails its entries, a failing
+    generator its entry. Raises ``SyncFailedError`` naming every failed item (never a value).
     """
     main = stores.main
     where = f'{main.kind} "{main.name}": ' if main is not None else ""
@@ -296,7 +333,9 @@ async def read_store(
             opened.append(client)
         entries = await _entry_clients(es, stores, access=access, recorder=recorder)
         opened.extend(v for v in entries.values() if not isinstance(v, EntryStoreError))
-        fetched = await fetch_all(es, client, max_age=policy.max_age, entries=entries)
+        fetched = await fetch_all(
+            es, client, max_age=policy.max_age, entries=entries, generate=generate
+        )
     finally:
         await asyncio.gather(*(c.close() for c in opened), return_exceptions=True)
     if es.spec.target.deletion_policy == "Delete" and not fetched.errors and not fetched.data:

@@ -8,15 +8,18 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
 3. if no refresh is due and the Secret is intact, only requeue (no provider call, no GET);
 4. check the store exists, may be used from this namespace and is Ready - fail fast
    otherwise, before any provider call;
-5. fetch every value concurrently (``fetch.read_store``); any failed or missing item fails the
-   sync and leaves the existing Secret untouched (ESO reports partial syncs as synced; we do
-   not), except deletionPolicy Delete with everything gone, which deletes the Secret as ESO
-   does;
+5. fetch every value concurrently (``fetch.read_store``), generators included
+   (``generators``: one GET of the generator object, then fresh values); any failed or
+   missing item fails the sync and leaves the existing Secret untouched (ESO reports partial
+   syncs as synced; we do not), except deletionPolicy Delete with everything gone, which
+   deletes the Secret as ESO does;
 6. render ``spec.target.template`` over the values and the template sources
    (``templating``, ``templatesources``): a failure is ESO's condition, the Secret untouched;
 7. write the Secret per creationPolicy, only when something changed (``writer``);
 8. write status (subresource) only when it changed (``statuswriter``); metrics and events as
-   ESO.
+   ESO;
+9. roll the workloads the ``eso.io/rollout-on-change`` annotation names if step 7 changed the
+   Secret's data (``controllers/rollout``); a deferred rollout shortens the requeue.
 
 A spec change (or a force-sync annotation) reads fresh provider values; a first sync and
 periodic refreshes accept provider-cached values no older than the refresh interval
@@ -33,6 +36,7 @@ finalizer, left by a migration, is honoured and removed (``finalizer``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -56,7 +60,8 @@ from eso.controllers.externalsecret.errors import (
     get_data_failed,
     template_failed,
 )
-from eso.controllers.externalsecret.fetch import ReadPolicy, read_store
+from eso.controllers.externalsecret.fetch import Generate, ReadPolicy, read_store
+from eso.controllers.externalsecret.generators import GeneratorReader
 from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
 from eso.controllers.externalsecret.statuswriter import StatusWriter
 from eso.controllers.externalsecret.storeaccess import Stores, check_store_usable, lookup_stores
@@ -64,8 +69,10 @@ from eso.controllers.externalsecret.templatesources import TemplateSourceReader
 from eso.controllers.externalsecret.templating import Engine, RenderError, render
 from eso.controllers.externalsecret.versions import synced_resource_version
 from eso.controllers.externalsecret.writer import SecretWriter
+from eso.controllers.rollout.rollouts import Rollouts
 from eso.controllers.runtime.worker import Result
 from eso.controllers.secretstore.access import ProviderAccess
+from eso.generators.registry import GeneratorRegistry
 from eso.kube.cache import Cache
 from eso.kube.errors import KubeError
 from eso.kube.events import EventRecorder
@@ -148,8 +155,14 @@ class ExternalSecretReconciler:
         settings: ControllerSettings,
         clock: Clock | None = None,
         rand: Callable[[], float] = random.random,
+        rollouts: Rollouts | None = None,
+        generators: GeneratorRegistry | None = None,
     ) -> None:
         self._caches = caches
+        self._rollouts = rollouts
+        self._generators = (
+            None if generators is None else GeneratorReader(access=access, registry=generators)
+        )
         self._templates = templates
         # The process's shared function map, built at the first template (not at start).
         self._engine = Engine(
@@ -168,6 +181,7 @@ class ExternalSecretReconciler:
             managed_secrets=caches.managed_secrets,
             versions=versions,
             recorder=recorder,
+            on_data_change=rollouts.data_changed if rollouts is not None else None,
         )
 
     # ------------------------------------------------------------------ entry point
@@ -210,6 +224,8 @@ class ExternalSecretReconciler:
         self._metrics.forget(namespace=namespace, name=name)
         self._writer.forget(key)
         self._statuses.forget(key)
+        if self._rollouts is not None:
+            self._rollouts.forget(key)
 
     async def _reconcile(self, key: ObjectKey, raw: Mapping[str, Any]) -> Result:
         es = ExternalSecret.model_validate(raw)
@@ -224,13 +240,23 @@ class ExternalSecretReconciler:
                 interval=_interval(es),
                 version=synced_resource_version(raw.get("metadata") or {}),
             )
-            return await self._sync(sync)
+            result = await self._sync(sync)
         except SyncFailedError as failed:
             await self._mark_failed(key, raw, es, status, failed)
             if failed.retry:
                 # _mark_failed logged it (sync_failed): the worker only retries.
                 raise SyncReportedError(failed.message) from None
-            return Result(requeue_after=failed.requeue_after)
+            result = Result(requeue_after=failed.requeue_after)
+        return await self._roll_out(key, raw, result)
+
+    async def _roll_out(self, key: ObjectKey, raw: Mapping[str, Any], result: Result) -> Result:
+        """Step 9: pending rollouts; a deferred one brings the requeue forward."""
+        if self._rollouts is None:
+            return result
+        due = await self._rollouts.run(key, raw)
+        if due is None or (result.requeue_after is not None and result.requeue_after <= due):
+            return result
+        return Result(requeue_after=due)
 
     # ------------------------------------------------------------------ the sync
 
@@ -292,8 +318,19 @@ class ExternalSecretReconciler:
             slow=self._settings.store_requeue_interval,
         )
         return await read_store(
-            sync.es, stores, access=self._access, recorder=self._recorder, policy=policy
+            sync.es,
+            stores,
+            access=self._access,
+            recorder=self._recorder,
+            policy=policy,
+            generate=self._generate_in(sync.es.namespace),
         )
+
+    def _generate_in(self, namespace: str) -> Generate | None:
+        reader = self._generators
+        if reader is None:
+            return None
+        return functools.partial(reader.generate, namespace=namespace)
 
     async def _apply(self, sync: _Sync, data: dict[str, bytes] | None) -> dict[str, Any]:
         """Write (or delete) the Secret; returns the status that records it."""

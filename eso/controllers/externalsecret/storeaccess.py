@@ -60,11 +60,22 @@ class Stores:
 
 
 def entry_refs(es: ExternalSecret) -> Iterator[SecretStoreRef | None]:
-    """The per-entry store of every ``dataFrom`` then ``data`` entry (None: the main store)."""
+    """The per-entry store of every ``dataFrom`` then ``data`` entry (None: the main store).
+
+    Entries with a ``generatorRef`` read no store and are left out.
+    """
     for entry in es.spec.data_from:
-        yield entry.source_ref.store_ref if entry.source_ref else None
+        if entry.source_ref is None or entry.source_ref.generator_ref is None:
+            yield entry.source_ref.store_ref if entry.source_ref else None
     for item in es.spec.data:
-        yield item.source_ref.store_ref if item.source_ref else None
+        if item.source_ref is None or item.source_ref.generator_ref is None:
+            yield item.source_ref.store_ref if item.source_ref else None
+
+
+def uses_generators(es: ExternalSecret) -> bool:
+    """Whether some entry names a generator (and so may need no store at all)."""
+    refs = [e.source_ref for e in es.spec.data_from] + [i.source_ref for i in es.spec.data]
+    return any(ref is not None and ref.generator_ref is not None for ref in refs)
 
 
 def lookup_stores(
@@ -84,10 +95,12 @@ def lookup_stores(
     refs = list(entry_refs(es))
     caches = {"secret_stores": secret_stores, "cluster_secret_stores": cluster_secret_stores}
     main: AnyStore | None = None
-    if not refs or None in refs:
+    if None in refs or not (refs or uses_generators(es)):
         main = resolve_ref(es.spec.secret_store_ref, es.namespace, settings=settings, **caches)
         if main is None:
             return None
+    elif es.spec.secret_store_ref.name and _not_ours(es, settings=settings, **caches):
+        return None  # ESO skips on a named store of another class even when nothing reads it
     entries: dict[StoreKey, AnyStore | StoreUnavailableError] = {}
     for ref in {ref_key(r): r for r in refs if r is not None}.values():
         try:
@@ -99,6 +112,22 @@ def lookup_stores(
             return None
         entries[ref_key(ref)] = store
     return Stores(main=main, entries=entries)
+
+
+def _not_ours(
+    es: ExternalSecret,
+    *,
+    secret_stores: Cache,
+    cluster_secret_stores: Cache,
+    settings: ControllerSettings,
+) -> bool:
+    """Whether the unused main store belongs to another controller (a missing one does not)."""
+    caches = {"secret_stores": secret_stores, "cluster_secret_stores": cluster_secret_stores}
+    try:
+        ref = es.spec.secret_store_ref
+        return resolve_ref(ref, es.namespace, settings=settings, **caches) is None
+    except StoreUnavailableError:
+        return False
 
 
 def resolve_ref(

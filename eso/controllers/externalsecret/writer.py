@@ -7,6 +7,10 @@ when someone else changed the Secret - which is also how a hand edit is detected
 A Secret first seen after start is trusted until its refresh is due (then verified once), which
 spreads start-up GETs over the refresh interval instead of issuing 10k at once.
 
+A replace that changes the data-hash annotation is a data change (not a create, not a
+metadata-only edit, not the repair of a hand edit back to what we wrote): the writer tells the
+``on_data_change`` hook, which rollout on change (``controllers/rollout``) listens to.
+
 Writes use the ESO field manager (``externalsecrets.external-secrets.io/<name>``) and optimistic
 concurrency (``replace`` with the read resourceVersion); a Conflict is retried by the worker.
 """
@@ -14,7 +18,7 @@ concurrency (``replace`` with the read resourceVersion); a Conflict is retried b
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
@@ -41,6 +45,9 @@ from eso.kube.keys import ObjectKey, make_key, split_key
 from eso.kube.resources import SECRETS
 
 log = structlog.get_logger(__name__)
+
+# (ExternalSecret key, raw ExternalSecret, the Secret as written) after its data changed.
+DataChangeHook = Callable[[ObjectKey, Mapping[str, Any], Mapping[str, Any]], None]
 
 
 def _decoded_length(encoded: str) -> int:
@@ -79,11 +86,13 @@ class SecretWriter:
         managed_secrets: Cache,
         versions: OwnSecretVersions,
         recorder: EventRecorder,
+        on_data_change: DataChangeHook | None = None,
     ) -> None:
         self._client = client
         self._managed = managed_secrets
         self._versions = versions
         self._recorder = recorder
+        self._on_data_change = on_data_change
 
     def forget(self, es_key: ObjectKey) -> None:
         self._versions.forget(es_key)
@@ -220,6 +229,7 @@ class SecretWriter:
                 written = await self._client.replace(SECRETS, body=desired, field_manager=manager)
                 _written(written, operation="update")
                 self._event(raw, "Normal", c.EVENT_REASON_UPDATED, c.EVENT_MSG_UPDATED)
+                self._report_data_change(key, raw, existing, written)
             else:
                 written = existing
         except AlreadyExists as e:
@@ -234,6 +244,18 @@ class SecretWriter:
             message = c.MSG_ERROR_DETAIL.format(message=c.MSG_ERROR_UPDATE_SECRET, detail=str(e))
             raise SyncFailedError(message) from e
         self._versions.record(key, version_of(written))
+
+    def _report_data_change(
+        self,
+        key: ObjectKey,
+        raw: Mapping[str, Any],
+        existing: Mapping[str, Any],
+        written: Mapping[str, Any],
+    ) -> None:
+        """Tell the hook when the data-hash annotation moved (a Secret eso had written)."""
+        before = _data_hash_of(existing)
+        if self._on_data_change is not None and before and before != _data_hash_of(written):
+            self._on_data_change(key, raw, written)
 
     async def delete(self, key: ObjectKey, raw: Mapping[str, Any], target: Target) -> None:
         """deletionPolicy Delete with no data left: delete the Secret we own (ESO)."""
@@ -258,6 +280,12 @@ class SecretWriter:
 
     def _event(self, raw: Mapping[str, Any], type_: EventType, reason: str, message: str) -> None:
         self._recorder.record(dict(raw), type_=type_, reason=reason, message=message)
+
+
+def _data_hash_of(secret: Mapping[str, Any]) -> str | None:
+    annotations = (secret.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(c.ANNOTATION_DATA_HASH)
+    return value if isinstance(value, str) else None
 
 
 class _ExistsError(Exception):

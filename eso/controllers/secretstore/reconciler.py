@@ -91,7 +91,22 @@ class StoreReconciler:
         with structlog.contextvars.bound_contextvars(
             kind=self.kind, namespace=namespace, name=name
         ):
-            return await self._reconcile(raw, store)
+            return await self._timed(raw, store)
+
+    async def _timed(self, raw: Mapping[str, Any], store: AnyStore) -> Result:
+        """``_reconcile``, measured into ESO's duration gauge and eso's histogram."""
+        start, ok = self._clock.now(), False
+        try:
+            result = await self._reconcile(raw, store)
+            ok = True
+            return result
+        finally:
+            self._metrics.reconciled(
+                namespace=None if self._cluster_scoped else store.metadata.namespace or "",
+                name=store.metadata.name,
+                seconds=self._clock.now() - start,
+                ok=ok,
+            )
 
     async def _reconcile(self, raw: Mapping[str, Any], store: AnyStore) -> Result:
         requeue = self._settings.store_requeue_interval

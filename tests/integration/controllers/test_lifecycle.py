@@ -102,11 +102,11 @@ async def test_merge_keeps_the_existing_keys(env: Env, ns: str) -> None:
 
 
 async def test_unimplemented_fields_get_a_clear_condition(env: Env, ns: str) -> None:
-    gen = {"sourceRef": {"generatorRef": {"kind": "Password", "name": "pw"}}}
-    await env.external_secret(ns, "app", data_from=[gen])
+    manifest = {"apiVersion": "v1", "kind": "ConfigMap"}
+    await env.external_secret(ns, "app", data=DATA, target={"name": "app", "manifest": manifest})
     cond = await env.wait_ready("externalsecrets", "app", ns, status="False")
     assert "not implemented" in cond["message"]
-    assert "spec.dataFrom[0].sourceRef.generatorRef" in cond["message"]
+    assert "spec.target.manifest" in cond["message"]
 
 
 async def test_delete_policy_deletes_the_secret_when_the_provider_data_is_gone(

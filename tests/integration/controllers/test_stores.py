@@ -5,6 +5,7 @@ from __future__ import annotations
 from controller_env import Env
 
 from eso.api import conditions as c
+from localkube.pytest_cluster import wait_for
 from localkube.rawclient import ApiStatusError
 
 WRONG_SECRET_KEY = "wrong-secret-key-value-0000"
@@ -40,6 +41,16 @@ async def test_store_becomes_ready_when_its_credentials_are_fixed(env: Env) -> N
     await env.raw.patch("v1", "secrets", "awssm-secret", patch, namespace=ns)
     cond = await env.wait_ready("secretstores", "aws-store", ns)
     assert cond["reason"] == c.REASON_STORE_VALID
+    registry = env.metrics.registry
+    labels = {"name": "aws-store", "namespace": ns}
+
+    async def timed() -> bool:  # recorded as the reconcile returns, just after the status write
+        count = "eso_secretstore_reconcile_duration_seconds_count"
+        return (registry.get_sample_value(count, {"result": "success"}) or 0) >= 1
+
+    await wait_for(timed, timeout=10.0)
+    duration = registry.get_sample_value("secretstore_reconcile_duration", labels)
+    assert duration is not None and duration > 0  # ESO's gauge, in nanoseconds
 
 
 async def test_namespaced_store_reading_another_namespaces_credentials_is_refused(

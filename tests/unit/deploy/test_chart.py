@@ -111,6 +111,7 @@ VARIANTS = {
     "no-crds": {"installCRDs": False, "rbac": {"create": False}},
     "extra-args": {"extraArgs": {"client-qps": 1000000, "loglevel": "debug"}},
     "sharded": {"replicaCount": 3, "sharding": {"shards": 12}},
+    "rollout": {"rolloutOnChange": {"enabled": True}},
 }
 
 
@@ -307,9 +308,17 @@ CORE_RULES = (
 )
 
 
-def controller_rules(kinds_: list[str]) -> set[tuple[str, str, str]]:
+GENERATORS = "generators.external-secrets.io"
+GENERATOR_KINDS = ["ecrauthorizationtokens", "passwords", "sshkeys", "stssessiontokens", "uuids"]
+
+
+def controller_rules(
+    kinds_: list[str], *, cluster_generators: bool = False
+) -> set[tuple[str, str, str]]:
+    generators = GENERATOR_KINDS + (["clustergenerators"] if cluster_generators else [])
     return (
         triples(ES, kinds_, ["get", "list", "watch"])
+        | triples(GENERATORS, generators, ["get", "list", "watch"])
         | triples(ES, [f"{k}/status" for k in kinds_], ["update", "patch"])
         | triples(ES, [f"{k}/finalizers" for k in kinds_], ["update"])
         | CORE_RULES
@@ -321,7 +330,7 @@ def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> No
     objs = render(helm)
     role = one(objs, "ClusterRole")
     kinds_ = [*STORE_KINDS, "clustersecretstores", "clusterexternalsecrets"]
-    assert rules_of(role) == controller_rules(kinds_) | triples(
+    assert rules_of(role) == controller_rules(kinds_, cluster_generators=True) | triples(
         "", ["namespaces"], ["get", "list", "watch"]
     ) | triples(ES, ["externalsecrets"], ["create", "update", "delete"]) | triples(
         ES, ["clusterexternalsecrets"], ["patch"]
@@ -344,7 +353,7 @@ def test_without_cluster_external_secrets_no_external_secret_writes_are_granted(
 ) -> None:
     objs = render(helm, {"processClusterExternalSecret": False})
     assert rules_of(one(objs, "ClusterRole")) == controller_rules(
-        [*STORE_KINDS, "clustersecretstores"]
+        [*STORE_KINDS, "clustersecretstores"], cluster_generators=True
     ) | triples("", ["namespaces"], ["get", "list", "watch"])
     assert "--enable-cluster-external-secret-reconciler=false" in args_of(objs)
 
@@ -375,6 +384,45 @@ def test_scoped_install_gets_a_namespaced_role(helm: Path, values: Obj, namespac
     assert f"--namespace={namespace}" in args
     assert "--enable-cluster-store-reconciler=false" in args
     assert "--enable-cluster-external-secret-reconciler=false" in args
+
+
+WORKLOADS = ["deployments", "statefulsets", "daemonsets"]
+
+
+@pytest.mark.helm
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        pytest.param({}, "ClusterRole", id="cluster"),
+        pytest.param({"scopedNamespace": "team-a"}, "Role", id="scoped"),
+    ],
+)
+def test_rollout_on_change_adds_workload_patch_rbac_and_its_flags_only_when_enabled(
+    helm: Path, values: Obj, kind: str
+) -> None:
+    off = render(helm, values)
+    assert not {r for r in rules_of(one(off, kind, "eso-controller")) if r[0] == "apps"}
+    assert not any("rollout" in a for a in args_of(off))
+
+    on = render(helm, {**values, "rolloutOnChange": {"enabled": True, "minInterval": "2m"}})
+    granted = rules_of(one(on, kind, "eso-controller")) - rules_of(one(off, kind, "eso-controller"))
+    assert granted == triples("apps", WORKLOADS, ["get", "patch"])
+    s = settings_from_args(build_parser().parse_args(args_of(on)))
+    assert (s.controller.rollout_on_change, s.controller.rollout_min_interval) == (True, 120.0)
+
+
+@pytest.mark.helm
+def test_cluster_generators_can_be_left_out(helm: Path) -> None:
+    """ESO's crds.createClusterGenerator and processClusterGenerator switches."""
+    objs = render(
+        helm, {"processClusterGenerator": False, "crds": {"createClusterGenerator": False}}
+    )
+    rules = rules_of(one(objs, "ClusterRole"))
+    assert (GENERATORS, "clustergenerators", "get") not in rules
+    assert (GENERATORS, "passwords", "get") in rules
+    crds = {o["spec"]["names"]["kind"] for o in objs if o["kind"] == "CustomResourceDefinition"}
+    assert "ClusterGenerator" not in crds
+    assert {"Password", "UUID", "SSHKey", "ECRAuthorizationToken", "STSSessionToken"} <= crds
 
 
 @pytest.mark.helm

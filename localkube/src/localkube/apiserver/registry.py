@@ -155,8 +155,8 @@ def builtin_types() -> list[ResourceType]:
 
 
 def _stored_only_types() -> list[ResourceType]:
-    """Kinds served only so that manifests (the Helm chart) apply: no defaulting, no
-    controllers behind them."""
+    """Kinds served only so that manifests (the Helm chart) apply and eso's rollout on change
+    can patch workloads: no defaulting, no controllers behind them."""
     rt = ResourceType
     status = frozenset({"status"})
     rbac = "rbac.authorization.k8s.io"
@@ -164,6 +164,10 @@ def _stored_only_types() -> list[ResourceType]:
         rt("", "v1", "services", "service", "Service", True, ("svc",), ("all",),
            subresources=status),
         rt("apps", "v1", "deployments", "deployment", "Deployment", True, ("deploy",), ("all",),
+           subresources=status, has_generation=True),
+        rt("apps", "v1", "statefulsets", "statefulset", "StatefulSet", True, ("sts",), ("all",),
+           subresources=status, has_generation=True),
+        rt("apps", "v1", "daemonsets", "daemonset", "DaemonSet", True, ("ds",), ("all",),
            subresources=status, has_generation=True),
         rt("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget",
            True, ("pdb",), subresources=status, has_generation=True),

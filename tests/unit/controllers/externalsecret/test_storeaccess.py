@@ -78,3 +78,24 @@ def test_an_entry_store_of_another_controller_class_skips_the_external_secret() 
     es = _es(data=[{"secretKey": "a", "remoteRef": {"key": "a"}, "sourceRef": _ref("theirs")}])
     caches = _caches(_store("main"), _store("theirs", controller="other-class"))
     assert lookup_stores(es, settings=SETTINGS, **caches) is None
+
+
+_GENERATED = {"sourceRef": {"generatorRef": {"kind": "Password", "name": "pw"}}}
+
+
+def test_generator_entries_need_no_store() -> None:
+    stores = lookup_stores(_es(dataFrom=[_GENERATED]), settings=ControllerSettings(), **_caches())
+    assert stores is not None and stores.main is None and not stores.entries
+
+
+def test_an_unused_main_store_of_another_class_still_skips_as_in_eso() -> None:
+    caches = _caches(_store("main", controller="other"))
+    assert (
+        lookup_stores(_es(dataFrom=[_GENERATED]), settings=ControllerSettings(), **caches) is None
+    )
+
+
+def test_generators_beside_a_store_entry_still_resolve_the_main_store() -> None:
+    spec = {"dataFrom": [_GENERATED, {"extract": {"key": "k"}}]}
+    stores = lookup_stores(_es(**spec), settings=ControllerSettings(), **_caches(_store("main")))
+    assert stores is not None and stores.main is not None and stores.main.name == "main"

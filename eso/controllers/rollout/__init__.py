@@ -1,0 +1,1 @@
+"""Rollout on change: the workloads an ExternalSecret names restart when its data changes."""
