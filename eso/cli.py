@@ -72,6 +72,7 @@ _GROUPS = {
     "controller": "controllers",
     "client": "Kubernetes API client",
     "leader": "leader election",
+    "sharding": "active-active sharding",
     "server": "metrics and probes",
     "log": "logging",
     "aws": "AWS provider call economy",
@@ -176,6 +177,13 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "time between attempts to acquire or renew the Lease",
         _duration,
         "seconds",
+    ),
+    RunFlag(
+        "--shards",
+        "sharding.shards",
+        "split the work into this many slots, each owned through a Lease; above 1 every "
+        "replica works on its share and leader election is not used",
+        int,
     ),
     RunFlag("--metrics-addr", "server.metrics_addr", "host:port serving /metrics"),
     RunFlag("--live-addr", "server.live_addr", "host:port serving /healthz and /readyz"),

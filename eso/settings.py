@@ -196,6 +196,22 @@ class LeaderSettings(_Section):
     retry_period: float = Field(2.0, description="Seconds (controller-runtime default).")
 
 
+class ShardingSettings(_Section):
+    """Active-active sharding of the namespaced key space across replicas (``kube.shards``)."""
+
+    shards: int = Field(
+        1,
+        ge=1,
+        le=1024,
+        description="Slots the keys are split into (eso --shards), each owned through its "
+        "own Lease named after --leader-election-id and timed by the leader-election "
+        "settings. 1 (the default) is one active controller: today's behaviour, with leader "
+        "election choosing it when there are several replicas. Above 1 every replica works "
+        "on the slots it holds and leader election is not used; pick a few slots per replica "
+        "(e.g. 4 x replicas) so a lost replica's load spreads over the others.",
+    )
+
+
 class ServerSettings(_Section):
     """Metrics and health endpoints."""
 
@@ -333,6 +349,7 @@ class Settings(_Section):
     queue: QueueSettings = QueueSettings()
     controller: ControllerSettings = ControllerSettings()
     leader: LeaderSettings = LeaderSettings()
+    sharding: ShardingSettings = ShardingSettings()
     server: ServerSettings = ServerSettings()
     log: LogSettings = LogSettings()
     aws: AWSSettings = AWSSettings()

@@ -8,7 +8,8 @@ kind with explicit typed arguments, and runs them.
 Workers start only after every informer has synced. With leader election, informers run on
 every replica (a warm standby), while queues and workers exist only during a leadership term
 (``runtime.terms.Terms``): started on ``on_started_leading``, stopped at once when leadership
-is lost.
+is lost. With ``--shards`` above 1 there is no leader: one term runs on every replica and
+``sharding.Sharding`` gates its keys by the slots this replica holds.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from eso.controllers.secretstore.access import ProviderAccess
 from eso.controllers.secretstore.credentials import CredentialReader
 from eso.controllers.secretstore.reconciler import StoreReconciler
 from eso.controllers.secretstore.tokens import ServiceAccountTokens
+from eso.controllers.sharding import Sharding
 from eso.generators.registry import GeneratorRegistry
 from eso.kube.cache import Cache
 from eso.kube.client import KubeClient
@@ -95,8 +97,9 @@ class Manager:
             client, settings=settings, metrics=metrics.informer, clock=self._clock
         )
         self._build_reconcilers()
+        self._sharding = self._build_sharding()
         self._terms = Terms(
-            self._reconcilers,
+            self._sharding.gated_all(self._reconcilers) if self._sharding else self._reconcilers,
             workers=settings.controller.concurrent,
             waiting=settings.controller.concurrent_waiting,
             queue_settings=settings.queue,
@@ -110,8 +113,9 @@ class Manager:
             credentials=self.credentials,
             templates=self.templates,
         )
+        self._enqueue = self._sharding.gate.enqueue if self._sharding else self._terms.enqueue
         EventRouting(
-            self._informers, shared=shared, metrics=metrics, enqueue=self._terms.enqueue
+            self._informers, shared=shared, metrics=metrics, enqueue=self._enqueue
         ).install()
 
     # ------------------------------------------------------------------ construction
@@ -175,6 +179,20 @@ class Manager:
             self._reconcilers[CES] = self._ces_reconciler(
                 inf.namespaces.cache, inf.cluster_external_secrets.cache
             )
+
+    def _build_sharding(self) -> Sharding | None:
+        """Slot gating for ``--shards`` above 1; None for one shard (today's behaviour)."""
+        if self._settings.sharding.shards <= 1:
+            return None
+        return Sharding(
+            self._client,
+            settings=self._settings,
+            informers=self._informers,
+            enqueue=lambda queue, found: self._terms.enqueue(queue, found),
+            metrics=self._metrics,
+            clock=self._clock,
+            identity=self._identity,
+        )
 
     def _ces_reconciler(self, namespaces: Cache, cess: Cache) -> Reconcile:
         caches = ClusterExternalSecretCaches(
@@ -252,7 +270,10 @@ class Manager:
             if not await self._wait_synced_or_stopped():
                 return
             log.info("caches_synced")
-            if self._settings.leader.enabled:
+            if self._sharding is not None:
+                await self._start_term()
+                self._tasks.spawn(self._sharding.run(), name="sharding")
+            elif self._settings.leader.enabled:
                 self._tasks.spawn(self._elect_forever(), name="leader-election")
             else:
                 self._metrics.leader.without_election(self._settings.leader.lease_name)
@@ -324,7 +345,7 @@ class Manager:
         await self._terms.start(fill=self._enqueue_all)
 
     def _enqueue_all(self) -> None:
-        inf, enqueue = self._informers, self._terms.enqueue
+        inf, enqueue = self._informers, self._enqueue
         enqueue(SS, keys(inf.secret_stores.cache.keys()))
         if inf.cluster_secret_stores is not None:
             enqueue(CSS, keys(inf.cluster_secret_stores.cache.keys()))

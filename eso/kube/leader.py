@@ -8,6 +8,10 @@
   stops leading at once (``on_stopped_leading``) — before the lease can expire for others, so
   two leaders never overlap. Seeing another holder on a valid lease also stops it at once.
 - Writes are optimistic (PUT with the read resourceVersion); a Conflict is a failed attempt.
+- ``may_acquire`` (optional) is asked before taking a free or expired Lease, never before a
+  renew: ``kube.shards`` runs one elector per slot and uses it to hold no more than its share.
+  The Lease is still read and observed while the answer is no, so expiry is judged on time;
+  ``on_attempt_failed`` is told of every failed acquisition (so a reservation can be undone).
 - On graceful stop (``release()``, or cancelling ``run`` with ``release_on_cancel``) the Lease
   is written with an empty holder and ``leaseDurationSeconds=1`` (client-go ReleaseOnCancel),
   so a standby takes over at its next retry instead of waiting out the lease.
@@ -30,7 +34,7 @@ from prometheus_client import CollectorRegistry
 
 from eso.clock import Clock, SystemClock
 from eso.kube.client import KubeClient
-from eso.kube.errors import AlreadyExists, KubeError, NotFound
+from eso.kube.errors import AlreadyExists, Conflict, KubeError, NotFound
 from eso.kube.resources import LEASES
 from eso.metrics import LeaderMetrics
 from eso.settings import LeaderSettings
@@ -40,6 +44,7 @@ log = structlog.get_logger(__name__)
 Callback = Callable[[], Any]
 _SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 _JITTER = 1.2
+_RELEASE_ATTEMPTS = 3
 
 
 def default_identity() -> str:
@@ -74,6 +79,8 @@ class LeaderElector:
         metrics: LeaderMetrics | None = None,
         clock: Clock | None = None,
         release_on_cancel: bool = True,
+        may_acquire: Callable[[], bool] | None = None,
+        on_attempt_failed: Callable[[], None] | None = None,
     ) -> None:
         self._client = client
         self._s = settings
@@ -81,6 +88,8 @@ class LeaderElector:
         self._metrics = metrics or LeaderMetrics(CollectorRegistry())
         self._clock = clock or SystemClock()
         self._release_on_cancel = release_on_cancel
+        self._may_acquire = may_acquire or _always
+        self._on_attempt_failed = on_attempt_failed or _nothing
         self.namespace = settings.lease_namespace or pod_namespace()
         self.name = settings.lease_name
         self._is_leader = False
@@ -132,6 +141,7 @@ class LeaderElector:
 
     async def _acquire_loop(self) -> None:
         while not await self._attempt(self._s.renew_deadline):
+            self._on_attempt_failed()
             await self._clock.sleep(self._s.retry_period * (1 + random.random() * _JITTER))
 
     async def _renew_loop(self) -> None:
@@ -162,9 +172,15 @@ class LeaderElector:
         return self._released.is_set()
 
     async def _attempt(self, budget: float) -> bool:
-        """One tryAcquireOrRenew bounded by ``budget`` seconds; errors count as failure."""
+        """One tryAcquireOrRenew bounded by ``budget`` seconds; errors count as failure.
+
+        ``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` swallows a
+        cancellation that arrives as the attempt completes, and the elector would outlive its
+        owner (seen with many electors on one fake clock).
+        """
         try:
-            return await asyncio.wait_for(self._try_acquire_or_renew(), timeout=budget)
+            async with asyncio.timeout(budget):
+                return await self._try_acquire_or_renew()
         except (KubeError, TimeoutError) as e:
             self._log.info("lease_attempt_failed", error=str(e) or type(e).__name__)
             return False
@@ -176,7 +192,7 @@ class LeaderElector:
         try:
             lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
         except NotFound:
-            return await self._create(now)
+            return self._may_acquire() and await self._create(now)
         spec = lease.get("spec") or {}
         self._observe(spec)
         holder = spec.get("holderIdentity") or ""
@@ -184,6 +200,8 @@ class LeaderElector:
             self._lost_to_other = self._is_leader
             return False
         ours = holder == self.identity
+        if not ours and not self._may_acquire():
+            return False
         lease["spec"] = {
             "holderIdentity": self.identity,
             "leaseDurationSeconds": int(self._s.lease_duration),
@@ -216,23 +234,34 @@ class LeaderElector:
         return True
 
     async def _release_record(self) -> None:
-        try:
-            lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
-            spec = lease.get("spec") or {}
-            if spec.get("holderIdentity") != self.identity:
+        """Write the Lease free if it still names us; a Conflict (our own renew attempt that
+        was in flight landed first) is retried, or the Lease would stay ours until it expired."""
+        for _ in range(_RELEASE_ATTEMPTS):
+            try:
+                await self._write_release()
                 return
-            now = micro_time(self._clock)
-            lease["spec"] = {
-                "holderIdentity": "",
-                "leaseDurationSeconds": 1,
-                "acquireTime": now,
-                "renewTime": now,
-                "leaseTransitions": spec.get("leaseTransitions") or 0,
-            }
-            await self._client.replace(LEASES, body=lease, namespace=self.namespace)
-            self._log.info("lease_released")
-        except KubeError as e:
-            self._log.warning("lease_release_failed", error=str(e))
+            except Conflict:
+                continue
+            except KubeError as e:
+                self._log.warning("lease_release_failed", error=str(e))
+                return
+        self._log.warning("lease_release_failed", error="conflict")
+
+    async def _write_release(self) -> None:
+        lease = await self._client.get(LEASES, namespace=self.namespace, name=self.name)
+        spec = lease.get("spec") or {}
+        if spec.get("holderIdentity") != self.identity:
+            return
+        now = micro_time(self._clock)
+        lease["spec"] = {
+            "holderIdentity": "",
+            "leaseDurationSeconds": 1,
+            "acquireTime": now,
+            "renewTime": now,
+            "leaseTransitions": spec.get("leaseTransitions") or 0,
+        }
+        await self._client.replace(LEASES, body=lease, namespace=self.namespace)
+        self._log.info("lease_released")
 
     def _observe(self, spec: dict[str, Any]) -> None:
         record = tuple(
@@ -250,6 +279,14 @@ class LeaderElector:
     def _set_leader(self, value: bool) -> None:
         self._is_leader = value
         self._metrics.status.labels(self.name).set(1 if value else 0)
+
+
+def _always() -> bool:
+    return True
+
+
+def _nothing() -> None:
+    return None
 
 
 async def _maybe_await(result: Any) -> None:

@@ -18,6 +18,7 @@ from eso.metrics.provider import ProviderMetrics
 from eso.metrics.rollout import RolloutMetrics
 from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
 from eso.metrics.secretstore import StoreMetrics
+from eso.metrics.shards import ShardMetrics
 
 __all__ = [
     "ClientMetrics",
@@ -29,6 +30,7 @@ __all__ = [
     "ProviderMetrics",
     "RolloutMetrics",
     "RuntimeMetrics",
+    "ShardMetrics",
     "StoreMetrics",
     "WorkqueueMetrics",
 ]
@@ -50,6 +52,7 @@ class Metrics:
         self.runtime = RuntimeMetrics(r)
         self.workqueue = WorkqueueMetrics(r)
         self.leader = LeaderMetrics(r)
+        self.shards = ShardMetrics(r)
         self.client = ClientMetrics(r)
         self.informer = InformerMetrics(r)
         self.rollout = RolloutMetrics(r)

@@ -3,7 +3,7 @@
 base (settings, logging, metrics, clock, tasks) → api → template | kube | providers →
 generators → controllers → cli/app/server. kube, providers and template are siblings and
 must not import each other. Inside controllers: runtime → secretstore | rollout → externalsecret |
-clusterexternalsecret → informers → routing → manager.
+clusterexternalsecret → informers → routing → sharding → manager.
 
 The test harness (``localkube``) is another distribution: the product never imports it (but
 for ``eso.cli``'s one guarded, lazy import), and the harness may use ``eso.api`` and eso's base
@@ -40,7 +40,8 @@ CONTROLLER_RANK = {
     "clusterexternalsecret": 2,
     "informers": 3,
     "routing": 4,
-    "manager": 5,
+    "sharding": 5,
+    "manager": 6,
 }
 
 

@@ -85,10 +85,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - --log-format={{ .Values.log.format }}
 - --metrics-addr=:{{ int64 .Values.metrics.listen.port }}
 - --live-addr=:{{ int64 .Values.livenessProbe.spec.port }}
-- --enable-leader-election={{ include "eso.bool" .Values.leaderElect }}
-{{- if .Values.leaderElect }}
+- --enable-leader-election={{ include "eso.bool" (and .Values.leaderElect (le (int .Values.sharding.shards) 1)) }}
+{{- if or .Values.leaderElect (gt (int .Values.sharding.shards) 1) }}
 - --leader-election-namespace={{ .Release.Namespace }}
 {{- end }}
+- --shards={{ int64 .Values.sharding.shards }}
 {{- if include "eso.scoped" . }}
 - --namespace={{ include "eso.scopedNamespace" . }}
 {{- end }}

@@ -221,11 +221,13 @@ class SecretWriter:
         try:
             if existing is None:
                 written = await self._client.create(SECRETS, body=desired, field_manager=manager)
+                _written(written, operation="create")
                 self._event(raw, "Normal", c.EVENT_REASON_CREATED, c.EVENT_MSG_CREATED)
             elif needs_write(existing, desired):
                 if existing.get("immutable"):
                     raise SyncFailedError(c.MSG_ERROR_UPDATE_IMMUTABLE, retry=False)
                 written = await self._client.replace(SECRETS, body=desired, field_manager=manager)
+                _written(written, operation="update")
                 self._event(raw, "Normal", c.EVENT_REASON_UPDATED, c.EVENT_MSG_UPDATED)
                 self._report_data_change(key, raw, existing, written)
             else:
@@ -288,3 +290,15 @@ def _data_hash_of(secret: Mapping[str, Any]) -> str | None:
 
 class _ExistsError(Exception):
     """A create found the Secret already there: read it and update instead."""
+
+
+def _written(secret: Mapping[str, Any], *, operation: str) -> None:
+    """Debug trace of one Secret write (names and resourceVersion only, never data): with
+    sharding, which replica wrote what is told by whose log holds the line."""
+    meta = secret.get("metadata") or {}
+    log.debug(
+        "secret_written",
+        operation=operation,
+        secret=f"{meta.get('namespace', '')}/{meta.get('name', '')}",
+        resource_version=meta.get("resourceVersion", ""),
+    )

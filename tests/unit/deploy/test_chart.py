@@ -110,6 +110,7 @@ VARIANTS = {
     },
     "no-crds": {"installCRDs": False, "rbac": {"create": False}},
     "extra-args": {"extraArgs": {"client-qps": 1000000, "loglevel": "debug"}},
+    "sharded": {"replicaCount": 3, "sharding": {"shards": 12}},
     "rollout": {"rolloutOnChange": {"enabled": True}},
 }
 
@@ -503,6 +504,46 @@ def test_chart_installs_the_generated_crds_unchanged(helm: Path) -> None:
 
 
 @pytest.mark.helm
+def test_sharded_replicas_work_without_leader_election_and_are_kept_apart(helm: Path) -> None:
+    objs = render(helm, VARIANTS["sharded"])
+    args = args_of(objs)
+    assert "--shards=12" in args and "--enable-leader-election=false" in args
+    assert f"--leader-election-namespace={NAMESPACE}" in args
+    s = settings_from_args(build_parser().parse_args(args))
+    assert (s.sharding.shards, s.leader.enabled) == (12, False)
+    pdb = one(objs, "PodDisruptionBudget")
+    assert pdb["spec"]["minAvailable"] == 1
+    pod = one(objs, "Deployment")["spec"]["template"]["spec"]
+    (term,) = pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+    assert (
+        term["podAffinityTerm"]["labelSelector"]["matchLabels"]
+        == pdb["spec"]["selector"]["matchLabels"]
+    )
+    role = one(objs, "Role", "eso-leaderelection")
+    assert rules_of(role) == triples(
+        "coordination.k8s.io", ["leases"], ["get", "create", "update", "list", "delete"]
+    )
+
+
+@pytest.mark.helm
+def test_one_replica_gets_no_pdb_no_anti_affinity_and_no_lease_listing(helm: Path) -> None:
+    objs = render(helm)
+    assert "PodDisruptionBudget" not in kinds(objs)
+    assert "affinity" not in one(objs, "Deployment")["spec"]["template"]["spec"]
+    assert "--shards=1" in args_of(objs)
+    role = one(objs, "Role", "eso-leaderelection")
+    assert rules_of(role) == triples("coordination.k8s.io", ["leases"], ["get", "create", "update"])
+
+
+@pytest.mark.helm
+def test_leader_election_stays_for_one_shard_with_replicas(helm: Path) -> None:
+    objs = render(helm, {"replicaCount": 2, "leaderElect": True})
+    assert "--enable-leader-election=true" in args_of(objs)
+    assert "PodDisruptionBudget" in kinds(objs)
+
+
+@pytest.mark.helm
 @pytest.mark.parametrize(
     ("values", "message"),
     [
@@ -523,6 +564,7 @@ def test_chart_installs_the_generated_crds_unchanged(helm: Path) -> None:
         pytest.param(
             {"replicaCount": 2, "leaderElect": False}, "needs leaderElect", id="replicas-no-leader"
         ),
+        pytest.param({"sharding": {"shards": 0}}, "shards", id="no-slots"),
     ],
 )
 def test_schema_rejects_bad_values(helm: Path, values: Obj, message: str) -> None:

@@ -25,6 +25,7 @@ class FakeLeases:
         self.lease: dict[str, Any] | None = None
         self.rv = 0
         self.failing = False
+        self.conflicts = 0  # the next replaces that lose a race (another write landed first)
 
     def _store(self, body: dict[str, Any]) -> dict[str, Any]:
         self.rv += 1
@@ -49,6 +50,9 @@ class FakeLeases:
         if self.failing:
             raise kerr.ServerError(500)
         assert self.lease is not None
+        if self.conflicts:
+            self.conflicts -= 1
+            raise kerr.Conflict(409)
         if body["metadata"].get("resourceVersion") != self.lease["metadata"]["resourceVersion"]:
             raise kerr.Conflict(409)
         return self._store(body)
@@ -159,3 +163,20 @@ async def test_leader_that_sees_another_holder_stops_at_once(
     await clock.advance(2.0)
     assert not elector.is_leader
     assert run.stopped == 1
+
+
+async def test_a_release_that_loses_a_race_to_our_own_renew_is_retried() -> None:
+    """Else the Lease keeps naming us until it expires, and nobody may take it meanwhile."""
+    clock, leases = FakeClock(), FakeLeases()
+    a = LeaderElector(leases, settings=SETTINGS, identity="a", clock=clock)  # type: ignore[arg-type]
+    task = asyncio.create_task(a.run(lambda: None, lambda: None))
+    try:
+        await clock.advance(0)
+        assert a.is_leader
+        leases.conflicts = 1
+        await a.release()
+        assert leases.lease is not None
+        assert leases.lease["spec"]["holderIdentity"] == ""
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

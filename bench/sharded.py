@@ -1,0 +1,276 @@
+"""Active-active sharding at N ExternalSecrets: one replica vs R sharded replicas, and a kill.
+
+Each run gets servers of its own (a local control plane and moto in their own processes, as
+``bench.scenario``): the workload's stores, N AWS secrets and N ExternalSecrets are created
+*before* the controllers start, then the run waits until the watch has seen all N Ready.
+
+1. ``single``: one ``eso run`` (``--shards 1``): cold sync seconds and controller CPU.
+2. ``sharded``: R ``eso run`` processes with ``--shards S`` started together: cold sync
+   seconds (first start → all Ready), CPU and slots held per replica, reconciles per replica.
+   Then replica 0 gets SIGKILL; M new ExternalSecrets are created at once; the run records when
+   the survivors hold all S slots again (the takeover) and when all M are Ready, and counts the
+   ExternalSecrets (old and new) without a Secret at the end: the Secrets missed.
+
+    python -m bench.sharded --n 10000 --replicas 3 --shards 12 --out bench/results
+
+Writes ``<out>/bench-sharded-n<N>-r<R>-s<S>.json`` and prints a markdown table. Figures taken
+on a shared machine are noisy (the JSON records the load average); CPU figures include each
+process's start-up (imports, cache sync), which every replica pays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.procs import Children, cpu_seconds, peak_rss_bytes
+from bench.services import Controller, ControllerOptions, start_control_plane, start_moto
+from bench.watcher import ReadyWatcher
+from bench.workload import (
+    Workload,
+    create_aws_secrets,
+    create_cluster_objects,
+    create_external_secrets,
+)
+from eso.settings import ControllerSettings, LeaderSettings
+from localkube.rawclient import RawClient
+
+SLOTS_HELD = "eso_shard_slots_held"
+RECONCILES = "controller_runtime_reconcile_total"
+NEW_PREFIX = "after-kill"
+_SLOT_LEASE = re.compile(r".+-shard-([0-9]+)")
+
+
+def _controllers(
+    children: Children, kubeconfig: Path, moto_url: str, *, replicas: int, args: list[str]
+) -> list[Controller]:
+    opts = ControllerOptions(
+        kubeconfig=kubeconfig,
+        moto_url=moto_url,
+        concurrent=ControllerSettings().concurrent,
+        batch=True,
+        cache=True,
+        extra_args=tuple(args),
+    )
+    return [Controller(children, opts, name=f"replica-{i}") for i in range(replicas)]
+
+
+async def _value(c: Controller, name: str, **labels: str) -> float:
+    """The sum of the samples ``name`` with ``labels`` on ``c``'s /metrics."""
+    async with aiohttp.ClientSession() as http, http.get(c.metrics_url) as resp:
+        text = await resp.text()
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == name and labels.items() <= s.labels.items()
+    )
+
+
+async def _poll(probe: Any, *, within: float, what: str) -> float:
+    """Poll ``probe()`` until truthy; the monotonic time it first was."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if await probe():
+            return time.monotonic()
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{what}: not within {within:.0f} s")
+
+
+async def _cold(
+    controllers: list[Controller], watcher: ReadyWatcher, keys: set[str], within: float
+) -> dict[str, Any]:
+    for c in controllers:
+        c.start()
+    started = min(c.started for c in controllers)
+    for c in controllers:
+        await c.wait_ready(within=within)
+
+    def alive() -> None:
+        for c in controllers:
+            c.check_alive()
+
+    if not await watcher.wait_ready(keys, within=within, check=alive):
+        raise RuntimeError(f"cold sync: not all Ready: {watcher.reasons(keys)}")
+    done = max(watcher.ready_at[k] for k in keys)
+    return {
+        "cold_sync_seconds": round(done - started, 3),
+        "cpu_seconds": [round(cpu_seconds(c.pid), 2) for c in controllers],
+        "peak_rss_bytes": [peak_rss_bytes(c.pid) for c in controllers],
+        "es_reconciles": [
+            await _value(c, RECONCILES, controller="externalsecret") for c in controllers
+        ],
+        "slots_held": [await _value(c, SLOTS_HELD) for c in controllers],
+    }
+
+
+def _identity(c: Controller) -> str:
+    """The Lease identity of ``c``, from its own log (its elector binds ``identity``)."""
+    assert c.child is not None
+    for line in c.child.log_path.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"identity"' in line:
+            return str(json.loads(line)["identity"])
+    raise RuntimeError(f"{c.name} logged no Lease identity")
+
+
+async def _holders(client: RawClient, namespace: str) -> dict[int, str]:
+    """Slot → holder of every slot Lease (a LIST: cheap, unlike scraping 10k series)."""
+    listed = await client.list("coordination.k8s.io/v1", "leases", namespace=namespace)
+    found: dict[int, str] = {}
+    for lease in listed.get("items") or []:
+        m = _SLOT_LEASE.fullmatch(lease["metadata"]["name"])
+        if m:
+            found[int(m.group(1))] = (lease.get("spec") or {}).get("holderIdentity") or ""
+    return found
+
+
+async def _kill_one(
+    env: dict[str, Any], controllers: list[Controller], watcher: ReadyWatcher, shards: int
+) -> dict[str, Any]:
+    """SIGKILL replica 0; the takeover is polled from the Leases while M new ones are made."""
+    victim, survivors = controllers[0], controllers[1:]
+    w, client, n, m = env["w"], env["client"], env["n"], env["m"]
+    gone = _identity(victim)
+    assert victim.child is not None
+    victim.child.proc.kill()
+    killed = time.monotonic()
+
+    async def taken_over() -> bool:
+        holders = await _holders(client, w.system_namespace)
+        return len(holders) == shards and all(h and h != gone for h in holders.values())
+
+    poll = asyncio.create_task(_poll(taken_over, within=env["within"], what="takeover"))
+    created = await create_external_secrets(client, w, range(n, n + m), prefix=NEW_PREFIX)
+    took = await poll
+    keys = set(created)
+    ok = await watcher.wait_ready(keys, within=env["within"])
+    missed = await _missing_secrets(client, w, n, m)
+    return {
+        "killed_replica_slots": env["victim_slots"],
+        "takeover_seconds": round(took - killed, 3),
+        "new": m,
+        "new_all_ready": ok,
+        "new_all_ready_seconds": round(max(watcher.ready_at.get(k, 0) for k in keys) - killed, 3),
+        "secrets_missed": missed,
+        "survivor_slots_held": [await _value(c, SLOTS_HELD) for c in survivors],
+    }
+
+
+async def _missing_secrets(client: RawClient, w: Workload, n: int, m: int) -> int:
+    have: set[str] = set()
+    for ns in w.all_namespaces():
+        listed = await client.list("v1", "secrets", namespace=ns)
+        have |= {f"{ns}/{s['metadata']['name']}" for s in listed.get("items") or []}
+    want = {f"{w.namespace(i)}/es-{i}" for i in range(n)}
+    want |= {f"{w.namespace(i)}/{NEW_PREFIX}-{i}" for i in range(n, n + m)}
+    return len(want - have)
+
+
+async def one_run(
+    label: str, *, n: int, m: int, replicas: int, shards: int, out: Path, within: float
+) -> dict[str, Any]:
+    w = Workload(n=n, stores=4, namespaces=10, refresh_interval="1h", prefix=f"bench-{label}")
+    logs = out / "logs" / f"sharded-{label}"
+    with Children(logs) as children:
+        kubeconfig, _plane = await start_control_plane(children, workdir=logs)
+        moto_url, _moto = await start_moto(children)
+        async with await RawClient.from_kubeconfig(kubeconfig) as client:
+            await create_cluster_objects(client, w)
+            await create_aws_secrets(moto_url, range(n + m))
+            keys = set(await create_external_secrets(client, w, range(n)))
+            args = ["--shards", str(shards), "--leader-election-namespace", w.system_namespace]
+            controllers = _controllers(children, kubeconfig, moto_url, replicas=replicas, args=args)
+            watcher = ReadyWatcher(client)
+            await watcher.start()
+            try:
+                result: dict[str, Any] = {"label": label, "replicas": replicas, "shards": shards}
+                result["cold"] = await _cold(controllers, watcher, keys, within)
+                if replicas > 1:
+                    env: dict[str, Any] = {"w": w, "client": client, "n": n, "m": m}
+                    env["within"] = within
+                    env["victim_slots"] = result["cold"]["slots_held"][0]
+                    result["kill"] = await _kill_one(env, controllers, watcher, shards)
+                return result
+            finally:
+                await watcher.stop()
+                for c in controllers:
+                    c.stop()
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    single, sharded = doc["single"], doc["sharded"]
+    s1, sr = single["cold"], sharded["cold"]
+    kill = sharded.get("kill", {})
+    rows = [
+        ("ExternalSecrets", doc["n"]),
+        ("cold sync, 1 replica (s)", s1["cold_sync_seconds"]),
+        (
+            f"cold sync, {sharded['replicas']} replicas x {sharded['shards']} slots (s)",
+            sr["cold_sync_seconds"],
+        ),
+        ("controller CPU, 1 replica (s)", s1["cpu_seconds"]),
+        ("controller CPU per sharded replica (s)", sr["cpu_seconds"]),
+        ("slots held per replica after the cold sync", sr["slots_held"]),
+        ("ExternalSecret reconciles per replica", sr["es_reconciles"]),
+        ("kill: slots of the killed replica", kill.get("killed_replica_slots")),
+        ("kill: takeover, SIGKILL → survivors hold every slot (s)", kill.get("takeover_seconds")),
+        (
+            f"kill: {kill.get('new')} new ExternalSecrets all Ready after SIGKILL (s)",
+            kill.get("new_all_ready_seconds"),
+        ),
+        ("kill: Secrets missed", kill.get("secrets_missed")),
+        ("load average (1 min) at start / end", doc["load_average_1m"]),
+    ]
+    return "\n".join(["| sharding | |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in rows)])
+
+
+async def run(
+    *, n: int, m: int, replicas: int, shards: int, out: Path, within: float
+) -> dict[str, Any]:
+    load = [os.getloadavg()[0]]
+    kw = {"n": n, "m": m, "out": out, "within": within}
+    single = await one_run("single", replicas=1, shards=1, **kw)  # type: ignore[arg-type]
+    sharded = await one_run("sharded", replicas=replicas, shards=shards, **kw)  # type: ignore[arg-type]
+    load.append(os.getloadavg()[0])
+    lease = LeaderSettings()
+    return {
+        "n": n,
+        "lease": {"duration": lease.lease_duration, "retry_period": lease.retry_period},
+        "load_average_1m": [round(x, 2) for x in load],
+        "single": single,
+        "sharded": sharded,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.sharded", description=__doc__)
+    p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--new", type=int, default=200, help="ExternalSecrets created after the kill")
+    p.add_argument("--replicas", type=int, default=3)
+    p.add_argument("--shards", type=int, default=12)
+    p.add_argument("--out", type=Path, default=Path("bench/results"))
+    p.add_argument("--timeout", type=float, default=900.0)
+    a = p.parse_args(argv)
+    doc = asyncio.run(
+        run(n=a.n, m=a.new, replicas=a.replicas, shards=a.shards, out=a.out, within=a.timeout)
+    )
+    a.out.mkdir(parents=True, exist_ok=True)
+    path = a.out / f"bench-sharded-n{a.n}-r{a.replicas}-s{a.shards}.json"
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    print(markdown(doc))
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
