@@ -29,7 +29,7 @@ import marshal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 
@@ -57,6 +57,13 @@ class Tombstone:
 def unwrap(value: Obj | Tombstone) -> Obj:
     """A deleted object, whether the watch saw its deletion or only a relist did."""
     return value.obj if isinstance(value, Tombstone) else value
+
+
+class Staged(NamedTuple):
+    """An object encoded for ``Cache.apply_relist``: its cache key and its blob."""
+
+    key: str
+    blob: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +144,11 @@ class Cache:
         """Fresh copies of every object (decoding them all: not for hot paths of big caches)."""
         return [_decode(blob) for blob in self._items.values()]
 
+    def objects(self) -> Iterator[Obj]:
+        """Fresh copies of every object, decoded one at a time as iterated (a snapshot of keys)."""
+        for blob in list(self._items.values()):
+            yield _decode(blob)
+
     def keys(self) -> _List[str]:
         return list(self._items)
 
@@ -181,14 +193,12 @@ class Cache:
         Raises ValueError for a value JSON cannot hold (``marshal`` refuses it too).
         """
         key = self._key(obj)
-        blob = _encode(obj)
-        old = self.get(key)
-        if old is not None:
-            self._unindex_all(key, old)
-        self._items[key] = blob
-        for name, func in self._indexers.items():
-            self._index(name, func, key, obj)
-        return old
+        old = self._store(key, _encode(obj), obj)
+        return None if old is None else _decode(old)
+
+    def stage(self, obj: Obj) -> Staged:
+        """``obj`` as ``apply_relist`` takes it: encoded, so a relist holds blobs, not dicts."""
+        return Staged(self._key(obj), _encode(obj))
 
     def remove(self, key: str) -> Obj | None:
         """Drop ``key``; returns the removed object or None if absent."""
@@ -206,30 +216,53 @@ class Cache:
         from ``objs`` are ``deleted`` with a ``Tombstone`` of their last known state. Unchanged
         objects keep their stored blob (the fresh copy is dropped), and produce no delta.
         """
-        objs = list(objs)
-        return self.apply_relist(objs, {self._key(o) for o in objs})
+        staged = [self.stage(o) for o in objs]
+        return list(self.apply_relist(staged, {s.key for s in staged}))
 
-    def apply_relist(self, changed: Iterable[Obj], seen: set[str]) -> _List[Delta]:
-        """``replace`` for callers that already dropped unchanged objects.
+    def apply_relist(self, changed: Iterable[Staged], seen: set[str]) -> Iterator[Delta]:
+        """``replace`` for callers that already dropped unchanged objects; applied at once.
 
-        ``changed`` are the listed objects that are new or whose resourceVersion differs from
-        the cached one (others may be included; they produce no delta); ``seen`` is every key
-        the list contained. Keys not in ``seen`` are deleted with a ``Tombstone``.
+        ``changed`` are the listed objects (``stage``) that are new or whose resourceVersion
+        differs from the cached one (others may be included; they produce no delta); ``seen``
+        is every key the list contained. Keys not in ``seen`` are deleted with a ``Tombstone``.
+
+        The whole change is applied before this returns; the deltas are then decoded one at a
+        time as they are iterated (a first list of 10k objects never holds 10k dicts at once),
+        and must be iterated before the cache changes again (the informer does, in one step).
         """
-        deltas: _List[Delta] = []
-        for obj in changed:
-            old = self.get(self._key(obj))
+        applied: _List[tuple[str, str, bytes | None]] = []
+        for key, blob in changed:
+            obj = _decode(blob)
+            old = self._items.get(key)
             if old is None:
-                self.upsert(obj)
-                deltas.append(Delta("added", None, obj))
-            elif resource_version(old) != resource_version(obj):
-                self.upsert(obj)
-                deltas.append(Delta("updated", old, obj))
+                self._store(key, blob, obj)
+                applied.append(("added", key, None))
+            elif resource_version(_decode(old)) != resource_version(obj):
+                self._store(key, blob, obj)
+                applied.append(("updated", key, old))
         for key in [k for k in self._items if k not in seen]:
-            old = self.remove(key)
-            assert old is not None
-            deltas.append(Delta("deleted", old, Tombstone(key, old)))
-        return deltas
+            applied.append(("deleted", key, self._items[key]))
+            self.remove(key)
+        return self._deltas(applied)
+
+    def _deltas(self, applied: _List[tuple[str, str, bytes | None]]) -> Iterator[Delta]:
+        for type_, key, old_blob in applied:
+            old = None if old_blob is None else _decode(old_blob)
+            if type_ == "deleted":
+                assert old is not None
+                yield Delta(type_, old, Tombstone(key, old))
+            else:
+                yield Delta(type_, old, self.get(key))
+
+    def _store(self, key: str, blob: bytes, obj: Obj) -> bytes | None:
+        """Put ``blob`` (``obj`` encoded) under ``key``, re-indexed; returns the old blob."""
+        old = self._items.get(key)
+        if old is not None:
+            self._unindex_all(key, _decode(old))
+        self._items[key] = blob
+        for name, func in self._indexers.items():
+            self._index(name, func, key, obj)
+        return old
 
     # ------------------------------------------------------------ indexing
 

@@ -36,7 +36,16 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from eso.clock import Clock, SystemClock
-from eso.kube.cache import Cache, Delta, IndexFunc, Obj, Tombstone, compact, resource_version
+from eso.kube.cache import (
+    Cache,
+    Delta,
+    IndexFunc,
+    Obj,
+    Staged,
+    Tombstone,
+    compact,
+    resource_version,
+)
 from eso.kube.client import KubeClient
 from eso.kube.errors import Gone, KubeError, error_from_status, is_transient
 from eso.kube.resources import Resource
@@ -181,7 +190,7 @@ class Informer:
         """Register callbacks; objects already cached are replayed to ``on_add`` now."""
         self._handlers.append(_Handler(on_add, on_update, on_delete))
         if on_add is not None:
-            for obj in self.cache.list():
+            for obj in self.cache.objects():
                 _call(on_add, obj)
 
     def has_synced(self) -> bool:
@@ -221,7 +230,10 @@ class Informer:
 
         Unchanged objects (same resourceVersion as cached) are dropped as their page is read,
         so a relist of 10k mostly-unchanged objects holds one raw page at a time, not a second
-        copy of the cache. Deltas are applied only once the whole list is in, as one step.
+        copy of the cache; new or changed ones are kept as the cache's own blobs (``stage``),
+        each raw object freed as soon as it is staged, so a first list of 10k holds the blobs
+        the cache keeps plus one page, never 10k dicts. Deltas are applied only once the whole
+        list is in, as one step, and decoded one at a time for the handlers.
         """
         self._metrics.relists.labels(self.name, reason).inc()
         try:
@@ -238,8 +250,8 @@ class Informer:
         self._set_gauge()
         self._mark_synced()
 
-    async def _collect(self, limit: int | None) -> tuple[list[Obj], set[str], str | None]:
-        changed: list[Obj] = []
+    async def _collect(self, limit: int | None) -> tuple[list[Staged], set[str], str | None]:
+        changed: list[Staged] = []
         seen: set[str] = set()
         token: str | None = None
         while True:
@@ -257,12 +269,15 @@ class Informer:
                 if token is None:
                     raise
                 raise _ContinueExpiredError from e
-            for item in page.pop("items", None) or ():
+            items: list[Obj] = page.pop("items", None) or []
+            items.reverse()
+            while items:  # popped, so each raw object is freed once staged
+                item = items.pop()
                 key = self.cache.key_of(item)
                 seen.add(key)
                 old = self.cache.get(key)
                 if old is None or resource_version(old) != resource_version(item):
-                    changed.append(self._transform(item))
+                    changed.append(self.cache.stage(self._transform(item)))
             meta = page.get("metadata") or {}
             token = meta.get("continue") or None
             if not token:
@@ -380,7 +395,7 @@ def _call(fn: Callable[..., None], *args: Any) -> None:
 def _max_rv(cache: Cache) -> str | None:
     """Fallback when a List lacks a resourceVersion: the newest object's (numeric RVs only)."""
     best: int | None = None
-    for obj in cache.list():
+    for obj in cache.objects():
         rv = resource_version(obj)
         if rv.isdigit() and (best is None or int(rv) > best):
             best = int(rv)

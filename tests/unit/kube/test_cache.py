@@ -185,3 +185,15 @@ async def test_backoff_doubles_with_jitter_up_to_cap_and_resets_when_quiet() -> 
     assert delays[-1] == pytest.approx(30.0)
     await clock.advance(121)
     assert b.next() <= 1.6
+
+
+def test_a_relist_is_applied_whole_before_its_first_delta_is_handed_out() -> None:
+    """Handlers of a relist's deltas (decoded lazily, one at a time) see the final cache."""
+    cache = Cache(indexers={"store": by_store})
+    cache.upsert(obj("gone"))
+    staged = [cache.stage(obj(name)) for name in ("a", "b", "c")]
+    deltas = cache.apply_relist(staged, {s.key for s in staged})
+    assert sorted(cache.keys()) == ["ns/a", "ns/b", "ns/c"]
+    assert cache.index_keys("store", "s1") == {"ns/a", "ns/b", "ns/c"}
+    seen = [(d.type, cache.key_of(d.old or d.new)) for d in deltas]  # type: ignore[arg-type]
+    assert seen == [("added", "ns/a"), ("added", "ns/b"), ("added", "ns/c"), ("deleted", "ns/gone")]
