@@ -14,9 +14,9 @@
 - Every object passes one transform before it is cached or handed to a handler:
   ``metadata.managedFields`` dropped, then the caller's ``transform`` (which still sees
   kubectl's last-applied-configuration annotation), then that annotation dropped (a full JSON
-  copy of the object, and of a Secret's data), then ``compact`` (keys and short strings
-  interned; about a third less memory). Metadata-only informers keep just
+  copy of the object, and of a Secret's data). Metadata-only informers keep just
   ``apiVersion``/``kind``/``metadata`` even if a server ignores the PartialObjectMetadata ask.
+  The cache stores the result encoded (``eso.kube.cache``).
 - Handlers run synchronously in event order, in the informer's task; a raising handler is
   logged and never stops the informer. Handlers must be quick (enqueue a key, no I/O).
 
@@ -43,7 +43,6 @@ from eso.kube.cache import (
     Obj,
     Staged,
     Tombstone,
-    compact,
     resource_version,
 )
 from eso.kube.client import KubeClient
@@ -95,7 +94,7 @@ def drop_last_applied(obj: Obj) -> Obj:
 
 
 def default_transform(obj: Obj, *, then: Callable[[Obj], Obj] | None = None) -> Obj:
-    """What every informer applies before caching: drop bulky metadata, intern strings.
+    """What every informer applies before caching: drop bulky metadata nothing reads.
 
     ``then`` (an informer's own transform) runs after managedFields are dropped and before
     kubectl's last-applied annotation is, so it can still read that annotation.
@@ -103,8 +102,7 @@ def default_transform(obj: Obj, *, then: Callable[[Obj], Obj] | None = None) -> 
     obj = drop_managed_fields(obj)
     if then is not None:
         obj = then(obj)
-    result: Obj = compact(drop_last_applied(obj))
-    return result
+    return drop_last_applied(obj)
 
 
 class Backoff:
