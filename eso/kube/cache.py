@@ -120,7 +120,7 @@ class Cache:
         return [_decode(blob) for blob in self._items.values()]
 
     def objects(self) -> Iterator[Obj]:
-        """Fresh copies of every object, decoded one at a time as iterated (a snapshot of keys)."""
+        """Fresh copies of every object stored when iteration starts, decoded one at a time."""
         for blob in list(self._items.values()):
             yield _decode(blob)
 
