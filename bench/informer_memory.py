@@ -4,8 +4,9 @@ Objects are ~1 KB of JSON each (a typical ExternalSecret: labels, annotations, a
 refs, status with conditions) plus managedFields, which the default transform drops. They are
 decoded the two ways an informer sees them — one big List response, and one watch event per
 object (no key sharing between decodes) — transformed, and stored in a ``Cache`` with two
-indexes, through the informer's default transform (drop managedFields, intern keys
-and short strings). The figure is tracemalloc's net allocation divided by the object count.
+indexes, through the informer's default transform (drop managedFields and kubectl's
+last-applied annotation); the cache stores each as a marshal blob. The figure is
+tracemalloc's net allocation divided by the object count.
 
     .venv/bin/python bench/informer_memory.py [--n 10000]
 """

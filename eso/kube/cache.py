@@ -1,12 +1,24 @@
 """The informer's indexed object store and the diff that makes a relist converge.
 
-Memory is the constraint (10k ExternalSecrets within eso's 150 MB): each object is stored as
-exactly one dict, shared by the key map and every index; an index maps a value to the *set of
-keys* holding it, never to objects. Index values of an object are recomputed from the stored
-object when it changes, so no reverse map is kept either.
+Memory is the constraint (10k ExternalSecrets, their Secrets and the Secret stubs within
+eso's 150 MB): each object is stored as one ``marshal`` blob of its JSON value, shared by the
+key map and every index; an index maps a value to the *set of keys* holding it, never to
+objects. A blob is a quarter of the dict it encodes (an ExternalSecret with status: 3.5 KB as
+interned dicts, 0.8 KB as a blob; a managed Secret's metadata: 2.3 KB, 0.65 KB), because
+a dict, its nested dicts and lists cost ~200 bytes of bookkeeping each while the blob holds
+just the characters. ``marshal`` because it round-trips exactly the JSON types, is the
+fastest decoder the standard library has (~5 us for an ExternalSecret, 40% under
+``json.loads``); blobs never leave the process, so its version-specific format does not
+matter. Strings are not interned any more: an object's strings live in its blob, so sharing
+them across objects saves nothing, and interning each object's unique values (names, uids)
+only grew the interpreter's interned table (10k ExternalSecrets, managed Secrets and Secret
+stubs: 26.3 MiB interned, 21.4 MiB not; and ~40 us less per cached object).
 
-The cache is mutated only by its informer, from one task; readers (reconcilers) get the stored
-dicts themselves and must not mutate them (client-go's rule for informer caches).
+Reads decode: every ``get``, ``list`` and ``by_index`` returns fresh dicts, so a reader
+mutating what it got cannot corrupt the cache (client-go's rule for informer caches, which
+callers follow anyway) and two reads are equal, not identical. Index values of an object are
+recomputed from the decoded old object when it changes, so no reverse map is kept either.
+The cache is mutated only by its informer, from one task.
 
 An indexer that raises on an object (an odd object the indexer's author did not foresee) must
 not stall the informer: the error would escape ``upsert`` and the informer would relist into
@@ -16,10 +28,10 @@ the same object forever. The object is cached and simply missing from that one i
 
 from __future__ import annotations
 
-import sys
+import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 
@@ -49,6 +61,13 @@ def unwrap(value: Obj | Tombstone) -> Obj:
     return value.obj if isinstance(value, Tombstone) else value
 
 
+class Staged(NamedTuple):
+    """An object encoded for ``Cache.apply_relist``: its cache key and its blob."""
+
+    key: str
+    blob: bytes
+
+
 @dataclass(frozen=True, slots=True)
 class Delta:
     """One change the cache applied: ``added`` (old None), ``updated``, or ``deleted``."""
@@ -58,31 +77,13 @@ class Delta:
     new: Obj | Tombstone | None
 
 
-# Values up to this length are interned. 64 covers names (a DNS label is at most 63), uids,
-# timestamps and typical remote keys: an ExternalSecret's name is repeated in its target and
-# binding, its Secret's name and uid in two Secret caches and an ownerReference, and a cold
-# sync stamps thousands of objects with the same few timestamps. 16 → 64 saved ~12% per cached
-# ExternalSecret alone (bench/informer_memory.py), more across caches; a unique value costs one
-# interned-table slot, which the shared ones more than pay for.
-_SHORT = 64
+def _encode(obj: Obj) -> bytes:
+    return marshal.dumps(obj)
 
 
-def compact(value: Any) -> Any:
-    """A copy of a decoded JSON value whose dict keys and short strings are interned.
-
-    Every ``json.loads`` creates its own key strings, so 10k objects decoded from 10k watch
-    events hold 10k copies of ``"metadata"``, ``"resourceVersion"``... Interning them (and
-    values up to ``_SHORT`` characters such as ``"True"``, names and uids) saves about a third
-    of the cache's memory for ~50 us per object (bench/informer_memory.py). Interned strings
-    are freed with their last reference, so unique values do not leak.
-    """
-    if isinstance(value, dict):
-        return {sys.intern(k): compact(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [compact(v) for v in value]
-    if isinstance(value, str) and len(value) <= _SHORT:
-        return sys.intern(value)
-    return value
+def _decode(blob: bytes) -> Obj:
+    obj: Obj = marshal.loads(blob)
+    return obj
 
 
 def resource_version(obj: Mapping[str, Any]) -> str:
@@ -99,33 +100,41 @@ class Cache:
         indexers: Mapping[str, IndexFunc] | None = None,
         key_func: KeyFunc = object_key,
     ) -> None:
-        self._items: dict[str, Obj] = {}
+        self._items: dict[str, bytes] = {}
         self._indexers: dict[str, IndexFunc] = dict(indexers or {})
-        self._indexes: dict[str, dict[str, set[str]]] = {n: {} for n in self._indexers}
+        self._indexes: dict[str, _Index] = {n: {} for n in self._indexers}
         self._key = key_func
 
     # ------------------------------------------------------------------ reads
 
     def get(self, key: str) -> Obj | None:
-        return self._items.get(key)
+        """A fresh copy of the object stored under ``key``, or None."""
+        blob = self._items.get(key)
+        return None if blob is None else _decode(blob)
 
     def get_by_name(self, namespace: str | None, name: str) -> Obj | None:
-        return self._items.get(make_key(namespace, name))
+        return self.get(make_key(namespace, name))
 
     def list(self) -> _List[Obj]:
-        return list(self._items.values())
+        """Fresh copies of every object (decoding them all: not for hot paths of big caches)."""
+        return [_decode(blob) for blob in self._items.values()]
+
+    def objects(self) -> Iterator[Obj]:
+        """Fresh copies of every object stored when iteration starts, decoded one at a time."""
+        for blob in list(self._items.values()):
+            yield _decode(blob)
 
     def keys(self) -> _List[str]:
         return list(self._items)
 
     def by_index(self, index: str, value: str) -> _List[Obj]:
         """Objects whose indexer ``index`` returned ``value``; raises KeyError on unknown index."""
-        keys = self._indexes[index].get(value, ())
-        return [self._items[k] for k in keys]
+        keys = _held(self._indexes[index].get(value))
+        return [_decode(self._items[k]) for k in keys]
 
     def index_keys(self, index: str, value: str) -> set[str]:
         """Keys whose indexer ``index`` returned ``value`` (a copy)."""
-        return set(self._indexes[index].get(value, ()))
+        return set(_held(self._indexes[index].get(value)))
 
     def index_values(self, index: str) -> _List[str]:
         return list(self._indexes[index])
@@ -150,25 +159,29 @@ class Cache:
             raise ValueError(f"indexer {name!r} exists")
         self._indexers[name] = func
         self._indexes[name] = {}
-        for key, obj in self._items.items():
-            self._index(name, func, key, obj)
+        for key, blob in self._items.items():
+            self._index(name, func, key, _decode(blob))
 
     def upsert(self, obj: Obj) -> Obj | None:
-        """Store ``obj`` under its key; returns the previous object or None."""
+        """Store (a copy of) ``obj`` under its key; returns the previous object or None.
+
+        Raises ValueError for a value JSON cannot hold (``marshal`` refuses it too).
+        """
         key = self._key(obj)
-        old = self._items.get(key)
-        if old is not None:
-            self._unindex_all(key, old)
-        self._items[key] = obj
-        for name, func in self._indexers.items():
-            self._index(name, func, key, obj)
-        return old
+        old = self._store(key, _encode(obj), obj)
+        return None if old is None else _decode(old)
+
+    def stage(self, obj: Obj) -> Staged:
+        """``obj`` as ``apply_relist`` takes it: encoded, so a relist holds blobs, not dicts."""
+        return Staged(self._key(obj), _encode(obj))
 
     def remove(self, key: str) -> Obj | None:
         """Drop ``key``; returns the removed object or None if absent."""
-        old = self._items.pop(key, None)
-        if old is not None:
-            self._unindex_all(key, old)
+        blob = self._items.pop(key, None)
+        if blob is None:
+            return None
+        old = _decode(blob)
+        self._unindex_all(key, old)
         return old
 
     def replace(self, objs: Iterable[Obj]) -> _List[Delta]:
@@ -176,52 +189,101 @@ class Cache:
 
         New keys are ``added``; keys whose resourceVersion moved are ``updated``; keys missing
         from ``objs`` are ``deleted`` with a ``Tombstone`` of their last known state. Unchanged
-        objects keep their stored dict (the fresh copy is dropped), and produce no delta.
+        objects keep their stored blob (the fresh copy is dropped), and produce no delta.
         """
-        objs = list(objs)
-        return self.apply_relist(objs, {self._key(o) for o in objs})
+        staged = [self.stage(o) for o in objs]
+        return list(self.apply_relist(staged, {s.key for s in staged}))
 
-    def apply_relist(self, changed: Iterable[Obj], seen: set[str]) -> _List[Delta]:
-        """``replace`` for callers that already dropped unchanged objects.
+    def apply_relist(self, changed: Iterable[Staged], seen: set[str]) -> Iterator[Delta]:
+        """``replace`` for callers that already dropped unchanged objects; applied at once.
 
-        ``changed`` are the listed objects that are new or whose resourceVersion differs from
-        the cached one (others may be included; they produce no delta); ``seen`` is every key
-        the list contained. Keys not in ``seen`` are deleted with a ``Tombstone``.
+        ``changed`` are the listed objects (``stage``) that are new or whose resourceVersion
+        differs from the cached one (others may be included; they produce no delta); ``seen``
+        is every key the list contained. Keys not in ``seen`` are deleted with a ``Tombstone``.
+
+        The whole change is applied before this returns; the deltas are then decoded one at a
+        time as they are iterated (a first list of 10k objects never holds 10k dicts at once),
+        and must be iterated before the cache changes again (the informer does, in one step).
         """
-        deltas: _List[Delta] = []
-        for obj in changed:
-            old = self._items.get(self._key(obj))
+        applied: _List[tuple[str, str, bytes | None]] = []
+        for key, blob in changed:
+            obj = _decode(blob)
+            old = self._items.get(key)
             if old is None:
-                self.upsert(obj)
-                deltas.append(Delta("added", None, obj))
-            elif resource_version(old) != resource_version(obj):
-                self.upsert(obj)
-                deltas.append(Delta("updated", old, obj))
+                self._store(key, blob, obj)
+                applied.append(("added", key, None))
+            elif resource_version(_decode(old)) != resource_version(obj):
+                self._store(key, blob, obj)
+                applied.append(("updated", key, old))
         for key in [k for k in self._items if k not in seen]:
-            old = self.remove(key)
-            assert old is not None
-            deltas.append(Delta("deleted", old, Tombstone(key, old)))
-        return deltas
+            applied.append(("deleted", key, self._items[key]))
+            self.remove(key)
+        return self._deltas(applied)
+
+    def _deltas(self, applied: _List[tuple[str, str, bytes | None]]) -> Iterator[Delta]:
+        for type_, key, old_blob in applied:
+            old = None if old_blob is None else _decode(old_blob)
+            if type_ == "deleted":
+                assert old is not None
+                yield Delta(type_, old, Tombstone(key, old))
+            else:
+                yield Delta(type_, old, self.get(key))
+
+    def _store(self, key: str, blob: bytes, obj: Obj) -> bytes | None:
+        """Put ``blob`` (``obj`` encoded) under ``key``, re-indexed; returns the old blob."""
+        old = self._items.get(key)
+        if old is not None:
+            self._unindex_all(key, _decode(old))
+        self._items[key] = blob
+        for name, func in self._indexers.items():
+            self._index(name, func, key, obj)
+        return old
 
     # ------------------------------------------------------------ indexing
 
     def _index(self, name: str, func: IndexFunc, key: str, obj: Obj) -> None:
         index = self._indexes[name]
         for value in _index_values(name, func, key, obj) or ():
-            index.setdefault(value, set()).add(key)
+            held = index.get(value)
+            if held is None:
+                index[value] = key
+            elif isinstance(held, str):
+                if held != key:
+                    index[value] = {held, key}
+            else:
+                held.add(key)
 
     def _unindex_all(self, key: str, obj: Obj) -> None:
         for name, func in self._indexers.items():
             index = self._indexes[name]
             values = _index_values(name, func, key, obj)
             if values is None:  # cannot say where ``key`` was indexed: look everywhere
-                values = [v for v, keys in index.items() if key in keys]
+                values = [v for v, held in index.items() if key in _held(held)]
             for value in values:
-                keys = index.get(value)
-                if keys is not None:
-                    keys.discard(key)
-                    if not keys:
-                        del index[value]
+                _unindex(index, value, key)
+
+
+# An index value held by one key maps to that key itself, by more keys to a set of them: most
+# values (a target Secret, a created-by label) belong to one object, and a one-element set
+# costs 216 bytes where the key, already stored, costs nothing (4 MB at 10k ExternalSecrets).
+_Index = dict[str, str | set[str]]
+
+
+def _held(held: str | set[str] | None) -> tuple[str, ...] | set[str]:
+    """The keys an index value maps to, whatever its form."""
+    if held is None:
+        return ()
+    return (held,) if isinstance(held, str) else held
+
+
+def _unindex(index: _Index, value: str, key: str) -> None:
+    held = index.get(value)
+    if held is None or held == key:
+        index.pop(value, None)
+    elif isinstance(held, set):
+        held.discard(key)
+        if len(held) == 1:
+            index[value] = held.pop()
 
 
 def _index_values(name: str, func: IndexFunc, key: str, obj: Obj) -> _List[str] | None:

@@ -14,9 +14,9 @@
 - Every object passes one transform before it is cached or handed to a handler:
   ``metadata.managedFields`` dropped, then the caller's ``transform`` (which still sees
   kubectl's last-applied-configuration annotation), then that annotation dropped (a full JSON
-  copy of the object, and of a Secret's data), then ``compact`` (keys and short strings
-  interned; about a third less memory). Metadata-only informers keep just
+  copy of the object, and of a Secret's data). Metadata-only informers keep just
   ``apiVersion``/``kind``/``metadata`` even if a server ignores the PartialObjectMetadata ask.
+  The cache stores the result encoded (``eso.kube.cache``).
 - Handlers run synchronously in event order, in the informer's task; a raising handler is
   logged and never stops the informer. Handlers must be quick (enqueue a key, no I/O).
 
@@ -36,7 +36,15 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from eso.clock import Clock, SystemClock
-from eso.kube.cache import Cache, Delta, IndexFunc, Obj, Tombstone, compact, resource_version
+from eso.kube.cache import (
+    Cache,
+    Delta,
+    IndexFunc,
+    Obj,
+    Staged,
+    Tombstone,
+    resource_version,
+)
 from eso.kube.client import KubeClient
 from eso.kube.errors import Gone, KubeError, error_from_status, is_transient
 from eso.kube.resources import Resource
@@ -86,7 +94,7 @@ def drop_last_applied(obj: Obj) -> Obj:
 
 
 def default_transform(obj: Obj, *, then: Callable[[Obj], Obj] | None = None) -> Obj:
-    """What every informer applies before caching: drop bulky metadata, intern strings.
+    """What every informer applies before caching: drop bulky metadata nothing reads.
 
     ``then`` (an informer's own transform) runs after managedFields are dropped and before
     kubectl's last-applied annotation is, so it can still read that annotation.
@@ -94,8 +102,7 @@ def default_transform(obj: Obj, *, then: Callable[[Obj], Obj] | None = None) -> 
     obj = drop_managed_fields(obj)
     if then is not None:
         obj = then(obj)
-    result: Obj = compact(drop_last_applied(obj))
-    return result
+    return drop_last_applied(obj)
 
 
 class Backoff:
@@ -181,7 +188,7 @@ class Informer:
         """Register callbacks; objects already cached are replayed to ``on_add`` now."""
         self._handlers.append(_Handler(on_add, on_update, on_delete))
         if on_add is not None:
-            for obj in self.cache.list():
+            for obj in self.cache.objects():
                 _call(on_add, obj)
 
     def has_synced(self) -> bool:
@@ -221,7 +228,10 @@ class Informer:
 
         Unchanged objects (same resourceVersion as cached) are dropped as their page is read,
         so a relist of 10k mostly-unchanged objects holds one raw page at a time, not a second
-        copy of the cache. Deltas are applied only once the whole list is in, as one step.
+        copy of the cache; new or changed ones are kept as the cache's own blobs (``stage``),
+        each raw object freed as soon as it is staged, so a first list of 10k holds the blobs
+        the cache keeps plus one page, never 10k dicts. Deltas are applied only once the whole
+        list is in, as one step, and decoded one at a time for the handlers.
         """
         self._metrics.relists.labels(self.name, reason).inc()
         try:
@@ -238,8 +248,8 @@ class Informer:
         self._set_gauge()
         self._mark_synced()
 
-    async def _collect(self, limit: int | None) -> tuple[list[Obj], set[str], str | None]:
-        changed: list[Obj] = []
+    async def _collect(self, limit: int | None) -> tuple[list[Staged], set[str], str | None]:
+        changed: list[Staged] = []
         seen: set[str] = set()
         token: str | None = None
         while True:
@@ -257,12 +267,15 @@ class Informer:
                 if token is None:
                     raise
                 raise _ContinueExpiredError from e
-            for item in page.pop("items", None) or ():
+            items: list[Obj] = page.pop("items", None) or []
+            items.reverse()
+            while items:  # popped, so each raw object is freed once staged
+                item = items.pop()
                 key = self.cache.key_of(item)
                 seen.add(key)
                 old = self.cache.get(key)
                 if old is None or resource_version(old) != resource_version(item):
-                    changed.append(self._transform(item))
+                    changed.append(self.cache.stage(self._transform(item)))
             meta = page.get("metadata") or {}
             token = meta.get("continue") or None
             if not token:
@@ -380,7 +393,7 @@ def _call(fn: Callable[..., None], *args: Any) -> None:
 def _max_rv(cache: Cache) -> str | None:
     """Fallback when a List lacks a resourceVersion: the newest object's (numeric RVs only)."""
     best: int | None = None
-    for obj in cache.list():
+    for obj in cache.objects():
         rv = resource_version(obj)
         if rv.isdigit() and (best is None or int(rv) > best):
             best = int(rv)

@@ -66,13 +66,36 @@ def _text_family(family: Metric) -> bytes:
 
 
 def text(registry: CollectorRegistry) -> bytes:
-    """The text format 0.0.4, ESO's bare counters typed ``counter`` as client_golang writes them."""
-    return b"".join(_text_family(f) for f in registry.collect())
+    """The text format 0.0.4, ESO's bare counters typed ``counter`` as client_golang writes them.
+
+    Consecutive families of one name are parts of one family (a collector of per-object
+    series yields them so a scrape never holds all samples at once): one header, then every
+    part's samples.
+    """
+    parts: list[bytes] = []
+    previous: str | None = None
+    for family in registry.collect():
+        body = _text_family(family)
+        if family.name == previous:
+            body = body.split(b"\n", 2)[2]  # the part's # HELP and # TYPE lines
+        previous = family.name
+        parts.append(body)
+    return b"".join(parts)
 
 
 def _openmetrics_families(registry: CollectorRegistry) -> Iterator[Metric]:
+    """Every family, its parts merged (OpenMetrics allows one family per name)."""
+    merged: Metric | None = None
     for family in registry.collect():
-        yield family.as_unknown() if isinstance(family, BareCounter) else family
+        family = family.as_unknown() if isinstance(family, BareCounter) else family
+        if merged is not None and family.name == merged.name:
+            merged.samples.extend(family.samples)
+            continue
+        if merged is not None:
+            yield merged
+        merged = family
+    if merged is not None:
+        yield merged
 
 
 def open_metrics(registry: CollectorRegistry) -> bytes:

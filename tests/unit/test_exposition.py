@@ -105,3 +105,19 @@ def test_openmetrics_only_when_asked_for_and_text_is_not(
     assert wants_openmetrics(accept) is openmetrics
     _, content_type = render(Metrics().registry, accept=accept)
     assert content_type == (CONTENT_TYPE_OPENMETRICS if openmetrics else CONTENT_TYPE_TEXT)
+
+
+def test_per_object_series_over_many_objects_are_one_family_each() -> None:
+    """The collector yields parts of ~1000 objects (scrape memory); scrapers see one family."""
+    m = Metrics()
+    for i in range(2500):
+        m.es.series.sync_call(namespace="ns", name=f"es-{i}")
+        m.es.series.ready(namespace="ns", name=f"es-{i}", status="True")
+    body = text(m.registry).decode()
+    assert body.count("# TYPE externalsecret_sync_calls_total counter\n") == 1
+    assert body.count("# HELP externalsecret_status_condition ") == 1
+    assert body.count("externalsecret_sync_calls_total{") == 2500
+    assert body.count('externalsecret_status_condition{condition="Ready"') == 5000
+    families = {f.name: f for f in openmetrics_families(open_metrics(m.registry).decode())}
+    assert len(families["externalsecret_sync_calls"].samples) == 2500
+    assert len(families["externalsecret_status_condition"].samples) == 5000

@@ -56,12 +56,13 @@ from aiobotocore.credentials import (
     AioCredentials,
     AioDeferredRefreshableCredentials,
 )
-from aiobotocore.session import AioSession, get_session
+from aiobotocore.session import AioSession
 from botocore import UNSIGNED
 
 from eso.clock import Clock, SystemClock
 from eso.metrics.provider import ThrottleSample
 from eso.providers.aws.auth import StaticCredentials
+from eso.providers.aws.botodata import new_session
 from eso.providers.aws.calls import Guard, GuardedClient, guarded_creator
 from eso.providers.aws.retries import DEFAULT_POLICY, RetryPolicy
 from eso.providers.aws.throttle import AdaptiveRate, RateTuning
@@ -194,7 +195,7 @@ class SessionPool:
         self._clock = clock or SystemClock()
         self._service = service  # the botocore service name of every client in this pool
         self._on_retire = on_retire
-        self._session: AioSession = get_session()
+        self._session: AioSession = new_session()
         self._clients: dict[str, SharedClient] = {}
         self._slot_identity: dict[Hashable, str] = {}
         self._lock = asyncio.Lock()
@@ -354,7 +355,7 @@ class SessionPool:
             source = AioDeferredRefreshableCredentials(
                 refresh_using=fetcher.fetch_credentials, method="assume-role"
             )
-        session = get_session()
+        session = new_session()
         session._credentials = source  # aiobotocore's documented way to inject a provider
         return session
 

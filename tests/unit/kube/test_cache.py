@@ -28,7 +28,7 @@ def test_keys_are_namespace_slash_name_or_name_when_cluster_scoped() -> None:
     cache.upsert(obj("a"))
     cache.upsert(obj("b", ns=None))
     assert sorted(cache.keys()) == ["b", "ns/a"]
-    assert cache.get_by_name("ns", "a") is cache.get("ns/a")
+    assert cache.get_by_name("ns", "a") == cache.get("ns/a") == obj("a")
 
 
 def test_index_maps_value_to_keys_and_follows_updates() -> None:
@@ -48,11 +48,41 @@ def test_removing_the_last_key_drops_the_index_value() -> None:
     assert cache.remove("ns/a") is None
 
 
-def test_indexes_share_the_stored_dict() -> None:
+def test_readers_get_copies_so_mutating_one_cannot_corrupt_the_cache() -> None:
     cache = Cache(indexers={"store": by_store})
     o = obj("a")
     cache.upsert(o)
-    assert cache.by_index("store", "s1")[0] is o is cache.get("ns/a")
+    o["spec"]["store"] = "changed after upsert"
+    got = cache.get("ns/a")
+    assert got == obj("a") and cache.by_index("store", "s1") == [obj("a")]
+    assert got is not None
+    got["metadata"]["name"] = "mutated by a reader"
+    assert cache.get("ns/a") == obj("a")
+
+
+def test_an_index_value_moves_between_one_key_and_many() -> None:
+    """One key per value is stored without a set; adding and removing keys keeps lookups right."""
+    cache = Cache(indexers={"store": by_store})
+    cache.upsert(obj("a"))
+    assert cache.index_keys("store", "s1") == {"ns/a"}
+    cache.upsert(obj("b"))
+    cache.upsert(obj("c"))
+    assert cache.index_keys("store", "s1") == {"ns/a", "ns/b", "ns/c"}
+    cache.remove("ns/a")
+    cache.remove("ns/c")
+    assert cache.index_keys("store", "s1") == {"ns/b"}
+    assert [o["metadata"]["name"] for o in cache.by_index("store", "s1")] == ["b"]
+    cache.upsert(obj("b", rv="2"))  # re-indexing the only key keeps it
+    assert cache.index_keys("store", "s1") == {"ns/b"}
+    cache.remove("ns/b")
+    assert cache.index_values("store") == []
+
+
+def test_values_json_cannot_hold_are_refused() -> None:
+    cache = Cache()
+    with pytest.raises(ValueError):
+        cache.upsert({"metadata": {"name": "a", "namespace": "ns"}, "spec": object()})
+    assert "ns/a" not in cache
 
 
 def test_indexer_added_later_indexes_existing_objects() -> None:
@@ -127,7 +157,7 @@ def test_replace_reports_added_updated_and_tombstoned_deletes() -> None:
     assert isinstance(deleted.new, Tombstone)
     assert deleted.new.key == "ns/gone"
     assert deleted.new.obj["metadata"]["name"] == "gone"
-    assert cache.get("ns/keep") is kept
+    assert cache.get("ns/keep") == kept
     assert sorted(cache.keys()) == ["ns/change", "ns/keep", "ns/new"]
     assert cache.index_keys("store", "s1") == {"ns/change", "ns/keep", "ns/new"}
 
@@ -155,3 +185,15 @@ async def test_backoff_doubles_with_jitter_up_to_cap_and_resets_when_quiet() -> 
     assert delays[-1] == pytest.approx(30.0)
     await clock.advance(121)
     assert b.next() <= 1.6
+
+
+def test_a_relist_is_applied_whole_before_its_first_delta_is_handed_out() -> None:
+    """Handlers of a relist's deltas (decoded lazily, one at a time) see the final cache."""
+    cache = Cache(indexers={"store": by_store})
+    cache.upsert(obj("gone"))
+    staged = [cache.stage(obj(name)) for name in ("a", "b", "c")]
+    deltas = cache.apply_relist(staged, {s.key for s in staged})
+    assert sorted(cache.keys()) == ["ns/a", "ns/b", "ns/c"]
+    assert cache.index_keys("store", "s1") == {"ns/a", "ns/b", "ns/c"}
+    seen = [(d.type, cache.key_of(d.old or d.new)) for d in deltas]  # type: ignore[arg-type]
+    assert seen == [("added", "ns/a"), ("added", "ns/b"), ("added", "ns/c"), ("deleted", "ns/gone")]
