@@ -66,3 +66,8 @@ CLUSTER_SECRET_STORES = Resource(
 CLUSTER_EXTERNAL_SECRETS = Resource(
     ESO_GROUP, ESO_VERSION, "clusterexternalsecrets", "ClusterExternalSecret", False
 )
+# PushSecret and ClusterPushSecret are served only as v1alpha1 by ESO.
+PUSH_SECRETS = Resource(ESO_GROUP, "v1alpha1", "pushsecrets", "PushSecret", True)
+CLUSTER_PUSH_SECRETS = Resource(
+    ESO_GROUP, "v1alpha1", "clusterpushsecrets", "ClusterPushSecret", False
+)

@@ -15,16 +15,19 @@ from eso.metrics.clusterexternalsecret import ClusterExternalSecretMetrics
 from eso.metrics.eso_series import ExternalSecretMetrics, StoreMetrics
 from eso.metrics.kube import ClientMetrics, InformerMetrics
 from eso.metrics.provider import ProviderMetrics
+from eso.metrics.pushsecret import ClusterPushSecretMetrics, PushSecretMetrics
 from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
 
 __all__ = [
     "ClientMetrics",
     "ClusterExternalSecretMetrics",
+    "ClusterPushSecretMetrics",
     "ExternalSecretMetrics",
     "InformerMetrics",
     "LeaderMetrics",
     "Metrics",
     "ProviderMetrics",
+    "PushSecretMetrics",
     "RuntimeMetrics",
     "StoreMetrics",
     "WorkqueueMetrics",
@@ -43,6 +46,8 @@ class Metrics:
         self.es = ExternalSecretMetrics(r)
         self.stores = StoreMetrics(r)
         self.ces = ClusterExternalSecretMetrics(r)
+        self.ps = PushSecretMetrics(r)
+        self.cps = ClusterPushSecretMetrics(r)
         self.provider = ProviderMetrics(r)
         self.runtime = RuntimeMetrics(r)
         self.workqueue = WorkqueueMetrics(r)
