@@ -1,7 +1,8 @@
 """Generate eso's CustomResourceDefinitions (apiextensions.k8s.io/v1) from the models.
 
 ``python -m eso.api.crdgen manifests/crds`` writes ``externalsecret.yaml``,
-``secretstore.yaml``, ``clustersecretstore.yaml`` and ``clusterexternalsecret.yaml``
+``secretstore.yaml``, ``clustersecretstore.yaml``, ``clusterexternalsecret.yaml`` and
+``pushsecret.yaml``
 (``--check`` only compares, for CI).
 The schemas come from ``eso.api.schema``; this module adds what a CRD needs around them, following
 ESO's kubebuilder markers: names, short names, the ``external-secrets`` category, the status
@@ -24,6 +25,7 @@ from eso.api.clusterexternalsecret import ClusterExternalSecret
 from eso.api.conditions import GROUP, LABEL_COMPONENT, LABEL_COMPONENT_VALUE
 from eso.api.externalsecret import ExternalSecret
 from eso.api.meta import EsoModel
+from eso.api.pushsecret import PushSecret
 from eso.api.schema import field_schema, is_required
 from eso.api.secretstore import ClusterSecretStore, SecretStore
 
@@ -40,11 +42,14 @@ class CrdDef:
     model: type[EsoModel]
     kind: str
     plural: str
-    short_name: str
+    short_name: str | None
     scope: str
     columns: tuple[tuple[str, str, str], ...]  # (name, type, jsonPath)
     selectable_fields: tuple[str, ...] = ()
     file_name: str = ""
+    versions: tuple[str, ...] = ("v1", "v1beta1")
+    """Served versions, the storage one first (the rest deprecated); ESO serves PushSecret
+    and ClusterPushSecret as v1alpha1 only."""
 
 
 _STORE_COLUMNS = (
@@ -108,6 +113,20 @@ CRDS: tuple[CrdDef, ...] = (
         ),
         file_name="clusterexternalsecret.yaml",
     ),
+    CrdDef(
+        model=PushSecret,
+        kind="PushSecret",
+        plural="pushsecrets",
+        short_name="ps",
+        scope="Namespaced",
+        columns=(
+            ("AGE", "date", ".metadata.creationTimestamp"),
+            ("Status", "string", f"{_READY}.reason"),
+            ("Last Sync", "date", ".status.refreshTime"),
+        ),
+        file_name="pushsecret.yaml",
+        versions=("v1alpha1",),
+    ),
 )
 
 
@@ -138,7 +157,7 @@ def _version(name: str, crd: CrdDef, *, storage: bool) -> dict[str, Any]:
     if not storage:
         version["deprecated"] = True
         version["deprecationWarning"] = (
-            f"{GROUP}/{name} {crd.kind} is deprecated; use {GROUP}/v1 {crd.kind}"
+            f"{GROUP}/{name} {crd.kind} is deprecated; use {GROUP}/{crd.versions[0]} {crd.kind}"
         )
     version["schema"] = {"openAPIV3Schema": root_schema(crd.model)}
     version["subresources"] = {"status": {}}
@@ -152,6 +171,16 @@ def _version(name: str, crd: CrdDef, *, storage: bool) -> dict[str, Any]:
 
 def build_crd(crd: CrdDef) -> dict[str, Any]:
     """The CustomResourceDefinition object for one kind."""
+    names: dict[str, Any] = {
+        "kind": crd.kind,
+        "listKind": f"{crd.kind}List",
+        "plural": crd.plural,
+        "singular": crd.kind.lower(),
+    }
+    if crd.short_name:
+        names["shortNames"] = [crd.short_name]
+    names["categories"] = ["external-secrets"]
+    storage, *others = crd.versions
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -161,18 +190,11 @@ def build_crd(crd: CrdDef) -> dict[str, Any]:
         },
         "spec": {
             "group": GROUP,
-            "names": {
-                "kind": crd.kind,
-                "listKind": f"{crd.kind}List",
-                "plural": crd.plural,
-                "singular": crd.kind.lower(),
-                "shortNames": [crd.short_name],
-                "categories": ["external-secrets"],
-            },
+            "names": names,
             "scope": crd.scope,
             "versions": [
-                _version("v1", crd, storage=True),
-                _version("v1beta1", crd, storage=False),
+                _version(storage, crd, storage=True),
+                *(_version(name, crd, storage=False) for name in others),
             ],
         },
     }

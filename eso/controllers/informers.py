@@ -17,6 +17,8 @@ What is watched, and why:
   for the same reasons (``templatesources``); template-source Secrets use the Secret stubs.
 - With ClusterExternalSecrets on (and no ``--namespace``): ClusterExternalSecrets, and
   Namespaces as metadata (names, labels, deletion state: what selection needs).
+- With PushSecrets on: PushSecrets (full objects; their source Secrets are read fresh by each
+  push, never cached, as ESO does).
 
 Indexes: ExternalSecrets by target Secret (``namespace/name``), by store
 (``refs.store_ref_key``), by template source (``indexes.template_source_key``) and by
@@ -53,6 +55,7 @@ from eso.kube.resources import (
     CONFIGMAPS,
     EXTERNAL_SECRETS,
     NAMESPACES,
+    PUSH_SECRETS,
     SECRET_STORES,
     SECRETS,
     Resource,
@@ -85,6 +88,9 @@ class Informers:
             self.cluster_external_secrets = self._new(
                 CLUSTER_EXTERNAL_SECRETS, label_selector=ctl.cluster_external_secret_selector
             )
+        self.push_secrets: Informer | None = None
+        if ctl.process_push_secret:
+            self.push_secrets = self._new(PUSH_SECRETS, namespace=ns)
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
         self.secret_stores = self._new(SECRET_STORES, namespace=ns, indexers=cred_index)
         self.cluster_secret_stores: Informer | None = None
@@ -141,4 +147,6 @@ class Informers:
         found += [self.secret_versions, self.config_map_versions]
         if self.namespaces is not None and self.cluster_external_secrets is not None:
             found += [self.namespaces, self.cluster_external_secrets]
+        if self.push_secrets is not None:
+            found.append(self.push_secrets)
         return found

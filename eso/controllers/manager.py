@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 
 from eso.api import conditions as c
+from eso.api import pushconditions as pc
 from eso.clock import Clock, SystemClock
 from eso.controllers.clusterexternalsecret.reconciler import (
     ClusterExternalSecretCaches,
@@ -32,7 +33,8 @@ from eso.controllers.externalsecret.reconciler import (
 from eso.controllers.externalsecret.statuswriter import StatusWriter
 from eso.controllers.externalsecret.templatesources import TemplateSourceReader, stub_version
 from eso.controllers.informers import Informers
-from eso.controllers.routing import CES, CSS, ES, SS, EventRouting, Shared, keys
+from eso.controllers.pushsecret.reconciler import PushSecretCaches, PushSecretReconciler
+from eso.controllers.routing import CES, CSS, ES, PS, SS, EventRouting, Shared, keys
 from eso.controllers.runtime.terms import Reconcile, Terms
 from eso.controllers.secretstore.access import ProviderAccess
 from eso.controllers.secretstore.credentials import CredentialReader
@@ -153,6 +155,7 @@ class Manager:
                 (SS, c.COMPONENT_SECRET_STORE),
                 (CSS, c.COMPONENT_CLUSTER_SECRET_STORE),
                 (CES, c.COMPONENT_CLUSTER_EXTERNAL_SECRET),
+                (PS, pc.COMPONENT_PUSH_SECRET),
             )
         }
         css_cache = inf.cluster_secret_stores.cache if inf.cluster_secret_stores else Cache()
@@ -169,6 +172,24 @@ class Manager:
             self._reconcilers[CES] = self._ces_reconciler(
                 inf.namespaces.cache, inf.cluster_external_secrets.cache
             )
+        if inf.push_secrets is not None:
+            self._reconcilers[PS] = self._ps_reconciler(access, inf.push_secrets.cache, css_cache)
+
+    def _ps_reconciler(self, access: ProviderAccess, pss: Cache, css_cache: Cache) -> Reconcile:
+        caches = PushSecretCaches(
+            push_secrets=pss,
+            secret_stores=self._informers.secret_stores.cache,
+            cluster_secret_stores=css_cache,
+        )
+        return PushSecretReconciler(
+            caches=caches,
+            access=access,
+            templates=self.templates,
+            recorder=self._recorders[PS],
+            metrics=self._metrics.ps,
+            settings=self._settings.controller,
+            clock=self._clock,
+        ).reconcile
 
     def _ces_reconciler(self, namespaces: Cache, cess: Cache) -> Reconcile:
         caches = ClusterExternalSecretCaches(
@@ -311,3 +332,5 @@ class Manager:
         enqueue(ES, keys(inf.external_secrets.cache.keys()))
         if inf.cluster_external_secrets is not None:
             enqueue(CES, keys(inf.cluster_external_secrets.cache.keys()))
+        if inf.push_secrets is not None:
+            enqueue(PS, keys(inf.push_secrets.cache.keys()))

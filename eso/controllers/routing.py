@@ -14,6 +14,8 @@ whose contracts allow the query (``OwnSecretVersions.is_own_write``, ``StatusWri
 - ClusterExternalSecret changed → it; namespace created, relabelled or deleted → the CESs it
   concerns (``clusterexternalsecret.triggers``); a child ExternalSecret edited or deleted by
   hand → the CES controlling it, which restores it.
+- PushSecret added, deleted, or its spec, labels, annotations or deletion moved → it (ESO's
+  predicate); its own status writes do not wake it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ ES = "externalsecret"
 SS = "secretstore"
 CSS = "clustersecretstore"
 CES = "clusterexternalsecret"
+PS = "pushsecret"
 
 Enqueue = Callable[[str, Iterable[ObjectKey]], None]
 
@@ -104,6 +107,7 @@ class EventRouting:
         for informer, kind in ((inf.secret_versions, SECRET), (inf.config_map_versions, CM)):
             watch_sources(informer, kind=kind, reader=templates, enqueue=self._render_again)
         self._ces_handlers()
+        self._ps_handlers()
 
     # ------------------------------------------------------------------ ExternalSecrets
 
@@ -198,6 +202,23 @@ class EventRouting:
         inf.external_secrets.add_handler(
             on_update=lambda o, n: self._enqueue(CES, _owner(o) if meta_moved(o, n) else []),
             on_delete=lambda o: self._enqueue(CES, _owner(unwrap(o))),
+        )
+
+    # ------------------------------------------------------------------ PushSecrets
+
+    def _ps_handlers(self) -> None:
+        if self._inf.push_secrets is None:
+            return
+
+        def ps_gone(gone: Obj | Tombstone) -> None:
+            meta = unwrap(gone).get("metadata") or {}
+            self._metrics.ps.forget(namespace=meta.get("namespace", ""), name=meta.get("name", ""))
+            self._enqueue(PS, [object_key(unwrap(gone))])
+
+        self._inf.push_secrets.add_handler(
+            on_add=lambda o: self._enqueue(PS, [object_key(o)]),
+            on_update=lambda o, n: self._enqueue(PS, [object_key(n)] if meta_changed(o, n) else []),
+            on_delete=ps_gone,
         )
 
 

@@ -3,7 +3,7 @@
 base (settings, logging, metrics, clock, tasks) → api → template | kube | providers →
 controllers → cli/app/server. kube, providers and template are siblings and must not import
 each other. Inside controllers: runtime → secretstore → externalsecret | clusterexternalsecret
-→ informers → routing → manager.
+→ pushsecret → clusterpushsecret → informers → routing → manager.
 
 The test harness (``localkube``) is another distribution: the product never imports it (but
 for ``eso.cli``'s one guarded, lazy import), and the harness may use ``eso.api`` and eso's base
@@ -23,11 +23,15 @@ HARNESS = Path(__file__).resolve().parents[2] / "localkube" / "src" / "localkube
 
 RANK = {"base": 0, "api": 1, "kube": 2, "providers": 2, "template": 2, "controllers": 3, "top": 4}
 TOP_MODULES = {"cli", "app", "__main__", "server"}
-CONTROLLER_RANK = {
+CONTROLLER_RANK: dict[str, float] = {
     "runtime": 0,
     "secretstore": 1,
     "externalsecret": 2,
     "clusterexternalsecret": 2,
+    # A PushSecret renders templates and reads sources the way an ExternalSecret does; a
+    # ClusterPushSecret stamps PushSecrets. Fractions keep the other ranks as they are.
+    "pushsecret": 2.5,
+    "clusterpushsecret": 2.7,
     "informers": 3,
     "routing": 4,
     "manager": 5,

@@ -92,6 +92,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 - --enable-cluster-store-reconciler={{ include "eso.processClusterStore" . }}
 - --enable-cluster-external-secret-reconciler={{ include "eso.processClusterExternalSecret" . }}
+- --enable-push-secret-reconciler={{ include "eso.bool" .Values.processPushSecret }}
 - --store-requeue-interval={{ .Values.storeRequeueInterval }}
 - --aws-batch={{ include "eso.bool" .Values.aws.batch.enabled }}
 - --aws-batch-window={{ .Values.aws.batch.window }}

@@ -128,7 +128,10 @@ def test_agreement_check_notices_a_missing_or_extra_field() -> None:
     ]
 
 
-@pytest.mark.parametrize("crd", CRDS, ids=IDS)
+V1_CRDS = [c for c in CRDS if c.versions[0] == "v1"]
+
+
+@pytest.mark.parametrize("crd", V1_CRDS, ids=[c.kind for c in V1_CRDS])
 def test_names_versions_and_subresources_follow_eso(crd: Any) -> None:
     obj = build_crd(crd)
     spec = obj["spec"]
@@ -148,6 +151,18 @@ def test_names_versions_and_subresources_follow_eso(crd: Any) -> None:
     assert (v1beta1["name"], v1beta1["served"], v1beta1["storage"]) == ("v1beta1", True, False)
     assert v1["schema"] == v1beta1["schema"]
     assert v1["subresources"] == {"status": {}}
+
+
+@pytest.mark.parametrize(("kind", "short"), [("PushSecret", ["ps"]), ("ClusterPushSecret", None)])
+def test_push_kinds_are_served_as_v1alpha1_only_as_in_eso(kind: str, short: Any) -> None:
+    if kind not in IDS:
+        pytest.fail(f"{kind} has no CRD")
+    spec = crd_named(kind)["spec"]
+    assert [(v["name"], v["served"], v["storage"]) for v in spec["versions"]] == [
+        ("v1alpha1", True, True)
+    ]
+    assert spec["names"].get("shortNames") == short
+    assert spec["versions"][0]["subresources"] == {"status": {}}
 
 
 def test_printer_columns() -> None:

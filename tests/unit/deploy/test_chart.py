@@ -306,13 +306,16 @@ CORE_RULES = (
 )
 
 
-def controller_rules(kinds_: list[str]) -> set[tuple[str, str, str]]:
-    return (
+def controller_rules(kinds_: list[str], *, push: bool = True) -> set[tuple[str, str, str]]:
+    kinds_ = [*kinds_, "pushsecrets"] if push else kinds_
+    rules = (
         triples(ES, kinds_, ["get", "list", "watch"])
         | triples(ES, [f"{k}/status" for k in kinds_], ["update", "patch"])
         | triples(ES, [f"{k}/finalizers" for k in kinds_], ["update"])
         | CORE_RULES
     )
+    # deletionPolicy Delete: ESO's finalizer on a PushSecret is added and removed by a patch.
+    return rules | triples(ES, ["pushsecrets"], ["patch"]) if push else rules
 
 
 @pytest.mark.helm
@@ -346,6 +349,15 @@ def test_without_cluster_external_secrets_no_external_secret_writes_are_granted(
         [*STORE_KINDS, "clustersecretstores"]
     ) | triples("", ["namespaces"], ["get", "list", "watch"])
     assert "--enable-cluster-external-secret-reconciler=false" in args_of(objs)
+
+
+@pytest.mark.helm
+def test_without_push_secrets_nothing_about_them_is_granted(helm: Path) -> None:
+    objs = render(helm, {"processPushSecret": False})
+    rules = rules_of(one(objs, "ClusterRole"))
+    assert not {r for r in rules if r[1].startswith("pushsecrets")}
+    assert "--enable-push-secret-reconciler=false" in args_of(objs)
+    assert "--enable-push-secret-reconciler=true" in args_of(render(helm))
 
 
 @pytest.mark.helm
