@@ -18,7 +18,8 @@ PS_API = "external-secrets.io/v1alpha1"
 
 
 def data_entry(key: str, remote: str, prop: str = "", **extra: Any) -> dict[str, Any]:
-    return {"match": {"secretKey": key, "remoteRef": {"remoteKey": remote, "property": prop}}, **extra}
+    ref = {"remoteKey": remote, "property": prop}
+    return {"match": {"secretKey": key, "remoteRef": ref}, **extra}
 
 
 async def source(env: Env, ns: str, name: str = "app-src", **values: str) -> None:
@@ -81,9 +82,9 @@ async def wait_ps(
     async def probe() -> dict[str, Any] | None:
         obj = await get_ps(env, ns, name)
         for cond in ((obj or {}).get("status") or {}).get("conditions") or []:
-            if cond["type"] == "Ready" and cond["status"] == status:
-                if reason is None or cond.get("reason") == reason:
-                    return obj
+            wanted = reason is None or cond.get("reason") == reason
+            if cond["type"] == "Ready" and cond["status"] == status and wanted:
+                return obj
         return None
 
     return await wait_for(probe, timeout=20.0)

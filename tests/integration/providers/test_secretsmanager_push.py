@@ -27,10 +27,9 @@ def entry(remote: str, key: str = "password", prop: str = "", **meta: Any) -> Pu
     return PushSecretData.model_validate(doc)
 
 
-async def writer(
-    provider: AWSProvider, k8s_secrets: FakeSecrets, **aws: Any
-) -> SecretsWriter:
-    client = await provider.new_client(store_doc(**aws), namespace=NAMESPACE, get_secret=k8s_secrets)
+async def writer(provider: AWSProvider, k8s_secrets: FakeSecrets, **aws: Any) -> SecretsWriter:
+    store = store_doc(**aws)
+    client = await provider.new_client(store, namespace=NAMESPACE, get_secret=k8s_secrets)
     assert isinstance(client, SecretsWriter)
     return client
 
