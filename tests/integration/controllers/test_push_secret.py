@@ -275,3 +275,34 @@ async def _deleted(env: Env, name: str) -> bool:
 
 async def _gone(env: Env, ns: str) -> bool:
     return await get_ps(env, ns) is None
+
+
+async def test_a_secret_is_pushed_to_parameter_store(env: Env, ns: str) -> None:
+    spec = env.store_spec("awssm-secret", None)
+    spec["provider"]["aws"]["service"] = "ParameterStore"
+    body = {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "SecretStore",
+        "metadata": {"name": "ssm-store", "namespace": ns},
+        "spec": spec,
+    }
+    await env.raw.create("external-secrets.io/v1", "secretstores", body, namespace=ns)
+    await env.wait_ready("secretstores", "ssm-store", ns)
+    name = f"/{ns}/param"
+    await source(env, ns, password="p1")
+    meta = {
+        "apiVersion": "kubernetes.external-secrets.io/v1alpha1",
+        "kind": "PushSecretMetadata",
+        "spec": {"secretType": "SecureString"},
+    }
+    await push_secret(
+        env,
+        ns,
+        data=[data_entry("password", name, metadata=meta)],
+        stores=[{"name": "ssm-store"}],
+    )
+    obj = await wait_ps(env, ns, reason=pc.REASON_SYNCED)
+    assert list(obj["status"]["syncedPushSecrets"]) == ["SecretStore/ssm-store"]
+    async with env.aws.client("ssm") as ssm:
+        got = await ssm.get_parameter(Name=name, WithDecryption=True)
+    assert (got["Parameter"]["Value"], got["Parameter"]["Type"]) == ("p1", "SecureString")
