@@ -1,8 +1,8 @@
 """Generate eso's CustomResourceDefinitions (apiextensions.k8s.io/v1) from the models.
 
 ``python -m eso.api.crdgen manifests/crds`` writes ``externalsecret.yaml``,
-``secretstore.yaml``, ``clustersecretstore.yaml``, ``clusterexternalsecret.yaml`` and
-``pushsecret.yaml``
+``secretstore.yaml``, ``clustersecretstore.yaml``, ``clusterexternalsecret.yaml``,
+``pushsecret.yaml`` and ``clusterpushsecret.yaml``
 (``--check`` only compares, for CI).
 The schemas come from ``eso.api.schema``; this module adds what a CRD needs around them, following
 ESO's kubebuilder markers: names, short names, the ``external-secrets`` category, the status
@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from eso.api.clusterexternalsecret import ClusterExternalSecret
+from eso.api.clusterpushsecret import ClusterPushSecret
 from eso.api.conditions import GROUP, LABEL_COMPONENT, LABEL_COMPONENT_VALUE
 from eso.api.externalsecret import ExternalSecret
 from eso.api.meta import EsoModel
@@ -125,6 +126,19 @@ CRDS: tuple[CrdDef, ...] = (
             ("Last Sync", "date", ".status.refreshTime"),
         ),
         file_name="pushsecret.yaml",
+        versions=("v1alpha1",),
+    ),
+    CrdDef(
+        model=ClusterPushSecret,
+        kind="ClusterPushSecret",
+        plural="clusterpushsecrets",
+        short_name=None,
+        scope="Cluster",
+        columns=(
+            ("AGE", "date", ".metadata.creationTimestamp"),
+            ("Status", "string", f"{_READY}.reason"),
+        ),
+        file_name="clusterpushsecret.yaml",
         versions=("v1alpha1",),
     ),
 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 KIND_PUSH_SECRET = "PushSecret"
 KIND_CLUSTER_PUSH_SECRET = "ClusterPushSecret"
 COMPONENT_PUSH_SECRET = "pushsecret"
-COMPONENT_CLUSTER_PUSH_SECRET = "clusterpushsecret"
 
 # Condition (and event) reasons, as ESO.
 REASON_SYNCED = "Synced"
@@ -50,15 +49,13 @@ ERR_STORE_NOT_ALLOWED = (
     "denied by spec.condition"
 )
 
-# ClusterPushSecret (ESO's clusterpushsecret controller).
-CPS_REASON_NOT_READY = "NotReady"
+# ClusterPushSecret (ESO's clusterpushsecret controller; its failure events use ESO's Errored
+# reason, and eso adds a Normal event when the set of namespaces changed).
+COMPONENT_CPS_EVENTS = "external-secrets-controller"  # ESO's recorder name for this kind
 MSG_CPS_NAMESPACES_FAILED = "one or more namespaces failed"
-MSG_CPS_PROVISIONED = (
-    "ClusterPushSecret {name!r} created PushSecret {child!r} in {count} namespaces"
-)
-EVENT_CPS_NAMESPACES_FAILED = "NamespacesFailed"
+MSG_CPS_TARGET_NAMESPACES = "failed to get target Namespaces"
+MSG_CPS_PROVISIONED = "PushSecret {name!r} provisioned in {count} namespaces"
 EVENT_CPS_PROVISIONED = "Provisioned"
-ERR_CPS_NAMESPACE_SELECTOR = "failed to convert namespace selector: {error}"
-ERR_CPS_CHILD_EXISTS = (
-    "push secret {name!r} already exists in namespace and is not managed by this ClusterPushSecret"
-)
+ERR_CPS_CHILD_EXISTS = "push secret already exists in namespace"
+ERR_CPS_CREATE_OR_UPDATE = "could not create or update push secret: {error}"
+ERR_CPS_DELETE = "external secret in non matching namespace could not be deleted: {error}"

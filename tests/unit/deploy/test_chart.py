@@ -322,12 +322,14 @@ def controller_rules(kinds_: list[str], *, push: bool = True) -> set[tuple[str, 
 def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> None:
     objs = render(helm)
     role = one(objs, "ClusterRole")
-    kinds_ = [*STORE_KINDS, "clustersecretstores", "clusterexternalsecrets"]
+    kinds_ = [*STORE_KINDS, "clustersecretstores", "clusterexternalsecrets", "clusterpushsecrets"]
     assert rules_of(role) == controller_rules(kinds_) | triples(
         "", ["namespaces"], ["get", "list", "watch"]
     ) | triples(ES, ["externalsecrets"], ["create", "update", "delete"]) | triples(
         ES, ["clusterexternalsecrets"], ["patch"]
-    ) | triples("", ["namespaces"], ["patch"])
+    ) | triples("", ["namespaces"], ["patch"]) | triples(
+        ES, ["pushsecrets"], ["create", "update", "delete"]
+    )
     binding = one(objs, "ClusterRoleBinding")
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
     assert binding["subjects"] == [
@@ -344,7 +346,7 @@ def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> No
 def test_without_cluster_external_secrets_no_external_secret_writes_are_granted(
     helm: Path,
 ) -> None:
-    objs = render(helm, {"processClusterExternalSecret": False})
+    objs = render(helm, {"processClusterExternalSecret": False, "processClusterPushSecret": False})
     assert rules_of(one(objs, "ClusterRole")) == controller_rules(
         [*STORE_KINDS, "clustersecretstores"]
     ) | triples("", ["namespaces"], ["get", "list", "watch"])
@@ -357,7 +359,9 @@ def test_without_push_secrets_nothing_about_them_is_granted(helm: Path) -> None:
     rules = rules_of(one(objs, "ClusterRole"))
     assert not {r for r in rules if r[1].startswith("pushsecrets")}
     assert "--enable-push-secret-reconciler=false" in args_of(objs)
+    assert "--enable-cluster-push-secret-reconciler=false" in args_of(objs)
     assert "--enable-push-secret-reconciler=true" in args_of(render(helm))
+    assert "--enable-cluster-push-secret-reconciler=true" in args_of(render(helm))
 
 
 @pytest.mark.helm
@@ -386,6 +390,7 @@ def test_scoped_install_gets_a_namespaced_role(helm: Path, values: Obj, namespac
     assert f"--namespace={namespace}" in args
     assert "--enable-cluster-store-reconciler=false" in args
     assert "--enable-cluster-external-secret-reconciler=false" in args
+    assert "--enable-cluster-push-secret-reconciler=false" in args
 
 
 @pytest.mark.helm
