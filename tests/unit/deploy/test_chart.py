@@ -591,6 +591,8 @@ def test_prometheus_rule_alerts_on_eso_series(helm: Path) -> None:
         "SecretStoreNotReady",
         "ClusterSecretStoreNotReady",
         "ClusterExternalSecretNotReady",
+        "PushSecretNotReady",
+        "ClusterPushSecretNotReady",
         "ESOWorkqueueBacklog",
         "ESOControllerDown",
     }
@@ -621,6 +623,9 @@ def test_grafana_dashboard_plots_eso_series(helm: Path) -> None:
         "externalsecret_provider_api_calls_count",
         "clusterexternalsecret_status_condition",
         "eso_clusterexternalsecret_reconcile_duration_seconds_bucket",
+        "pushsecret_status_condition",
+        "eso_pushsecret_reconcile_duration_seconds_bucket",
+        "clusterpushsecret_status_condition",
     } <= used
     assert any("histogram_quantile(0.99" in e for e in exprs)
     assert any("histogram_quantile(0.5" in e for e in exprs)
@@ -632,7 +637,7 @@ JOB = "eso-metrics"
 OBJECT_NS = '"namespace", "$1", "exported_namespace", "(.+)"'
 # Per-object series: their `namespace` label is the object's, which a scrape with honor_labels
 # false renames `exported_namespace`.
-PER_OBJECT = ("externalsecret_", "secretstore_status_condition")
+PER_OBJECT = ("externalsecret_", "secretstore_status_condition", "pushsecret_status_condition")
 
 
 def rules(objs: list[Obj]) -> dict[str, Any]:
@@ -696,6 +701,8 @@ def test_alert_durations_come_from_values(helm: Path) -> None:
         "SecretStoreNotReady": "2m",
         "ClusterSecretStoreNotReady": "2m",
         "ClusterExternalSecretNotReady": "1m",
+        "PushSecretNotReady": "1m",
+        "ClusterPushSecretNotReady": "1m",
         "ESOWorkqueueBacklog": "3m",
         "ESOControllerDown": "5m",
     }
