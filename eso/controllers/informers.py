@@ -99,7 +99,12 @@ class Informers:
         self.cluster_push_secrets: Informer | None = None
         if ctl.process_push_secret:
             cps_index = {INDEX_CPS_OWNER: cps_owner_index} if self.process_cps else {}
-            self.push_secrets = self._new(PUSH_SECRETS, namespace=ns, indexers=cps_index)
+            self.push_secrets = self._new(
+                PUSH_SECRETS,
+                namespace=ns,
+                transform=keep_synced_resource_version,
+                indexers=cps_index,
+            )
         if self.process_cps:
             self.cluster_push_secrets = self._new(CLUSTER_PUSH_SECRETS)
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}

@@ -251,7 +251,10 @@ class PushSecretReconciler:
             try:
                 await self._delete_stale(ps, pusher, {}, message=pc.ERR_DELETE_FAILED)
             except PushError as e:
-                await self._failed(raw, ps, e)
+                # ESO keeps the finalizer and retries whatever failed: a store fixed later
+                # must still get its secrets deleted (deletionPolicy None lets go instead).
+                failure = PushFailedError(str(e.failure), retry=True)
+                await self._failed(raw, ps, PushError(failure, e.synced))
             finally:
                 await pusher.close()
         await set_finalizer(self._access.client, raw, present=False)

@@ -306,3 +306,48 @@ async def test_a_secret_is_pushed_to_parameter_store(env: Env, ns: str) -> None:
     async with env.aws.client("ssm") as ssm:
         got = await ssm.get_parameter(Name=name, WithDecryption=True)
     assert (got["Parameter"]["Value"], got["Parameter"]["Type"]) == ("p1", "SecureString")
+
+
+async def test_a_remote_taken_over_by_someone_else_is_not_deleted(env: Env, ns: str) -> None:
+    remote_key = f"{ns}/handed-over"
+    await source(env, ns, password="v")
+    await push_secret(env, ns, data=[data_entry("password", remote_key)], deletionPolicy="Delete")
+    await wait_ps(env, ns, reason=pc.REASON_SYNCED)
+    async with env.aws.client() as sm:
+        await sm.untag_resource(SecretId=remote_key, TagKeys=["managed-by"])
+    await env.raw.delete(PS_API, "pushsecrets", "push", namespace=ns)
+    await wait_for(lambda: _gone(env, ns), timeout=20.0)
+    assert (await remote(env, remote_key) or {}).get("SecretBinary") == b"v"
+
+
+async def test_a_failed_deletion_keeps_the_finalizer_and_deletes_nothing(env: Env, ns: str) -> None:
+    spec = env.store_spec("awssm-secret", None)
+    spec["provider"]["aws"]["secretsManager"] = {"recoveryWindowInDays": 3}
+    body = {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "SecretStore",
+        "metadata": {"name": "bad-window", "namespace": ns},
+        "spec": spec,
+    }
+    await env.raw.create("external-secrets.io/v1", "secretstores", body, namespace=ns)
+    await env.wait_ready("secretstores", "bad-window", ns)
+    remote_key = f"{ns}/stays"
+    await source(env, ns, password="v")
+    await push_secret(
+        env,
+        ns,
+        data=[data_entry("password", remote_key)],
+        stores=[{"name": "bad-window"}],
+        deletionPolicy="Delete",
+    )
+    await wait_ps(env, ns, reason=pc.REASON_SYNCED)
+    await env.raw.delete(PS_API, "pushsecrets", "push", namespace=ns)
+    obj = await wait_ps(env, ns, status="False", reason=pc.REASON_ERRORED)
+    assert "RecoveryWindowInDays must be between 7 and 30" in ready(obj)["message"]
+    assert FINALIZER in obj["metadata"]["finalizers"]
+    assert (await remote(env, remote_key) or {}).get("SecretBinary") == b"v"
+
+    obj["spec"]["deletionPolicy"] = "None"
+    await env.raw.update(PS_API, "pushsecrets", obj, namespace=ns)
+    await wait_for(lambda: _gone(env, ns), timeout=20.0)
+    assert (await remote(env, remote_key) or {}).get("SecretBinary") == b"v"
