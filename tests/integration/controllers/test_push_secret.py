@@ -4,9 +4,11 @@ controller, with ESO's status, ownership rule, update and deletion policies."""
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
+import structlog
 from controller_env import Env
 
 from eso.api import pushconditions as pc
@@ -351,3 +353,24 @@ async def test_a_failed_deletion_keeps_the_finalizer_and_deletes_nothing(env: En
     await env.raw.update(PS_API, "pushsecrets", obj, namespace=ns)
     await wait_for(lambda: _gone(env, ns), timeout=20.0)
     assert (await remote(env, remote_key) or {}).get("SecretBinary") == b"v"
+
+
+async def test_pushed_values_never_reach_status_events_or_logs(env: Env, ns: str) -> None:
+    canary = "push-LEAK-canary-3b9d"
+    await env.aws.create(f"{ns}/foreign", "someone else's")
+    await env.aws.create(f"{ns}/not-json", "plain", tags={"managed-by": "external-secrets"})
+    await source(env, ns, password=canary)
+    with structlog.testing.capture_logs() as logs:
+        await push_secret(env, ns, "ok", data=[data_entry("password", f"{ns}/ok")])
+        await push_secret(env, ns, "foreign", data=[data_entry("password", f"{ns}/foreign")])
+        bad = [data_entry("password", f"{ns}/not-json", "field")]
+        await push_secret(env, ns, "not-json", data=bad)
+        await wait_ps(env, ns, "ok", reason=pc.REASON_SYNCED)
+        await wait_ps(env, ns, "foreign", status="False")
+        obj = await wait_ps(env, ns, "not-json", status="False")
+    assert "requires a json secret" in ready(obj)["message"]
+    objects = await env.raw.list(PS_API, "pushsecrets", namespace=ns)
+    events = await env.raw.list("v1", "events", namespace=ns)
+    seen = json.dumps([objects, events]) + repr(logs)
+    for form in (canary, base64.b64encode(canary.encode()).decode()):
+        assert form not in seen
