@@ -202,8 +202,8 @@ async def test_deletion_policy_delete_cleans_up_remotes_it_pushed(env: Env, ns: 
     assert FINALIZER in obj["metadata"]["finalizers"]
     assert await remote(env, first) is not None
 
-    obj["spec"]["data"] = [data_entry("password", second)]
-    await env.raw.update(PS_API, "pushsecrets", obj, namespace=ns)
+    patch = {"spec": {"data": [data_entry("password", second)]}}
+    await env.raw.patch(PS_API, "pushsecrets", "push", patch, namespace=ns)
     await wait_remote(env, second, b"v")
     await wait_for(lambda: _deleted(env, first), timeout=20.0)
 
@@ -241,10 +241,8 @@ async def test_template_and_property_shape_what_is_pushed(env: Env, ns: str) -> 
 async def test_label_selected_source_and_store(env: Env, ns: str) -> None:
     remote_key = f"{ns}/selected"
     await source(env, ns, password="picked")
-    store = await env.get("secretstores", "aws-store", ns)
-    assert store is not None
-    store["metadata"].setdefault("labels", {})["push-target"] = "yes"
-    await env.raw.update("external-secrets.io/v1", "secretstores", store, namespace=ns)
+    labels = {"metadata": {"labels": {"push-target": "yes"}}}
+    await env.raw.patch("external-secrets.io/v1", "secretstores", "aws-store", labels, namespace=ns)
     await push_secret(
         env,
         ns,
@@ -349,8 +347,8 @@ async def test_a_failed_deletion_keeps_the_finalizer_and_deletes_nothing(env: En
     assert FINALIZER in obj["metadata"]["finalizers"]
     assert (await remote(env, remote_key) or {}).get("SecretBinary") == b"v"
 
-    obj["spec"]["deletionPolicy"] = "None"
-    await env.raw.update(PS_API, "pushsecrets", obj, namespace=ns)
+    patch = {"spec": {"deletionPolicy": "None"}}
+    await env.raw.patch(PS_API, "pushsecrets", "push", patch, namespace=ns)
     await wait_for(lambda: _gone(env, ns), timeout=20.0)
     assert (await remote(env, remote_key) or {}).get("SecretBinary") == b"v"
 
