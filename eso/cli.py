@@ -123,6 +123,18 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         _bool,
     ),
     RunFlag(
+        "--enable-push-secret-reconciler",
+        "controller.process_push_secret",
+        "reconcile PushSecrets",
+        _bool,
+    ),
+    RunFlag(
+        "--enable-cluster-push-secret-reconciler",
+        "controller.process_cluster_push_secret",
+        "reconcile ClusterPushSecrets (off when --namespace is set)",
+        _bool,
+    ),
+    RunFlag(
         "--cluster-external-secret-selector",
         "controller.cluster_external_secret_selector",
         "serve only the ClusterExternalSecrets with these labels (label selector)",

@@ -140,6 +140,16 @@ class ControllerSettings(_Section):
         description="Reconcile ClusterExternalSecrets (ESO's default: on). Ignored when "
         "watching one namespace: the kind is cluster-scoped and writes into any namespace.",
     )
+    process_push_secret: bool = Field(
+        True,
+        description="Reconcile PushSecrets (ESO's --enable-push-secret-reconciler, default "
+        "on): push Secret values to stores that can be written.",
+    )
+    process_cluster_push_secret: bool = Field(
+        True,
+        description="Reconcile ClusterPushSecrets (ESO's default: on). Ignored when watching "
+        "one namespace, or with PushSecrets off: its PushSecrets go to any namespace.",
+    )
     cluster_external_secret_selector: str | None = Field(
         None,
         description="Label selector of the ClusterExternalSecrets to serve (eso only; None: "

@@ -1,9 +1,9 @@
 """Generate eso's CustomResourceDefinitions (apiextensions.k8s.io/v1) from the models.
 
 ``python -m eso.api.crdgen manifests/crds`` writes ``externalsecret.yaml``,
-``secretstore.yaml``, ``clustersecretstore.yaml``, ``clusterexternalsecret.yaml`` and one
-``generator-<kind>.yaml`` per generators.external-secrets.io kind (``--check`` only compares,
-for CI).
+``secretstore.yaml``, ``clustersecretstore.yaml``, ``clusterexternalsecret.yaml``,
+``pushsecret.yaml``, ``clusterpushsecret.yaml`` and one ``generator-<kind>.yaml`` per
+generators.external-secrets.io kind (``--check`` only compares, for CI).
 The schemas come from ``eso.api.schema``; this module adds what a CRD needs around them, following
 ESO's kubebuilder markers: names, short names, the ``external-secrets`` category, the status
 subresource, printer columns, and two served versions with one schema: ``v1`` (storage) and
@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from eso.api.clusterexternalsecret import ClusterExternalSecret
+from eso.api.clusterpushsecret import ClusterPushSecret
 from eso.api.conditions import GROUP, LABEL_COMPONENT, LABEL_COMPONENT_VALUE
 from eso.api.externalsecret import ExternalSecret
 from eso.api.generators import (
@@ -35,6 +36,7 @@ from eso.api.generators import (
     Uuid,
 )
 from eso.api.meta import EsoModel
+from eso.api.pushsecret import PushSecret
 from eso.api.schema import field_schema, is_required
 from eso.api.secretstore import ClusterSecretStore, SecretStore
 
@@ -52,13 +54,15 @@ class CrdDef:
     model: type[EsoModel]
     kind: str
     plural: str
-    short_name: str
+    short_name: str | None
     scope: str
     columns: tuple[tuple[str, str, str], ...]  # (name, type, jsonPath)
     selectable_fields: tuple[str, ...] = ()
     file_name: str = ""
     group: str = GROUP
-    versions: tuple[str, ...] = ("v1", "v1beta1")  # the first is the storage version
+    versions: tuple[str, ...] = ("v1", "v1beta1")
+    """Served versions, the storage one first (the rest deprecated); ESO serves PushSecret
+    and ClusterPushSecret as v1alpha1 only."""
     categories: tuple[str, ...] = ("external-secrets",)
 
 
@@ -123,6 +127,33 @@ CRDS: tuple[CrdDef, ...] = (
         ),
         file_name="clusterexternalsecret.yaml",
     ),
+    CrdDef(
+        model=PushSecret,
+        kind="PushSecret",
+        plural="pushsecrets",
+        short_name="ps",
+        scope="Namespaced",
+        columns=(
+            ("AGE", "date", ".metadata.creationTimestamp"),
+            ("Status", "string", f"{_READY}.reason"),
+            ("Last Sync", "date", ".status.refreshTime"),
+        ),
+        file_name="pushsecret.yaml",
+        versions=("v1alpha1",),
+    ),
+    CrdDef(
+        model=ClusterPushSecret,
+        kind="ClusterPushSecret",
+        plural="clusterpushsecrets",
+        short_name=None,
+        scope="Cluster",
+        columns=(
+            ("AGE", "date", ".metadata.creationTimestamp"),
+            ("Status", "string", f"{_READY}.reason"),
+        ),
+        file_name="clusterpushsecret.yaml",
+        versions=("v1alpha1",),
+    ),
 )
 
 
@@ -180,7 +211,8 @@ def _version(name: str, crd: CrdDef, *, storage: bool) -> dict[str, Any]:
     if not storage:
         version["deprecated"] = True
         version["deprecationWarning"] = (
-            f"{crd.group}/{name} {crd.kind} is deprecated; use {crd.group}/v1 {crd.kind}"
+            f"{crd.group}/{name} {crd.kind} is deprecated; use {crd.group}/{crd.versions[0]} "
+            f"{crd.kind}"
         )
     version["schema"] = {"openAPIV3Schema": root_schema(crd.model)}
     version["subresources"] = {"status": {}}

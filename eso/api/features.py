@@ -17,10 +17,12 @@ from typing import Any
 
 from eso.api.externalsecret import ExternalSecret
 from eso.api.meta import EsoModel
+from eso.api.pushsecret import PushSecret
 from eso.api.secretstore import OTHER_PROVIDERS, ClusterSecretStore, SecretStore
 
 __all__ = [
     "EXTERNAL_SECRET_UNIMPLEMENTED",
+    "PUSH_SECRET_UNIMPLEMENTED",
     "STORE_UNIMPLEMENTED",
     "Feature",
     "unimplemented_features",
@@ -45,15 +47,24 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 
-# aws.secretsManager is absent on purpose: it only shapes PushSecret deletions, which eso does
-# not do, so ignoring it is the correct behaviour rather than a missing feature.
+# Generators are another helper's work; dataTo is ESO 2.x bulk push; the resource policy needs
+# a ConfigMap read providers cannot make, and replication is not done by eso yet.
+PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
+    Feature("spec.selector.generatorRef"),
+    Feature("spec.dataTo"),
+    Feature("spec.data[].metadata.spec.resourcePolicy"),
+    Feature("spec.data[].metadata.spec.replicationLocations"),
+)
+
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.provider.aws.service", ("CertificateManager",)),
     *(Feature(f"spec.provider.{name}") for name in OTHER_PROVIDERS),
 )
 
 
-def unimplemented_features(obj: ExternalSecret | SecretStore | ClusterSecretStore) -> list[str]:
+def unimplemented_features(
+    obj: ExternalSecret | SecretStore | ClusterSecretStore | PushSecret,
+) -> list[str]:
     """The used-but-unimplemented fields of ``obj``, as concrete paths in spec order.
 
     Items carry their index and value-limited features their value, e.g.
@@ -61,7 +72,11 @@ def unimplemented_features(obj: ExternalSecret | SecretStore | ClusterSecretStor
     the object as written. Pure and cheap enough to call on every reconcile.
     """
     table = (
-        EXTERNAL_SECRET_UNIMPLEMENTED if isinstance(obj, ExternalSecret) else STORE_UNIMPLEMENTED
+        EXTERNAL_SECRET_UNIMPLEMENTED
+        if isinstance(obj, ExternalSecret)
+        else PUSH_SECRET_UNIMPLEMENTED
+        if isinstance(obj, PushSecret)
+        else STORE_UNIMPLEMENTED
     )
     doc = {"spec": _non_default(obj.spec)}
     return [hit for feature in table for hit in _hits(doc, feature)]

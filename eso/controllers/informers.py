@@ -17,6 +17,10 @@ What is watched, and why:
   for the same reasons (``templatesources``); template-source Secrets use the Secret stubs.
 - With ClusterExternalSecrets on (and no ``--namespace``): ClusterExternalSecrets, and
   Namespaces as metadata (names, labels, deletion state: what selection needs).
+- With PushSecrets on: PushSecrets (full objects; their source Secrets are read fresh by each
+  push, never cached, as ESO does), indexed by controlling ClusterPushSecret (``cps-owner``)
+  when ClusterPushSecrets are on too (not in a scoped install); those need Namespaces as
+  metadata, shared with ClusterExternalSecrets.
 
 Indexes: ExternalSecrets by target Secret (``namespace/name``), by store
 (``refs.store_ref_key``), by template source (``indexes.template_source_key``) and by
@@ -31,6 +35,7 @@ from typing import Any
 from eso.api import conditions as c
 from eso.clock import Clock
 from eso.controllers.clusterexternalsecret.desired import INDEX_CES_OWNER, ces_owner_index
+from eso.controllers.clusterpushsecret.children import INDEX_CPS_OWNER, cps_owner_index
 from eso.controllers.externalsecret.indexes import (
     INDEX_OWNER,
     INDEX_STORE,
@@ -49,10 +54,12 @@ from eso.kube.client import KubeClient
 from eso.kube.informer import Informer
 from eso.kube.resources import (
     CLUSTER_EXTERNAL_SECRETS,
+    CLUSTER_PUSH_SECRETS,
     CLUSTER_SECRET_STORES,
     CONFIGMAPS,
     EXTERNAL_SECRETS,
     NAMESPACES,
+    PUSH_SECRETS,
     SECRET_STORES,
     SECRETS,
     Resource,
@@ -78,13 +85,28 @@ class Informers:
             transform=keep_synced_resource_version,
             indexers=self._es_indexers(),
         )
+        # ClusterPushSecrets stamp PushSecrets into any namespace: never in a scoped install.
+        self.process_cps = ctl.process_push_secret and ctl.process_cluster_push_secret and not ns
         self.namespaces: Informer | None = None
         self.cluster_external_secrets: Informer | None = None
-        if self.process_ces:
+        if self.process_ces or self.process_cps:
             self.namespaces = self._new(NAMESPACES, metadata_only=True, name="namespaces")
+        if self.process_ces:
             self.cluster_external_secrets = self._new(
                 CLUSTER_EXTERNAL_SECRETS, label_selector=ctl.cluster_external_secret_selector
             )
+        self.push_secrets: Informer | None = None
+        self.cluster_push_secrets: Informer | None = None
+        if ctl.process_push_secret:
+            cps_index = {INDEX_CPS_OWNER: cps_owner_index} if self.process_cps else {}
+            self.push_secrets = self._new(
+                PUSH_SECRETS,
+                namespace=ns,
+                transform=keep_synced_resource_version,
+                indexers=cps_index,
+            )
+        if self.process_cps:
+            self.cluster_push_secrets = self._new(CLUSTER_PUSH_SECRETS)
         cred_index = {INDEX_CREDENTIAL: credential_secret_keys}
         self.secret_stores = self._new(SECRET_STORES, namespace=ns, indexers=cred_index)
         self.cluster_secret_stores: Informer | None = None
@@ -139,6 +161,10 @@ class Informers:
         if self.cluster_secret_stores is not None:
             found.append(self.cluster_secret_stores)
         found += [self.secret_versions, self.config_map_versions]
-        if self.namespaces is not None and self.cluster_external_secrets is not None:
-            found += [self.namespaces, self.cluster_external_secrets]
-        return found
+        optional = (
+            self.namespaces,
+            self.cluster_external_secrets,
+            self.push_secrets,
+            self.cluster_push_secrets,
+        )
+        return found + [i for i in optional if i is not None]

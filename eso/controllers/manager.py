@@ -20,10 +20,15 @@ from typing import Any
 import structlog
 
 from eso.api import conditions as c
+from eso.api import pushconditions as pc
 from eso.clock import Clock, SystemClock
 from eso.controllers.clusterexternalsecret.reconciler import (
     ClusterExternalSecretCaches,
     ClusterExternalSecretReconciler,
+)
+from eso.controllers.clusterpushsecret.reconciler import (
+    ClusterPushSecretCaches,
+    ClusterPushSecretReconciler,
 )
 from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
 from eso.controllers.externalsecret.reconciler import (
@@ -33,8 +38,9 @@ from eso.controllers.externalsecret.reconciler import (
 from eso.controllers.externalsecret.statuswriter import StatusWriter
 from eso.controllers.externalsecret.templatesources import TemplateSourceReader, stub_version
 from eso.controllers.informers import Informers
+from eso.controllers.pushsecret.reconciler import PushSecretCaches, PushSecretReconciler
 from eso.controllers.rollout.rollouts import Rollouts
-from eso.controllers.routing import CES, CSS, ES, SS, EventRouting, Shared, keys
+from eso.controllers.routing import CES, CPS, CSS, ES, PS, SS, EventRouting, Shared, keys
 from eso.controllers.runtime.terms import Reconcile, Terms
 from eso.controllers.secretstore.access import ProviderAccess
 from eso.controllers.secretstore.credentials import CredentialReader
@@ -163,6 +169,8 @@ class Manager:
                 (SS, c.COMPONENT_SECRET_STORE),
                 (CSS, c.COMPONENT_CLUSTER_SECRET_STORE),
                 (CES, c.COMPONENT_CLUSTER_EXTERNAL_SECRET),
+                (PS, pc.COMPONENT_PUSH_SECRET),
+                (CPS, pc.COMPONENT_CPS_EVENTS),
             )
         }
         css_cache = inf.cluster_secret_stores.cache if inf.cluster_secret_stores else Cache()
@@ -179,6 +187,43 @@ class Manager:
             self._reconcilers[CES] = self._ces_reconciler(
                 inf.namespaces.cache, inf.cluster_external_secrets.cache
             )
+        if inf.push_secrets is not None:
+            self._reconcilers[PS] = self._ps_reconciler(access, inf.push_secrets.cache, css_cache)
+        if inf.cluster_push_secrets is not None and inf.namespaces is not None:
+            self._reconcilers[CPS] = self._cps_reconciler(
+                inf.cluster_push_secrets.cache, inf.namespaces.cache
+            )
+
+    def _cps_reconciler(self, cpss: Cache, namespaces: Cache) -> Reconcile:
+        assert self._informers.push_secrets is not None  # ClusterPushSecrets need PushSecrets
+        caches = ClusterPushSecretCaches(
+            cluster_push_secrets=cpss,
+            namespaces=namespaces,
+            push_secrets=self._informers.push_secrets.cache,
+        )
+        return ClusterPushSecretReconciler(
+            caches=caches,
+            client=self._client,
+            recorder=self._recorders[CPS],
+            metrics=self._metrics.cps,
+            clock=self._clock,
+        ).reconcile
+
+    def _ps_reconciler(self, access: ProviderAccess, pss: Cache, css_cache: Cache) -> Reconcile:
+        caches = PushSecretCaches(
+            push_secrets=pss,
+            secret_stores=self._informers.secret_stores.cache,
+            cluster_secret_stores=css_cache,
+        )
+        return PushSecretReconciler(
+            caches=caches,
+            access=access,
+            templates=self.templates,
+            recorder=self._recorders[PS],
+            metrics=self._metrics.ps,
+            settings=self._settings.controller,
+            clock=self._clock,
+        ).reconcile
 
     def _build_sharding(self) -> Sharding | None:
         """Slot gating for ``--shards`` above 1; None for one shard (today's behaviour)."""
@@ -352,3 +397,7 @@ class Manager:
         enqueue(ES, keys(inf.external_secrets.cache.keys()))
         if inf.cluster_external_secrets is not None:
             enqueue(CES, keys(inf.cluster_external_secrets.cache.keys()))
+        if inf.push_secrets is not None:
+            enqueue(PS, keys(inf.push_secrets.cache.keys()))
+        if inf.cluster_push_secrets is not None:
+            enqueue(CPS, keys(inf.cluster_push_secrets.cache.keys()))

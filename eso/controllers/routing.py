@@ -14,6 +14,11 @@ whose contracts allow the query (``OwnSecretVersions.is_own_write``, ``StatusWri
 - ClusterExternalSecret changed → it; namespace created, relabelled or deleted → the CESs it
   concerns (``clusterexternalsecret.triggers``); a child ExternalSecret edited or deleted by
   hand → the CES controlling it, which restores it.
+- PushSecret added, deleted, or its spec, labels, annotations or deletion moved → it (ESO's
+  predicate); its own status writes do not wake it.
+- ClusterPushSecret changed → it; namespace created, relabelled or deleted → the ones it
+  concerns (``clusterpushsecret.triggers``); a child PushSecret edited or deleted by hand →
+  its parent, which restores it.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from eso.api import conditions as c
 from eso.controllers.clusterexternalsecret.desired import ces_owner_index
 from eso.controllers.clusterexternalsecret.triggers import concerned, meta_moved, namespace_moved
+from eso.controllers.clusterpushsecret import triggers as cps_triggers
 from eso.controllers.externalsecret.indexes import (
     INDEX_STORE,
     INDEX_TARGET,
@@ -51,6 +57,8 @@ ES = "externalsecret"
 SS = "secretstore"
 CSS = "clustersecretstore"
 CES = "clusterexternalsecret"
+PS = "pushsecret"
+CPS = "clusterpushsecret"
 
 Enqueue = Callable[[str, Iterable[ObjectKey]], None]
 
@@ -104,6 +112,7 @@ class EventRouting:
         for informer, kind in ((inf.secret_versions, SECRET), (inf.config_map_versions, CM)):
             watch_sources(informer, kind=kind, reader=templates, enqueue=self._render_again)
         self._ces_handlers()
+        self._ps_handlers()
 
     # ------------------------------------------------------------------ ExternalSecrets
 
@@ -198,6 +207,56 @@ class EventRouting:
         inf.external_secrets.add_handler(
             on_update=lambda o, n: self._enqueue(CES, _owner(o) if meta_moved(o, n) else []),
             on_delete=lambda o: self._enqueue(CES, _owner(unwrap(o))),
+        )
+
+    # ------------------------------------------------------------------ PushSecrets
+
+    def _ps_handlers(self) -> None:
+        if self._inf.push_secrets is None:
+            return
+
+        def ps_gone(gone: Obj | Tombstone) -> None:
+            meta = unwrap(gone).get("metadata") or {}
+            self._metrics.ps.forget(namespace=meta.get("namespace", ""), name=meta.get("name", ""))
+            self._enqueue(PS, [object_key(unwrap(gone))])
+
+        self._inf.push_secrets.add_handler(
+            on_add=lambda o: self._enqueue(PS, [object_key(o)]),
+            on_update=lambda o, n: self._enqueue(PS, [object_key(n)] if meta_changed(o, n) else []),
+            on_delete=ps_gone,
+        )
+        self._cps_handlers()
+
+    def _cps_handlers(self) -> None:
+        inf = self._inf
+        if inf.cluster_push_secrets is None or inf.namespaces is None or inf.push_secrets is None:
+            return
+        cpss = inf.cluster_push_secrets.cache
+
+        def cps_gone(gone: Obj | Tombstone) -> None:
+            obj = unwrap(gone)
+            self._metrics.cps.forget(
+                namespace="", name=str((obj.get("metadata") or {}).get("name", ""))
+            )
+            self._enqueue(CPS, [object_key(obj)])
+
+        inf.cluster_push_secrets.add_handler(
+            on_add=lambda o: self._enqueue(CPS, [object_key(o)]),
+            on_update=lambda o, n: self._enqueue(CPS, [object_key(n)] if meta_moved(o, n) else []),
+            on_delete=cps_gone,
+        )
+        inf.namespaces.add_handler(
+            on_add=lambda o: self._enqueue(CPS, cps_triggers.concerned(cpss.list(), o)),
+            on_update=lambda o, n: self._enqueue(
+                CPS, cps_triggers.concerned(cpss.list(), o, n) if namespace_moved(o, n) else []
+            ),
+            on_delete=lambda o: self._enqueue(CPS, cps_triggers.concerned(cpss.list(), unwrap(o))),
+        )
+        inf.push_secrets.add_handler(
+            on_update=lambda o, n: self._enqueue(
+                CPS, cps_triggers.owner_key(o) if meta_moved(o, n) else []
+            ),
+            on_delete=lambda o: self._enqueue(CPS, cps_triggers.owner_key(unwrap(o))),
         )
 
 

@@ -33,7 +33,7 @@ import structlog
 
 from eso.clock import Clock
 from eso.controllers.informers import Informers
-from eso.controllers.routing import CES, CSS, ES, SS, Enqueue, keys
+from eso.controllers.routing import CES, CPS, CSS, ES, PS, SS, Enqueue, keys
 from eso.controllers.runtime.terms import Reconcile
 from eso.controllers.runtime.worker import Result
 from eso.kube.client import KubeClient
@@ -156,6 +156,11 @@ def cached_keys(informers: Informers) -> dict[str, CachedKeys]:
         found[CSS] = informers.cluster_secret_stores.cache.keys
     if informers.cluster_external_secrets is not None:
         found[CES] = informers.cluster_external_secrets.cache.keys
+    # PushSecrets and ClusterPushSecrets follow their own key's slot, as ExternalSecrets do.
+    if informers.push_secrets is not None:
+        found[PS] = informers.push_secrets.cache.keys
+    if informers.cluster_push_secrets is not None:
+        found[CPS] = informers.cluster_push_secrets.cache.keys
     return found
 
 

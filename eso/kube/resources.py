@@ -70,3 +70,8 @@ CLUSTER_EXTERNAL_SECRETS = Resource(
 DEPLOYMENTS = Resource("apps", "v1", "deployments", "Deployment", True)
 STATEFULSETS = Resource("apps", "v1", "statefulsets", "StatefulSet", True)
 DAEMONSETS = Resource("apps", "v1", "daemonsets", "DaemonSet", True)
+# PushSecret and ClusterPushSecret are served only as v1alpha1 by ESO.
+PUSH_SECRETS = Resource(ESO_GROUP, "v1alpha1", "pushsecrets", "PushSecret", True)
+CLUSTER_PUSH_SECRETS = Resource(
+    ESO_GROUP, "v1alpha1", "clusterpushsecrets", "ClusterPushSecret", False
+)

@@ -15,6 +15,7 @@ from eso.metrics.clusterexternalsecret import ClusterExternalSecretMetrics
 from eso.metrics.eso_series import ExternalSecretMetrics
 from eso.metrics.kube import ClientMetrics, InformerMetrics
 from eso.metrics.provider import ProviderMetrics
+from eso.metrics.pushsecret import ClusterPushSecretMetrics, PushSecretMetrics
 from eso.metrics.rollout import RolloutMetrics
 from eso.metrics.runtime import LeaderMetrics, RuntimeMetrics, WorkqueueMetrics
 from eso.metrics.secretstore import StoreMetrics
@@ -23,11 +24,13 @@ from eso.metrics.shards import ShardMetrics
 __all__ = [
     "ClientMetrics",
     "ClusterExternalSecretMetrics",
+    "ClusterPushSecretMetrics",
     "ExternalSecretMetrics",
     "InformerMetrics",
     "LeaderMetrics",
     "Metrics",
     "ProviderMetrics",
+    "PushSecretMetrics",
     "RolloutMetrics",
     "RuntimeMetrics",
     "ShardMetrics",
@@ -48,6 +51,8 @@ class Metrics:
         self.es = ExternalSecretMetrics(r)
         self.stores = StoreMetrics(r)
         self.ces = ClusterExternalSecretMetrics(r)
+        self.ps = PushSecretMetrics(r)
+        self.cps = ClusterPushSecretMetrics(r)
         self.provider = ProviderMetrics(r)
         self.runtime = RuntimeMetrics(r)
         self.workqueue = WorkqueueMetrics(r)

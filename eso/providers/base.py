@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, runtime_checkable
 
 if TYPE_CHECKING:
     from eso.api.findrewrite import ExternalSecretFind
+    from eso.api.pushsecret import PushSecretData, PushSecretRemoteRef
     from eso.api.secretstore import AnyStore
     from eso.api.sources import ExternalSecretDataRemoteRef
 
@@ -67,6 +68,11 @@ class NotImplementedFeatureError(ConfigError):
 
 class ProviderUnavailableError(ProviderError):
     """A transient failure (throttling, 5xx, network): retry with backoff."""
+
+
+class NotManagedError(ProviderError):
+    """The remote secret exists but eso did not create it (no ``managed-by`` tag): a push
+    must neither overwrite nor delete it."""
 
 
 # --- notices (provider → controller → event on the store) --------------------------------
@@ -188,6 +194,34 @@ class SecretsClient(Protocol):
 
     async def close(self) -> None:
         """Release this client; shared sessions stay open for other clients."""
+        ...
+
+
+@runtime_checkable
+class SecretsWriter(Protocol):
+    """Writes secrets for one store (PushSecret); a ``SecretsClient`` may also be one.
+
+    A client that is not a ``SecretsWriter`` belongs to a read-only store. Every write
+    follows ESO's ownership rule: a remote secret is only changed or deleted when it carries
+    the ``managed-by: external-secrets`` tag set when eso (or ESO) created it. A failed write
+    leaves the remote as it was as far as the provider allows (no partial value is written),
+    and invalidates the provider's cached value of that secret either way, so readers of the
+    same key see the new value on their next read.
+    """
+
+    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+        """Push ``data[entry.secret_key]`` (the whole map as JSON without a key) to the
+        entry's remote ref; writes only when the value or the metadata differ. Raises
+        ``NotManagedError``, ``ConfigError`` (bad metadata, missing key) or ``ProviderError``."""
+        ...
+
+    async def delete_secret(self, ref: PushSecretRemoteRef) -> None:
+        """Delete the remote secret if eso manages it; a missing or foreign one is left
+        alone without error (ESO's rule). Idempotent."""
+        ...
+
+    async def secret_exists(self, ref: PushSecretRemoteRef) -> bool:
+        """Whether the remote secret exists (``updatePolicy: IfNotExists``)."""
         ...
 
 

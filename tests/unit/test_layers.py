@@ -3,7 +3,7 @@
 base (settings, logging, metrics, clock, tasks) → api → template | kube | providers →
 generators → controllers → cli/app/server. kube, providers and template are siblings and
 must not import each other. Inside controllers: runtime → secretstore | rollout → externalsecret |
-clusterexternalsecret → informers → routing → sharding → manager.
+clusterexternalsecret → pushsecret → clusterpushsecret → informers → routing → sharding → manager.
 
 The test harness (``localkube``) is another distribution: the product never imports it (but
 for ``eso.cli``'s one guarded, lazy import), and the harness may use ``eso.api`` and eso's base
@@ -32,12 +32,16 @@ RANK = {
     "top": 4,
 }
 TOP_MODULES = {"cli", "app", "__main__", "server"}
-CONTROLLER_RANK = {
+CONTROLLER_RANK: dict[str, float] = {
     "runtime": 0,
     "secretstore": 1,
     "rollout": 1,
     "externalsecret": 2,
     "clusterexternalsecret": 2,
+    # A PushSecret renders templates and reads sources the way an ExternalSecret does; a
+    # ClusterPushSecret stamps PushSecrets. Fractions keep the other ranks as they are.
+    "pushsecret": 2.5,
+    "clusterpushsecret": 2.7,
     "informers": 3,
     "routing": 4,
     "sharding": 5,

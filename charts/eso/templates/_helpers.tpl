@@ -66,6 +66,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- if and .Values.processClusterGenerator (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
 {{- end }}
 
+{{/* ClusterPushSecrets likewise, and only with PushSecrets on: they stamp PushSecrets. */}}
+{{- define "eso.processClusterPushSecret" -}}
+{{- if and .Values.processPushSecret .Values.processClusterPushSecret (not (include "eso.scoped" .)) }}true{{ else }}false{{ end }}
+{{- end }}
+
 {{- define "eso.image" -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
@@ -98,6 +103,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 - --enable-cluster-store-reconciler={{ include "eso.processClusterStore" . }}
 - --enable-cluster-external-secret-reconciler={{ include "eso.processClusterExternalSecret" . }}
+- --enable-push-secret-reconciler={{ include "eso.bool" .Values.processPushSecret }}
+- --enable-cluster-push-secret-reconciler={{ include "eso.processClusterPushSecret" . }}
 - --store-requeue-interval={{ .Values.storeRequeueInterval }}
 - --aws-batch={{ include "eso.bool" .Values.aws.batch.enabled }}
 - --aws-batch-window={{ .Values.aws.batch.window }}

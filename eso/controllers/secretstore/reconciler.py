@@ -42,9 +42,9 @@ from eso.settings import ControllerSettings
 
 log = structlog.get_logger(__name__)
 
-# ESO reports a store's capabilities (``ReadWrite`` for AWS, which it can push to). eso does
-# not push yet (PushSecret is issue 12), so every store reports what eso can do with it: read.
-CAPABILITIES: dict[str, str] = {}
+# What ESO's ``Capabilities()`` reports per provider: AWS Secrets Manager and Parameter Store
+# are ``ReadWrite`` (PushSecret writes to both); a provider not listed can only be read.
+CAPABILITIES: dict[str, str] = {"aws": "ReadWrite"}
 DEFAULT_CAPABILITIES = "ReadOnly"
 
 

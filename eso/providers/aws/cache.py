@@ -94,6 +94,14 @@ class ValueCache(Generic[V]):
             del self._entries[k]
         return len(stale)
 
+    def forget_secret(self, secret_id: str) -> int:
+        """Drop every entry of ``secret_id`` (all identities and versions) after a write to
+        it, so no reader is served the value from before the write; returns how many."""
+        stale = [k for k in self._entries if k.secret_id == secret_id]
+        for k in stale:
+            del self._entries[k]
+        return len(stale)
+
     def clear(self) -> None:
         self._entries.clear()
 

@@ -30,7 +30,7 @@ between the listing and its read is left out rather than failing the find.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import structlog
@@ -49,6 +49,7 @@ from eso.providers.aws.session import (
     resolve_endpoint,
 )
 from eso.providers.aws.ssmreader import PROVIDER_LABEL, Listing, Parameter, SSMIdentityReader
+from eso.providers.aws.ssmwriter import ParameterStoreWriter
 from eso.providers.aws.validation import validate_common
 from eso.providers.base import (
     AuthError,
@@ -66,6 +67,7 @@ from eso.settings import AWSSettings
 
 if TYPE_CHECKING:
     from eso.api.findrewrite import ExternalSecretFind
+    from eso.api.pushsecret import PushSecretData, PushSecretRemoteRef
     from eso.api.secretstore import AnyStore
     from eso.api.secretstore import AWSProvider as AWSProviderSpec
     from eso.api.sources import ExternalSecretDataRemoteRef
@@ -177,7 +179,12 @@ class ParameterStoreProvider:
                 clock=self._clock,
             )
             self._readers[shared.identity] = reader
-        return ParameterStoreClient(reader, prefix=aws.prefix, slot=slot, on_notice=on_notice)
+        writer = ParameterStoreWriter(
+            shared.client, prefix=aws.prefix, cache=self._cache, metrics=self._metrics
+        )
+        return ParameterStoreClient(
+            reader, prefix=aws.prefix, slot=slot, on_notice=on_notice, writer=writer
+        )
 
     async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:
         """A store was deleted: give back its client slot (the client closes if now unused)."""
@@ -212,11 +219,25 @@ class ParameterStoreClient:
         prefix: str,
         slot: Slot,
         on_notice: NoticeHandler | None,
+        writer: ParameterStoreWriter,
     ) -> None:
         self._reader = reader
         self._prefix = prefix
         self._slot = slot
         self._on_notice = on_notice
+        self._writer = writer  # PushSecret's writes: ssmwriter owns their rules
+
+    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+        """PushSecret: see ``ssmwriter.ParameterStoreWriter.push_secret``."""
+        await self._writer.push_secret(data, entry)
+
+    async def delete_secret(self, ref: PushSecretRemoteRef) -> None:
+        """PushSecret deletion: see ``ssmwriter.ParameterStoreWriter.delete_secret``."""
+        await self._writer.delete_secret(ref)
+
+    async def secret_exists(self, ref: PushSecretRemoteRef) -> bool:
+        """updatePolicy IfNotExists: whether the parameter exists."""
+        return await self._writer.secret_exists(ref)
 
     @property
     def identity(self) -> str:

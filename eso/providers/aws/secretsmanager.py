@@ -32,7 +32,7 @@ to what the provider returns, as in ESO.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import structlog
@@ -47,6 +47,7 @@ from eso.providers.aws.listing import find_query
 from eso.providers.aws.principal import client_spec
 from eso.providers.aws.reader import AWSCURRENT, PROVIDER_LABEL, IdentityReader, SecretValue
 from eso.providers.aws.session import SessionPool, resolve_endpoint
+from eso.providers.aws.smwriter import SecretsManagerWriter
 from eso.providers.aws.validation import validate_common
 from eso.providers.base import (
     ConfigError,
@@ -63,6 +64,7 @@ from eso.settings import AWSSettings
 
 if TYPE_CHECKING:
     from eso.api.findrewrite import ExternalSecretFind
+    from eso.api.pushsecret import PushSecretData, PushSecretRemoteRef
     from eso.api.secretstore import AnyStore
     from eso.api.secretstore import AWSProvider as AWSProviderSpec
     from eso.api.sources import ExternalSecretDataRemoteRef
@@ -169,7 +171,16 @@ class AWSProvider:
                 clock=self._clock,
             )
             self._readers[shared.identity] = reader
-        return SecretsManagerClient(reader, prefix=aws.prefix, slot=slot, on_notice=on_notice)
+        writer = SecretsManagerWriter(
+            shared.client,
+            prefix=aws.prefix,
+            cache=self._cache,
+            metrics=self._metrics,
+            config=aws.secrets_manager,
+        )
+        return SecretsManagerClient(
+            reader, prefix=aws.prefix, slot=slot, on_notice=on_notice, writer=writer
+        )
 
     async def forget_store(self, *, kind: str, namespace: str | None, name: str) -> None:
         """A store was deleted: give back its client slots (a client closes once unused)."""
@@ -202,11 +213,13 @@ class SecretsManagerClient:
         prefix: str,
         slot: Slot,
         on_notice: NoticeHandler | None,
+        writer: SecretsManagerWriter,
     ) -> None:
         self._reader = reader
         self._prefix = prefix
         self._slot = slot
         self._on_notice = on_notice
+        self._writer = writer  # PushSecret's writes: smwriter owns their rules
 
     @property
     def identity(self) -> str:
@@ -301,6 +314,18 @@ class SecretsManagerClient:
             self._on_notice(notice)
         except Exception:  # a broken hook must not fail a read
             log.exception("notice_handler_failed", reason=notice.reason)
+
+    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+        """PushSecret: see ``smwriter.SecretsManagerWriter.push_secret``."""
+        await self._writer.push_secret(data, entry)
+
+    async def delete_secret(self, ref: PushSecretRemoteRef) -> None:
+        """PushSecret deletion: see ``smwriter.SecretsManagerWriter.delete_secret``."""
+        await self._writer.delete_secret(ref)
+
+    async def secret_exists(self, ref: PushSecretRemoteRef) -> bool:
+        """updatePolicy IfNotExists: whether the remote secret exists."""
+        return await self._writer.secret_exists(ref)
 
     async def validate(self) -> None:
         """One cheap real call (ListSecrets, MaxResults=1) proving the credentials work.

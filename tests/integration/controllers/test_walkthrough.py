@@ -38,8 +38,8 @@ async def _walkthrough(env: Env) -> None:
     cond = await env.wait_ready("clustersecretstores", store)
     assert (cond["reason"], cond["message"]) == (c.REASON_STORE_VALID, c.MSG_STORE_VALIDATED)
     css = await env.get("clustersecretstores", store)
-    # Truthful until PushSecret exists: eso can only read from the store.
-    assert css is not None and css["status"]["capabilities"] == "ReadOnly"
+    # What ESO reports for AWS: eso reads from it and PushSecrets write to it.
+    assert css is not None and css["status"]["capabilities"] == "ReadWrite"
 
     es = await env.external_secret(
         es_ns,

@@ -28,7 +28,7 @@ from eso.api.meta import EsoModel
 
 CRD_DIR = Path(__file__).resolve().parents[3] / "manifests" / "crds"
 IDS = [c.kind for c in CRDS]
-ES_CRDS = [c for c in CRDS if c not in GENERATOR_CRDS]
+ES_CRDS = [c for c in CRDS if c not in GENERATOR_CRDS and c.versions[0] == "v1"]
 
 
 def crd_named(kind: str) -> dict[str, Any]:
@@ -171,6 +171,18 @@ def test_generator_kinds_are_served_as_eso_serves_them(crd: Any) -> None:
     (version,) = spec["versions"]
     assert (version["name"], version["served"], version["storage"]) == ("v1alpha1", True, True)
     assert version["subresources"] == {"status": {}}
+
+
+@pytest.mark.parametrize(("kind", "short"), [("PushSecret", ["ps"]), ("ClusterPushSecret", None)])
+def test_push_kinds_are_served_as_v1alpha1_only_as_in_eso(kind: str, short: Any) -> None:
+    if kind not in IDS:
+        pytest.fail(f"{kind} has no CRD")
+    spec = crd_named(kind)["spec"]
+    assert [(v["name"], v["served"], v["storage"]) for v in spec["versions"]] == [
+        ("v1alpha1", True, True)
+    ]
+    assert spec["names"].get("shortNames") == short
+    assert spec["versions"][0]["subresources"] == {"status": {}}
 
 
 def test_printer_columns() -> None:

@@ -397,6 +397,6 @@ def test_core_examples_are_valid_kubernetes_objects() -> None:
         for doc in yaml.safe_load_all(path.read_text())
         if doc["apiVersion"] == "v1"
     ]
-    assert {d["kind"] for d in core} == {"Secret", "Namespace", "Pod"}
+    assert {d["kind"] for d in core} == {"Secret", "Namespace", "Pod", "ConfigMap"}
     for doc in core:
         kubernetes_validate.validate(doc, "1.30.0", strict=True)

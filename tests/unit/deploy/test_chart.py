@@ -313,28 +313,33 @@ GENERATOR_KINDS = ["ecrauthorizationtokens", "passwords", "sshkeys", "stssession
 
 
 def controller_rules(
-    kinds_: list[str], *, cluster_generators: bool = False
+    kinds_: list[str], *, cluster_generators: bool = False, push: bool = True
 ) -> set[tuple[str, str, str]]:
     generators = GENERATOR_KINDS + (["clustergenerators"] if cluster_generators else [])
-    return (
+    kinds_ = [*kinds_, "pushsecrets"] if push else kinds_
+    rules = (
         triples(ES, kinds_, ["get", "list", "watch"])
         | triples(GENERATORS, generators, ["get", "list", "watch"])
         | triples(ES, [f"{k}/status" for k in kinds_], ["update", "patch"])
         | triples(ES, [f"{k}/finalizers" for k in kinds_], ["update"])
         | CORE_RULES
     )
+    # deletionPolicy Delete: ESO's finalizer on a PushSecret is added and removed by a patch.
+    return rules | triples(ES, ["pushsecrets"], ["patch"]) if push else rules
 
 
 @pytest.mark.helm
 def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> None:
     objs = render(helm)
     role = one(objs, "ClusterRole")
-    kinds_ = [*STORE_KINDS, "clustersecretstores", "clusterexternalsecrets"]
+    kinds_ = [*STORE_KINDS, "clustersecretstores", "clusterexternalsecrets", "clusterpushsecrets"]
     assert rules_of(role) == controller_rules(kinds_, cluster_generators=True) | triples(
         "", ["namespaces"], ["get", "list", "watch"]
     ) | triples(ES, ["externalsecrets"], ["create", "update", "delete"]) | triples(
         ES, ["clusterexternalsecrets"], ["patch"]
-    ) | triples("", ["namespaces"], ["patch"])
+    ) | triples("", ["namespaces"], ["patch"]) | triples(
+        ES, ["pushsecrets"], ["create", "update", "delete"]
+    )
     binding = one(objs, "ClusterRoleBinding")
     assert binding["roleRef"]["name"] == role["metadata"]["name"]
     assert binding["subjects"] == [
@@ -351,11 +356,22 @@ def test_cluster_rbac_grants_exactly_what_the_controllers_need(helm: Path) -> No
 def test_without_cluster_external_secrets_no_external_secret_writes_are_granted(
     helm: Path,
 ) -> None:
-    objs = render(helm, {"processClusterExternalSecret": False})
+    objs = render(helm, {"processClusterExternalSecret": False, "processClusterPushSecret": False})
     assert rules_of(one(objs, "ClusterRole")) == controller_rules(
         [*STORE_KINDS, "clustersecretstores"], cluster_generators=True
     ) | triples("", ["namespaces"], ["get", "list", "watch"])
     assert "--enable-cluster-external-secret-reconciler=false" in args_of(objs)
+
+
+@pytest.mark.helm
+def test_without_push_secrets_nothing_about_them_is_granted(helm: Path) -> None:
+    objs = render(helm, {"processPushSecret": False})
+    rules = rules_of(one(objs, "ClusterRole"))
+    assert not {r for r in rules if r[1].startswith("pushsecrets")}
+    assert "--enable-push-secret-reconciler=false" in args_of(objs)
+    assert "--enable-cluster-push-secret-reconciler=false" in args_of(objs)
+    assert "--enable-push-secret-reconciler=true" in args_of(render(helm))
+    assert "--enable-cluster-push-secret-reconciler=true" in args_of(render(helm))
 
 
 @pytest.mark.helm
@@ -384,6 +400,7 @@ def test_scoped_install_gets_a_namespaced_role(helm: Path, values: Obj, namespac
     assert f"--namespace={namespace}" in args
     assert "--enable-cluster-store-reconciler=false" in args
     assert "--enable-cluster-external-secret-reconciler=false" in args
+    assert "--enable-cluster-push-secret-reconciler=false" in args
 
 
 WORKLOADS = ["deployments", "statefulsets", "daemonsets"]
@@ -665,6 +682,8 @@ def test_prometheus_rule_alerts_on_eso_series(helm: Path) -> None:
         "SecretStoreNotReady",
         "ClusterSecretStoreNotReady",
         "ClusterExternalSecretNotReady",
+        "PushSecretNotReady",
+        "ClusterPushSecretNotReady",
         "ESOWorkqueueBacklog",
         "ESOControllerDown",
         "ESOProviderThrottled",
@@ -698,6 +717,9 @@ def test_grafana_dashboard_plots_eso_series(helm: Path) -> None:
         "eso_clusterexternalsecret_reconcile_duration_seconds_bucket",
         "eso_provider_throttled_calls_total",
         "eso_provider_allowed_rate",
+        "pushsecret_status_condition",
+        "eso_pushsecret_reconcile_duration_seconds_bucket",
+        "clusterpushsecret_status_condition",
     } <= used
     assert any("histogram_quantile(0.99" in e for e in exprs)
     assert any("histogram_quantile(0.5" in e for e in exprs)
@@ -709,7 +731,7 @@ JOB = "eso-metrics"
 OBJECT_NS = '"namespace", "$1", "exported_namespace", "(.+)"'
 # Per-object series: their `namespace` label is the object's, which a scrape with honor_labels
 # false renames `exported_namespace`.
-PER_OBJECT = ("externalsecret_", "secretstore_status_condition")
+PER_OBJECT = ("externalsecret_", "secretstore_status_condition", "pushsecret_status_condition")
 
 
 def rules(objs: list[Obj]) -> dict[str, Any]:
@@ -773,6 +795,8 @@ def test_alert_durations_come_from_values(helm: Path) -> None:
         "SecretStoreNotReady": "2m",
         "ClusterSecretStoreNotReady": "2m",
         "ClusterExternalSecretNotReady": "1m",
+        "PushSecretNotReady": "1m",
+        "ClusterPushSecretNotReady": "1m",
         "ESOWorkqueueBacklog": "3m",
         "ESOControllerDown": "5m",
         "ESOProviderThrottled": "15m",

@@ -19,6 +19,7 @@ from eso.providers.aws.cache import ValueCache
 from eso.providers.aws.parameterstore import ParameterStoreClient, validate_parameter_store
 from eso.providers.aws.ssmerrors import classify_ssm
 from eso.providers.aws.ssmreader import Listing, Parameter, SSMIdentityReader, match_batch
+from eso.providers.aws.ssmwriter import ParameterStoreWriter
 from eso.providers.base import (
     AuthError,
     ConfigError,
@@ -105,8 +106,15 @@ def reader_for(ssm: FakeSSM, **settings: Any) -> SSMIdentityReader:
 
 
 def client_for(ssm: FakeSSM, *, prefix: str = "") -> ParameterStoreClient:
+    reader = reader_for(ssm)
+    writer = ParameterStoreWriter(
+        ssm,
+        prefix=prefix,
+        cache=ValueCache[Parameter](ttl=1, max_entries=1),
+        metrics=Metrics().provider,
+    )
     return ParameterStoreClient(
-        reader_for(ssm), prefix=prefix, slot=("k", "ns", "n"), on_notice=None
+        reader, prefix=prefix, slot=("k", "ns", "n"), on_notice=None, writer=writer
     )
 
 

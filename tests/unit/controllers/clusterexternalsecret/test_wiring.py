@@ -34,7 +34,11 @@ def test_by_default_namespaces_and_cess_are_watched_and_reconciled() -> None:
 @pytest.mark.parametrize(
     "controller",
     [
-        pytest.param({"process_cluster_external_secret": False}, id="flag-off"),
+        # Namespaces are shared with ClusterPushSecrets: both off for none to be watched.
+        pytest.param(
+            {"process_cluster_external_secret": False, "process_cluster_push_secret": False},
+            id="flag-off",
+        ),
         pytest.param({"namespace": "team-a"}, id="scoped"),
     ],
 )

@@ -1,0 +1,1 @@
+"""The ClusterPushSecret controller: one PushSecret per selected namespace, kept in step."""
