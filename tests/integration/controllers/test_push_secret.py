@@ -321,29 +321,30 @@ async def test_a_remote_taken_over_by_someone_else_is_not_deleted(env: Env, ns: 
 
 
 async def test_a_failed_deletion_keeps_the_finalizer_and_deletes_nothing(env: Env, ns: str) -> None:
-    spec = env.store_spec("awssm-secret", None)
-    spec["provider"]["aws"]["secretsManager"] = {"recoveryWindowInDays": 3}
+    """The store's credentials go away after the push, so deleting the remote fails."""
+    await env.credentials(ns, "doomed-creds")
     body = {
         "apiVersion": "external-secrets.io/v1",
         "kind": "SecretStore",
-        "metadata": {"name": "bad-window", "namespace": ns},
-        "spec": spec,
+        "metadata": {"name": "doomed", "namespace": ns},
+        "spec": env.store_spec("doomed-creds", None),
     }
     await env.raw.create("external-secrets.io/v1", "secretstores", body, namespace=ns)
-    await env.wait_ready("secretstores", "bad-window", ns)
+    await env.wait_ready("secretstores", "doomed", ns)
     remote_key = f"{ns}/stays"
     await source(env, ns, password="v")
     await push_secret(
         env,
         ns,
         data=[data_entry("password", remote_key)],
-        stores=[{"name": "bad-window"}],
+        stores=[{"name": "doomed"}],
         deletionPolicy="Delete",
     )
     await wait_ps(env, ns, reason=pc.REASON_SYNCED)
+    await env.raw.delete("v1", "secrets", "doomed-creds", namespace=ns)
     await env.raw.delete(PS_API, "pushsecrets", "push", namespace=ns)
     obj = await wait_ps(env, ns, status="False", reason=pc.REASON_ERRORED)
-    assert "RecoveryWindowInDays must be between 7 and 30" in ready(obj)["message"]
+    assert "SecretStore 'doomed' is not ready" in ready(obj)["message"]
     assert FINALIZER in obj["metadata"]["finalizers"]
     assert (await remote(env, remote_key) or {}).get("SecretBinary") == b"v"
 

@@ -187,13 +187,13 @@ async def test_forced_deletion_removes_the_secret_at_once(
     assert not await w.secret_exists(PushSecretRemoteRef(remote_key="app/gone"))
 
 
-async def test_an_invalid_recovery_window_deletes_nothing(
+async def test_an_invalid_recovery_window_is_refused_before_anything_is_deleted(
     provider: AWSProvider, moto_secrets: MotoSecrets, k8s_secrets: FakeSecrets
 ) -> None:
-    w = await writer(provider, k8s_secrets, secretsManager={"recoveryWindowInDays": 3})
+    w = await writer(provider, k8s_secrets)
     await w.push_secret({"password": b"v"}, entry("app/keep"))
     with pytest.raises(ConfigError, match="between 7 and 30"):
-        await w.delete_secret(PushSecretRemoteRef(remote_key="app/keep"))
+        await writer(provider, k8s_secrets, secretsManager={"recoveryWindowInDays": 3})
     assert "DeletedDate" not in await describe(moto_secrets, "app/keep")
 
 
