@@ -162,7 +162,7 @@ def test_default_args_map_values_onto_eso_run_flags(helm: Path) -> None:
         "--aws-batch-size=20",
         "--aws-cache=true",
         "--aws-cache-ttl=30s",
-        "--aws-cache-max-entries=20000",
+        "--aws-cache-max-entries=200000",
         "--concurrent-waiting=192",
         "--aws-batch-max-inflight=1",
         "--aws-batch-prefetch=true",
