@@ -4,5 +4,6 @@
 as separate processes, syncs N ExternalSecrets and reports cold sync, a refresh storm,
 restart, memory, AWS and Kubernetes calls per sync and a raw baseline (``bench.cli``). The
 standalone micro benchmarks beside it (``controlplane_throughput.py``,
-``workqueue_throughput.py``, ``informer_memory.py``) measure single components.
+``workqueue_throughput.py``, ``informer_memory.py``, ``cache_memory.py``) measure single
+components.
 """

@@ -246,6 +246,39 @@ RUN_FLAGS: tuple[RunFlag, ...] = (
         "seconds",
     ),
     RunFlag("--aws-cache-max-entries", "aws.cache_max_entries", "values kept in the cache", int),
+    RunFlag(
+        "--aws-throttle-decrease",
+        "aws.throttle_decrease",
+        "factor (0-1, exclusive) a credential identity's call rate is cut by when AWS throttles",
+        float,
+    ),
+    RunFlag(
+        "--aws-throttle-increase",
+        "aws.throttle_increase",
+        "how fast a throttled identity's rate grows back",
+        float,
+        "calls/s per second",
+    ),
+    RunFlag(
+        "--aws-throttle-recovery",
+        "aws.throttle_recovery",
+        "share of the gap to the last throttled rate regained per second (0 turns it off)",
+        float,
+    ),
+    RunFlag(
+        "--aws-throttle-min-rate",
+        "aws.throttle_min_rate",
+        "rate below which throttling never pushes an identity",
+        float,
+        "calls/s",
+    ),
+    RunFlag(
+        "--aws-throttle-reset-after",
+        "aws.throttle_reset_after",
+        "time without a throttled answer after which the rate limit is lifted (Go duration)",
+        _duration,
+        "seconds",
+    ),
 )
 
 

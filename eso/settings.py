@@ -283,9 +283,17 @@ class AWSSettings(_Section):
         "0 turns the cache off.",
     )
     cache_max_entries: int = Field(
-        20000,
-        description="Entries (least recently used evicted first); 20k values of a few KiB are "
-        "tens of MB, enough for the distinct secrets of 10k ExternalSecrets.",
+        200_000,
+        description="Entries (least recently used evicted first). Memory is bounded by the TTL, "
+        "not by this: an entry leaves once cache_ttl old, so the cache holds at most the "
+        "distinct (identity, secret, version) values read within one TTL - at 10k "
+        "ExternalSecrets about 10k entries whatever this says. An entry is ~740 B plus the "
+        "value (bench/cache_memory.py: 841 B for the bench's ~100 B JSON values, 1.7 KiB for "
+        "1 KiB), so 10k cost ~8-17 MiB. This cap only has to exceed what one TTL window "
+        "fetches, or a value is evicted before it is reused (prefetched refreshes, shared "
+        "secrets): 20k did not at 100k ExternalSecrets. Sizing rule: twice the distinct values "
+        "your ExternalSecrets read; 200k covers 100k ExternalSecrets with headroom, at most "
+        "~160 MiB of bench-sized values, reached only at that scale.",
     )
     batch_denied_ttl: float = Field(
         3600.0,

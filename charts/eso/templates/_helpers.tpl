@@ -84,6 +84,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "eso.args" -}}
 - run
 - --concurrent={{ int64 .Values.concurrent }}
+- --concurrent-waiting={{ int64 .Values.concurrentWaiting }}
 - --client-qps={{ include "eso.scalar" .Values.clientQPS }}
 - --client-burst={{ int64 .Values.clientBurst }}
 - --loglevel={{ .Values.log.level }}
@@ -109,9 +110,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 - --aws-batch={{ include "eso.bool" .Values.aws.batch.enabled }}
 - --aws-batch-window={{ .Values.aws.batch.window }}
 - --aws-batch-size={{ int64 .Values.aws.batch.size }}
+- --aws-batch-max-inflight={{ int64 .Values.aws.batch.maxInflight }}
+- --aws-batch-prefetch={{ include "eso.bool" .Values.aws.batch.prefetch }}
 - --aws-cache={{ include "eso.bool" .Values.aws.cache.enabled }}
 - --aws-cache-ttl={{ .Values.aws.cache.ttl }}
 - --aws-cache-max-entries={{ int64 .Values.aws.cache.maxEntries }}
+- --aws-throttle-decrease={{ include "eso.scalar" .Values.aws.throttle.decrease }}
+- --aws-throttle-increase={{ include "eso.scalar" .Values.aws.throttle.increase }}
+- --aws-throttle-recovery={{ include "eso.scalar" .Values.aws.throttle.recovery }}
+- --aws-throttle-min-rate={{ include "eso.scalar" .Values.aws.throttle.minRate }}
+- --aws-throttle-reset-after={{ .Values.aws.throttle.resetAfter }}
 {{- if .Values.rolloutOnChange.enabled }}
 - --enable-rollout-on-change=true
 - --rollout-min-interval={{ .Values.rolloutOnChange.minInterval }}

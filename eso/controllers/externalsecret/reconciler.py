@@ -7,7 +7,8 @@ A reconcile reads as ESO's (``externalsecret_controller.go``), as named steps:
    skip stores of another controller class (``storeaccess``);
 3. if no refresh is due and the Secret is intact, only requeue (no provider call, no GET);
 4. check the store exists, may be used from this namespace and is Ready - fail fast
-   otherwise, before any provider call;
+   otherwise, before any provider call; a store never validated yet is waited for
+   silently (``storeaccess.awaiting_validation``);
 5. fetch every value concurrently (``fetch.read_store``), generators included
    (``generators``: one GET of the generator object, then fresh values); any failed or
    missing item fails the sync and leaves the existing Secret untouched (ESO reports partial
@@ -64,7 +65,13 @@ from eso.controllers.externalsecret.fetch import Generate, ReadPolicy, read_stor
 from eso.controllers.externalsecret.generators import GeneratorReader
 from eso.controllers.externalsecret.ownwrites import OwnSecretVersions
 from eso.controllers.externalsecret.statuswriter import StatusWriter
-from eso.controllers.externalsecret.storeaccess import Stores, check_store_usable, lookup_stores
+from eso.controllers.externalsecret.storeaccess import (
+    VALIDATION_WAIT_SECONDS,
+    Stores,
+    awaiting_validation,
+    check_store_usable,
+    lookup_stores,
+)
 from eso.controllers.externalsecret.templatesources import TemplateSourceReader
 from eso.controllers.externalsecret.templating import Engine, RenderError, render
 from eso.controllers.externalsecret.versions import synced_resource_version
@@ -271,6 +278,9 @@ class ExternalSecretReconciler:
             return Result()
         if not await self._due_or_broken(sync):
             return self._requeue(sync.status, sync)
+        if pending := awaiting_validation(stores):
+            log.debug("store_not_validated_yet", stores=[s.name for s in pending])
+            return Result(requeue_after=VALIDATION_WAIT_SECONDS)
         if stores.main is not None:
             await check_store_usable(sync.es, stores.main, client=self._access.client)
         data = await self._read(sync, stores)

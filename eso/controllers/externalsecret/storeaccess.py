@@ -14,6 +14,15 @@ a SecretStore always in the ExternalSecret's namespace, a store of another contr
 skips the whole ExternalSecret (ESO's ``shouldSkipUnmanagedStore``), ClusterSecretStore
 conditions and Ready checked before its client is built. Unlike the main store, a per-entry
 store that is missing or unusable fails only the entries that read from it.
+
+A store the store controller has not judged yet (no Ready condition at all) is "not
+validated yet", not "not ready": ESO reports it as not ready, which at a cold start with many
+ExternalSecrets puts a spurious SecretSyncedError on every one that reconciles before its
+store's first validation. eso waits instead (``awaiting_validation``): no condition, no event,
+the Secret untouched; the store's first Ready write re-enqueues its ExternalSecrets (routing's
+store fan-out), and a short requeue (``VALIDATION_WAIT_SECONDS``) is the backstop. A store
+whose Ready is False still fails the sync as in ESO. ESO's store status carries no
+``observedGeneration``, so a condition from an older spec still counts, as in ESO.
 """
 
 from __future__ import annotations
@@ -38,6 +47,9 @@ from eso.kube.errors import KubeError
 from eso.kube.keys import make_key
 from eso.kube.resources import NAMESPACES
 from eso.settings import ControllerSettings
+
+VALIDATION_WAIT_SECONDS = 5.0
+"""Backstop requeue of an ExternalSecret whose store awaits its first validation."""
 
 StoreKey = tuple[str, str]
 """A store reference as (kind, name); the namespace is always the ExternalSecret's."""
@@ -157,6 +169,12 @@ def resolve_ref(
             )
         store = SecretStore.model_validate(raw)
     return store if should_process(store, settings.controller_class) else None
+
+
+def awaiting_validation(stores: Stores) -> list[AnyStore]:
+    """The stores ``stores`` reads from that have never been validated (no Ready condition)."""
+    found = [stores.main] + [s for s in stores.entries.values() if not isinstance(s, Exception)]
+    return [s for s in found if s is not None and s.status.condition(c.CONDITION_READY) is None]
 
 
 class StoreUnusableError(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from controller_env import Env
 
 from eso.api import conditions as c
@@ -105,3 +107,42 @@ async def test_cluster_store_conditions_refuse_other_namespaces(env: Env) -> Non
     )
     cond = await env.wait_ready("externalsecrets", "app", ns, status="False")
     assert "denied by spec.condition" in cond["message"]
+
+
+async def test_cold_start_waits_for_a_new_store_instead_of_reporting_it_not_ready(
+    env: Env,
+) -> None:
+    """ExternalSecrets created with their store, then a cold start: none reports the store
+    "not ready" while it awaits its first validation; all sync once it is validated."""
+    ns = await env.cluster.create_namespace()
+    names = [f"app-{i}" for i in range(20)]
+    await env.stop_manager()
+    await env.aws.create("x", "v")
+    await env.credentials(ns)
+    await env.secret_store(ns)
+    for name in names:
+        await env.external_secret(ns, name, data=[{"secretKey": "k", "remoteRef": {"key": "x"}}])
+    await env.start_manager()
+    registry = env.metrics.registry
+
+    async def all_synced() -> bool:
+        listed = await env.raw.list("external-secrets.io/v1", "externalsecrets", namespace=ns)
+        for item in listed.get("items") or []:
+            conds = (item.get("status") or {}).get("conditions") or []
+            assert all("is not ready" not in cond.get("message", "") for cond in conds)
+        ready = [item for item in listed.get("items") or [] if _ready(item)]
+        return len(ready) == len(names)
+
+    await wait_for(all_synced, timeout=30.0)
+    for name in names:  # counted as the failure is marked, before its status write
+        errors = registry.get_sample_value(
+            "externalsecret_sync_calls_error", {"name": name, "namespace": ns}
+        )
+        assert not errors, f"{name} failed {errors} times"
+    events = await env.raw.list("v1", "events", namespace=ns)
+    assert all("is not ready" not in e.get("message", "") for e in events.get("items") or [])
+
+
+def _ready(obj: dict[str, Any]) -> bool:
+    conds = (obj.get("status") or {}).get("conditions") or []
+    return any(c_.get("type") == "Ready" and c_.get("status") == "True" for c_ in conds)

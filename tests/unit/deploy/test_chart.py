@@ -162,7 +162,15 @@ def test_default_args_map_values_onto_eso_run_flags(helm: Path) -> None:
         "--aws-batch-size=20",
         "--aws-cache=true",
         "--aws-cache-ttl=30s",
-        "--aws-cache-max-entries=20000",
+        "--aws-cache-max-entries=200000",
+        "--concurrent-waiting=192",
+        "--aws-batch-max-inflight=1",
+        "--aws-batch-prefetch=true",
+        "--aws-throttle-decrease=0.7",
+        "--aws-throttle-increase=2",
+        "--aws-throttle-recovery=0.5",
+        "--aws-throttle-min-rate=1",
+        "--aws-throttle-reset-after=5m",
         "--controller-class=default",
     ):
         assert flag in args
@@ -195,6 +203,7 @@ def test_chart_defaults_are_esos_own_defaults(helm: Path) -> None:
 def test_values_map_onto_flags(helm: Path) -> None:
     values = {
         "concurrent": 4,
+        "concurrentWaiting": 0,
         "clientQPS": 50.5,
         "clientBurst": 100,
         "log": {"level": "debug", "format": "console"},
@@ -204,8 +213,21 @@ def test_values_map_onto_flags(helm: Path) -> None:
         "processClusterExternalSecret": False,
         "storeRequeueInterval": "1m30s",
         "aws": {
-            "batch": {"enabled": False, "window": "10ms", "size": 10},
+            "batch": {
+                "enabled": False,
+                "window": "10ms",
+                "size": 10,
+                "maxInflight": 3,
+                "prefetch": False,
+            },
             "cache": {"enabled": False, "ttl": "1m", "maxEntries": 1000000},
+            "throttle": {
+                "decrease": 0.5,
+                "increase": 5,
+                "recovery": 0,
+                "minRate": 0.25,
+                "resetAfter": "90s",
+            },
         },
     }
     s = settings_from_args(build_parser().parse_args(args_of(render(helm, values))))
@@ -219,6 +241,11 @@ def test_values_map_onto_flags(helm: Path) -> None:
     assert (s.aws.batch_enabled, s.aws.batch_window, s.aws.batch_size) == (False, 0.01, 10)
     assert (s.aws.cache_enabled, s.aws.cache_ttl) == (False, 60.0)
     assert s.aws.cache_max_entries == 1000000
+    assert s.controller.concurrent_waiting == 0
+    assert (s.aws.batch_max_inflight, s.aws.batch_prefetch) == (3, False)
+    throttle = (s.aws.throttle_decrease, s.aws.throttle_increase, s.aws.throttle_recovery)
+    assert throttle == (0.5, 5.0, 0.0)
+    assert (s.aws.throttle_min_rate, s.aws.throttle_reset_after) == (0.25, 90.0)
 
 
 @pytest.mark.helm
@@ -582,6 +609,11 @@ def test_leader_election_stays_for_one_shard_with_replicas(helm: Path) -> None:
             {"replicaCount": 2, "leaderElect": False}, "needs leaderElect", id="replicas-no-leader"
         ),
         pytest.param({"sharding": {"shards": 0}}, "shards", id="no-slots"),
+        pytest.param(
+            {"aws": {"throttle": {"decrease": 1.5}}}, "decrease", id="throttle-cut-not-a-cut"
+        ),
+        pytest.param({"aws": {"throttle": {"resetAfter": "300"}}}, "resetAfter", id="throttle-dur"),
+        pytest.param({"concurrentWaiting": -1}, "concurrentWaiting", id="negative-waiting"),
     ],
 )
 def test_schema_rejects_bad_values(helm: Path, values: Obj, message: str) -> None:

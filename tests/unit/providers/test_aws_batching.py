@@ -15,6 +15,7 @@ from eso.providers.aws.batching import Batcher
 from eso.providers.aws.cache import CacheKey, ValueCache
 from eso.providers.aws.singleflight import SingleFlight
 from eso.providers.base import ProviderUnavailableError, SecretNotFoundError
+from eso.settings import AWSSettings
 
 
 class FakeBatchAPI:
@@ -239,6 +240,20 @@ async def test_expired_values_leave_memory_when_new_ones_arrive() -> None:
     cache.put(key(secret="fresh"), "fresh")
     assert len(cache) == 1
     assert cache.get(key(secret="fresh")) == "fresh"
+
+
+async def test_default_cap_keeps_a_value_per_external_secret_at_100k_until_its_ttl() -> None:
+    """A cold sync of 100k ExternalSecrets reading one secret each within one TTL: every
+    value is still there for its reuse (a prefetched refresh, another reader)."""
+    clock, defaults = FakeClock(), AWSSettings()
+    cache: ValueCache[str] = ValueCache(
+        ttl=defaults.cache_ttl, max_entries=defaults.cache_max_entries, clock=clock
+    )
+    for i in range(100_000):
+        cache.put(key(secret=f"app-{i}"), "v")
+    await clock.advance(defaults.cache_ttl - 1.0)
+    assert cache.get(key(secret="app-0")) == "v"  # the first one fetched, the oldest
+    assert len(cache) == 100_000
 
 
 def test_cache_is_keyed_by_identity_and_flushed_per_identity() -> None:

@@ -8,19 +8,24 @@ import pytest
 
 from eso.api.models import ExternalSecret
 from eso.controllers.externalsecret.errors import StoreUnavailableError
-from eso.controllers.externalsecret.storeaccess import lookup_stores
+from eso.controllers.externalsecret.storeaccess import awaiting_validation, lookup_stores
 from eso.kube.cache import Cache
 from eso.settings import ControllerSettings
 
 
-def _store(name: str, *, kind: str = "SecretStore", controller: str = "") -> dict[str, Any]:
+def _store(
+    name: str, *, kind: str = "SecretStore", controller: str = "", ready: str | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name}
     if kind == "SecretStore":
         meta["namespace"] = "team"
     spec: dict[str, Any] = {"provider": {"aws": {"service": "SecretsManager", "region": "x"}}}
     if controller:
         spec["controller"] = controller
-    return {"apiVersion": "external-secrets.io/v1", "kind": kind, "metadata": meta, "spec": spec}
+    body = {"apiVersion": "external-secrets.io/v1", "kind": kind, "metadata": meta, "spec": spec}
+    if ready is not None:
+        body["status"] = {"conditions": [{"type": "Ready", "status": ready, "reason": "x"}]}
+    return body
 
 
 def _caches(*stores: dict[str, Any]) -> dict[str, Cache]:
@@ -99,3 +104,29 @@ def test_generators_beside_a_store_entry_still_resolve_the_main_store() -> None:
     spec = {"dataFrom": [_GENERATED, {"extract": {"key": "k"}}]}
     stores = lookup_stores(_es(**spec), settings=ControllerSettings(), **_caches(_store("main")))
     assert stores is not None and stores.main is not None and stores.main.name == "main"
+
+
+def test_only_a_store_with_no_ready_condition_is_awaiting_validation() -> None:
+    es = _es(
+        "main",
+        data=[
+            {"secretKey": "a", "remoteRef": {"key": "a"}, "sourceRef": _ref("fresh")},
+            {"secretKey": "b", "remoteRef": {"key": "b"}, "sourceRef": _ref("broken")},
+            {"secretKey": "c", "remoteRef": {"key": "c"}, "sourceRef": _ref("gone")},
+            {"secretKey": "d", "remoteRef": {"key": "d"}},
+        ],
+    )
+    caches = _caches(_store("main", ready="True"), _store("fresh"), _store("broken", ready="False"))
+    stores = lookup_stores(es, settings=SETTINGS, **caches)
+    assert stores is not None
+    # never validated: wait; Ready False or a missing store: ESO's errors, as before
+    assert [s.name for s in awaiting_validation(stores)] == ["fresh"]
+
+
+def test_a_main_store_never_validated_is_awaited_and_a_validated_one_is_not() -> None:
+    es = _es("main", data=[{"secretKey": "a", "remoteRef": {"key": "a"}}])
+    fresh = lookup_stores(es, settings=SETTINGS, **_caches(_store("main")))
+    judged = lookup_stores(es, settings=SETTINGS, **_caches(_store("main", ready="False")))
+    assert fresh is not None and judged is not None
+    assert [s.name for s in awaiting_validation(fresh)] == ["main"]
+    assert awaiting_validation(judged) == []
