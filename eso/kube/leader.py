@@ -94,6 +94,7 @@ class LeaderElector:
         self.name = settings.lease_name
         self._is_leader = False
         self._released = asyncio.Event()
+        self._release_write: asyncio.Future[None] | None = None
         self._lost_to_other = False
         self._observed: tuple[Any, ...] | None = None
         self._observed_at = 0.0
@@ -109,7 +110,9 @@ class LeaderElector:
         ``on_stopped_leading`` and return. Callbacks may be sync or async and must be quick.
 
         Cancelled while leading: releases the Lease first if ``release_on_cancel``, then calls
-        ``on_stopped_leading`` and re-raises.
+        ``on_stopped_leading`` and re-raises. After ``release()`` it returns only once the
+        Lease is written free, so a successor elector of the same identity never finds the
+        Lease still naming it and renews it back while the release is in flight.
         """
         led = False
         try:
@@ -119,6 +122,8 @@ class LeaderElector:
             self._log.info("leader_elected")
             await _maybe_await(on_started_leading())
             await self._renew_loop()
+            if self._release_write is not None:
+                await asyncio.shield(self._release_write)
         except asyncio.CancelledError:
             if self._is_leader and self._release_on_cancel:
                 await asyncio.shield(self._release_record())
@@ -135,7 +140,9 @@ class LeaderElector:
             return
         self._released.set()
         self._set_leader(False)
-        await asyncio.shield(self._release_record())
+        # One write, awaited by both this caller and ``run`` (which returns after it).
+        self._release_write = asyncio.ensure_future(self._release_record())
+        await asyncio.shield(self._release_write)
 
     # -------------------------------------------------------------- loops
 
@@ -200,7 +207,9 @@ class LeaderElector:
             self._lost_to_other = self._is_leader
             return False
         ours = holder == self.identity
-        if not ours and not self._may_acquire():
+        # A Lease naming us while we do not lead (a predecessor elector of this identity left
+        # it) is a new term, not a renewal: it needs ``may_acquire`` like any acquisition.
+        if not (ours and self._is_leader) and not self._may_acquire():
             return False
         lease["spec"] = {
             "holderIdentity": self.identity,

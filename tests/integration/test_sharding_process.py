@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import secrets
 import time
 from contextlib import AsyncExitStack
@@ -106,9 +107,12 @@ class Replicas:
         ]
 
     def check_safety(self) -> None:
-        """Each write inside its writer's term of the key's slot; no slot held twice."""
-        now = time.time()
-        terms = [_terms(_records(p), self.ended.get(i, now)) for i, p in enumerate(self.procs)]
+        """Each write inside its writer's term of the key's slot; no slot held twice.
+
+        A term still open has no end yet (``inf``), not "now": a replica logs a write once the
+        API server answered, so its line may carry a time after this check began.
+        """
+        terms = [_terms(_records(p), self.ended.get(i, math.inf)) for i, p in enumerate(self.procs)]
         writes = self.writes()
         assert writes, "no Secret write was recorded"
         for replica, key, at in writes:

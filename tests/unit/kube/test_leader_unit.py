@@ -11,7 +11,7 @@ import pytest
 
 from eso.clock import FakeClock
 from eso.kube import errors as kerr
-from eso.kube.leader import LeaderElector
+from eso.kube.leader import LeaderElector, micro_time
 from eso.metrics import Metrics
 from eso.settings import LeaderSettings
 
@@ -177,6 +177,69 @@ async def test_a_release_that_loses_a_race_to_our_own_renew_is_retried() -> None
         await a.release()
         assert leases.lease is not None
         assert leases.lease["spec"]["holderIdentity"] == ""
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+class SlowLeases(FakeLeases):
+    """Replaces wait for ``gate`` while it is set up: a release write still in flight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate: asyncio.Event | None = None
+
+    async def replace(self, _resource: Any, *, body: dict[str, Any], namespace: str) -> Any:
+        if self.gate is not None:
+            await self.gate.wait()
+        return await super().replace(_resource, body=body, namespace=namespace)
+
+
+async def test_run_returns_after_a_release_only_once_the_lease_is_written_free() -> None:
+    """Else a successor elector of the same identity finds the Lease naming it and renews it."""
+    clock, leases = FakeClock(), SlowLeases()
+    a = LeaderElector(leases, settings=SETTINGS, identity="a", clock=clock)  # type: ignore[arg-type]
+    task = asyncio.create_task(a.run(lambda: None, lambda: None))
+    try:
+        await clock.advance(0)
+        assert a.is_leader
+        leases.gate = asyncio.Event()
+        releasing = asyncio.create_task(a.release())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not task.done(), "run returned while the release write was in flight"
+        leases.gate.set()
+        await releasing
+        await asyncio.wait_for(task, timeout=5)
+        assert leases.lease is not None
+        assert leases.lease["spec"]["holderIdentity"] == ""
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_new_elector_asks_before_taking_a_lease_that_still_names_it() -> None:
+    """A Lease left naming us by a predecessor is a new term: ``may_acquire`` decides."""
+    clock, leases = FakeClock(), FakeLeases()
+    leases.hold("a", micro_time(clock))
+    asked: list[bool] = []
+
+    def may_acquire() -> bool:
+        asked.append(True)
+        return False
+
+    b = LeaderElector(
+        leases,  # type: ignore[arg-type]
+        settings=SETTINGS,
+        identity="a",
+        clock=clock,
+        may_acquire=may_acquire,
+    )
+    task = asyncio.create_task(b.run(lambda: None, lambda: None))
+    try:
+        await clock.advance(0)
+        assert asked, "may_acquire was not consulted"
+        assert not b.is_leader
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
