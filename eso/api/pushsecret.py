@@ -4,9 +4,8 @@ values to one or more stores.
 Fields, defaults, condition reasons and the ``syncedPushSecrets`` status map follow ESO's
 ``apis/externalsecrets/v1alpha1/pushsecret_types.go`` so ESO manifests apply unchanged. The
 per-provider ``data[].metadata`` stays an opaque JSON object here, as in ESO: each provider
-parses its own ``PushSecretMetadata`` (AWS: ``eso.providers.aws.pushmeta``). ``dataTo`` and
-``selector.generatorRef`` are modelled (so manifests using them apply) and reported as not
-implemented (``eso.api.features``).
+parses its own ``PushSecretMetadata`` (AWS: ``eso.providers.aws.pushmeta``). ``dataTo`` is
+modelled (so manifests using it apply) and reported as not implemented (``eso.api.features``).
 """
 
 from __future__ import annotations
