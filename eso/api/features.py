@@ -47,11 +47,9 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 
-# dataTo is ESO 2.x bulk push; the resource policy needs
-# a ConfigMap read providers cannot make, and replication is not done by eso yet.
+# dataTo is ESO 2.x bulk push; replication is not done by eso yet.
 PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.dataTo"),
-    Feature("spec.data[].metadata.spec.resourcePolicy"),
     Feature("spec.data[].metadata.spec.replicationLocations"),
 )
 

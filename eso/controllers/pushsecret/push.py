@@ -25,6 +25,7 @@ from eso.api.pushsecret import PushSecret, PushSecretData, status_ref, store_key
 from eso.api.secretstore import AnyStore
 from eso.controllers.pushsecret.errors import PushFailedError
 from eso.controllers.pushsecret.keys import reverse_keys
+from eso.controllers.pushsecret.metarefs import metadata_refs
 from eso.controllers.pushsecret.source import Source
 from eso.controllers.pushsecret.stores import assert_usable
 from eso.controllers.secretstore.access import ProviderAccess
@@ -72,6 +73,7 @@ class Pusher:
         self._access = access
         self._recorder = recorder
         self._clients: dict[str, SecretsClient] = {}
+        self._refs = metadata_refs(access.client, namespace=ps.namespace)
 
     async def writer(self, store: AnyStore) -> SecretsWriter:
         """The store's client, if it can write; raises ``PushFailedError``."""
@@ -128,7 +130,7 @@ class Pusher:
         except ProviderError as e:
             raise PushFailedError(pc.ERR_EXISTS_CHECK.format(error=e), retry=_retry(e)) from e
         try:
-            await writer.push_secret(data, entry)
+            await writer.push_secret(data, entry, refs=self._refs)
         except ProviderError as e:
             detail = pc.ERR_WRITE_REMOTE.format(key=key, store=store, error=e)
             raise PushFailedError(detail, retry=_retry(e)) from e
