@@ -47,11 +47,8 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 
-# dataTo is ESO 2.x bulk push; replication is not done by eso yet.
-PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
-    Feature("spec.dataTo"),
-    Feature("spec.data[].metadata.spec.replicationLocations"),
-)
+# dataTo is ESO 2.x bulk push.
+PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (Feature("spec.dataTo"),)
 
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.provider.aws.service", ("CertificateManager",)),

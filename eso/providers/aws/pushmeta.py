@@ -62,7 +62,8 @@ class SecretsManagerMetadata(_Strict):
     secret_push_format: str = Field("", alias="secretPushFormat")
     kms_key_id: str = Field("", alias="kmsKeyId")
     resource_policy: ResourcePolicy | None = Field(None, alias="resourcePolicy")
-    replication_locations: list[str] = Field(default_factory=list, alias="replicationLocations")
+    # None (unset) leaves an existing secret's replicas alone; [] removes them (ESO's nil/empty).
+    replication_locations: list[str] | None = Field(None, alias="replicationLocations")
 
 
 class ParameterTier(_Strict):

@@ -18,8 +18,7 @@ The rules are ESO's (``providers/v1/aws/secretsmanager``), restated:
 Every write drops the shared value cache's entries of that secret id (all identities and
 versions), so an ExternalSecret reading the same secret through this process sees the new
 value on its next read instead of a cached old one. ``resourcePolicy`` is ``smpolicy``'s (read
-through the controller's ``MetadataRefReader``); ``replicationLocations`` is refused
-(``NotImplementedFeatureError``, also listed in ``eso.api.features``).
+through the controller's ``MetadataRefReader``), ``replicationLocations`` ``smreplication``'s.
 Calls are counted in ``externalsecret_provider_api_calls_count`` with ESO's ``call`` labels.
 """
 
@@ -40,10 +39,15 @@ from eso.providers.aws.pushmeta import (
     secrets_manager_metadata,
 )
 from eso.providers.aws.smpolicy import POLICY_CALLS, desired_policy, put_policy, sync_policy
+from eso.providers.aws.smreplication import (
+    REPLICATION_CALLS,
+    remove_replicas,
+    replica_regions,
+    sync_replication,
+)
 from eso.providers.base import (
     ConfigError,
     MetadataRefReader,
-    NotImplementedFeatureError,
     NotManagedError,
     SecretNotFoundError,
 )
@@ -71,11 +75,11 @@ CALLS = (
     CALL_UNTAG,
     CALL_DELETE,
     *POLICY_CALLS,
+    *REPLICATION_CALLS,
 )
 INITIAL_VERSION = "00000000-0000-0000-0000-000000000001"  # ESO's first ClientRequestToken
 
 ERR_NOT_MANAGED = "secret {name!r}: secret not managed by external-secrets"
-ERR_NOT_IMPLEMENTED = "PushSecret metadata spec.{field} is not implemented yet"
 ERR_RECOVERY_WINDOW = (
     "invalid DeleteSecretInput: RecoveryWindowInDays must be between 7 and 30 days"
 )
@@ -141,7 +145,6 @@ class SecretsManagerWriter:
         """Create or update ``prefix + remoteKey`` (see the module docstring for the rules)."""
         value = extract_value(data, entry.secret_key)
         meta = secrets_manager_metadata(entry.metadata)
-        _refuse_unimplemented(meta)
         policy = await desired_policy(meta, refs)  # before any write: a failure writes nothing
         name = self._prefix + entry.remote_key
         try:
@@ -174,6 +177,10 @@ class SecretsManagerWriter:
             await self._patch_tags(name, tags, meta.tags)
         secret_id = str(described.get("ARN") or name)
         await sync_policy(self._call, name, secret_id=secret_id, policy=policy, meta=meta)
+        wanted = meta.replication_locations
+        await sync_replication(
+            self._call, name, secret_id=secret_id, wanted=wanted, described=described
+        )
         if current is not None and current == final:
             return
         token = INITIAL_VERSION if current is None else self._new_token()
@@ -192,6 +199,7 @@ class SecretsManagerWriter:
             ClientRequestToken=INITIAL_VERSION,
             KmsKeyId=meta.kms_key_id,
             **_value_param(value, meta),
+            **_replicas(meta),
         )
         if policy:
             secret_id = str(created.get("ARN") or name)
@@ -216,6 +224,7 @@ class SecretsManagerWriter:
             if described.get("DeletedDate") is not None or not is_managed(_tags(described)):
                 return
             secret_id = described.get("ARN") or name
+            await remove_replicas(self._call, name, described=described)
             await self._call(CALL_DELETE, name, SecretId=secret_id, **options)
         except SecretNotFoundError:
             return
@@ -257,9 +266,9 @@ def _value_param(value: bytes, meta: SecretsManagerMetadata) -> dict[str, Any]:
     return {"SecretBinary": value}
 
 
-def _refuse_unimplemented(meta: SecretsManagerMetadata) -> None:
-    if meta.replication_locations:
-        raise NotImplementedFeatureError(ERR_NOT_IMPLEMENTED.format(field="replicationLocations"))
+def _replicas(meta: SecretsManagerMetadata) -> dict[str, Any]:
+    regions = replica_regions(meta.replication_locations, meta.kms_key_id)
+    return {"AddReplicaRegions": regions} if regions else {}
 
 
 def _snake(call: str) -> str:
