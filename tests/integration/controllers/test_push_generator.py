@@ -126,3 +126,26 @@ async def test_a_generated_value_never_reaches_status_events_or_logs(env: Env, n
     seen = json.dumps([objects, events]) + repr(logs)
     for form in (value, base64.b64encode(value.encode()).decode()):
         assert form not in seen
+
+
+async def test_if_not_exists_pushes_a_generated_value_once(env: Env, ns: str) -> None:
+    """ESO's guide: with ``updatePolicy: IfNotExists`` the value is generated once, not rotated."""
+    await password(env, ns)
+    await push_secret(
+        env,
+        ns,
+        refresh="1s",
+        selector=generator_selector(),
+        data=[data_entry("password", f"{ns}/once")],
+        updatePolicy="IfNotExists",
+    )
+    first = await pushed_value(env, f"{ns}/once")
+
+    async def refreshed_again() -> bool:
+        obj = await wait_ps(env, ns, reason=pc.REASON_SYNCED)
+        return obj["status"]["refreshTime"] != refreshed_at
+
+    obj = await wait_ps(env, ns, reason=pc.REASON_SYNCED)
+    refreshed_at = obj["status"]["refreshTime"]
+    await wait_for(refreshed_again, timeout=30.0)
+    assert await pushed_value(env, f"{ns}/once") == first
