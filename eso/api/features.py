@@ -47,8 +47,8 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 
-# dataTo is ESO 2.x bulk push.
-PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (Feature("spec.dataTo"),)
+# Every PushSecret field is implemented; the table stays for the next one.
+PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = ()
 
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.provider.aws.service", ("CertificateManager",)),

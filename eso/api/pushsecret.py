@@ -5,7 +5,7 @@ Fields, defaults, condition reasons and the ``syncedPushSecrets`` status map fol
 ``apis/externalsecrets/v1alpha1/pushsecret_types.go`` so ESO manifests apply unchanged. The
 per-provider ``data[].metadata`` stays an opaque JSON object here, as in ESO: each provider
 parses its own ``PushSecretMetadata`` (AWS: ``eso.providers.aws.pushmeta``). ``dataTo`` is
-modelled (so manifests using it apply) and reported as not implemented (``eso.api.features``).
+expanded by ``eso.controllers.pushsecret.datato``.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class PushSecretData(EsoModel):
 
 
 class PushSecretDataTo(EsoModel):
-    """Bulk push rules (ESO 2.x ``dataTo``); modelled, not implemented (``features``)."""
+    """Bulk push rules (ESO 2.x ``dataTo``), expanded per store by the controller."""
 
     store_ref: PushSecretStoreRef | None = None
     """StoreRef specifies which SecretStore to push to."""

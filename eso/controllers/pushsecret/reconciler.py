@@ -38,6 +38,7 @@ from eso.controllers.externalsecret.generators import GeneratorReader
 from eso.controllers.externalsecret.templatesources import TemplateSourceReader
 from eso.controllers.externalsecret.templating import Engine
 from eso.controllers.externalsecret.versions import synced_resource_version
+from eso.controllers.pushsecret.datato import validate_selectors, validate_store_refs
 from eso.controllers.pushsecret.errors import PushFailedError, SourceMissingError
 from eso.controllers.pushsecret.finalizer import has_finalizer, set_finalizer
 from eso.controllers.pushsecret.push import Pusher, PushError, SyncedMap, merge_synced
@@ -180,10 +181,13 @@ class PushSecretReconciler:
             detail = pc.ERR_NOT_IMPLEMENTED.format(features=", ".join(missing))
             raise PushError(PushFailedError(detail, retry=False))
         try:
+            validate_store_refs(ps)
             sources = await read_sources(
                 ps, client=self._access.client, generators=self._generators
             )
             stores = self._stores(ps)
+            if stores:
+                validate_selectors(ps, stores)
         except SourceMissingError as e:
             if await self._source_gone(ps, pusher):
                 raise PushError(_SourceDeletedError()) from None
