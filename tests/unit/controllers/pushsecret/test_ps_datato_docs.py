@@ -13,7 +13,7 @@ from eso.api.secretstore import SecretStore
 from eso.controllers.pushsecret.datato import plan_for_store, validate_store_refs
 
 SNIPPETS = Path(__file__).resolve().parents[3] / "fixtures" / "eso-docs" / "pushsecret"
-SOURCE = {k: b"v" for k in ("db-host", "db-port", "username", "password", "api-key")}
+SOURCE = dict.fromkeys(("db-host", "db-port", "username", "password", "api-key"), b"v")
 STORE = SecretStore.model_validate({"metadata": {"name": "secret-store", "namespace": "default"}})
 
 
