@@ -47,14 +47,8 @@ EXTERNAL_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.dataFrom[].extract.nullBytePolicy", ("Fail",)),
 )
 
-# Generators are another helper's work; dataTo is ESO 2.x bulk push; the resource policy needs
-# a ConfigMap read providers cannot make, and replication is not done by eso yet.
-PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = (
-    Feature("spec.selector.generatorRef"),
-    Feature("spec.dataTo"),
-    Feature("spec.data[].metadata.spec.resourcePolicy"),
-    Feature("spec.data[].metadata.spec.replicationLocations"),
-)
+# Every PushSecret field is implemented; the table stays for the next one.
+PUSH_SECRET_UNIMPLEMENTED: tuple[Feature, ...] = ()
 
 STORE_UNIMPLEMENTED: tuple[Feature, ...] = (
     Feature("spec.provider.aws.service", ("CertificateManager",)),

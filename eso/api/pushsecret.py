@@ -4,9 +4,8 @@ values to one or more stores.
 Fields, defaults, condition reasons and the ``syncedPushSecrets`` status map follow ESO's
 ``apis/externalsecrets/v1alpha1/pushsecret_types.go`` so ESO manifests apply unchanged. The
 per-provider ``data[].metadata`` stays an opaque JSON object here, as in ESO: each provider
-parses its own ``PushSecretMetadata`` (AWS: ``eso.providers.aws.pushmeta``). ``dataTo`` and
-``selector.generatorRef`` are modelled (so manifests using them apply) and reported as not
-implemented (``eso.api.features``).
+parses its own ``PushSecretMetadata`` (AWS: ``eso.providers.aws.pushmeta``). ``dataTo`` is
+expanded by ``eso.controllers.pushsecret.datato``.
 """
 
 from __future__ import annotations
@@ -134,7 +133,7 @@ class PushSecretData(EsoModel):
 
 
 class PushSecretDataTo(EsoModel):
-    """Bulk push rules (ESO 2.x ``dataTo``); modelled, not implemented (``features``)."""
+    """Bulk push rules (ESO 2.x ``dataTo``), expanded per store by the controller."""
 
     store_ref: PushSecretStoreRef | None = None
     """StoreRef specifies which SecretStore to push to."""

@@ -223,6 +223,7 @@ class Manager:
             metrics=self._metrics.ps,
             settings=self._settings.controller,
             clock=self._clock,
+            generators=self._generators,
         ).reconcile
 
     def _build_sharding(self) -> Sharding | None:

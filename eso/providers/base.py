@@ -107,6 +107,18 @@ class SecretDataGetter(Protocol):
     def __call__(self, namespace: str, name: str) -> Awaitable[Mapping[str, bytes] | None]: ...
 
 
+class MetadataRefReader(Protocol):
+    """Reads one key of a ConfigMap or Secret that push metadata names (a resource policy).
+
+    Supplied by the PushSecret controller, bound to the PushSecret's namespace (where ESO
+    reads it). ``kind`` is ``ConfigMap`` or ``Secret``. Raises ``ConfigError`` (a missing key)
+    or ``ProviderUnavailableError`` (the object is missing or unreadable; may heal); messages
+    name the object and key, never its data.
+    """
+
+    def __call__(self, kind: str, name: str, key: str) -> Awaitable[str]: ...
+
+
 @dataclass(frozen=True)
 class ServiceAccountInfo:
     """What a provider may know of a ServiceAccount: its uid and annotations (no token)."""
@@ -209,10 +221,17 @@ class SecretsWriter(Protocol):
     same key see the new value on their next read.
     """
 
-    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+    async def push_secret(
+        self,
+        data: Mapping[str, bytes],
+        entry: PushSecretData,
+        *,
+        refs: MetadataRefReader | None = None,
+    ) -> None:
         """Push ``data[entry.secret_key]`` (the whole map as JSON without a key) to the
-        entry's remote ref; writes only when the value or the metadata differ. Raises
-        ``NotManagedError``, ``ConfigError`` (bad metadata, missing key) or ``ProviderError``."""
+        entry's remote ref; writes only when the value or the metadata differ. ``refs``
+        reads what the metadata references. Raises ``NotManagedError``, ``ConfigError``
+        (bad metadata, missing key) or ``ProviderError``."""
         ...
 
     async def delete_secret(self, ref: PushSecretRemoteRef) -> None:

@@ -17,14 +17,17 @@ remote secrets eso manages.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from eso.api import conditions as c
 from eso.api import pushconditions as pc
 from eso.api.pushsecret import PushSecret, PushSecretData, status_ref, store_key
 from eso.api.secretstore import AnyStore
+from eso.controllers.pushsecret.datato import plan_for_store
 from eso.controllers.pushsecret.errors import PushFailedError
 from eso.controllers.pushsecret.keys import reverse_keys
+from eso.controllers.pushsecret.metarefs import metadata_refs
 from eso.controllers.pushsecret.source import Source
 from eso.controllers.pushsecret.stores import assert_usable
 from eso.controllers.secretstore.access import ProviderAccess
@@ -72,6 +75,7 @@ class Pusher:
         self._access = access
         self._recorder = recorder
         self._clients: dict[str, SecretsClient] = {}
+        self._refs = metadata_refs(access.client, namespace=ps.namespace)
 
     async def writer(self, store: AnyStore) -> SecretsWriter:
         """The store's client, if it can write; raises ``PushFailedError``."""
@@ -106,17 +110,24 @@ class Pusher:
             out[key] = {}
             try:
                 writer = await self.writer(store)
-                for entry in self._ps.spec.data:
-                    await self._push_entry(writer, source, entry, store=store.name)
+                plan = plan_for_store(self._ps, store, source.data)
+                for entry in plan.entries:
+                    data = plan.data_for(entry, source.data)
+                    await self._push_entry(writer, data, entry, store=store.name)
                     out[key][status_ref(entry)] = entry
             except PushFailedError as e:
                 raise PushError(e, out) from None
         return out
 
     async def _push_entry(
-        self, writer: SecretsWriter, source: Source, entry: PushSecretData, *, store: str
+        self,
+        writer: SecretsWriter,
+        source: Mapping[str, bytes],
+        entry: PushSecretData,
+        *,
+        store: str,
     ) -> None:
-        data = reverse_keys(entry.conversion_strategy, source.data)
+        data = reverse_keys(entry.conversion_strategy, source)
         key = entry.secret_key
         if key and key not in data:
             raise PushFailedError(pc.ERR_KEY_MISSING.format(key=key))
@@ -128,7 +139,7 @@ class Pusher:
         except ProviderError as e:
             raise PushFailedError(pc.ERR_EXISTS_CHECK.format(error=e), retry=_retry(e)) from e
         try:
-            await writer.push_secret(data, entry)
+            await writer.push_secret(data, entry, refs=self._refs)
         except ProviderError as e:
             detail = pc.ERR_WRITE_REMOTE.format(key=key, store=store, error=e)
             raise PushFailedError(detail, retry=_retry(e)) from e

@@ -7,8 +7,9 @@
 2. The finalizer is added for ``Delete`` and removed for ``None``.
 3. Nothing to do until a refresh is due (ESO's ``shouldRefresh``: spec, labels or annotations
    changed, or ``refreshInterval`` passed since ``refreshTime``; ``0`` pushes once).
-4. Unimplemented fields, the source Secrets, the stores, the template, then every entry to
-   every store, then (``Delete``) the remote secrets no longer pushed.
+4. Unimplemented fields, the source Secrets (or the generator's fresh values), the stores,
+   the template, then every entry to every store, then (``Delete``) the remote secrets no
+   longer pushed.
 5. The status (one patch), an event when the outcome changed, the condition gauge.
 
 A failure that may heal (AWS throttling, a missing source key, a store not yet Ready) is
@@ -33,9 +34,11 @@ from eso.api.meta import parse_time
 from eso.api.pushsecret import PushSecret
 from eso.api.secretstore import AnyStore
 from eso.clock import Clock, SystemClock
+from eso.controllers.externalsecret.generators import GeneratorReader
 from eso.controllers.externalsecret.templatesources import TemplateSourceReader
 from eso.controllers.externalsecret.templating import Engine
 from eso.controllers.externalsecret.versions import synced_resource_version
+from eso.controllers.pushsecret.datato import validate_selectors, validate_store_refs
 from eso.controllers.pushsecret.errors import PushFailedError, SourceMissingError
 from eso.controllers.pushsecret.finalizer import has_finalizer, set_finalizer
 from eso.controllers.pushsecret.push import Pusher, PushError, SyncedMap, merge_synced
@@ -45,6 +48,7 @@ from eso.controllers.pushsecret.stores import parse_store, resolve_stores
 from eso.controllers.runtime.conditions import get_condition
 from eso.controllers.runtime.worker import HandledError, Result
 from eso.controllers.secretstore.access import ProviderAccess
+from eso.generators.registry import GeneratorRegistry
 from eso.kube.cache import Cache, Obj
 from eso.kube.errors import NotFound
 from eso.kube.events import EventRecorder
@@ -84,6 +88,7 @@ class PushSecretReconciler:
         metrics: PushSecretMetrics,
         settings: ControllerSettings,
         clock: Clock | None = None,
+        generators: GeneratorRegistry | None = None,
     ) -> None:
         self._caches = caches
         self._access = access
@@ -95,6 +100,9 @@ class PushSecretReconciler:
             left=settings.template_left_delimiter, right=settings.template_right_delimiter
         )
         self._templater = Templater(engine=engine, sources=templates)
+        self._generators = (
+            None if generators is None else GeneratorReader(access=access, registry=generators)
+        )
 
     async def reconcile(self, key: ObjectKey) -> Result:
         """Bring one PushSecret's remote secrets and status in line."""
@@ -173,8 +181,13 @@ class PushSecretReconciler:
             detail = pc.ERR_NOT_IMPLEMENTED.format(features=", ".join(missing))
             raise PushError(PushFailedError(detail, retry=False))
         try:
-            sources = await read_sources(ps, client=self._access.client)
+            validate_store_refs(ps)
+            sources = await read_sources(
+                ps, client=self._access.client, generators=self._generators
+            )
             stores = self._stores(ps)
+            if stores:
+                validate_selectors(ps, stores)
         except SourceMissingError as e:
             if await self._source_gone(ps, pusher):
                 raise PushError(_SourceDeletedError()) from None

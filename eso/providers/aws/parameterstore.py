@@ -54,6 +54,7 @@ from eso.providers.aws.validation import validate_common
 from eso.providers.base import (
     AuthError,
     ConfigError,
+    MetadataRefReader,
     NoticeHandler,
     NotImplementedFeatureError,
     PropertyNotFoundError,
@@ -227,7 +228,13 @@ class ParameterStoreClient:
         self._on_notice = on_notice
         self._writer = writer  # PushSecret's writes: ssmwriter owns their rules
 
-    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+    async def push_secret(
+        self,
+        data: Mapping[str, bytes],
+        entry: PushSecretData,
+        *,
+        refs: MetadataRefReader | None = None,
+    ) -> None:
         """PushSecret: see ``ssmwriter.ParameterStoreWriter.push_secret``."""
         await self._writer.push_secret(data, entry)
 

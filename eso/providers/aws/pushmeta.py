@@ -39,6 +39,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class PolicySourceRef(_Strict):
+    """Where a resource policy's JSON is: ``kind`` (ConfigMap or Secret), ``name``, ``key``."""
+
+    kind: str = ""
+    name: str = ""
+    key: str = ""
+
+
+class ResourcePolicy(_Strict):
+    """ESO's ``ResourcePolicySpec``: the policy's source and PutResourcePolicy's flag."""
+
+    block_public_policy: bool | None = Field(None, alias="blockPublicPolicy")
+    policy_source_ref: PolicySourceRef | None = Field(None, alias="policySourceRef")
+
+
 class SecretsManagerMetadata(_Strict):
     """Secrets Manager's metadata spec (ESO's ``PushSecretMetadataSpec``)."""
 
@@ -46,8 +61,9 @@ class SecretsManagerMetadata(_Strict):
     description: str = ""
     secret_push_format: str = Field("", alias="secretPushFormat")
     kms_key_id: str = Field("", alias="kmsKeyId")
-    resource_policy: dict[str, Any] | None = Field(None, alias="resourcePolicy")
-    replication_locations: list[str] = Field(default_factory=list, alias="replicationLocations")
+    resource_policy: ResourcePolicy | None = Field(None, alias="resourcePolicy")
+    # None (unset) leaves an existing secret's replicas alone; [] removes them (ESO's nil/empty).
+    replication_locations: list[str] | None = Field(None, alias="replicationLocations")
 
 
 class ParameterTier(_Strict):

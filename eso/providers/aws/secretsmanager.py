@@ -51,6 +51,7 @@ from eso.providers.aws.smwriter import SecretsManagerWriter
 from eso.providers.aws.validation import validate_common
 from eso.providers.base import (
     ConfigError,
+    MetadataRefReader,
     NoticeHandler,
     NotImplementedFeatureError,
     PropertyNotFoundError,
@@ -315,9 +316,15 @@ class SecretsManagerClient:
         except Exception:  # a broken hook must not fail a read
             log.exception("notice_handler_failed", reason=notice.reason)
 
-    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+    async def push_secret(
+        self,
+        data: Mapping[str, bytes],
+        entry: PushSecretData,
+        *,
+        refs: MetadataRefReader | None = None,
+    ) -> None:
         """PushSecret: see ``smwriter.SecretsManagerWriter.push_secret``."""
-        await self._writer.push_secret(data, entry)
+        await self._writer.push_secret(data, entry, refs=refs)
 
     async def delete_secret(self, ref: PushSecretRemoteRef) -> None:
         """PushSecret deletion: see ``smwriter.SecretsManagerWriter.delete_secret``."""

@@ -8,7 +8,7 @@ The rules are ESO's (``providers/v1/aws/secretsmanager``), restated:
   description and KMS key, and ESO's first ClientRequestToken. Present and managed: its tags
   are brought in line with the metadata's (only when the metadata names tags), then the
   current value is read and a new version is put only when the bytes differ, so a steady-state
-  refresh writes nothing.
+  refresh writes no value (only ESO's ``DeleteResourcePolicy`` without a policy: ``smpolicy``).
 - ``property`` merges the value into the current JSON document (``setpath``); a current value
   that is not JSON fails the push and is left untouched.
 - ``secretPushFormat`` ``string`` writes SecretString, the default ``binary`` SecretBinary.
@@ -17,9 +17,8 @@ The rules are ESO's (``providers/v1/aws/secretsmanager``), restated:
 
 Every write drops the shared value cache's entries of that secret id (all identities and
 versions), so an ExternalSecret reading the same secret through this process sees the new
-value on its next read instead of a cached old one. ``resourcePolicy`` and
-``replicationLocations`` are refused (``NotImplementedFeatureError``, also listed in
-``eso.api.features``): resolving a policy needs a ConfigMap read providers cannot make.
+value on its next read instead of a cached old one. ``resourcePolicy`` is ``smpolicy``'s (read
+through the controller's ``MetadataRefReader``), ``replicationLocations`` ``smreplication``'s.
 Calls are counted in ``externalsecret_provider_api_calls_count`` with ESO's ``call`` labels.
 """
 
@@ -39,9 +38,16 @@ from eso.providers.aws.pushmeta import (
     is_managed,
     secrets_manager_metadata,
 )
+from eso.providers.aws.smpolicy import POLICY_CALLS, desired_policy, put_policy, sync_policy
+from eso.providers.aws.smreplication import (
+    REPLICATION_CALLS,
+    remove_replicas,
+    replica_regions,
+    sync_replication,
+)
 from eso.providers.base import (
     ConfigError,
-    NotImplementedFeatureError,
+    MetadataRefReader,
     NotManagedError,
     SecretNotFoundError,
 )
@@ -60,11 +66,20 @@ CALL_PUT = "PutSecretValue"
 CALL_TAG = "TagResource"
 CALL_UNTAG = "UntagResource"
 CALL_DELETE = "DeleteSecret"
-CALLS = (CALL_DESCRIBE, CALL_GET, CALL_CREATE, CALL_PUT, CALL_TAG, CALL_UNTAG, CALL_DELETE)
+CALLS = (
+    CALL_DESCRIBE,
+    CALL_GET,
+    CALL_CREATE,
+    CALL_PUT,
+    CALL_TAG,
+    CALL_UNTAG,
+    CALL_DELETE,
+    *POLICY_CALLS,
+    *REPLICATION_CALLS,
+)
 INITIAL_VERSION = "00000000-0000-0000-0000-000000000001"  # ESO's first ClientRequestToken
 
 ERR_NOT_MANAGED = "secret {name!r}: secret not managed by external-secrets"
-ERR_NOT_IMPLEMENTED = "PushSecret metadata spec.{field} is not implemented yet"
 ERR_RECOVERY_WINDOW = (
     "invalid DeleteSecretInput: RecoveryWindowInDays must be between 7 and 30 days"
 )
@@ -120,24 +135,36 @@ class SecretsManagerWriter:
         self._new_token = new_token or (lambda: str(uuid.uuid4()))
         metrics.provider_started(PROVIDER_LABEL, calls=CALLS)
 
-    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+    async def push_secret(
+        self,
+        data: Mapping[str, bytes],
+        entry: PushSecretData,
+        *,
+        refs: MetadataRefReader | None = None,
+    ) -> None:
         """Create or update ``prefix + remoteKey`` (see the module docstring for the rules)."""
         value = extract_value(data, entry.secret_key)
         meta = secrets_manager_metadata(entry.metadata)
-        _refuse_unimplemented(meta)
+        policy = await desired_policy(meta, refs)  # before any write: a failure writes nothing
         name = self._prefix + entry.remote_key
         try:
-            await self._push(name, value, entry, meta)
+            await self._push(name, value, entry, meta, policy=policy)
         finally:
             self._cache.forget_secret(name)
 
     async def _push(
-        self, name: str, value: bytes, entry: PushSecretData, meta: SecretsManagerMetadata
+        self,
+        name: str,
+        value: bytes,
+        entry: PushSecretData,
+        meta: SecretsManagerMetadata,
+        *,
+        policy: str,
     ) -> None:
         try:
             described = await self._call(CALL_DESCRIBE, name, SecretId=name)
         except SecretNotFoundError:
-            await self._create(name, _merged(None, entry, value), meta)
+            await self._create(name, _merged(None, entry, value), meta, policy=policy)
             return
         tags = _tags(described)
         if not is_managed(tags):
@@ -148,14 +175,22 @@ class SecretsManagerWriter:
         final = _merged(current, entry, value)
         if entry.metadata and (entry.metadata.get("spec") or {}).get("tags"):
             await self._patch_tags(name, tags, meta.tags)
+        secret_id = str(described.get("ARN") or name)
+        await sync_policy(self._call, name, secret_id=secret_id, policy=policy, meta=meta)
+        wanted = meta.replication_locations
+        await sync_replication(
+            self._call, name, secret_id=secret_id, wanted=wanted, described=described
+        )
         if current is not None and current == final:
             return
         token = INITIAL_VERSION if current is None else self._new_token()
         body = _value_param(final, meta)
         await self._call(CALL_PUT, name, SecretId=name, ClientRequestToken=token, **body)
 
-    async def _create(self, name: str, value: bytes, meta: SecretsManagerMetadata) -> None:
-        await self._call(
+    async def _create(
+        self, name: str, value: bytes, meta: SecretsManagerMetadata, *, policy: str
+    ) -> None:
+        created = await self._call(
             CALL_CREATE,
             name,
             Name=name,
@@ -164,7 +199,11 @@ class SecretsManagerWriter:
             ClientRequestToken=INITIAL_VERSION,
             KmsKeyId=meta.kms_key_id,
             **_value_param(value, meta),
+            **_replicas(meta),
         )
+        if policy:
+            secret_id = str(created.get("ARN") or name)
+            await put_policy(self._call, name, secret_id=secret_id, policy=policy, meta=meta)
 
     async def _patch_tags(self, name: str, current: dict[str, str], wanted: dict[str, str]) -> None:
         """ESO's patchTags: drop tags the metadata no longer names, then set changed ones."""
@@ -185,6 +224,7 @@ class SecretsManagerWriter:
             if described.get("DeletedDate") is not None or not is_managed(_tags(described)):
                 return
             secret_id = described.get("ARN") or name
+            await remove_replicas(self._call, name, described=described)
             await self._call(CALL_DELETE, name, SecretId=secret_id, **options)
         except SecretNotFoundError:
             return
@@ -226,11 +266,9 @@ def _value_param(value: bytes, meta: SecretsManagerMetadata) -> dict[str, Any]:
     return {"SecretBinary": value}
 
 
-def _refuse_unimplemented(meta: SecretsManagerMetadata) -> None:
-    if meta.resource_policy is not None:
-        raise NotImplementedFeatureError(ERR_NOT_IMPLEMENTED.format(field="resourcePolicy"))
-    if meta.replication_locations:
-        raise NotImplementedFeatureError(ERR_NOT_IMPLEMENTED.format(field="replicationLocations"))
+def _replicas(meta: SecretsManagerMetadata) -> dict[str, Any]:
+    regions = replica_regions(meta.replication_locations, meta.kms_key_id)
+    return {"AddReplicaRegions": regions} if regions else {}
 
 
 def _snake(call: str) -> str:

@@ -34,7 +34,12 @@ from eso.providers.aws.pushmeta import (
     parameter_store_metadata,
 )
 from eso.providers.aws.ssmerrors import classify_ssm
-from eso.providers.base import NotManagedError, ProviderError, SecretNotFoundError
+from eso.providers.base import (
+    MetadataRefReader,
+    NotManagedError,
+    ProviderError,
+    SecretNotFoundError,
+)
 from eso.providers.pushvalue import extract_value, json_of_base64, json_of_strings
 
 if TYPE_CHECKING:
@@ -93,7 +98,13 @@ class ParameterStoreWriter:
         self._metrics = metrics
         metrics.provider_started(PROVIDER_LABEL, calls=CALLS)
 
-    async def push_secret(self, data: Mapping[str, bytes], entry: PushSecretData) -> None:
+    async def push_secret(
+        self,
+        data: Mapping[str, bytes],
+        entry: PushSecretData,
+        *,
+        refs: MetadataRefReader | None = None,
+    ) -> None:
         """Create or update ``prefix + remoteKey`` (see the module docstring for the rules)."""
         meta = parameter_store_metadata(entry.metadata)
         value = _value(data, entry, meta)

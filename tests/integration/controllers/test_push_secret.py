@@ -255,19 +255,6 @@ async def test_label_selected_source_and_store(env: Env, ns: str) -> None:
     assert (await remote(env, remote_key) or {})["SecretBinary"] == b"picked"
 
 
-async def test_an_unimplemented_field_is_named_and_nothing_is_pushed(env: Env, ns: str) -> None:
-    await source(env, ns, password="v")
-    await push_secret(
-        env,
-        ns,
-        data=[],
-        dataTo=[{"storeRef": {"name": "aws-store"}, "remoteKey": f"{ns}/bundle"}],
-    )
-    obj = await wait_ps(env, ns, status="False", reason=pc.REASON_ERRORED)
-    assert "spec.dataTo" in ready(obj)["message"]
-    assert await remote(env, f"{ns}/bundle") is None
-
-
 async def _deleted(env: Env, name: str) -> bool:
     got = await remote(env, name)
     return got is None or got.get("deleted") is True
