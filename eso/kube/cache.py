@@ -20,6 +20,12 @@ callers follow anyway) and two reads are equal, not identical. Index values of a
 recomputed from the decoded old object when it changes, so no reverse map is kept either.
 The cache is mutated only by its informer, from one task.
 
+``get_parsed`` is the one exception to "reads decode": a reader that turns an object into an
+immutable value on every reconcile (the stores, read by every ExternalSecret sync: decode and
+pydantic validation were 4 % of the controller's CPU in a 10k cold sync) gets the value it
+parsed last time, for as long as the stored blob is the same one. The memo is keyed by blob
+identity, so no informer change can be missed; it is dropped with the key.
+
 An indexer that raises on an object (an odd object the indexer's author did not foresee) must
 not stall the informer: the error would escape ``upsert`` and the informer would relist into
 the same object forever. The object is cached and simply missing from that one index, and
@@ -31,7 +37,7 @@ from __future__ import annotations
 import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import structlog
 
@@ -43,6 +49,7 @@ Obj = dict[str, Any]
 IndexFunc = Callable[[Obj], Iterable[str]]
 KeyFunc = Callable[[Obj], str]
 _List = list  # the name ``list`` is shadowed by Cache.list inside the class
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +111,8 @@ class Cache:
         self._indexers: dict[str, IndexFunc] = dict(indexers or {})
         self._indexes: dict[str, _Index] = {n: {} for n in self._indexers}
         self._key = key_func
+        # key -> (the blob parsed, the parser, its value); see get_parsed
+        self._parsed: dict[str, tuple[bytes, Callable[[Obj], Any], Any]] = {}
 
     # ------------------------------------------------------------------ reads
 
@@ -111,6 +120,23 @@ class Cache:
         """A fresh copy of the object stored under ``key``, or None."""
         blob = self._items.get(key)
         return None if blob is None else _decode(blob)
+
+    def get_parsed(self, key: str, parse: Callable[[Obj], T]) -> T | None:
+        """``parse(get(key))``, or None; computed once per stored version of the object.
+
+        ``parse`` must return a value nobody mutates (a frozen model) and raise nothing it
+        should not raise again: its result is shared by every caller until the object changes.
+        """
+        blob = self._items.get(key)
+        if blob is None:
+            return None
+        memo = self._parsed.get(key)
+        if memo is not None and memo[0] is blob and memo[1] == parse:
+            value: T = memo[2]
+            return value
+        value = parse(_decode(blob))
+        self._parsed[key] = (blob, parse, value)
+        return value
 
     def get_by_name(self, namespace: str | None, name: str) -> Obj | None:
         return self.get(make_key(namespace, name))
@@ -178,6 +204,7 @@ class Cache:
     def remove(self, key: str) -> Obj | None:
         """Drop ``key``; returns the removed object or None if absent."""
         blob = self._items.pop(key, None)
+        self._parsed.pop(key, None)
         if blob is None:
             return None
         old = _decode(blob)
@@ -234,6 +261,7 @@ class Cache:
         old = self._items.get(key)
         if old is not None:
             self._unindex_all(key, _decode(old))
+            self._parsed.pop(key, None)
         self._items[key] = blob
         for name, func in self._indexers.items():
             self._index(name, func, key, obj)

@@ -1,7 +1,8 @@
 """How an ExternalSecret gets at its store, and the failures a provider read reports.
 
 Split from the ExternalSecret reconciler because these rules stand on their own: which store
-an ExternalSecret refers to (read from the informer caches, never a GET), whether it may use
+an ExternalSecret refers to (read from the informer caches, never a GET; parsed once per
+version of the store, ``Cache.get_parsed``), whether it may use
 it (ClusterSecretStore ``spec.conditions``, readiness) - checked before any provider call, so
 a sync fails fast and cheaply - and how a failed read is reported and retried
 (``errors.provider_failure``). A missing store raises ``StoreUnavailableError``; every other
@@ -155,19 +156,20 @@ def resolve_ref(
     if ref.kind == c.KIND_CLUSTER_SECRET_STORE:
         if not settings.process_cluster_store:
             return None
-        raw = cluster_secret_stores.get(ref.name)
-        if raw is None:
+        cluster = cluster_secret_stores.get_parsed(ref.name, ClusterSecretStore.model_validate)
+        if cluster is None:
             raise StoreUnavailableError(
                 c.ERR_GET_CLUSTER_SECRET_STORE.format(name=ref.name, error="not found")
             )
-        store = ClusterSecretStore.model_validate(raw)
+        store = cluster
     else:
-        raw = secret_stores.get(make_key(namespace, ref.name))
-        if raw is None:
+        key = make_key(namespace, ref.name)
+        namespaced = secret_stores.get_parsed(key, SecretStore.model_validate)
+        if namespaced is None:
             raise StoreUnavailableError(
                 c.ERR_GET_SECRET_STORE.format(name=ref.name, error="not found")
             )
-        store = SecretStore.model_validate(raw)
+        store = namespaced
     return store if should_process(store, settings.controller_class) else None
 
 

@@ -60,6 +60,33 @@ def test_readers_get_copies_so_mutating_one_cannot_corrupt_the_cache() -> None:
     assert cache.get("ns/a") == obj("a")
 
 
+def test_a_parsed_object_is_reparsed_only_after_it_changes_and_gone_after_removal() -> None:
+    cache = Cache()
+    parsed: list[str] = []
+
+    def parse(o: dict[str, Any]) -> str:
+        parsed.append(o["metadata"]["resourceVersion"])
+        return str(o["spec"]["store"])
+
+    cache.upsert(obj("a", store="s1"))
+    assert cache.get_parsed("ns/a", parse) == cache.get_parsed("ns/a", parse) == "s1"
+    cache.upsert(obj("a", rv="2", store="s2"))
+    assert cache.get_parsed("ns/a", parse) == "s2"
+    assert parsed == ["1", "2"]
+    cache.remove("ns/a")
+    assert cache.get_parsed("ns/a", parse) is None
+    cache.upsert(obj("a", rv="3", store="s3"))
+    assert cache.get_parsed("ns/a", parse) == "s3"
+
+
+def test_a_relisted_object_is_parsed_anew() -> None:
+    cache = Cache()
+    cache.upsert(obj("a", store="s1"))
+    assert cache.get_parsed("ns/a", by_store) == ["s1"]
+    list(cache.replace([obj("a", rv="2", store="s2")]))
+    assert cache.get_parsed("ns/a", by_store) == ["s2"]
+
+
 def test_an_index_value_moves_between_one_key_and_many() -> None:
     """One key per value is stored without a set; adding and removing keys keeps lookups right."""
     cache = Cache(indexers={"store": by_store})
