@@ -135,13 +135,20 @@ class ProviderMetrics:
 
         self.throttling = ThrottleCollector()
         registry.register(self.throttling)
+        # (provider, calls) already started: every ExternalSecret sync builds a client, and
+        # creating ~20 series again each time was 1 % of a cold sync's CPU
+        self._started: set[tuple[str, tuple[str, ...]]] = set()
 
     def provider_started(self, provider: str, *, calls: tuple[str, ...]) -> None:
         """Create ``provider``'s counters at 0 for every call and outcome it can count.
 
         Prometheus' instrumentation guideline: a series born at 1 hides its first increase
-        from ``rate()``; the first error of a call would otherwise be invisible. Idempotent.
+        from ``rate()``; the first error of a call would otherwise be invisible. Idempotent,
+        and cheap when repeated.
         """
+        if (provider, calls) in self._started:
+            return
+        self._started.add((provider, calls))
         for call in calls:
             for status in _CALL_STATUSES:
                 self.api_calls.labels(provider, call, status)

@@ -129,6 +129,14 @@ class IdentityReader:
         self._metrics = metrics
         self._clock = clock
         metrics.provider_started(PROVIDER_LABEL, calls=CALLS)
+        # the series of the per-read path, looked up once (labels() takes a lock each time)
+        self._m_hits = metrics.cache_hits.labels(PROVIDER_LABEL)
+        self._m_misses = metrics.cache_misses.labels(PROVIDER_LABEL)
+        self._m_calls = {
+            (call, status): metrics.api_calls.labels(PROVIDER_LABEL, call, status)
+            for call in CALLS
+            for status in ("success", "error")
+        }
         self._flight: SingleFlight[CacheKey, SecretValue] = SingleFlight(
             on_coalesced=metrics.coalesced.labels(PROVIDER_LABEL).inc
         )
@@ -165,9 +173,9 @@ class IdentityReader:
         if self._cache.enabled:
             hit = self._cache.get(key, max_age=max_age) if max_age != 0 else None
             if hit is not None:
-                self._metrics.cache_hits.labels(PROVIDER_LABEL).inc()
+                self._m_hits.inc()
                 return hit
-            self._metrics.cache_misses.labels(PROVIDER_LABEL).inc()
+            self._m_misses.inc()
         reading = READING.get()
         if reading is None:
             return await self._flight.do(key, lambda: self._fetch(key))
@@ -222,10 +230,16 @@ class IdentityReader:
         try:
             resp = await method(**params)
         except Exception as e:
-            self._metrics.api_calls.labels(PROVIDER_LABEL, call, "error").inc()
+            self._count_call(call, "error")
             raise classify(e, what=what) from e
-        self._metrics.api_calls.labels(PROVIDER_LABEL, call, "success").inc()
+        self._count_call(call, "success")
         return resp
+
+    def _count_call(self, call: str, status: str) -> None:
+        counter = self._m_calls.get((call, status))
+        if counter is None:  # a call outside CALLS
+            counter = self._metrics.api_calls.labels(PROVIDER_LABEL, call, status)
+        counter.inc()
 
     # --- batches --------------------------------------------------------------------------
 
