@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 import structlog
+from prometheus_client import Counter, Histogram
 
 from eso.clock import Clock, SystemClock
 from eso.kube.config import ClusterConfig
@@ -64,6 +65,9 @@ class Transport:
         self._config = config
         self._settings = settings
         self._metrics = metrics
+        # (verb, resource, code) -> its two series: a few dozen combinations, looked up on
+        # every request (labels() takes a lock and builds a key each time)
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         self._clock = clock or SystemClock()
         self._bucket = TokenBucket(settings.qps, burst=settings.burst, clock=self._clock)
         self._base = config.host
@@ -213,8 +217,19 @@ class Transport:
                 raise await _error(resp)
             return resp
         finally:
-            self._metrics.requests.labels(verb, resource.plural, code).inc()
-            self._metrics.latency.labels(verb, resource.plural).observe(self._clock.now() - start)
+            requests, latency = self._series_of(verb, resource.plural, code)
+            requests.inc()
+            latency.observe(self._clock.now() - start)
+
+    def _series_of(self, verb: str, plural: str, code: str) -> tuple[Counter, Histogram]:
+        series = self._series.get((verb, plural, code))
+        if series is None:
+            series = (
+                self._metrics.requests.labels(verb, plural, code),
+                self._metrics.latency.labels(verb, plural),
+            )
+            self._series[(verb, plural, code)] = series
+        return series
 
 
 async def _error(resp: aiohttp.ClientResponse) -> ApiError:
