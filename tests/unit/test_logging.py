@@ -13,7 +13,7 @@ import pytest
 import structlog
 
 from eso.app import run
-from eso.logging import configure
+from eso.logging import bound, configure
 from eso.settings import LogSettings, Settings
 
 
@@ -128,7 +128,7 @@ def test_bound_contextvars_appear_in_every_line(capsys: pytest.CaptureFixture[st
     """Per-reconcile context bound once shows up in every line logged inside the reconcile."""
     configure(level="debug", fmt="json")
     log = structlog.get_logger("test")
-    with structlog.contextvars.bound_contextvars(
+    with bound(
         controller="externalsecret", namespace="allfunds", name="allfunds-secret", reconcile_id="r1"
     ):
         log.debug("fetching")
@@ -145,6 +145,28 @@ def test_bound_contextvars_appear_in_every_line(capsys: pytest.CaptureFixture[st
     assert context.items() <= inside_1.items()
     assert context.items() <= inside_2.items()
     assert not context.keys() & outside.keys()
+
+
+def test_a_nested_binding_restores_the_outer_values_when_it_ends(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A reconcile's context inside the worker's: the worker's lines keep their own name."""
+    configure(level="info", fmt="json")
+    log = structlog.get_logger("test")
+    with bound(controller="externalsecret", name="outer"):
+        with bound(name="inner", namespace="ns"):
+            log.info("inside")
+        log.info("after")
+    log.info("outside")
+
+    inside, after, outside = _json_lines(capsys.readouterr().err)
+    assert (inside["name"], inside["namespace"], inside["controller"]) == (
+        "inner",
+        "ns",
+        "externalsecret",
+    )
+    assert after["name"] == "outer" and "namespace" not in after
+    assert not {"name", "namespace", "controller"} & outside.keys()
 
 
 def test_exceptions_are_rendered_into_the_json_line(capsys: pytest.CaptureFixture[str]) -> None:

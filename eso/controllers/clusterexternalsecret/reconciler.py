@@ -46,6 +46,7 @@ from eso.kube.errors import NotFound
 from eso.kube.events import EventRecorder
 from eso.kube.keys import ObjectKey
 from eso.kube.resources import CLUSTER_EXTERNAL_SECRETS
+from eso.logging import bound
 from eso.metrics import ClusterExternalSecretMetrics
 
 log = structlog.get_logger(__name__)
@@ -96,9 +97,7 @@ class ClusterExternalSecretReconciler:
                     self._client, raw, namespaces=self._caches.namespaces.list()
                 )
             return Result()
-        with structlog.contextvars.bound_contextvars(
-            kind=c.KIND_CLUSTER_EXTERNAL_SECRET, name=str(key)
-        ):
+        with bound(kind=c.KIND_CLUSTER_EXTERNAL_SECRET, name=str(key)):
             return await self._timed(key, raw)
 
     async def _timed(self, key: ObjectKey, raw: Obj) -> Result:

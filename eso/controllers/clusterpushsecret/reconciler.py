@@ -40,6 +40,7 @@ from eso.kube.errors import NotFound
 from eso.kube.events import EventRecorder
 from eso.kube.keys import ObjectKey
 from eso.kube.resources import CLUSTER_PUSH_SECRETS
+from eso.logging import bound
 from eso.metrics import ClusterPushSecretMetrics
 
 log = structlog.get_logger(__name__)
@@ -101,7 +102,7 @@ class ClusterPushSecretReconciler:
             return Result()
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
             return Result()
-        with structlog.contextvars.bound_contextvars(kind=pc.KIND_CLUSTER_PUSH_SECRET, name=key):
+        with bound(kind=pc.KIND_CLUSTER_PUSH_SECRET, name=key):
             start, ok = self._clock.now(), False
             try:
                 result = await self._reconcile(raw)

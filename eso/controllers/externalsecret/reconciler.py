@@ -84,6 +84,7 @@ from eso.kube.cache import Cache
 from eso.kube.errors import KubeError
 from eso.kube.events import EventRecorder
 from eso.kube.keys import ObjectKey, make_key, split_key
+from eso.logging import bound
 from eso.metrics import ExternalSecretMetrics
 from eso.settings import ControllerSettings
 
@@ -203,9 +204,7 @@ class ExternalSecretReconciler:
         if (raw.get("metadata") or {}).get("deletionTimestamp"):
             await self._finalize(raw)
             return Result()
-        with structlog.contextvars.bound_contextvars(
-            kind=c.KIND_EXTERNAL_SECRET, namespace=namespace or "", name=name
-        ):
+        with bound(kind=c.KIND_EXTERNAL_SECRET, namespace=namespace or "", name=name):
             return await self._timed(key, raw, namespace=namespace or "", name=name)
 
     async def _timed(

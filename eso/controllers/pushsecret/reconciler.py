@@ -54,6 +54,7 @@ from eso.kube.errors import NotFound
 from eso.kube.events import EventRecorder
 from eso.kube.keys import ObjectKey, make_key, split_key
 from eso.kube.resources import PUSH_SECRETS
+from eso.logging import bound
 from eso.metrics import PushSecretMetrics
 from eso.settings import ControllerSettings
 
@@ -112,9 +113,7 @@ class PushSecretReconciler:
         if raw is None:
             self._metrics.forget(namespace=namespace, name=name)
             return Result()
-        with structlog.contextvars.bound_contextvars(
-            kind=pc.KIND_PUSH_SECRET, namespace=namespace, name=name
-        ):
+        with bound(kind=pc.KIND_PUSH_SECRET, namespace=namespace, name=name):
             start, ok = self._clock.now(), False
             try:
                 result = await self._reconcile(raw)

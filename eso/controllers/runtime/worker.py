@@ -36,6 +36,7 @@ import structlog
 from eso.clock import Clock, SystemClock
 from eso.controllers.runtime.slots import Slot, SlotPool
 from eso.kube.workqueue import Priority, ShutDown, WorkQueue
+from eso.logging import bound
 from eso.metrics import RuntimeMetrics
 from eso.providers.readahead import READING, ReadContext
 
@@ -163,9 +164,7 @@ class Controller(Generic[K]):
 
     async def _process(self, key: K, slot: Slot) -> None:
         reconcile_id = uuid.uuid4().hex
-        with structlog.contextvars.bound_contextvars(
-            controller=self.name, key=key, reconcile_id=reconcile_id
-        ):
+        with bound(controller=self.name, key=key, reconcile_id=reconcile_id):
             start = self._clock.now()
             self._m_active.inc()
             reading = READING.set(

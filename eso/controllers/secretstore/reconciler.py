@@ -36,6 +36,7 @@ from eso.kube.cache import Cache
 from eso.kube.events import EventRecorder
 from eso.kube.keys import ObjectKey, split_key
 from eso.kube.resources import CLUSTER_SECRET_STORES, SECRET_STORES
+from eso.logging import bound
 from eso.metrics import StoreMetrics
 from eso.providers.base import ProviderError
 from eso.settings import ControllerSettings
@@ -88,9 +89,7 @@ class StoreReconciler:
         store = self._model.model_validate(raw)
         if not should_process(store, self._settings.controller_class):
             return Result()
-        with structlog.contextvars.bound_contextvars(
-            kind=self.kind, namespace=namespace, name=name
-        ):
+        with bound(kind=self.kind, namespace=namespace, name=name):
             return await self._timed(raw, store)
 
     async def _timed(self, raw: Mapping[str, Any], store: AnyStore) -> Result:
