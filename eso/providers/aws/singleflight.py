@@ -32,7 +32,7 @@ class SingleFlight(Generic[K, V]):
         """
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.get_running_loop().create_task(_call(fn), name=f"singleflight:{key}")
+            task = asyncio.get_running_loop().create_task(_call(fn), name="singleflight")
             self._inflight[key] = task
             task.add_done_callback(lambda t: self._finished(key, t))
         elif self._on_coalesced is not None:
