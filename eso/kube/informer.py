@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 
 from eso.clock import Clock, SystemClock
 from eso.kube.cache import (
@@ -167,6 +167,9 @@ class Informer:
             clock=self._clock,
         )
         self._log = log.bind(informer=self.name)
+        # looked up once: every watch event counts itself and sets the objects gauge
+        self._m_objects = self._metrics.objects.labels(self.name)
+        self._m_events: dict[str, Counter] = {}  # by event type, each made at its first event
 
     # ------------------------------------------------------------- public
 
@@ -339,7 +342,10 @@ class Informer:
     def _apply(self, event: Obj) -> None:
         type_ = str(event.get("type"))
         obj = event.get("object") or {}
-        self._metrics.events.labels(self.name, type_).inc()
+        counter = self._m_events.get(type_)
+        if counter is None:
+            counter = self._m_events[type_] = self._metrics.events.labels(self.name, type_)
+        counter.inc()
         if type_ == "ERROR":
             code = int(obj.get("code") or 500)
             raise error_from_status(code, obj)
@@ -369,7 +375,7 @@ class Informer:
                 _call(h.on_delete, delta.new)
 
     def _set_gauge(self) -> None:
-        self._metrics.objects.labels(self.name).set(len(self.cache))
+        self._m_objects.set(len(self.cache))
 
     def _mark_synced(self) -> None:
         self._synced = True
