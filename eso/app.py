@@ -21,6 +21,7 @@ import tracemalloc
 
 import structlog
 
+from eso import heap
 from eso.controllers.manager import Manager
 from eso.kube.client import KubeClient
 from eso.kube.errors import KubeError
@@ -89,10 +90,12 @@ async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) ->
         live_addr=settings.server.live_addr,
         concurrent=settings.controller.concurrent,
     )
-    # Not TaskSet.spawn: these two are awaited right here and cancelled in ``finally``, so no
+    heap.settle_startup()  # everything imported and built: never scanned again (heap)
+    # Not TaskSet.spawn: these three are awaited right here and cancelled in ``finally``, so no
     # exit can go unnoticed; TaskSet is for background tasks nobody awaits.
     runner = asyncio.create_task(manager.run(), name="manager")
     stopper = asyncio.create_task(stop.wait(), name="stop-signal")
+    settler = asyncio.create_task(_settle_when_synced(manager), name="heap-settle")
     try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         if runner.done():
@@ -115,10 +118,17 @@ async def _serve(settings: Settings, *, client: KubeClient, metrics: Metrics) ->
     finally:
         stopper.cancel()
         runner.cancel()
-        await asyncio.gather(runner, stopper, return_exceptions=True)
+        settler.cancel()
+        await asyncio.gather(runner, stopper, settler, return_exceptions=True)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         await endpoints.stop()
+
+
+async def _settle_when_synced(manager: Manager) -> None:
+    """``heap.settle_synced`` once every informer first synced (the process's, not a test's)."""
+    await asyncio.gather(*(informer.wait_synced() for informer in manager.informers))
+    heap.settle_synced()
 
 
 _TOP_SITES = 30
