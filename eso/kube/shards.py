@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
 from typing import Any
 
@@ -126,6 +126,7 @@ class SlotOwnership:
         self._share = 0  # nothing is taken before the first count of live replicas
         self._electors: dict[int, LeaderElector] = {}
         self._tasks = TaskSet()
+        self._announced = False
 
     def holds(self, slot: int) -> bool:
         return slot in self._held
@@ -139,9 +140,21 @@ class SlotOwnership:
         """The most slots this replica may hold now (0 before live replicas were counted)."""
         return self._share
 
+    def announce(self) -> Coroutine[Any, Any, None]:
+        """Our member Lease, held until cancelled, for the caller to run before ``run``.
+
+        A replica announces itself as soon as it starts, before its caches synced, so replicas
+        started together count each other: the first to sync takes its share, not every slot
+        (and reconciles thousands of keys it hands over a few seconds later). Without it,
+        ``run`` holds the member Lease itself.
+        """
+        self._announced = True
+        return self.membership.run()
+
     async def run(self) -> None:
         """Balance and hold slots until cancelled; then stop and release every slot."""
-        self._tasks.spawn(self.membership.run(), name="shard-membership")
+        if not self._announced:
+            self._tasks.spawn(self.membership.run(), name="shard-membership")
         try:
             await self._balance()
             for slot in range(self.shards):

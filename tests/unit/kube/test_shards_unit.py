@@ -326,3 +326,25 @@ async def test_replicas_starting_together_balance_without_waiting_out_lost_races
     await cluster.run_for(SETTINGS.renew_deadline - 1)
     counts = cluster.counts(replicas)
     assert sum(counts) == 8 and max(counts) - min(counts) <= 1, counts
+
+
+async def test_a_replica_announced_while_its_caches_sync_is_counted_before_slots_are_taken(
+    cluster: Cluster,
+) -> None:
+    """The first replica to sync takes its share, not every slot it would hand back later."""
+    b = Replica("b", cluster.api, cluster.clock, cluster.shards)
+    cluster.replicas.append(b)
+    announced = asyncio.create_task(b.own.announce())
+    try:
+        await cluster.run_for(1)  # b's member Lease is written; its caches still sync
+        a = cluster.add("a")
+        await cluster.run_for(RETRY_MAX + 1)
+        assert cluster.counts([a]) == [4]
+        b.start()
+        await cluster.run_for(3 * RETRY_MAX)
+        assert cluster.counts([a, b]) == [4, 4]
+        assert a.metrics.handovers.labels("released")._value.get() == 0
+    finally:
+        await b.stop()
+        announced.cancel()
+        await asyncio.gather(announced, return_exceptions=True)
