@@ -9,9 +9,16 @@ Each run gets servers of its own (a local control plane and moto in their own pr
    seconds (first start → all Ready), CPU and slots held per replica, reconciles per replica.
    Then replica 0 gets SIGKILL; M new ExternalSecrets are created at once; the run records when
    the survivors hold all S slots again (the takeover) and when all M are Ready, and counts the
-   ExternalSecrets (old and new) without a Secret at the end: the Secrets missed.
+   ExternalSecrets (old and new) without a Secret at the end: the Secrets missed. The takeover
+   is given twice: from the SIGKILL as the bench polled it (100 ms polls of the Leases), and
+   per slot from the killed holder's last ``renewTime`` to the new holder's ``acquireTime``
+   (both written on this machine's clock), the figure the Lease contract bounds (lease
+   duration + one retry period).
 
     python -m bench.sharded --n 10000 --replicas 3 --shards 12 --out bench/results
+
+``--lease-duration``/``--renew-deadline``/``--retry-period`` set the controllers' Lease timing
+(the smoke test uses short ones); the defaults are the controllers' own.
 
 Writes ``<out>/bench-sharded-n<N>-r<R>-s<S>.json`` and prints a markdown table. Figures taken
 on a shared machine are noisy (the JSON records the load average); CPU figures include each
@@ -27,6 +34,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,15 +131,37 @@ def _identity(c: Controller) -> str:
     raise RuntimeError(f"{c.name} logged no Lease identity")
 
 
-async def _holders(client: RawClient, namespace: str) -> dict[int, str]:
-    """Slot → holder of every slot Lease (a LIST: cheap, unlike scraping 10k series)."""
+async def _slot_leases(client: RawClient, namespace: str) -> dict[int, dict[str, Any]]:
+    """Slot → spec of every slot Lease (a LIST: cheap, unlike scraping 10k series)."""
     listed = await client.list("coordination.k8s.io/v1", "leases", namespace=namespace)
-    found: dict[int, str] = {}
+    found: dict[int, dict[str, Any]] = {}
     for lease in listed.get("items") or []:
         m = _SLOT_LEASE.fullmatch(lease["metadata"]["name"])
         if m:
-            found[int(m.group(1))] = (lease.get("spec") or {}).get("holderIdentity") or ""
+            found[int(m.group(1))] = lease.get("spec") or {}
     return found
+
+
+async def _holders(client: RawClient, namespace: str) -> dict[int, str]:
+    """Slot → holder of every slot Lease."""
+    leases = await _slot_leases(client, namespace)
+    return {slot: spec.get("holderIdentity") or "" for slot, spec in leases.items()}
+
+
+def _micro(value: str) -> float:
+    """A Lease MicroTime as POSIX seconds."""
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+
+def _after_last_renew(
+    before: dict[int, dict[str, Any]], after: dict[int, dict[str, Any]], gone: str
+) -> list[float]:
+    """Per slot of ``gone``: its last renewTime → the new holder's acquireTime (seconds)."""
+    return sorted(
+        round(_micro(after[slot]["acquireTime"]) - _micro(spec["renewTime"]), 3)
+        for slot, spec in before.items()
+        if spec.get("holderIdentity") == gone and slot in after
+    )
 
 
 async def _kill_one(
@@ -144,6 +174,8 @@ async def _kill_one(
     assert victim.child is not None
     victim.child.proc.kill()
     killed = time.monotonic()
+    victim.child.proc.wait()
+    last_renews = await _slot_leases(client, w.system_namespace)  # nothing renews them now
 
     async def taken_over() -> bool:
         holders = await _holders(client, w.system_namespace)
@@ -152,12 +184,16 @@ async def _kill_one(
     poll = asyncio.create_task(_poll(taken_over, within=env["within"], what="takeover"))
     created = await create_external_secrets(client, w, range(n, n + m), prefix=NEW_PREFIX)
     took = await poll
+    renew_to_acquire = _after_last_renew(
+        last_renews, await _slot_leases(client, w.system_namespace), gone
+    )
     keys = set(created)
     ok = await watcher.wait_ready(keys, within=env["within"])
     missed = await _missing_secrets(client, w, n, m)
     return {
         "killed_replica_slots": env["victim_slots"],
         "takeover_seconds": round(took - killed, 3),
+        "takeover_after_last_renew_seconds": renew_to_acquire,
         "new": m,
         "new_all_ready": ok,
         "new_all_ready_seconds": round(max(watcher.ready_at.get(k, 0) for k in keys) - killed, 3),
@@ -176,8 +212,24 @@ async def _missing_secrets(client: RawClient, w: Workload, n: int, m: int) -> in
     return len(want - have)
 
 
+def _lease_args(lease: LeaderSettings) -> list[str]:
+    return [
+        *("--leader-election-lease-duration", f"{lease.lease_duration}s"),
+        *("--leader-election-renew-deadline", f"{lease.renew_deadline}s"),
+        *("--leader-election-retry-period", f"{lease.retry_period}s"),
+    ]
+
+
 async def one_run(
-    label: str, *, n: int, m: int, replicas: int, shards: int, out: Path, within: float
+    label: str,
+    *,
+    n: int,
+    m: int,
+    replicas: int,
+    shards: int,
+    out: Path,
+    within: float,
+    lease: LeaderSettings,
 ) -> dict[str, Any]:
     w = Workload(n=n, stores=4, namespaces=10, refresh_interval="1h", prefix=f"bench-{label}")
     logs = out / "logs" / f"sharded-{label}"
@@ -189,6 +241,7 @@ async def one_run(
             await create_aws_secrets(moto_url, range(n + m))
             keys = set(await create_external_secrets(client, w, range(n)))
             args = ["--shards", str(shards), "--leader-election-namespace", w.system_namespace]
+            args += _lease_args(lease)
             controllers = _controllers(children, kubeconfig, moto_url, replicas=replicas, args=args)
             watcher = ReadyWatcher(client)
             await watcher.start()
@@ -225,6 +278,10 @@ def markdown(doc: dict[str, Any]) -> str:
         ("kill: slots of the killed replica", kill.get("killed_replica_slots")),
         ("kill: takeover, SIGKILL → survivors hold every slot (s)", kill.get("takeover_seconds")),
         (
+            "kill: per slot, last renew → new holder's acquire (s)",
+            kill.get("takeover_after_last_renew_seconds"),
+        ),
+        (
             f"kill: {kill.get('new')} new ExternalSecrets all Ready after SIGKILL (s)",
             kill.get("new_all_ready_seconds"),
         ),
@@ -235,17 +292,28 @@ def markdown(doc: dict[str, Any]) -> str:
 
 
 async def run(
-    *, n: int, m: int, replicas: int, shards: int, out: Path, within: float
+    *,
+    n: int,
+    m: int,
+    replicas: int,
+    shards: int,
+    out: Path,
+    within: float,
+    lease: LeaderSettings | None = None,
 ) -> dict[str, Any]:
+    lease = lease or LeaderSettings()
     load = [os.getloadavg()[0]]
-    kw = {"n": n, "m": m, "out": out, "within": within}
+    kw = {"n": n, "m": m, "out": out, "within": within, "lease": lease}
     single = await one_run("single", replicas=1, shards=1, **kw)  # type: ignore[arg-type]
     sharded = await one_run("sharded", replicas=replicas, shards=shards, **kw)  # type: ignore[arg-type]
     load.append(os.getloadavg()[0])
-    lease = LeaderSettings()
     return {
         "n": n,
-        "lease": {"duration": lease.lease_duration, "retry_period": lease.retry_period},
+        "lease": {
+            "duration": lease.lease_duration,
+            "renew_deadline": lease.renew_deadline,
+            "retry_period": lease.retry_period,
+        },
         "load_average_1m": [round(x, 2) for x in load],
         "single": single,
         "sharded": sharded,
@@ -260,9 +328,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--shards", type=int, default=12)
     p.add_argument("--out", type=Path, default=Path("bench/results"))
     p.add_argument("--timeout", type=float, default=900.0)
+    default = LeaderSettings()
+    p.add_argument("--lease-duration", type=float, default=default.lease_duration)
+    p.add_argument("--renew-deadline", type=float, default=default.renew_deadline)
+    p.add_argument("--retry-period", type=float, default=default.retry_period)
     a = p.parse_args(argv)
+    lease = LeaderSettings(
+        lease_duration=a.lease_duration,
+        renew_deadline=a.renew_deadline,
+        retry_period=a.retry_period,
+    )
     doc = asyncio.run(
-        run(n=a.n, m=a.new, replicas=a.replicas, shards=a.shards, out=a.out, within=a.timeout)
+        run(
+            n=a.n,
+            m=a.new,
+            replicas=a.replicas,
+            shards=a.shards,
+            out=a.out,
+            within=a.timeout,
+            lease=lease,
+        )
     )
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out / f"bench-sharded-n{a.n}-r{a.replicas}-s{a.shards}.json"

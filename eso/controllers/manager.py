@@ -312,6 +312,8 @@ class Manager:
             self._tasks.spawn(informer.run(), name=f"informer-{informer.name}")
         for name, recorder in self._recorders.items():
             self._tasks.spawn(recorder.run(), name=f"events-{name}")
+        if self._sharding is not None:  # counted by the others while our caches sync
+            self._tasks.spawn(self._sharding.ownership.announce(), name="shard-membership")
         try:
             if not await self._wait_synced_or_stopped():
                 return

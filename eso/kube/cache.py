@@ -194,8 +194,10 @@ class Cache:
         Raises ValueError for a value JSON cannot hold (``marshal`` refuses it too).
         """
         key = self._key(obj)
-        old = self._store(key, _encode(obj), obj)
-        return None if old is None else _decode(old)
+        blob = self._items.get(key)
+        old = None if blob is None else _decode(blob)  # decoded once: to unindex and return
+        self._put(key, _encode(obj), obj, old)
+        return old
 
     def stage(self, obj: Obj) -> Staged:
         """``obj`` as ``apply_relist`` takes it: encoded, so a relist holds blobs, not dicts."""
@@ -259,13 +261,17 @@ class Cache:
     def _store(self, key: str, blob: bytes, obj: Obj) -> bytes | None:
         """Put ``blob`` (``obj`` encoded) under ``key``, re-indexed; returns the old blob."""
         old = self._items.get(key)
+        self._put(key, blob, obj, None if old is None else _decode(old))
+        return old
+
+    def _put(self, key: str, blob: bytes, obj: Obj, old: Obj | None) -> None:
+        """Put ``blob`` under ``key``: ``old`` (the decoded previous object) unindexed."""
         if old is not None:
-            self._unindex_all(key, _decode(old))
+            self._unindex_all(key, old)
             self._parsed.pop(key, None)
         self._items[key] = blob
         for name, func in self._indexers.items():
             self._index(name, func, key, obj)
-        return old
 
     # ------------------------------------------------------------ indexing
 

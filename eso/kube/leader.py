@@ -7,11 +7,19 @@
 - The leader renews every ``retry_period``. If no renew succeeded for ``renew_deadline`` it
   stops leading at once (``on_stopped_leading``) — before the lease can expire for others, so
   two leaders never overlap. Seeing another holder on a valid lease also stops it at once.
+- A candidate that has observed another holder's Lease also tries at the observed expiry
+  instant (our clock's observation + ``leaseDurationSeconds``) when that comes before its next
+  tick, so a dead holder is replaced within the lease duration of our last observation of its
+  renew, not up to a jittered retry later. ``observe`` feeds records read elsewhere (one list
+  of the namespace's Leases per retry period, in ``kube.shards``): they can only make the
+  observation fresher, and the observation time is still our clock when we saw the change.
 - Writes are optimistic (PUT with the read resourceVersion); a Conflict is a failed attempt.
 - ``may_acquire`` (optional) is asked before taking a free or expired Lease, never before a
   renew: ``kube.shards`` runs one elector per slot and uses it to hold no more than its share.
   The Lease is still read and observed while the answer is no, so expiry is judged on time;
-  ``on_attempt_failed`` is told of every failed acquisition (so a reservation can be undone).
+  ``on_attempt_failed`` is told of every failed acquisition (so a reservation can be undone);
+  ``next_chance`` (optional) names the clock time at which a refusal may turn into a yes (a
+  dead member's Lease expiring raises the share), and the candidate tries again then.
 - On graceful stop (``release()``, or cancelling ``run`` with ``release_on_cancel``) the Lease
   is written with an empty holder and ``leaseDurationSeconds=1`` (client-go ReleaseOnCancel),
   so a standby takes over at its next retry instead of waiting out the lease.
@@ -45,6 +53,8 @@ Callback = Callable[[], Any]
 _SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 _JITTER = 1.2
 _RELEASE_ATTEMPTS = 3
+_WAKE_MARGIN = 0.001
+"""Seconds past an instant a candidate wakes at, so float rounding never wakes it just short."""
 
 
 def default_identity() -> str:
@@ -81,6 +91,7 @@ class LeaderElector:
         release_on_cancel: bool = True,
         may_acquire: Callable[[], bool] | None = None,
         on_attempt_failed: Callable[[], None] | None = None,
+        next_chance: Callable[[], float | None] | None = None,
     ) -> None:
         self._client = client
         self._s = settings
@@ -90,6 +101,7 @@ class LeaderElector:
         self._release_on_cancel = release_on_cancel
         self._may_acquire = may_acquire or _always
         self._on_attempt_failed = on_attempt_failed or _nothing
+        self._next_chance = next_chance or _never
         self.namespace = settings.lease_namespace or pod_namespace()
         self.name = settings.lease_name
         self._is_leader = False
@@ -146,23 +158,50 @@ class LeaderElector:
 
     # -------------------------------------------------------------- loops
 
+    def observe(self, lease: dict[str, Any]) -> None:
+        """Take note of ``lease`` (this elector's Lease, read by someone else just now)."""
+        self._observe(lease.get("spec") or {})
+
     async def _acquire_loop(self) -> None:
         while not await self._attempt(self._s.renew_deadline):
             self._on_attempt_failed()
-            await self._clock.sleep(self._s.retry_period * (1 + random.random() * _JITTER))
+            await self._clock.sleep(self._next_attempt_in())
+
+    def _next_attempt_in(self) -> float:
+        """The jittered retry tick, or sooner: when the observed Lease expires, or when
+        ``next_chance`` says a refusal may end (whichever comes first and is still ahead)."""
+        now = self._clock.now()
+        delay = self._s.retry_period * (1 + random.random() * _JITTER)
+        for instant in (self._observed_expiry(), self._next_chance()):
+            if instant is not None and instant > now:
+                delay = min(delay, instant - now + _WAKE_MARGIN)
+        return delay
+
+    def _observed_expiry(self) -> float | None:
+        """Our clock's expiry instant of another holder's Lease, if we observed one."""
+        if self._observed is None or self._observed[0] in ("", None, self.identity):
+            return None
+        return self._observed_at + float(self._observed[1] or self._s.lease_duration)
 
     async def _renew_loop(self) -> None:
+        """Renew every retry period; after a failure the next try is no later than the renew
+        deadline itself, so we stop at it, not up to a retry period past it (candidates take
+        over at the observed expiry instant: the deadline's margin is all there is)."""
         last_ok = self._clock.now()
-        while not await self._sleep_unless_released(self._s.retry_period):
+        delay = self._s.retry_period
+        while not await self._sleep_unless_released(delay):
             remaining = self._s.renew_deadline - (self._clock.now() - last_ok)
             if await self._attempt(max(0.1, remaining)):
-                last_ok = self._clock.now()
-            elif self._lost_to_other:
+                last_ok, delay = self._clock.now(), self._s.retry_period
+                continue
+            if self._lost_to_other:
                 self._log.warning("leader_lost", why="another holder")
                 return
-            elif self._clock.now() - last_ok >= self._s.renew_deadline:
+            left = self._s.renew_deadline - (self._clock.now() - last_ok)
+            if left <= 0:
                 self._log.warning("leader_lost", why="renew deadline passed")
                 return
+            delay = min(self._s.retry_period, left + _WAKE_MARGIN)
 
     async def _sleep_unless_released(self, delay: float) -> bool:
         """Sleep ``delay``; True at once if ``release()`` was called meanwhile."""
@@ -292,6 +331,10 @@ class LeaderElector:
 
 def _always() -> bool:
     return True
+
+
+def _never() -> float | None:
+    return None
 
 
 def _nothing() -> None:

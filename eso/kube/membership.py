@@ -8,17 +8,30 @@ renewed every retry period and released with the process), and lists the member 
 its namespace once per retry period.
 
 Liveness is judged as client-go judges a Lease: a member is live while it has a holder and
-*our* clock has seen its record change within ``leaseDurationSeconds``. Renew times are never
-compared with our wall clock, so skew between nodes is harmless; a member seen for the first
-time counts as live for one lease duration. Member Leases unchanged for ``STALE_LEASES`` lease
-durations (replicas that were killed: each pod has a new identity) are deleted with a
-resourceVersion precondition by whichever replica notices; a live replica whose Lease was
-deleted anyway (paused for a minute) simply creates it again at its next renew.
+*our* clock has seen its record change within ``leaseDurationSeconds`` less one retry period.
+Renew times are never compared with our wall clock, so skew between nodes is harmless; a
+member seen for the first time counts as live for that long. The retry period off is for
+takeover: a killed replica renewed its slot Leases up to one retry period before its member
+Lease, so its member must stop counting by the time its slots expire, or the others' share
+would grow (and its slots be taken) only a retry period later. Counting a slow replica gone
+early costs nothing but a rebalance: the share decides balance, never who may hold a slot.
+
+Member Leases unchanged for ``STALE_LEASES`` lease durations (replicas that were killed: each
+pod has a new identity) are deleted with a resourceVersion precondition by whichever replica
+notices; a live replica whose Lease was deleted anyway (paused for a minute) simply creates it
+again at its next renew.
+
+``live()`` recounts from the last listing's observations on our clock *now* (a member whose
+observed expiry has passed is gone at that instant, not at the next list), and
+``next_expiry()`` names the next such instant, so a candidate waiting for its share to grow
+tries at the moment a killed replica's member Lease expires. ``on_listed`` gets every listing
+(slot Leases are in the same namespace: their electors observe them from it for free).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -61,10 +74,13 @@ class Membership:
         identity: str,
         namespace: str,
         clock: Clock,
+        on_listed: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self._client = client
+        self._on_listed = on_listed or _ignore
         self._clock = clock
         self._duration = settings.lease_duration
+        self._margin = settings.retry_period
         self._namespace = namespace
         self._prefix = member_prefix(settings.lease_name)
         self.own = member_lease_name(settings.lease_name, identity)
@@ -90,9 +106,11 @@ class Membership:
     async def count(self) -> int:
         """Live replicas now, ourselves always included; raises ``KubeError`` if unlisted."""
         listed = await self._client.list_all(LEASES, namespace=self._namespace)
+        items: list[dict[str, Any]] = listed.get("items") or []
+        self._on_listed(items)
         now = self._clock.now()
-        live, present = {self.own}, set()
-        for lease in listed.get("items") or []:
+        present = set()
+        for lease in items:
             meta, spec = lease.get("metadata") or {}, lease.get("spec") or {}
             name = str(meta.get("name", ""))
             if not name.startswith(self._prefix):
@@ -100,12 +118,34 @@ class Membership:
             present.add(name)
             age = self._age(name, spec, now)
             duration = float(spec.get("leaseDurationSeconds") or self._duration)
-            if spec.get("holderIdentity") and age < duration:
-                live.add(name)
-            elif name != self.own and age > STALE_LEASES * max(duration, self._duration):
+            if spec.get("holderIdentity") and age < self._window(duration):
+                continue
+            if name != self.own and age > STALE_LEASES * max(duration, self._duration):
                 await self._delete(name, str(meta.get("resourceVersion", "")))
         self._seen = {k: v for k, v in self._seen.items() if k in present}
-        return len(live)
+        return self.live()
+
+    def live(self) -> int:
+        """Live replicas by the last listing, judged on our clock now; ourselves included."""
+        now = self._clock.now()
+        return 1 + sum(1 for expiry in self._expiries() if expiry > now)
+
+    def next_expiry(self) -> float | None:
+        """The clock instant the next listed member stops counting as live, if any does."""
+        now = self._clock.now()
+        return min((e for e in self._expiries() if e > now), default=None)
+
+    def _expiries(self) -> list[float]:
+        """Observed expiry instants of the other members that have a holder."""
+        return [
+            seen_at + self._window(float(record[1] or self._duration))
+            for name, (record, seen_at) in self._seen.items()
+            if name != self.own and record[0]
+        ]
+
+    def _window(self, duration: float) -> float:
+        """How long a member counts as live after we saw its record change."""
+        return max(duration / 2, duration - self._margin)
 
     def _age(self, name: str, spec: dict[str, Any], now: float) -> float:
         """Seconds since our clock saw ``name``'s record change."""
@@ -131,4 +171,8 @@ class Membership:
 
 
 def _nothing() -> None:
+    return None
+
+
+def _ignore(_items: list[dict[str, Any]]) -> None:
     return None

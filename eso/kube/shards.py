@@ -16,11 +16,16 @@ so every slot has client-go's election contract:
   expired Lease, and once per retry period the balancer recomputes the share and releases
   extras (highest slots first) when a replica joined. Reservations make concurrent attempts of
   one replica respect the share; anything over it is released at the next balance round.
-- **Liveness.** A killed replica's slots expire after ``lease_duration``; its member Lease
-  expires at about the same time, the share of the others grows at the next balance round, and
-  their electors (which kept observing the Leases all along) take the slots at their next
-  retry. A replica that stops gracefully releases its slots and its member Lease, so the others
-  take over at their next retry.
+- **Liveness.** A killed replica's slots expire ``lease_duration`` after the others last saw
+  them renewed; its member Lease expires at about the same horizon. The balance round's list
+  of the namespace's Leases (every retry period, unjittered) is fed to the slot electors, so
+  each observes a renew within one retry period, and a candidate tries at the observed expiry
+  instant itself. The share asked by ``may_acquire`` is recounted at that instant from the
+  members' observed expiries, and a refusal for want of share retries when the next member
+  expires (``Membership.next_expiry``), not a balance round or jittered retry later: takeover
+  ≤ lease duration + one retry period after the killed holder's last renew. A replica that
+  stops gracefully releases its slots and its member Lease, so the others take over at their
+  next retry.
 
 Cost: each replica reads every slot Lease once per retry period (jittered) and writes those it
 holds, plus one list of the namespace's Leases: ``shards`` GETs per 2-4 s per replica.
@@ -30,8 +35,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import partial
+from typing import Any
 
 import structlog
 
@@ -107,13 +113,20 @@ class SlotOwnership:
             for slot in range(shards)
         ]
         self.membership = Membership(
-            client, settings=settings, identity=identity, namespace=namespace, clock=clock
+            client,
+            settings=settings,
+            identity=identity,
+            namespace=namespace,
+            clock=clock,
+            on_listed=self._observe_slots,
         )
+        self._slot_of_lease = {s.lease_name: slot for slot, s in enumerate(self._slot_settings)}
         self._held: set[int] = set()
         self._reserved: dict[int, float] = {}
         self._share = 0  # nothing is taken before the first count of live replicas
         self._electors: dict[int, LeaderElector] = {}
         self._tasks = TaskSet()
+        self._announced = False
 
     def holds(self, slot: int) -> bool:
         return slot in self._held
@@ -127,9 +140,21 @@ class SlotOwnership:
         """The most slots this replica may hold now (0 before live replicas were counted)."""
         return self._share
 
+    def announce(self) -> Coroutine[Any, Any, None]:
+        """Our member Lease, held until cancelled, for the caller to run before ``run``.
+
+        A replica announces itself as soon as it starts, before its caches synced, so replicas
+        started together count each other: the first to sync takes its share, not every slot
+        (and reconciles thousands of keys it hands over a few seconds later). Without it,
+        ``run`` holds the member Lease itself.
+        """
+        self._announced = True
+        return self.membership.run()
+
     async def run(self) -> None:
         """Balance and hold slots until cancelled; then stop and release every slot."""
-        self._tasks.spawn(self.membership.run(), name="shard-membership")
+        if not self._announced:
+            self._tasks.spawn(self.membership.run(), name="shard-membership")
         try:
             await self._balance()
             for slot in range(self.shards):
@@ -166,13 +191,29 @@ class SlotOwnership:
         self._reserved = {
             s: t for s, t in self._reserved.items() if s != slot and now - t < deadline
         }
-        if len(self._held) + len(self._reserved) >= self._share:
+        if len(self._held) + len(self._reserved) >= self._share_now():
             return False
         self._reserved[slot] = now
         return True
 
+    def _share_now(self) -> int:
+        """The share with members whose Lease expired since the last round no longer counted
+        (it only grows between rounds: a new member shows up in the next listing); 0 before
+        the first count and while closing."""
+        if not self._share:
+            return 0
+        return max(self._share, fair_share(self.shards, self.membership.live()))
+
     def _unreserve(self, slot: int) -> None:
         self._reserved.pop(slot, None)
+
+    def _observe_slots(self, leases: list[dict[str, Any]]) -> None:
+        """Let each slot's elector observe its Lease from the balance round's listing."""
+        for lease in leases:
+            slot = self._slot_of_lease.get(str((lease.get("metadata") or {}).get("name")))
+            elector = None if slot is None else self._electors.get(slot)
+            if elector is not None:
+                elector.observe(lease)
 
     # ------------------------------------------------------------------ one slot
 
@@ -187,6 +228,7 @@ class SlotOwnership:
                 release_on_cancel=False,  # _close releases after the slot's work stopped
                 may_acquire=partial(self._may_acquire, slot),
                 on_attempt_failed=partial(self._unreserve, slot),
+                next_chance=self.membership.next_expiry,
             )
             self._electors[slot] = elector
             await elector.run(partial(self._acquired, slot), partial(self._stopped, slot))

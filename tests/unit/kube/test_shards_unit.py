@@ -31,11 +31,16 @@ RETRY_MAX = SETTINGS.retry_period * 2.2
 class FakeApi:
     """Leases in one namespace with optimistic concurrency, as the API server keeps them."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         self.leases: dict[str, dict[str, Any]] = {}
         self.rv = 0
+        self.clock = clock
+        self.writes: list[tuple[float, str, str]] = []  # (time, Lease, holder written)
 
     def store(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.writes.append(
+            (self.clock.now(), body["metadata"]["name"], body["spec"].get("holderIdentity") or "")
+        )
         self.rv += 1
         body = copy.deepcopy(body)
         body["metadata"]["resourceVersion"] = str(self.rv)
@@ -133,7 +138,8 @@ class Replica:
 
 class Cluster:
     def __init__(self, shards: int) -> None:
-        self.clock, self.api, self.shards = FakeClock(), FakeApi(), shards
+        self.clock, self.shards = FakeClock(), shards
+        self.api = FakeApi(self.clock)
         self.replicas: list[Replica] = []
 
     def add(self, name: str) -> Replica:
@@ -246,6 +252,42 @@ async def test_a_killed_replicas_slots_are_taken_over_after_the_lease_duration(
     assert SETTINGS.lease_duration - SETTINGS.retry_period <= taken <= worst + 0.5
 
 
+@pytest.mark.parametrize("replicas", [2, 3])
+@pytest.mark.parametrize("offset", [0.0, 0.3, 0.9, 1.7])
+async def test_a_killed_replicas_slots_are_taken_within_a_retry_period_of_their_expiry(
+    replicas: int, offset: float
+) -> None:
+    """Measured from the killed holder's last renew of each slot: at least the lease duration
+    (nobody takes a Lease early) and at most lease duration + one retry period, though the
+    others saw that renew up to a retry period late and their share grows only when the
+    killed replica's member Lease expires too."""
+    cluster = Cluster(shards=12)
+    try:
+        live = [cluster.add(f"r{i}") for i in range(replicas)]
+        await cluster.run_for(6 * RETRY_MAX)
+        assert max(cluster.counts()) - min(cluster.counts()) <= 1
+        await cluster.clock.advance(offset)  # kill anywhere in the renew cycle
+        victim = live.pop()
+        victim_slots = victim.own.held
+        victim.conn.cut = True
+        await cluster.run_for(SETTINGS.lease_duration + 2 * RETRY_MAX, step=0.25)
+        assert frozenset().union(*(r.own.held for r in live)) == frozenset(range(12))
+        for slot in victim_slots:
+            name = slot_lease_name("eso", slot)
+            renewed = max(t for t, n, h in cluster.api.writes if n == name and h == victim.name)
+            taken = min(
+                t
+                for r in live
+                for t, e, s in r.events
+                if e == "acquired" and s == slot and t > renewed
+            )
+            assert SETTINGS.lease_duration <= taken - renewed
+            assert taken - renewed <= SETTINGS.lease_duration + SETTINGS.retry_period + 0.01
+    finally:
+        for r in cluster.replicas:
+            await r.stop()
+
+
 async def test_a_partitioned_holder_stops_before_anyone_else_can_start(cluster: Cluster) -> None:
     """The split-brain guard: renewDeadline < leaseDuration, judged on each side's clock."""
     a, b = cluster.add("a"), cluster.add("b")
@@ -284,3 +326,25 @@ async def test_replicas_starting_together_balance_without_waiting_out_lost_races
     await cluster.run_for(SETTINGS.renew_deadline - 1)
     counts = cluster.counts(replicas)
     assert sum(counts) == 8 and max(counts) - min(counts) <= 1, counts
+
+
+async def test_a_replica_announced_while_its_caches_sync_is_counted_before_slots_are_taken(
+    cluster: Cluster,
+) -> None:
+    """The first replica to sync takes its share, not every slot it would hand back later."""
+    b = Replica("b", cluster.api, cluster.clock, cluster.shards)
+    cluster.replicas.append(b)
+    announced = asyncio.create_task(b.own.announce())
+    try:
+        await cluster.run_for(1)  # b's member Lease is written; its caches still sync
+        a = cluster.add("a")
+        await cluster.run_for(RETRY_MAX + 1)
+        assert cluster.counts([a]) == [4]
+        b.start()
+        await cluster.run_for(3 * RETRY_MAX)
+        assert cluster.counts([a, b]) == [4, 4]
+        assert a.metrics.handovers.labels("released")._value.get() == 0
+    finally:
+        await b.stop()
+        announced.cancel()
+        await asyncio.gather(announced, return_exceptions=True)
