@@ -6,12 +6,16 @@ that kind's spec: ESO's "virtual" generator), into the spec model the kind's ``G
 takes. Kinds ESO has and eso does not are refused by name, with the list of those it has, so
 the ExternalSecret's condition says what to change. One registry per process; ``close`` closes
 the AWS clients still open.
+
+The ECR and STS generators are built at their kind's first generation, not with the registry:
+they import the AWS provider (botocore, aiobotocore: ~4 MB RSS), which an ``eso run`` whose
+objects name no AWS store and no AWS generator never needs (tests/unit/test_import_floor.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
@@ -28,13 +32,15 @@ from eso.api.generators import (
 from eso.api.meta import EsoModel
 from eso.clock import Clock
 from eso.generators.base import Generated, Generator, GeneratorError, GeneratorRequest
-from eso.generators.ecr import ECRGenerator
 from eso.generators.password import PasswordGenerator
 from eso.generators.sshkey import SSHKeyGenerator
-from eso.generators.sts import STSGenerator
 from eso.generators.uuid import UUIDGenerator
 from eso.metrics import ProviderMetrics
 from eso.settings import AWSSettings
+
+if TYPE_CHECKING:
+    from eso.generators.ecr import ECRGenerator
+    from eso.generators.sts import STSGenerator
 
 ERR_NOT_IMPLEMENTED: Final = (
     "generator kind {kind} is not implemented yet by eso (implemented: {implemented})"
@@ -87,33 +93,55 @@ def spec_of(kind: str, obj: Mapping[str, Any]) -> tuple[str, EsoModel]:
 
 
 class GeneratorRegistry:
-    """The ``Generator`` of every implemented kind."""
+    """The ``Generator`` of every implemented kind; the AWS ones built at their first use."""
 
     def __init__(
         self, *, settings: AWSSettings, metrics: ProviderMetrics, clock: Clock | None = None
     ) -> None:
-        self._ecr = ECRGenerator(settings=settings, metrics=metrics, clock=clock)
-        self._sts = STSGenerator(settings=settings, metrics=metrics, clock=clock)
+        self._settings = settings
+        self._metrics = metrics
+        self._clock = clock
+        self._ecr: ECRGenerator | None = None
+        self._sts: STSGenerator | None = None
         self._generators: dict[str, Generator] = {
-            "ECRAuthorizationToken": self._ecr,
             "Password": PasswordGenerator(),
             "SSHKey": SSHKeyGenerator(),
-            "STSSessionToken": self._sts,
             "UUID": UUIDGenerator(),
         }
 
     def knows(self, kind: str) -> bool:
         """Whether ``kind`` (or ClusterGenerator) can be read and served."""
-        return kind == KIND_CLUSTER_GENERATOR or kind in self._generators
+        return kind == KIND_CLUSTER_GENERATOR or kind in _MODELS
 
     async def generate(self, request: GeneratorRequest) -> Generated:
         """New values from the generator of ``request.kind``; raises ``GeneratorError``."""
-        generator = self._generators.get(request.kind)
+        generator = self._generator(request.kind)
         if generator is None:
             raise not_implemented(request.kind)
         return await generator.generate(request)
 
+    def _generator(self, kind: str) -> Generator | None:
+        if kind == "ECRAuthorizationToken":
+            if self._ecr is None:
+                from eso.generators.ecr import ECRGenerator
+
+                self._ecr = ECRGenerator(
+                    settings=self._settings, metrics=self._metrics, clock=self._clock
+                )
+            return self._ecr
+        if kind == "STSSessionToken":
+            if self._sts is None:
+                from eso.generators.sts import STSGenerator
+
+                self._sts = STSGenerator(
+                    settings=self._settings, metrics=self._metrics, clock=self._clock
+                )
+            return self._sts
+        return self._generators.get(kind)
+
     async def close(self) -> None:
-        """Close the AWS generators' clients; safe to call twice."""
-        await self._ecr.close()
-        await self._sts.close()
+        """Close the AWS generators' clients that were built; safe to call twice."""
+        if self._ecr is not None:
+            await self._ecr.close()
+        if self._sts is not None:
+            await self._sts.close()

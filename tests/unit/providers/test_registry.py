@@ -41,3 +41,25 @@ def test_unusable_provider_configs_are_refused_clearly(
     registry = ProviderRegistry()
     with pytest.raises(error, match=message):
         registry.for_store(store(provider))
+
+
+async def test_a_lazy_provider_is_built_once_at_the_first_store_that_names_it() -> None:
+    built: list[object] = []
+    real = default_registry(settings=AWSSettings(), metrics=Metrics().provider)
+
+    def factory() -> Any:
+        if not built:
+            built.append("failed")
+            raise RuntimeError("no session yet")
+        built.append(real.get("aws"))
+        return built[-1]
+
+    registry = ProviderRegistry()
+    registry.register_lazy("aws", factory)
+    assert built == []
+    with pytest.raises(RuntimeError):
+        registry.for_store(store({"aws": AWS}))
+    first = registry.for_store(store({"aws": AWS}))
+    assert registry.for_store(store({"aws": AWS})) is first
+    assert built == ["failed", first]
+    await registry.close()
