@@ -33,10 +33,19 @@ def parse_addr(addr: str) -> tuple[str, int]:
 
 
 def metrics_app(metrics: Metrics) -> web.Application:
-    async def handle(request: web.Request) -> web.Response:
+    async def handle(request: web.Request) -> web.StreamResponse:
         accept = request.headers.get("Accept")
-        body, content_type = exposition.render(metrics.registry, accept=accept)
-        return web.Response(body=body, headers={"Content-Type": content_type})
+        if exposition.wants_openmetrics(accept):
+            body, content_type = exposition.render(metrics.registry, accept=accept)
+            return web.Response(body=body, headers={"Content-Type": content_type})
+        # The text format is written part by part (chunked): the scrape's transient memory is
+        # one part, not the whole body and its pieces (8 MiB at 10k ExternalSecrets).
+        response = web.StreamResponse(headers={"Content-Type": exposition.CONTENT_TYPE_TEXT})
+        await response.prepare(request)
+        for part in exposition.text_parts(metrics.registry):
+            await response.write(part)
+        await response.write_eof()
+        return response
 
     app = web.Application()
     app.router.add_get("/metrics", handle)

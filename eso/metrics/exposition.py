@@ -65,22 +65,27 @@ def _text_family(family: Metric) -> bytes:
     return body.replace(untyped, f"# TYPE {family.name} counter\n".encode(), 1)
 
 
-def text(registry: CollectorRegistry) -> bytes:
-    """The text format 0.0.4, ESO's bare counters typed ``counter`` as client_golang writes them.
+def text_parts(registry: CollectorRegistry) -> Iterator[bytes]:
+    """The text format 0.0.4 in pieces, one per family part, in order; ``text`` joins them.
 
-    Consecutive families of one name are parts of one family (a collector of per-object
-    series yields them so a scrape never holds all samples at once): one header, then every
-    part's samples.
+    ESO's bare counters are typed ``counter`` as client_golang writes them. Consecutive
+    families of one name are parts of one family (a collector of per-object series yields them
+    so a scrape never holds all samples at once): one header, then every part's samples. A
+    server that writes each piece as it comes never holds the whole body (4 MiB at 10k
+    ExternalSecrets), nor the pieces and their join at once.
     """
-    parts: list[bytes] = []
     previous: str | None = None
     for family in registry.collect():
         body = _text_family(family)
         if family.name == previous:
             body = body.split(b"\n", 2)[2]  # the part's # HELP and # TYPE lines
         previous = family.name
-        parts.append(body)
-    return b"".join(parts)
+        yield body
+
+
+def text(registry: CollectorRegistry) -> bytes:
+    """The text format 0.0.4 as one body (``text_parts`` joined)."""
+    return b"".join(text_parts(registry))
 
 
 def _openmetrics_families(registry: CollectorRegistry) -> Iterator[Metric]:

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from eso.metrics import Metrics
+from eso.metrics import Metrics, exposition
 from eso.server import Endpoints, parse_addr
 
 
@@ -181,3 +181,20 @@ async def test_start_fails_with_oserror_when_the_address_is_taken() -> None:
         await second.stop()
     finally:
         await first.stop()
+
+
+async def test_metrics_text_body_streamed_in_parts_is_the_whole_exposition(served: Served) -> None:
+    """A scrape of many per-object series (several parts of one family) arrives whole,
+    one header per family, byte for byte what ``exposition.text`` renders."""
+    for i in range(2500):
+        served.metrics.es.series.sync_call(namespace="ns", name=f"es-{i}")
+    async with served.http.get(served.metrics_url + "/metrics") as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"] == exposition.CONTENT_TYPE_TEXT
+        body = await resp.read()
+    assert body == exposition.text(served.metrics.registry)
+    families = list(text_string_to_metric_families(body.decode()))
+    names = [f.name for f in families]
+    assert len(names) == len(set(names))
+    calls = next(f for f in families if f.name == "externalsecret_sync_calls")
+    assert {s.labels["name"] for s in calls.samples} >= {f"es-{i}" for i in range(2500)}
