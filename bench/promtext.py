@@ -32,6 +32,11 @@ THROTTLED_CALLS = "eso_provider_throttled_calls_total"
 ALLOWED_RATE = "eso_provider_allowed_rate"
 BATCH_SIZE_BUCKET = "eso_provider_batch_size_bucket"
 BATCH_SIZE_BOUNDS = (1, 2, 4, 8, 12, 16, 20)  # eso_provider_batch_size's buckets
+# histograms whose _sum/_count give the storm's mean time per step (where a new object waits)
+REST_SECONDS = "rest_client_request_duration_seconds"
+QUEUE_SECONDS = "workqueue_queue_duration_seconds"
+WORK_SECONDS = "workqueue_work_duration_seconds"
+DURATIONS = (REST_SECONDS, QUEUE_SECONDS, WORK_SECONDS)
 WANTED = (
     AWS_CALLS,
     REST_REQUESTS,
@@ -45,6 +50,7 @@ WANTED = (
     THROTTLED_CALLS,
     ALLOWED_RATE,
     BATCH_SIZE_BUCKET,
+    *(f"{name}_{part}" for name in DURATIONS for part in ("sum", "count")),
 )
 # How each metric is grouped: the labels kept (everything else is summed away).
 GROUP_BY: dict[str, tuple[str, ...]] = {
@@ -52,6 +58,8 @@ GROUP_BY: dict[str, tuple[str, ...]] = {
     REST_REQUESTS: ("verb", "resource"),
     # cumulative counts per upper bound: the batch-size histogram
     BATCH_SIZE_BUCKET: ("le",),
+    **{f"{REST_SECONDS}_{part}": ("verb", "resource") for part in ("sum", "count")},
+    **{f"{name}_{part}": ("name",) for name in DURATIONS[1:] for part in ("sum", "count")},
 }
 
 
@@ -76,6 +84,11 @@ class Snapshot:
             for group, value in groups.items():
                 out.groups[name][group] = value - before.groups.get(name, {}).get(group, 0.0)
         return out
+
+    def means(self, name: str) -> dict[str, float]:
+        """Mean of histogram ``name`` per label group: its ``_sum`` over its ``_count``."""
+        sums, counts = self.groups.get(f"{name}_sum", {}), self.groups.get(f"{name}_count", {})
+        return {g: round(sums.get(g, 0.0) / c, 4) for g, c in counts.items() if c > 0}
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -31,7 +31,16 @@ from bench import profile, stats
 from bench.baseline import run_baseline
 from bench.config import BenchConfig
 from bench.procs import Child, Children, cpu_seconds, peak_rss_bytes, rss_bytes
-from bench.promtext import AWS_CALLS, REST_REQUESTS, SYNC_CALLS, Snapshot, scrape
+from bench.promtext import (
+    AWS_CALLS,
+    QUEUE_SECONDS,
+    REST_REQUESTS,
+    REST_SECONDS,
+    SYNC_CALLS,
+    WORK_SECONDS,
+    Snapshot,
+    scrape,
+)
 from bench.services import Controller, ControllerOptions, start_control_plane, start_moto
 from bench.watcher import ReadyWatcher
 from bench.workload import (
@@ -296,7 +305,7 @@ async def _storm(env: Env, watcher: ReadyWatcher, controller: Controller) -> dic
     before = await scrape(controller.metrics_url)
     syncs_before = len(watcher.sync_times)
     start = time.monotonic()
-    created = await _create_spread(env, range(cfg.n, cfg.n + cfg.storm_new))
+    created, answered = await _create_spread(env, range(cfg.n, cfg.n + cfg.storm_new))
     await _wait_all_ready(env, watcher, set(created), controller, what="storm")
     end = time.monotonic()
     delta = (await scrape(controller.metrics_url)).minus(before)
@@ -310,29 +319,58 @@ async def _storm(env: Env, watcher: ReadyWatcher, controller: Controller) -> dic
         "seconds": round(end - start, 3),
         "syncs_per_second": stats.ratio(syncs, end - start),
         "new_latency_seconds": stats.summary(latencies),
+        "new_latency_steps": _steps(watcher, created, answered, delta),
         **_call_figures(delta, syncs=syncs),
         "latencies": latencies,
         "window": [round(start - controller.started, 3), round(end - controller.started, 3)],
     }
 
 
-async def _create_spread(env: Env, indices: range) -> dict[str, float]:
-    """Create one ExternalSecret every ``storm_seconds / M`` seconds, each in its own task."""
+def _steps(
+    watcher: ReadyWatcher,
+    created: dict[str, float],
+    answered: dict[str, float],
+    delta: Snapshot,
+) -> dict[str, Any]:
+    """Where the storm's new objects waited: the harness's split of create → Ready, and the
+    controller's mean time per step over the storm (every object's, refreshes included).
+
+    ``create_answered``: the create request's round trip; ``create_seen``: create → the
+    harness's watch delivered it (the control plane's share: the controller's informer gets
+    the same event at about the same time); ``seen_ready``: that delivery → Ready seen (the
+    controller's queue, reconcile and writes, and the status event's way back).
+    """
+    keys = [k for k in created if k in watcher.seen_at and k in watcher.ready_at]
+    return {
+        "create_answered": stats.summary([answered[k] - created[k] for k in keys]),
+        "create_seen": stats.summary([watcher.seen_at[k] - created[k] for k in keys]),
+        "seen_ready": stats.summary([watcher.ready_at[k] - watcher.seen_at[k] for k in keys]),
+        "mean_request_seconds": delta.means(REST_SECONDS),
+        "mean_queue_seconds": delta.means(QUEUE_SECONDS),
+        "mean_work_seconds": delta.means(WORK_SECONDS),
+    }
+
+
+async def _create_spread(env: Env, indices: range) -> tuple[dict[str, float], dict[str, float]]:
+    """Create one ExternalSecret every ``storm_seconds / M`` seconds, each in its own task;
+    when each create was sent and when it was answered."""
     interval = env.cfg.storm_seconds / max(1, len(indices))
     created: dict[str, float] = {}
+    answered: dict[str, float] = {}
     start = time.monotonic()
 
     async def one(i: int) -> None:
         body = external_secret(env.w, i, prefix=NEW_PREFIX)
-        t = time.monotonic()
+        key = f"{body['metadata']['namespace']}/{body['metadata']['name']}"
+        created[key] = time.monotonic()
         await create_external_secret(env.client, body)
-        created[f"{body['metadata']['namespace']}/{body['metadata']['name']}"] = t
+        answered[key] = time.monotonic()
 
     async with asyncio.TaskGroup() as tg:
         for j, i in enumerate(indices):
             await asyncio.sleep(max(0.0, start + j * interval - time.monotonic()))
             tg.create_task(one(i))
-    return created
+    return created, answered
 
 
 async def _restart(env: Env, *, idle_rss: int) -> dict[str, Any]:

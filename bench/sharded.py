@@ -17,6 +17,14 @@ Each run gets servers of its own (a local control plane and moto in their own pr
 
     python -m bench.sharded --n 10000 --replicas 3 --shards 12 --out bench/results
 
+``--refresh 30s --steady 60`` adds a steady phase after the cold sync (both runs): every
+ExternalSecret refreshes every 30 s; from one refresh interval after the first start (every
+object has come due once) each replica's CPU over 60 s is taken with the syncs, AWS calls and
+API requests it served then. Start-up (imports, the first list, a TLS context per AWS
+identity) is a fixed cost of every process that the cold-sync CPU includes once per replica;
+the steady window holds the work that sharding divides, plus each replica's decoding of every
+replica's watch events (informers see all keys).
+
 ``--lease-duration``/``--renew-deadline``/``--retry-period`` set the controllers' Lease timing
 (the smoke test uses short ones); the defaults are the controllers' own.
 
@@ -42,6 +50,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.procs import Children, cpu_seconds, peak_rss_bytes
+from bench.promtext import AWS_CALLS, REST_REQUESTS, SYNC_CALLS, scrape
 from bench.services import Controller, ControllerOptions, start_control_plane, start_moto
 from bench.watcher import ReadyWatcher
 from bench.workload import (
@@ -50,6 +59,7 @@ from bench.workload import (
     create_cluster_objects,
     create_external_secrets,
 )
+from eso.api.duration import parse_duration
 from eso.settings import ControllerSettings, LeaderSettings
 from localkube.rawclient import RawClient
 
@@ -202,6 +212,45 @@ async def _kill_one(
     }
 
 
+async def _sleep_alive(controllers: list[Controller], seconds: float) -> None:
+    """Sleep ``seconds`` (nothing if <= 0), failing at once if a controller dies."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        for c in controllers:
+            c.check_alive()
+        await asyncio.sleep(min(left, 0.5))
+
+
+async def _steady(
+    controllers: list[Controller], watcher: ReadyWatcher, seconds: float
+) -> dict[str, Any]:
+    """CPU per replica and syncs served over ``seconds`` of refreshes, after the cold sync."""
+    before = [await scrape(c.metrics_url) for c in controllers]
+    cpu = [cpu_seconds(c.pid) for c in controllers]
+    syncs, start = len(watcher.sync_times), time.monotonic()
+    await _sleep_alive(controllers, seconds)
+    used = [
+        round(cpu_seconds(c.pid) - before, 2) for c, before in zip(controllers, cpu, strict=True)
+    ]
+    served = len(watcher.sync_times) - syncs
+    delta = [
+        (await scrape(c.metrics_url)).minus(b) for c, b in zip(controllers, before, strict=True)
+    ]
+    return {
+        "seconds": round(time.monotonic() - start, 3),
+        "syncs": served,
+        "syncs_per_second": round(served / seconds, 1),
+        "cpu_seconds": used,
+        "cpu_ms_per_sync": round(1000 * sum(used) / served, 3) if served else None,
+        "aws_calls": [d.total(AWS_CALLS) for d in delta],
+        "aws_calls_per_sync": round(sum(d.total(AWS_CALLS) for d in delta) / served, 4)
+        if served
+        else None,
+        "k8s_requests": [d.total(REST_REQUESTS) for d in delta],
+        "reconciles": [d.total(SYNC_CALLS) for d in delta],
+    }
+
+
 async def _missing_secrets(client: RawClient, w: Workload, n: int, m: int) -> int:
     have: set[str] = set()
     for ns in w.all_namespaces():
@@ -230,8 +279,10 @@ async def one_run(
     out: Path,
     within: float,
     lease: LeaderSettings,
+    refresh: str,
+    steady: float,
 ) -> dict[str, Any]:
-    w = Workload(n=n, stores=4, namespaces=10, refresh_interval="1h", prefix=f"bench-{label}")
+    w = Workload(n=n, stores=4, namespaces=10, refresh_interval=refresh, prefix=f"bench-{label}")
     logs = out / "logs" / f"sharded-{label}"
     with Children(logs) as children:
         kubeconfig, _plane = await start_control_plane(children, workdir=logs)
@@ -248,6 +299,12 @@ async def one_run(
             try:
                 result: dict[str, Any] = {"label": label, "replicas": replicas, "shards": shards}
                 result["cold"] = await _cold(controllers, watcher, keys, within)
+                if steady > 0:
+                    # from one refresh interval after the first start: every object has come
+                    # due once, so the window holds refreshes only, not the cold sync's tail
+                    first = min(c.started for c in controllers) + parse_duration(refresh)
+                    await _sleep_alive(controllers, first - time.monotonic())
+                    result["steady"] = await _steady(controllers, watcher, steady)
                 if replicas > 1:
                     env: dict[str, Any] = {"w": w, "client": client, "n": n, "m": m}
                     env["within"] = within
@@ -275,6 +332,7 @@ def markdown(doc: dict[str, Any]) -> str:
         ("controller CPU per sharded replica (s)", sr["cpu_seconds"]),
         ("slots held per replica after the cold sync", sr["slots_held"]),
         ("ExternalSecret reconciles per replica", sr["es_reconciles"]),
+        *_steady_rows(doc),
         ("kill: slots of the killed replica", kill.get("killed_replica_slots")),
         ("kill: takeover, SIGKILL → survivors hold every slot (s)", kill.get("takeover_seconds")),
         (
@@ -291,6 +349,35 @@ def markdown(doc: dict[str, Any]) -> str:
     return "\n".join(["| sharding | |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in rows)])
 
 
+def _steady_rows(doc: dict[str, Any]) -> list[tuple[str, Any]]:
+    one, many = doc["single"].get("steady"), doc["sharded"].get("steady")
+    if not one or not many:
+        return []
+    what = f"steady ({doc['refresh']} refresh, {one['seconds']:.0f} s)"
+    share = [round(c / one["cpu_seconds"][0], 3) for c in many["cpu_seconds"]]
+    return [
+        (
+            f"{what}: syncs/s, 1 replica / sharded",
+            [one["syncs_per_second"], many["syncs_per_second"]],
+        ),
+        (f"{what}: controller CPU, 1 replica (s)", one["cpu_seconds"]),
+        (
+            f"{what}: AWS calls per sync, 1 replica / sharded",
+            [one.get("aws_calls_per_sync"), many.get("aws_calls_per_sync")],
+        ),
+        (
+            f"{what}: Kubernetes requests, 1 replica / per sharded replica",
+            [one.get("k8s_requests"), many.get("k8s_requests")],
+        ),
+        (f"{what}: controller CPU per sharded replica (s)", many["cpu_seconds"]),
+        (f"{what}: CPU per sharded replica / 1 replica's", share),
+        (
+            f"{what}: CPU ms per sync, 1 replica / all sharded",
+            [one["cpu_ms_per_sync"], many["cpu_ms_per_sync"]],
+        ),
+    ]
+
+
 async def run(
     *,
     n: int,
@@ -300,15 +387,19 @@ async def run(
     out: Path,
     within: float,
     lease: LeaderSettings | None = None,
+    refresh: str = "1h",
+    steady: float = 0.0,
 ) -> dict[str, Any]:
     lease = lease or LeaderSettings()
     load = [os.getloadavg()[0]]
     kw = {"n": n, "m": m, "out": out, "within": within, "lease": lease}
+    kw |= {"refresh": refresh, "steady": steady}
     single = await one_run("single", replicas=1, shards=1, **kw)  # type: ignore[arg-type]
     sharded = await one_run("sharded", replicas=replicas, shards=shards, **kw)  # type: ignore[arg-type]
     load.append(os.getloadavg()[0])
     return {
         "n": n,
+        "refresh": refresh,
         "lease": {
             "duration": lease.lease_duration,
             "renew_deadline": lease.renew_deadline,
@@ -328,6 +419,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--shards", type=int, default=12)
     p.add_argument("--out", type=Path, default=Path("bench/results"))
     p.add_argument("--timeout", type=float, default=900.0)
+    p.add_argument("--refresh", default="1h", help="refreshInterval of every ExternalSecret")
+    p.add_argument(
+        "--steady",
+        type=float,
+        default=0.0,
+        help="seconds of refreshes measured after the cold sync",
+    )
     default = LeaderSettings()
     p.add_argument("--lease-duration", type=float, default=default.lease_duration)
     p.add_argument("--renew-deadline", type=float, default=default.renew_deadline)
@@ -347,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             out=a.out,
             within=a.timeout,
             lease=lease,
+            refresh=a.refresh,
+            steady=a.steady,
         )
     )
     a.out.mkdir(parents=True, exist_ok=True)

@@ -43,6 +43,9 @@ class ReadyWatcher:
     def __init__(self, client: RawClient) -> None:
         self._client = client
         self.ready_at: dict[str, float] = {}
+        # first time each object was seen at all (its ADDED event): create → seen is the
+        # control plane's share of a new object's latency, seen → Ready the controller's
+        self.seen_at: dict[str, float] = {}
         self.sync_times: list[float] = []
         self.not_ready: dict[str, str] = {}
         self._refresh_time: dict[str, str] = {}
@@ -121,12 +124,13 @@ class ReadyWatcher:
         self.events += 1
         meta = obj.get("metadata", {})
         key = f"{meta.get('namespace')}/{meta.get('name')}"
+        now = time.monotonic()
+        self.seen_at.setdefault(key, now)
         ready, reason = _ready(obj)
         if not ready:
             if ready is False:
                 self.not_ready[key] = reason
             return
-        now = time.monotonic()
         self.not_ready.pop(key, None)
         self.ready_at.setdefault(key, now)
         refreshed = str(obj.get("status", {}).get("refreshTime", ""))

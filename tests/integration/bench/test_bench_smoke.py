@@ -64,6 +64,11 @@ async def test_bench_runs_to_completion_with_every_external_secret_ready(tmp_pat
     assert cold.keys() >= COLD_FIGURES
     assert cold["latency_seconds"].keys() >= PERCENTILES
     assert storm["new_latency_seconds"].keys() >= PERCENTILES
+    steps = storm["new_latency_steps"]  # where a new object waited: every one of them counted
+    for step in ("create_answered", "create_seen", "seen_ready"):
+        assert steps[step]["count"] == NEW
+    assert steps["mean_queue_seconds"].keys() >= {"externalsecret"}
+    assert "PATCH,externalsecrets" in steps["mean_request_seconds"]
     assert cold["sync_calls"] >= N
     assert batch_histogram(result, "cold_sync") != "-"  # batches by size, from the buckets
     assert result["restart"]["objects"] == N + NEW
