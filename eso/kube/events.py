@@ -1,8 +1,10 @@
 """Kubernetes Events for users (``kubectl describe externalsecret``), never in the way.
 
 ``record`` only puts the event on a bounded queue and returns: a reconcile never waits for the
-API server, and when the queue is full (API server down, event storm) the event is dropped with
-a log line — events are best-effort, as in client-go's broadcaster.
+API server, and when the queue is full (API server down, event storm) the event is dropped —
+events are best-effort, as in client-go's broadcaster. Drops are logged once as they begin and
+then at most once per ``DROP_LOG_INTERVAL`` with the count since the last line: a cold start of
+10k ExternalSecrets dropped ~8,300 events, and one warning per drop buried every other line.
 
 One sender task (``run``) writes them. Like client-go's EventCorrelator, an event identical to
 one sent within ``aggregate_window`` seconds (same object, type, reason, message, source) is
@@ -30,6 +32,7 @@ log = structlog.get_logger(__name__)
 
 EventType = Literal["Normal", "Warning"]
 MAX_MESSAGE = 1024
+DROP_LOG_INTERVAL = 10.0
 COMPONENT = "external-secrets"
 
 
@@ -72,6 +75,8 @@ class EventRecorder:
         self._max_tracked = max_tracked
         self._sent: OrderedDict[_Pending, _Sent] = OrderedDict()
         self.dropped = 0
+        self._dropped_unlogged = 0
+        self._drop_logged_at: float | None = None
 
     def record(self, obj: dict[str, Any], *, type_: EventType, reason: str, message: str) -> None:
         """Queue an Event about ``obj``; never blocks, never raises for a full queue."""
@@ -93,7 +98,18 @@ class EventRecorder:
             self._queue.put_nowait(pending)
         except asyncio.QueueFull:
             self.dropped += 1
-            log.warning("event_dropped", reason=reason, object=involved["name"])
+            self._dropped_unlogged += 1
+            now = self._clock.now()
+            last = self._drop_logged_at
+            if last is None or now - last >= DROP_LOG_INTERVAL:
+                log.warning(
+                    "events_dropped",
+                    dropped=self._dropped_unlogged,
+                    total=self.dropped,
+                    reason=reason,
+                    queue_size=self._queue.maxsize,
+                )
+                self._dropped_unlogged, self._drop_logged_at = 0, now
 
     async def flush(self) -> None:
         """Wait until every queued event has been sent (or failed); for tests and shutdown."""

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from structlog.testing import capture_logs
 
 from eso.clock import FakeClock
 from eso.kube.client import KubeClient
-from eso.kube.events import MAX_MESSAGE, EventRecorder
+from eso.kube.events import DROP_LOG_INTERVAL, MAX_MESSAGE, EventRecorder
 from eso.settings import ClientSettings
 
 ES = {
@@ -92,3 +93,21 @@ async def test_record_never_blocks_and_drops_when_queue_is_full(
     for i in range(5):
         recorder.record(ES, type_="Normal", reason="Updated", message=str(i))
     assert recorder.dropped == 3
+
+
+async def test_drops_are_logged_as_they_begin_then_counted_once_per_interval(
+    requests: tuple[list[tuple[str, Any]], KubeClient],
+) -> None:
+    _, client = requests
+    clock = FakeClock()
+    recorder = EventRecorder(client, queue_size=1, clock=clock)
+    with capture_logs() as logs:
+        for i in range(6):  # the first fills the queue; five are dropped
+            recorder.record(ES, type_="Normal", reason="Updated", message=str(i))
+        await clock.advance(DROP_LOG_INTERVAL)
+        recorder.record(ES, type_="Warning", reason="UpdateFailed", message="x")
+    dropped = [e for e in logs if e["event"] == "events_dropped"]
+    # one line when drops begin, then one for the next four and the one after the interval
+    assert [(e["dropped"], e["total"]) for e in dropped] == [(1, 1), (5, 6)]
+    assert dropped[-1]["reason"] == "UpdateFailed" and dropped[0]["log_level"] == "warning"
+    assert recorder.dropped == 6
