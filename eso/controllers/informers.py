@@ -24,7 +24,8 @@ What is watched, and why:
 
 Indexes: ExternalSecrets by target Secret (``namespace/name``), by store
 (``refs.store_ref_key``), by template source (``indexes.template_source_key``) and by
-controlling ClusterExternalSecret (``ces-owner``); stores by credential Secret
+controlling ClusterExternalSecret (``ces-owner``); PushSecrets by the stores they name
+(``ps-store``); stores by credential Secret
 (``refs.credential_secret_keys``); managed Secrets by the ExternalSecret that created them.
 """
 
@@ -47,6 +48,7 @@ from eso.controllers.externalsecret.indexes import (
     managed_owner_index,
 )
 from eso.controllers.externalsecret.versions import keep_synced_resource_version
+from eso.controllers.pushsecret.stores import INDEX_PS_STORE, ps_store_index
 from eso.controllers.secretstore.credentials import secret_stub
 from eso.controllers.secretstore.refs import INDEX_CREDENTIAL, credential_secret_keys
 from eso.kube.cache import IndexFunc
@@ -98,12 +100,14 @@ class Informers:
         self.push_secrets: Informer | None = None
         self.cluster_push_secrets: Informer | None = None
         if ctl.process_push_secret:
-            cps_index = {INDEX_CPS_OWNER: cps_owner_index} if self.process_cps else {}
+            ps_index: dict[str, IndexFunc] = {INDEX_PS_STORE: ps_store_index}
+            if self.process_cps:
+                ps_index[INDEX_CPS_OWNER] = cps_owner_index
             self.push_secrets = self._new(
                 PUSH_SECRETS,
                 namespace=ns,
                 transform=keep_synced_resource_version,
-                indexers=cps_index,
+                indexers=ps_index,
             )
         if self.process_cps:
             self.cluster_push_secrets = self._new(CLUSTER_PUSH_SECRETS)

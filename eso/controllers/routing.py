@@ -6,7 +6,8 @@ whose contracts allow the query (``OwnSecretVersions.is_own_write``, ``StatusWri
 
 - ExternalSecret added → it (its metric series start at 0); spec, labels, annotations or
   deletion moved → it; a status write of ours only tells ``StatusWriter`` the cache caught up;
-- store changed → the store, and its ExternalSecrets when its spec or readiness changed;
+- store changed → the store, and its ExternalSecrets and the PushSecrets naming it when its
+  spec or readiness changed;
 - managed Secret edited or deleted by someone else → its ExternalSecret (our own writes echo
   back and are ignored);
 - credential Secret changed → the stores reading it;
@@ -45,6 +46,7 @@ from eso.controllers.externalsecret.templatesources import (
     watch_sources,
 )
 from eso.controllers.informers import Informers
+from eso.controllers.pushsecret.stores import INDEX_PS_STORE
 from eso.controllers.runtime.conditions import ready_status
 from eso.controllers.secretstore.credentials import CredentialReader
 from eso.controllers.secretstore.refs import INDEX_CREDENTIAL, store_ref_key
@@ -162,6 +164,9 @@ class EventRouting:
             if spec_moved or was != now:
                 ref = store_ref_key(kind, meta.get("namespace"), meta.get("name", ""))
                 self._enqueue(ES, self._es_keys(INDEX_STORE, ref))
+                if self._inf.push_secrets is not None:
+                    found = self._inf.push_secrets.cache.index_keys(INDEX_PS_STORE, ref)
+                    self._enqueue(PS, keys(found))
 
         informer.add_handler(
             on_add=lambda o: store_changed(None, o),

@@ -13,10 +13,12 @@
 5. The status (one patch), an event when the outcome changed, the condition gauge.
 
 A failure that may heal (AWS throttling, a missing source key, a store not yet Ready) is
-retried with backoff; one only an edit or the remote's owner can fix (a remote secret eso does
-not manage, bad metadata, an unimplemented field, a read-only store) is reported once and
-checked again at the next refresh, so a bad PushSecret is never a hot loop. Nothing is pushed
-to a remote eso does not own, and a failed push changes nothing remote (``SecretsWriter``).
+retried with backoff (a store never validated yet is waited for silently:
+``stores.awaiting_validation``); one only an edit or the remote's owner can fix (a remote
+secret eso does not manage, bad metadata, an unimplemented field, a read-only store) is
+reported once and checked again at the next refresh, so a bad PushSecret is never a hot loop.
+Nothing is pushed to a remote eso does not own, and a failed push changes nothing remote
+(``SecretsWriter``).
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ from eso.controllers.pushsecret.finalizer import has_finalizer, set_finalizer
 from eso.controllers.pushsecret.push import Pusher, PushError, SyncedMap, merge_synced
 from eso.controllers.pushsecret.source import Source, Templater, read_sources
 from eso.controllers.pushsecret.status import done_status, status_patch, synced_json, with_ready
-from eso.controllers.pushsecret.stores import parse_store, resolve_stores
+from eso.controllers.pushsecret.stores import (
+    VALIDATION_WAIT_SECONDS,
+    awaiting_validation,
+    parse_store,
+    resolve_stores,
+)
 from eso.controllers.runtime.conditions import get_condition
 from eso.controllers.runtime.worker import HandledError, Result
 from eso.controllers.secretstore.access import ProviderAccess
@@ -165,6 +172,9 @@ class PushSecretReconciler:
             synced = await self._sync(ps, pusher)
         except PushError as e:
             return await self._failed(raw, ps, e, refresh=refresh)
+        except _AwaitingValidationError as e:
+            log.debug("push_awaits_store_validation", stores=e.stores)
+            return Result(requeue_after=VALIDATION_WAIT_SECONDS)
         finally:
             await pusher.close()
         if synced is None:  # no store of ours: ESO leaves the PushSecret alone
@@ -181,10 +191,13 @@ class PushSecretReconciler:
             raise PushError(PushFailedError(detail, retry=False))
         try:
             validate_store_refs(ps)
+            stores = self._stores(ps)
+            waiting = awaiting_validation(stores)
+            if waiting:  # before any read: nothing is pushed, reported or fetched yet
+                raise _AwaitingValidationError([f"{s.kind}/{s.name}" for s in waiting])
             sources = await read_sources(
                 ps, client=self._access.client, generators=self._generators
             )
-            stores = self._stores(ps)
             if stores:
                 validate_selectors(ps, stores)
         except SourceMissingError as e:
@@ -336,3 +349,11 @@ class _SourceDeletedError(PushFailedError):
 
     def __init__(self) -> None:
         super().__init__(pc.MSG_SOURCE_DELETED, retry=False)
+
+
+class _AwaitingValidationError(Exception):
+    """A store to push to has no Ready condition yet: wait for it, report nothing."""
+
+    def __init__(self, stores: list[str]) -> None:
+        super().__init__(", ".join(stores))
+        self.stores = stores

@@ -9,6 +9,12 @@ another controller class is not ours, and when no store is ours the PushSecret i
 Before a store's client is built, eso checks what ESO's store manager checks: a
 ClusterSecretStore's ``spec.conditions`` must admit the namespace, and the store must be
 Ready. Capabilities are checked on the client (``SecretsWriter``).
+
+A store the store controller has not judged yet (no Ready condition at all) is "not validated
+yet", not "not ready" (as for ExternalSecrets, ``externalsecret.storeaccess``): the PushSecret
+waits (``awaiting_validation``) with no condition and no event, and is woken by the store's
+first Ready write through ``INDEX_PS_STORE`` (named refs), or at the latest after
+``VALIDATION_WAIT_SECONDS`` (a store selected by labels has no index entry).
 """
 
 from __future__ import annotations
@@ -26,13 +32,37 @@ from eso.controllers.secretstore.namespaces import (
     namespace_allowed,
     needs_namespace_labels,
 )
-from eso.controllers.secretstore.refs import should_process
+from eso.controllers.secretstore.refs import should_process, store_ref_key
 from eso.kube.cache import Cache, Obj
 from eso.kube.client import KubeClient
 from eso.kube.errors import KubeError
 from eso.kube.keys import make_key
 from eso.kube.resources import NAMESPACES
 from eso.settings import ControllerSettings
+
+INDEX_PS_STORE = "ps-store"
+VALIDATION_WAIT_SECONDS = 10.0
+"""Backstop requeue of a PushSecret whose store awaits its first validation (a label-selected
+store's Ready write does not find the PushSecret; a named one's does, through the index)."""
+
+
+def ps_store_index(obj: Obj) -> list[str]:
+    """``store_ref_key`` of every store a PushSecret names (label selections are not indexed)."""
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    return sorted(
+        {
+            store_ref_key(
+                ref.get("kind") or c.KIND_SECRET_STORE, meta.get("namespace"), ref["name"]
+            )
+            for ref in spec.get("secretStoreRefs") or []
+            if isinstance(ref, dict) and ref.get("name")
+        }
+    )
+
+
+def awaiting_validation(stores: list[AnyStore]) -> list[AnyStore]:
+    """The stores that have never been validated (no Ready condition)."""
+    return [s for s in stores if s.status.condition(c.CONDITION_READY) is None]
 
 
 def parse_store(raw: Obj, kind: str) -> AnyStore:

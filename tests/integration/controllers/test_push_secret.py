@@ -360,3 +360,38 @@ async def test_pushed_values_never_reach_status_events_or_logs(env: Env, ns: str
     seen = json.dumps([objects, events]) + repr(logs)
     for form in (canary, base64.b64encode(canary.encode()).decode()):
         assert form not in seen
+
+
+async def test_cold_start_waits_for_a_new_store_instead_of_reporting_it_not_ready(
+    env: Env,
+) -> None:
+    """PushSecrets created with their store, then a cold start: none reports the store "not
+    ready" while it awaits its first validation (no condition, no event); all push once the
+    store's first Ready write wakes them."""
+    ns = await env.cluster.create_namespace()
+    names = [f"push-{i}" for i in range(10)]
+    await env.stop_manager()
+    await env.credentials(ns)
+    await env.secret_store(ns)
+    await source(env, ns, password="pw")
+    for i, name in enumerate(names):
+        await push_secret(env, ns, name, data=[data_entry("password", f"{ns}/pushed-{i}")])
+    await env.start_manager()
+
+    async def all_pushed() -> bool:
+        listed = await env.raw.list(PS_API, "pushsecrets", namespace=ns)
+        for item in listed.get("items") or []:
+            for cond in (item.get("status") or {}).get("conditions") or []:
+                assert "is not ready" not in cond.get("message", ""), cond
+        done = [item for item in listed.get("items") or [] if _ready_true(item)]
+        return len(done) == len(names)
+
+    await wait_for(all_pushed, timeout=30.0)
+    await wait_remote(env, f"{ns}/pushed-0", b"pw")
+    events = await env.raw.list("v1", "events", namespace=ns)
+    assert all("is not ready" not in e.get("message", "") for e in events.get("items") or [])
+
+
+def _ready_true(obj: dict[str, Any]) -> bool:
+    conds = (obj.get("status") or {}).get("conditions") or []
+    return any(c_.get("type") == "Ready" and c_.get("status") == "True" for c_ in conds)
