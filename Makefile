@@ -8,7 +8,7 @@ N      ?= 1000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SCRIPTS := scripts/get-helm scripts/render-manifests scripts/monitoring-check scripts/module-table
 
-.PHONY: install test test-unit test-integration lint demo bench bench-parameterstore bench-throttled manifests helm promtool monitoring-check image image-base clean golden golden-regexp
+.PHONY: install test test-unit test-integration lint demo bench bench-parameterstore bench-throttled manifests helm promtool monitoring-check image image-base ci-image clean golden golden-regexp
 
 install: $(STAMP)
 
@@ -78,6 +78,11 @@ IMAGE_BUILD_ARGS ?=
 image:
 	IMAGE='$(IMAGE)' PYTHON_IMAGE='$(PYTHON_IMAGE)' ENGINE='$(ENGINE)' \
 		scripts/build-image $(IMAGE_BUILD_ARGS)
+
+# CI builds the image so the image tests run: podman (+ what a fresh Debian machine needs) and
+# the stand-in base, see scripts/ci-image.
+ci-image:
+	scripts/ci-image
 
 # The stand-in python:3.11-slim alone (Debian bookworm's python3.11; needs mmdebstrap).
 image-base:
