@@ -163,7 +163,12 @@ class Manager:
     def _build_reconcilers(self) -> None:
         inf, access = self._informers, self._build_shared()
         self._recorders = {
-            name: EventRecorder(self._client, component=component, clock=self._clock)
+            name: EventRecorder(
+                self._client,
+                component=component,
+                clock=self._clock,
+                dropped_counter=self._metrics.client.events_dropped.labels(component),
+            )
             for name, component in (
                 (ES, c.COMPONENT_EXTERNAL_SECRETS),
                 (SS, c.COMPONENT_SECRET_STORE),

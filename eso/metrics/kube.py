@@ -24,6 +24,12 @@ class ClientMetrics:
             buckets=_buckets.LATENCY,
             registry=registry,
         )
+        self.events_dropped = Counter(
+            "eso_events_dropped",
+            "Kubernetes Events not sent because the recorder's queue was full",
+            ["component"],
+            registry=registry,
+        )
 
 
 class InformerMetrics:

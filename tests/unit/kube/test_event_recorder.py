@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from prometheus_client import CollectorRegistry
 from structlog.testing import capture_logs
 
 from eso.clock import FakeClock
 from eso.kube.client import KubeClient
 from eso.kube.events import DROP_LOG_INTERVAL, MAX_MESSAGE, EventRecorder
+from eso.metrics import ClientMetrics
 from eso.settings import ClientSettings
 
 ES = {
@@ -100,7 +102,9 @@ async def test_drops_are_logged_as_they_begin_then_counted_once_per_interval(
 ) -> None:
     _, client = requests
     clock = FakeClock()
-    recorder = EventRecorder(client, queue_size=1, clock=clock)
+    registry = CollectorRegistry()
+    counter = ClientMetrics(registry).events_dropped.labels("external-secrets")
+    recorder = EventRecorder(client, queue_size=1, clock=clock, dropped_counter=counter)
     with capture_logs() as logs:
         for i in range(6):  # the first fills the queue; five are dropped
             recorder.record(ES, type_="Normal", reason="Updated", message=str(i))
@@ -111,3 +115,5 @@ async def test_drops_are_logged_as_they_begin_then_counted_once_per_interval(
     assert [(e["dropped"], e["total"]) for e in dropped] == [(1, 1), (5, 6)]
     assert dropped[-1]["reason"] == "UpdateFailed" and dropped[0]["log_level"] == "warning"
     assert recorder.dropped == 6
+    labels = {"component": "external-secrets"}
+    assert registry.get_sample_value("eso_events_dropped_total", labels) == 6
