@@ -41,7 +41,13 @@ from bench.promtext import (
     Snapshot,
     scrape,
 )
-from bench.services import Controller, ControllerOptions, start_control_plane, start_moto
+from bench.services import (
+    Controller,
+    ControllerOptions,
+    sleep_alive,
+    start_control_plane,
+    start_moto,
+)
 from bench.watcher import ReadyWatcher
 from bench.workload import (
     Workload,
@@ -182,7 +188,7 @@ async def _idle(env: Env) -> dict[str, Any]:
     controller.start()
     try:
         start_to_ready = await controller.wait_ready(within=env.cfg.timeout)
-        await _sleep_checked(RSS_SETTLE, controller)
+        await sleep_alive([controller], RSS_SETTLE)
         return {
             "start_to_ready_seconds": round(start_to_ready, 3),
             "rss_at_ready_bytes": rss_bytes(controller.pid),
@@ -291,17 +297,10 @@ def _call_figures(snap: Snapshot, *, syncs: int) -> dict[str, Any]:
     }
 
 
-async def _sleep_checked(seconds: float, controller: Controller) -> None:
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        controller.check_alive()
-        await asyncio.sleep(min(left, 0.5))
-
-
 async def _storm(env: Env, watcher: ReadyWatcher, controller: Controller) -> dict[str, Any]:
     """With all N due, create M new ExternalSecrets at an even rate; their latency."""
     cfg = env.cfg
-    await _sleep_checked(cfg.refresh_seconds * 1.1, controller)  # every object came due
+    await sleep_alive([controller], cfg.refresh_seconds * 1.1)  # every object came due
     before = await scrape(controller.metrics_url)
     syncs_before = len(watcher.sync_times)
     start = time.monotonic()
@@ -380,7 +379,7 @@ async def _restart(env: Env, *, idle_rss: int) -> dict[str, Any]:
     controller.start()
     try:
         start_to_ready = await controller.wait_ready(within=env.cfg.timeout)
-        await _sleep_checked(RSS_SETTLE, controller)
+        await sleep_alive([controller], RSS_SETTLE)
         rss = rss_bytes(controller.pid)
     finally:
         controller.stop()

@@ -7,6 +7,7 @@ the checked-out code, and waited for through its real readiness signal (the cont
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from dataclasses import dataclass
@@ -140,3 +141,12 @@ class Controller:
     def stop(self) -> None:
         if self.child is not None:
             self._children.stop(self.child)
+
+
+async def sleep_alive(controllers: list[Controller], seconds: float) -> None:
+    """Sleep ``seconds`` (nothing if <= 0), failing at once if a controller dies."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        for c in controllers:
+            c.check_alive()
+        await asyncio.sleep(min(left, 0.5))

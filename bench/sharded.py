@@ -51,7 +51,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench.procs import Children, cpu_seconds, peak_rss_bytes
 from bench.promtext import AWS_CALLS, REST_REQUESTS, SYNC_CALLS, scrape
-from bench.services import Controller, ControllerOptions, start_control_plane, start_moto
+from bench.services import (
+    Controller,
+    ControllerOptions,
+    sleep_alive,
+    start_control_plane,
+    start_moto,
+)
 from bench.watcher import ReadyWatcher
 from bench.workload import (
     Workload,
@@ -212,15 +218,6 @@ async def _kill_one(
     }
 
 
-async def _sleep_alive(controllers: list[Controller], seconds: float) -> None:
-    """Sleep ``seconds`` (nothing if <= 0), failing at once if a controller dies."""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        for c in controllers:
-            c.check_alive()
-        await asyncio.sleep(min(left, 0.5))
-
-
 async def _steady(
     controllers: list[Controller], watcher: ReadyWatcher, seconds: float
 ) -> dict[str, Any]:
@@ -228,7 +225,7 @@ async def _steady(
     before = [await scrape(c.metrics_url) for c in controllers]
     cpu = [cpu_seconds(c.pid) for c in controllers]
     syncs, start = len(watcher.sync_times), time.monotonic()
-    await _sleep_alive(controllers, seconds)
+    await sleep_alive(controllers, seconds)
     used = [
         round(cpu_seconds(c.pid) - before, 2) for c, before in zip(controllers, cpu, strict=True)
     ]
@@ -303,7 +300,7 @@ async def one_run(
                     # from one refresh interval after the first start: every object has come
                     # due once, so the window holds refreshes only, not the cold sync's tail
                     first = min(c.started for c in controllers) + parse_duration(refresh)
-                    await _sleep_alive(controllers, first - time.monotonic())
+                    await sleep_alive(controllers, first - time.monotonic())
                     result["steady"] = await _steady(controllers, watcher, steady)
                 if replicas > 1:
                     env: dict[str, Any] = {"w": w, "client": client, "n": n, "m": m}

@@ -280,6 +280,11 @@ class _Store(EsoModel):
         cond = self.status.condition("Ready")
         return cond is not None and cond.status == "True"
 
+    def is_validated(self) -> bool:
+        """Whether the store controller has judged it at all (a Ready condition, either way);
+        one not judged yet is waited for, not reported "not ready" (``storeaccess``)."""
+        return self.status.condition("Ready") is not None
+
 
 class SecretStore(_Store):
     """A namespaced store: usable by ExternalSecrets in its own namespace."""

@@ -183,7 +183,7 @@ def resolve_ref(
 def awaiting_validation(stores: Stores) -> list[AnyStore]:
     """The stores ``stores`` reads from that have never been validated (no Ready condition)."""
     found = [stores.main] + [s for s in stores.entries.values() if not isinstance(s, Exception)]
-    return [s for s in found if s is not None and s.status.condition(c.CONDITION_READY) is None]
+    return [s for s in found if s is not None and not s.is_validated()]
 
 
 class StoreUnusableError(Exception):

@@ -62,7 +62,7 @@ def ps_store_index(obj: Obj) -> list[str]:
 
 def awaiting_validation(stores: list[AnyStore]) -> list[AnyStore]:
     """The stores that have never been validated (no Ready condition)."""
-    return [s for s in stores if s.status.condition(c.CONDITION_READY) is None]
+    return [s for s in stores if not s.is_validated()]
 
 
 def parse_store(raw: Obj, kind: str) -> AnyStore:
